@@ -1,0 +1,329 @@
+"""The `dutyflow` command (Typer + Rich). Thin: parses, calls the core, prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dutyflow.calendar import WorkingCalendar
+from dutyflow.messages import t
+from dutyflow.obligations import Standing, expand_obligations
+from dutyflow.periods import expand_periods
+from dutyflow.plan import Plan, PlanError, load_plan
+from dutyflow.runtime import Runtime, actor, utcnow
+from dutyflow.settings import SettingsError
+from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope, upgrade
+from dutyflow.store.queries import NoPlanLoaded, StatusLine, current_plan, status_lines
+from dutyflow.store.sync import PlanLoadRefused, load_plan_into_store
+
+app = typer.Typer(help=t("help.app"), no_args_is_help=True, add_completion=False)
+plan_app = typer.Typer(help=t("help.plan"), no_args_is_help=True)
+db_app = typer.Typer(help=t("help.db"), no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+app.add_typer(db_app, name="db")
+
+console = Console()
+errors = Console(stderr=True)
+
+STANDING_STYLE = {
+    Standing.OVERDUE: "bold red",
+    Standing.DUE_TODAY: "bold yellow",
+    Standing.DUE_SOON: "yellow",
+    Standing.RETURNED: "magenta",
+    Standing.SUBMITTED: "cyan",
+    Standing.ACCEPTED: "green",
+    Standing.PAUSED: "dim",
+    Standing.NOT_YET: "dim",
+    Standing.ON_TRACK: "",
+}
+
+PathArg = Annotated[Path | None, typer.Argument(help=t("help.path"), show_default=False)]
+AsOf = Annotated[str | None, typer.Option("--as-of", help=t("help.as_of"), show_default=False)]
+JsonFlag = Annotated[bool, typer.Option("--json", help=t("help.json"))]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]Lỗi:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def runtime() -> Runtime:
+    try:
+        return Runtime.from_environment()
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+
+
+def parse_day(value: str | None, rt: Runtime | None = None) -> dt.date:
+    if value is None:
+        return utcnow().astimezone(WorkingCalendar().tz).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(t("cli.bad_date", value=value), 2) from None
+
+
+def read_plan(path: Path) -> Plan:
+    try:
+        return load_plan(path)
+    except PlanError as exc:
+        raise fail(exc.render()) from None
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@plan_app.command("check", help=t("help.plan_check"))
+def plan_check(path: PathArg = None) -> None:
+    plan = read_plan(path or runtime().settings.plan)
+    obligations = expand_obligations(plan, WorkingCalendar.from_config(plan.calendar))
+    console.print(
+        t(
+            "cli.plan_ok",
+            units=len(plan.units),
+            duties=len(plan.duties),
+            indicators=len(plan.indicators),
+            forms=len(plan.forms),
+            deliverables=len(plan.deliverables),
+            obligations=len(obligations),
+        ),
+        highlight=False,
+    )
+
+
+def plan_summary(plan: Plan) -> dict[str, Any]:
+    """The plan as one JSON object (the `plan show --json` contract)."""
+    calendar = WorkingCalendar.from_config(plan.calendar)
+    deliverables = []
+    for d in plan.deliverables:
+        periods = expand_periods(d, plan.plan.year)
+        first = periods[0]
+        deliverables.append(
+            {
+                "code": d.code,
+                "name": d.name,
+                "kind": d.kind,
+                "due": (d.due or first.due).isoformat(),
+                "rule": first.rule.value,
+                "last_day": calendar.last_day(first.due, first.rule).isoformat(),
+                "cutoff": d.cutoff.isoformat() if d.cutoff else None,
+                "forms": d.forms,
+                "units": [u.code for u in plan.expand_units(d.units)],
+                "periods": [
+                    {
+                        "code": p.code,
+                        "label": p.label,
+                        "due": p.due.isoformat(),
+                        "last_day": calendar.last_day(p.due, p.rule).isoformat(),
+                    }
+                    for p in periods
+                ],
+            }
+        )
+    return {
+        "plan": plan.plan.model_dump(mode="json"),
+        "units": [
+            {"code": u.code, "name": u.name, "kind": u.kind.value, "gso_code": u.gso_code, "email": u.focal.email}
+            for u in plan.units
+        ],
+        "groups": [
+            {"code": g.code, "name": g.name, "units": [u.code for u in plan.expand_units([g.code])]}
+            for g in plan.groups
+        ],
+        "duties": [
+            {
+                "code": d.code,
+                "section": d.section,
+                "title": d.title,
+                "units": [u.code for u in plan.expand_units(d.units)],
+            }
+            for d in plan.duties
+        ],
+        "indicators": [
+            {
+                "code": i.code,
+                "name": i.name,
+                "measure": i.measure.value,
+                "direction": i.direction.value,
+                "strict": i.strict,
+                "target": float(i.target) if i.target is not None else None,
+                "numerator": i.numerator,
+                "denominator": i.denominator,
+                "reported_by": [u.code for u in plan.expand_units(i.reported_by)],
+            }
+            for i in plan.indicators
+        ],
+        "forms": [{"code": f.code, "name": f.name, "title": f.title, "kind": f.kind} for f in plan.forms],
+        "deliverables": deliverables,
+    }
+
+
+@plan_app.command("show", help=t("help.plan_show"))
+def plan_show(path: PathArg = None, as_json: JsonFlag = False) -> None:
+    plan = read_plan(path or runtime().settings.plan)
+    summary = plan_summary(plan)
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        return
+    console.rule(f"[bold]{plan.plan.title}")
+    for title, rows, columns in (
+        ("Đơn vị", summary["units"], ("code", "name", "kind", "gso_code")),
+        ("Chỉ tiêu", summary["indicators"], ("code", "name", "measure", "direction", "target")),
+        ("Biểu mẫu", summary["forms"], ("code", "name", "title")),
+        ("Sản phẩm báo cáo", summary["deliverables"], ("code", "name", "due", "rule", "last_day")),
+    ):
+        table = Table(title=title, title_justify="left")
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
+        console.print(table)
+
+
+@plan_app.command("load", help=t("help.plan_load"))
+def plan_load(path: PathArg = None) -> None:
+    rt = runtime()
+    source = path or rt.settings.plan
+    plan = read_plan(source)
+    try:
+        ensure_ready(rt.engine)
+        with session_scope(rt.engine) as session:
+            report = load_plan_into_store(session, plan, source.resolve(), now=utcnow(), actor=actor())
+    except StoreNotReady as exc:
+        raise fail(str(exc)) from None
+    except PlanLoadRefused as exc:
+        raise fail("\n".join(exc.reasons)) from None
+    console.print(report.describe(), highlight=False)
+
+
+# --------------------------------------------------------------------------- db
+
+
+@db_app.command("upgrade", help=t("help.db_upgrade"))
+def db_upgrade() -> None:
+    rt = runtime()
+    revision = upgrade(rt.engine)
+    console.print(t("db.upgraded", revision=revision))
+
+
+# --------------------------------------------------------------------------- status
+
+
+def days_text(line: StatusLine) -> str:
+    if line.days_left > 0:
+        return t("days.left", n=line.days_left)
+    if line.days_left == 0:
+        return t("days.today")
+    return t("days.overdue", n=-line.days_left)
+
+
+def status_table(lines: list[StatusLine], as_of: dt.date) -> Table:
+    table = Table(title=t("cli.status_title", as_of=as_of.strftime("%d/%m/%Y")), title_justify="left")
+    for key in ("unit", "deliverable", "period", "last_day", "standing", "days"):
+        table.add_column(t(f"columns.{key}"))
+    for line in lines:
+        style = STANDING_STYLE[line.standing]
+        last_day = line.last_day.strftime("%d/%m/%Y")
+        if line.extended_until:
+            last_day += f" → {line.extended_until.strftime('%d/%m/%Y')}"
+        table.add_row(
+            line.unit_name,
+            line.deliverable_name,
+            line.period_label,
+            last_day,
+            f"[{style}]{t(f'standing.{line.standing.value}')}[/]" if style else t(f"standing.{line.standing.value}"),
+            days_text(line),
+        )
+    return table
+
+
+@app.command("status", help=t("help.status"))
+def status(
+    as_of: AsOf = None,
+    unit: Annotated[str | None, typer.Option("--unit", help=t("help.unit"))] = None,
+    deliverable: Annotated[str | None, typer.Option("--deliverable", help=t("help.deliverable"))] = None,
+    standing_filter: Annotated[str | None, typer.Option("--standing", help=t("help.standing"))] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    rt = runtime()
+    today = parse_day(as_of)
+    try:
+        ensure_ready(rt.engine)
+        with session_scope(rt.engine) as session:
+            plan = current_plan(session)
+            lines = status_lines(session, plan.id, today, unit=unit, deliverable=deliverable)
+    except StoreNotReady as exc:
+        raise fail(str(exc)) from None
+    except NoPlanLoaded:
+        raise fail(t("load.no_plan_loaded")) from None
+    if standing_filter:
+        lines = [line for line in lines if line.standing.value == standing_filter]
+    if unit and not lines:
+        with session_scope(rt.engine) as session:
+            from dutyflow.store.models import UnitRow
+
+            if session.query(UnitRow).filter_by(code=unit).first() is None:
+                raise fail(t("cli.unknown_unit", code=unit))
+    if as_json:
+        payload = [
+            {
+                "unit": line.unit,
+                "unit_name": line.unit_name,
+                "deliverable": line.deliverable,
+                "period": line.period,
+                "last_day": line.last_day.isoformat(),
+                "extended_until": line.extended_until.isoformat() if line.extended_until else None,
+                "state": line.state.value,
+                "standing": line.standing.value,
+                "days_left": line.days_left,
+            }
+            for line in lines
+        ]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not lines:
+        console.print(t("cli.status_empty"))
+        return
+    console.print(status_table(lines, today))
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@app.command("demo", help=t("help.demo"))
+def demo(
+    out: Annotated[Path | None, typer.Option("--out", help=t("help.out"))] = None,
+    as_of: AsOf = "2025-05-19",
+) -> None:
+    data_dir = (out or Path(tempfile.mkdtemp(prefix="dutyflow-demo-"))).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = data_dir / "dutyflow.db"
+    if db.exists():
+        db.unlink()
+    console.print(t("demo.data_dir", path=data_dir), highlight=False)
+    try:
+        rt = Runtime.from_environment(data_dir=data_dir, database_url=f"sqlite:///{db}")
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+    console.print(t("db.upgraded", revision=upgrade(rt.engine)))
+    plan = read_plan(rt.settings.plan)
+    with session_scope(rt.engine) as session:
+        report = load_plan_into_store(session, plan, rt.settings.plan, now=utcnow(), actor="demo")
+        console.print(report.describe(), highlight=False)
+        today = parse_day(as_of)
+        lines = status_lines(session, current_plan(session).id, today)
+    due = [line for line in lines if line.standing in {Standing.DUE_TODAY, Standing.OVERDUE, Standing.DUE_SOON}]
+    console.print(status_table(due or lines, today))
+    console.print(t("demo.done", db=db), highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,142 @@
+"""From a plan to obligations (unit × deliverable × period), and how each one stands on a day.
+
+Pure: the plan and a calendar in, plain values out. The store persists what `expand_obligations`
+returns; `standing` classifies one obligation for the status table and the chase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from dutyflow.calendar import WorkingCalendar
+from dutyflow.periods import expand_periods
+from dutyflow.plan import DeadlineRule, Plan, Unit
+
+
+class State(StrEnum):
+    """Where an obligation is in its life; "overdue" is derived, never stored."""
+
+    PENDING = "pending"  # not yet announced to the unit
+    ANNOUNCED = "announced"
+    SUBMITTED = "submitted"  # awaiting the office's acceptance
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+
+
+OPEN_STATES = frozenset({State.PENDING, State.ANNOUNCED, State.RETURNED})
+"""States in which the unit still owes something."""
+
+
+@dataclass(frozen=True)
+class ObligationSpec:
+    unit: str
+    deliverable: str
+    period: str
+    period_label: str
+    due: dt.date
+    rule: DeadlineRule
+    last_day: dt.date
+    cutoff: dt.date | None
+    covers: tuple[str, ...]
+    """The units whose duty this is: the owner, and any closed unit it succeeded."""
+
+
+def expand_obligations(plan: Plan, calendar: WorkingCalendar) -> list[ObligationSpec]:
+    """Every obligation of the plan, in plan order of deliverables, periods and units."""
+    by_code = {u.code: u for u in plan.units}
+    specs: dict[tuple[str, str, str], ObligationSpec] = {}
+    for deliverable in plan.deliverables:
+        for period in expand_periods(deliverable, plan.plan.year):
+            last_day = calendar.last_day(period.due, period.rule)
+            for unit in plan.expand_units(deliverable.units):
+                owner = responsible_unit(unit, last_day, by_code)
+                if owner is None:
+                    continue
+                key = (owner.code, deliverable.code, period.code)
+                previous = specs.get(key)
+                # The owner first, then every unit whose duty it carries, each once.
+                covers = tuple(dict.fromkeys((owner.code, *(previous.covers if previous else ()), unit.code)))
+                specs[key] = ObligationSpec(
+                    unit=owner.code,
+                    deliverable=deliverable.code,
+                    period=period.code,
+                    period_label=period.label,
+                    due=period.due,
+                    rule=period.rule,
+                    last_day=last_day,
+                    cutoff=period.cutoff,
+                    covers=covers,
+                )
+    return list(specs.values())
+
+
+def responsible_unit(unit: Unit, last_day: dt.date, by_code: dict[str, Unit]) -> Unit | None:
+    """Who owes `unit`'s report due on `last_day`.
+
+    The unit itself while it is open on the last day; after it closes, its successor (following
+    the chain); nobody when it closed without a successor or opened after the period ended.
+    """
+    if unit.opens is not None and unit.opens > last_day:
+        return None
+    current: Unit | None = unit
+    seen: set[str] = set()
+    while current is not None and not current.is_open_on(last_day):
+        if current.code in seen or current.successor is None:
+            return None
+        seen.add(current.code)
+        current = by_code.get(current.successor)
+    return current
+
+
+class Standing(StrEnum):
+    """How an obligation looks on a given day, for people (status) and for the chase."""
+
+    NOT_YET = "not_yet"
+    ON_TRACK = "on_track"
+    DUE_SOON = "due_soon"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    RETURNED = "returned"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    PAUSED = "paused"
+
+
+DUE_SOON_DAYS = 5
+
+
+def effective_last_day(last_day: dt.date, extended_until: dt.date | None) -> dt.date:
+    return max(last_day, extended_until) if extended_until else last_day
+
+
+def standing(
+    state: State,
+    last_day: dt.date,
+    today: dt.date,
+    *,
+    extended_until: dt.date | None = None,
+    paused: bool = False,
+    announced_from: dt.date | None = None,
+) -> tuple[Standing, int]:
+    """The standing of one obligation on `today`, and days left (negative: days overdue)."""
+    deadline = effective_last_day(last_day, extended_until)
+    days_left = (deadline - today).days
+    if state is State.ACCEPTED:
+        return Standing.ACCEPTED, days_left
+    if state is State.SUBMITTED:
+        return Standing.SUBMITTED, days_left
+    if paused:
+        return Standing.PAUSED, days_left
+    if days_left < 0:
+        return Standing.OVERDUE, days_left
+    if state is State.RETURNED:
+        return Standing.RETURNED, days_left
+    if days_left == 0:
+        return Standing.DUE_TODAY, days_left
+    if announced_from is not None and today < announced_from:
+        return Standing.NOT_YET, days_left
+    if days_left <= DUE_SOON_DAYS:
+        return Standing.DUE_SOON, days_left
+    return Standing.ON_TRACK, days_left

@@ -1,0 +1,100 @@
+"""Settings: config/settings.toml, overridden by DUTYFLOW_* environment variables.
+
+The only module that reads the environment. Secrets are accepted from the environment alone.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from dutyflow.messages import t
+from dutyflow.paths import PROJECT_ROOT, SETTINGS_FILE
+
+SECRET_KEYS = frozenset({"smtp_password", "admin_password"})
+
+
+class SettingsError(Exception):
+    pass
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Values of the settings file; refuses secrets, which belong in the environment."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+        self.data: dict[str, Any] = {}
+        if path.is_file():
+            with path.open("rb") as handle:
+                self.data = tomllib.load(handle)
+        leaked = SECRET_KEYS & self.data.keys()
+        if leaked:
+            raise SettingsError(
+                t(
+                    "settings.invalid",
+                    source=path,
+                    field=", ".join(sorted(leaked)),
+                    message="chỉ được đặt qua biến môi trường",
+                )
+            )
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.data.items() if v != "" and k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DUTYFLOW_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    plan: Path = Path("config/plans/trung-khanh-2025.yaml")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
+    mail_from: str = ""
+    portal_url: str = "http://127.0.0.1:8000"
+    admin_password: SecretStr = SecretStr("")
+
+    @field_validator("data_dir", "plan")
+    @classmethod
+    def _anchor(cls, value: Path) -> Path:
+        return value if value.is_absolute() else (PROJECT_ROOT / value)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _TomlSource(settings_cls, SETTINGS_FILE)
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'dutyflow.db'}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from file and environment; `overrides` (tests, the demo) win over both."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(
+            t("settings.invalid", source=f"{SETTINGS_FILE} / DUTYFLOW_*", field=field, message=first["msg"])
+        ) from exc

@@ -1,0 +1,245 @@
+"""SQLAlchemy 2 models of the store. One plan per database row in `plans`; codes are unique per plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite forgets zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass a timezone-aware one")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar = {dt.datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    year: Mapped[int]
+    source_path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]]
+    """The validated plan as JSON: flows read the plan from here, not from the file."""
+    loaded_at: Mapped[dt.datetime]
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    short_name: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    gso_code: Mapped[str | None] = mapped_column(String(5))
+    parent_code: Mapped[str | None] = mapped_column(String(64))
+    focal_name: Mapped[str] = mapped_column(Text)
+    focal_email: Mapped[str] = mapped_column(String(254))
+    head_name: Mapped[str] = mapped_column(Text)
+    head_email: Mapped[str] = mapped_column(String(254))
+    opens: Mapped[dt.date | None] = mapped_column(Date)
+    closes: Mapped[dt.date | None] = mapped_column(Date)
+    successor_code: Mapped[str | None] = mapped_column(String(64))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DutyRow(Base):
+    __tablename__ = "duties"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    section: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    units: Mapped[list[Any]]
+    """Codes of the units in charge, groups expanded."""
+    partners: Mapped[list[Any]]
+
+
+class DataElementRow(Base):
+    __tablename__ = "data_elements"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    nature: Mapped[str] = mapped_column(String(16))
+
+
+class IndicatorRow(Base):
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    group: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(String(16))
+    numerator: Mapped[str] = mapped_column(String(64))
+    denominator: Mapped[str | None] = mapped_column(String(64))
+    factor: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    direction: Mapped[str] = mapped_column(String(16))
+    strict: Mapped[bool] = mapped_column(Boolean)
+    target: Mapped[Decimal | None] = mapped_column(Numeric(18, 6))
+    baseline: Mapped[Decimal | None] = mapped_column(Numeric(18, 6))
+    reported_by: Mapped[list[Any]]
+
+
+class FormRow(Base):
+    __tablename__ = "forms"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    version: Mapped[str] = mapped_column(String(16))
+    definition: Mapped[dict[str, Any]]
+
+
+class DeliverableRow(Base):
+    __tablename__ = "deliverables"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    definition: Mapped[dict[str, Any]]
+
+
+class ObligationRow(Base):
+    __tablename__ = "obligations"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "deliverable_id", "period"),
+        Index("ix_obligations_due_action", "state", "next_action_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverables.id"))
+    period: Mapped[str] = mapped_column(String(16))
+    period_label: Mapped[str] = mapped_column(Text)
+    due: Mapped[dt.date] = mapped_column(Date)
+    rule: Mapped[str] = mapped_column(String(8))
+    last_day: Mapped[dt.date] = mapped_column(Date)
+    cutoff: Mapped[dt.date | None] = mapped_column(Date)
+    covers: Mapped[list[Any]]
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    extended_until: Mapped[dt.date | None] = mapped_column(Date)
+    next_action_at: Mapped[dt.datetime | None]
+    """When the chase must next look at this obligation; NULL when nothing is owed."""
+    state_changed_at: Mapped[dt.datetime | None]
+
+    unit: Mapped[UnitRow] = relationship(lazy="joined", innerjoin=True)
+    deliverable: Mapped[DeliverableRow] = relationship(lazy="joined", innerjoin=True)
+
+
+class SubmissionRow(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("obligation_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[dt.datetime]
+    submitted_by: Mapped[str | None] = mapped_column(Text)
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(String(128))
+    size: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[Any]]
+    decided_at: Mapped[dt.datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(Text)
+
+
+class DataValueRow(Base):
+    __tablename__ = "data_values"
+    __table_args__ = (UniqueConstraint("submission_id", "form", "row", "column"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    form: Mapped[str] = mapped_column(String(64))
+    row: Mapped[str] = mapped_column(String(64))
+    column: Mapped[str] = mapped_column(String(64))
+    number: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class NotificationRow(Base):
+    """The outbox: one row per (obligation, ladder step, recipient), claimed before sending."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"), index=True)
+    step: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]]
+    reason: Mapped[str | None] = mapped_column(Text)

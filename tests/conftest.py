@@ -1,0 +1,76 @@
+"""Shared fixtures: plans on disk, and a migrated store on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from dutyflow.paths import BUNDLED_PLAN
+from dutyflow.store.db import make_engine, upgrade
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI_PLAN = FIXTURES / "mini-plan.yaml"
+PG_URL = os.environ.get("DUTYFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ICT = dt.timezone(dt.timedelta(hours=7))
+
+
+def at(day: str, hour: int = 8) -> dt.datetime:
+    """A timezone-aware instant on `day` (ISO) at `hour` in Asia/Ho_Chi_Minh."""
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), tzinfo=ICT)
+
+
+@pytest.fixture
+def mini_plan_path(tmp_path: Path) -> Path:
+    """A private copy of the mini plan that a test may edit."""
+    target = tmp_path / "mini-plan.yaml"
+    shutil.copy(MINI_PLAN, target)
+    return target
+
+
+@pytest.fixture
+def bundled_plan_path() -> Path:
+    return BUNDLED_PLAN
+
+
+def _postgres_available() -> bool:
+    try:
+        with create_engine(PG_URL).connect() as connection:
+            connection.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A freshly migrated store; every store test runs once on each backend."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        return
+    if not _postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI but {PG_URL} does not answer")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    eng = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        upgrade(eng)
+        yield eng
+    finally:
+        eng.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -1,0 +1,162 @@
+"""Loading a plan into the store: idempotent, audited, all or nothing (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from dutyflow.plan import load_plan
+from dutyflow.store.db import session_scope
+from dutyflow.store.models import AuditEventRow, ObligationRow, SubmissionRow, UnitRow
+from dutyflow.store.sync import PlanLoadRefused, load_plan_into_store
+from tests.conftest import at
+
+
+def load(engine: Engine, path: Path, day: str = "2025-04-20"):
+    with session_scope(engine) as session:
+        return load_plan_into_store(session, load_plan(path), path, now=at(day), actor="test")
+
+
+def count(engine: Engine, model) -> int:
+    with session_scope(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def snapshot(engine: Engine) -> list[tuple]:
+    with session_scope(engine) as session:
+        rows = session.scalars(select(ObligationRow).order_by(ObligationRow.id)).all()
+        return [(r.id, r.unit.code, r.deliverable.code, r.period, r.due, r.last_day, r.state) for r in rows]
+
+
+def test_it_loads_every_obligation_of_the_plan(engine: Engine, mini_plan_path: Path) -> None:
+    report = load(engine, mini_plan_path)
+    assert report.changed
+    assert count(engine, UnitRow) == 4
+    assert count(engine, ObligationRow) == 13
+    with session_scope(engine) as session:
+        row = session.scalars(
+            select(ObligationRow).join(UnitRow).where(UnitRow.code == "xa-a", ObligationRow.period == "2025-06")
+        ).one()
+        assert str(row.last_day) == "2025-07-07"
+        assert row.state == "pending"
+
+
+def test_loading_the_same_file_twice_changes_nothing(engine: Engine, mini_plan_path: Path) -> None:
+    load(engine, mini_plan_path)
+    before, events = snapshot(engine), count(engine, AuditEventRow)
+    report = load(engine, mini_plan_path, day="2025-04-21")
+    assert not report.changed
+    assert "không thay đổi" in report.describe()
+    assert snapshot(engine) == before
+    assert count(engine, AuditEventRow) == events
+
+
+def test_a_changed_deadline_updates_obligations_and_is_audited(engine: Engine, mini_plan_path: Path) -> None:
+    load(engine, mini_plan_path)
+    ids_before = [row[0] for row in snapshot(engine)]
+    text = mini_plan_path.read_text(encoding="utf-8").replace("due: 2025-05-20", "due: 2025-05-23")
+    mini_plan_path.write_text(text, encoding="utf-8")
+    report = load(engine, mini_plan_path)
+    assert report.changes["obligation updated"] == 3
+    assert [row[0] for row in snapshot(engine)] == ids_before  # updated in place, not re-created
+    with session_scope(engine) as session:
+        events = session.scalars(
+            select(AuditEventRow).where(AuditEventRow.entity == "obligation", AuditEventRow.action == "updated")
+        ).all()
+        assert len(events) == 3
+        assert events[0].detail["last_day"] == {"before": "2025-05-19", "after": "2025-05-22"}
+        assert events[0].actor == "test"
+
+
+def test_a_renamed_unit_is_updated_in_place(engine: Engine, mini_plan_path: Path) -> None:
+    load(engine, mini_plan_path)
+    text = mini_plan_path.read_text(encoding="utf-8").replace('name: "UBND xã A"', 'name: "UBND xã A & <Mới>"')
+    mini_plan_path.write_text(text, encoding="utf-8")
+    report = load(engine, mini_plan_path)
+    assert report.changes == {"unit updated": 1, "plan updated": 1}
+    with session_scope(engine) as session:
+        assert session.scalars(select(UnitRow.name).where(UnitRow.code == "xa-a")).one() == "UBND xã A & <Mới>"
+
+
+def test_removing_a_unit_without_submissions_removes_its_obligations(engine: Engine, mini_plan_path: Path) -> None:
+    load(engine, mini_plan_path)
+    text = mini_plan_path.read_text(encoding="utf-8").replace("    members: [tu-phap]\n", "    members: []\n")
+    text = text.replace("reported_by: [cac-xa, tu-phap]", "reported_by: [cac-xa]")
+    text = text.replace("    partners: [tu-phap]\n", "")
+    start = text.index("  - code: tu-phap")
+    end = text.index("  - code: xa-a")
+    mini_plan_path.write_text(text[:start] + text[end:], encoding="utf-8")
+    report = load(engine, mini_plan_path)
+    assert report.changes["unit deleted"] == 1
+    assert count(engine, ObligationRow) == 11
+
+
+def _submit(engine: Engine, unit: str, deliverable: str) -> None:
+    with session_scope(engine) as session:
+        obligation = session.scalars(select(ObligationRow).join(UnitRow).where(UnitRow.code == unit)).all()
+        target = next(o for o in obligation if o.deliverable.code == deliverable)
+        session.add(
+            SubmissionRow(
+                obligation_id=target.id,
+                version=1,
+                channel="portal",
+                received_at=at("2025-05-10"),
+                status="accepted",
+                reasons=[],
+            )
+        )
+
+
+def test_removing_a_unit_with_submissions_is_refused_and_nothing_is_written(
+    engine: Engine, mini_plan_path: Path
+) -> None:
+    load(engine, mini_plan_path)
+    _submit(engine, "xa-b", "bao-cao-6-thang")
+    before, events = snapshot(engine), count(engine, AuditEventRow)
+    text = mini_plan_path.read_text(encoding="utf-8")
+    start = text.index("  - code: xa-b")
+    end = text.index("groups:")
+    # Also change a deadline: it must not be applied either, since the whole load is refused.
+    text = (text[:start] + text[end:]).replace("due: 2025-11-15", "due: 2025-11-14")
+    mini_plan_path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlanLoadRefused) as caught:
+        load(engine, mini_plan_path)
+    assert "«xa-b»" in str(caught.value) and "1 báo cáo" in str(caught.value)
+    assert snapshot(engine) == before
+    assert count(engine, AuditEventRow) == events
+
+
+def test_removing_a_deliverable_with_submissions_is_refused(engine: Engine, mini_plan_path: Path) -> None:
+    load(engine, mini_plan_path)
+    _submit(engine, "xa-a", "danh-sach-thang")
+    text = mini_plan_path.read_text(encoding="utf-8")
+    start = text.index("  - code: danh-sach-thang")
+    end = text.index("  - code: bao-cao-nam")
+    mini_plan_path.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(PlanLoadRefused) as caught:
+        load(engine, mini_plan_path)
+    assert "danh-sach-thang" in str(caught.value)
+    assert count(engine, ObligationRow) == 13
+
+
+def test_a_merge_moves_later_obligations_to_the_successor(engine: Engine, mini_plan_path: Path) -> None:
+    load(engine, mini_plan_path)
+    text = mini_plan_path.read_text(encoding="utf-8").replace(
+        '    gso_code: "00001"\n', '    gso_code: "00001"\n    closes: 2025-07-01\n    successor: xa-b\n'
+    )
+    mini_plan_path.write_text(text, encoding="utf-8")
+    load(engine, mini_plan_path, day="2025-06-20")
+    with session_scope(engine) as session:
+        rows = session.scalars(select(ObligationRow)).all()
+        owed = {(r.unit.code, r.deliverable.code, r.period): r for r in rows}
+    assert ("xa-a", "bao-cao-nam", "2025") not in owed
+    assert owed[("xa-b", "bao-cao-nam", "2025")].covers == ["xa-b", "xa-a"]
+    assert ("xa-a", "bao-cao-6-thang", "2025") in owed
+
+
+def test_the_bundled_plan_loads_on_this_backend(engine: Engine, bundled_plan_path: Path) -> None:
+    report = load(engine, bundled_plan_path)
+    assert report.changes["unit created"] >= 31
+    assert not load(engine, bundled_plan_path).changed
