@@ -57,6 +57,12 @@ class WorkingCalendar:
             day += dt.timedelta(days=1)
         return day
 
+    def previous_working_day(self, day: dt.date) -> dt.date:
+        """`day` itself if it is a working day, else the last working day before it."""
+        while not self.is_working_day(day):
+            day -= dt.timedelta(days=1)
+        return day
+
     def add_working_days(self, day: dt.date, count: int) -> dt.date:
         """The working day `count` working days after (or, negative, before) `day`.
 

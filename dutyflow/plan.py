@@ -288,9 +288,50 @@ class Deliverable(Strict):
     """True: a valid submission waits for the office to accept it."""
 
 
+Audience = Literal["focal", "head"]
+
+
+class LadderStep(Strict):
+    """One rung of the reminder/escalation ladder."""
+
+    code: Code
+    offset: int = Field(ge=-60, le=60)
+    """Working days from the last day: negative before it, 0 on it, positive after it."""
+    template: Literal["reminder", "due_today", "overdue", "overdue_second", "escalation"]
+    to: Audience = "focal"
+    cc: list[Audience] = []
+
+
+def _default_ladder() -> list[LadderStep]:
+    return [
+        LadderStep(code="remind-5", offset=-5, template="reminder"),
+        LadderStep(code="remind-2", offset=-2, template="reminder"),
+        LadderStep(code="due-today", offset=0, template="due_today"),
+        LadderStep(code="overdue-1", offset=1, template="overdue"),
+        LadderStep(code="overdue-3", offset=3, template="overdue_second", cc=["head"]),
+        LadderStep(code="escalate-5", offset=5, template="escalation", to="head"),
+    ]
+
+
+class DigestConfig(Strict):
+    """A weekly list of who is late, to the office and the leaders, while anything is overdue."""
+
+    weekday: int = Field(default=0, ge=0, le=6)
+    """0 = Monday. A missed run sends it on the next working day of the same week."""
+    recipients: list[Contact] = []
+    """Besides the office's focal officer: for instance the vice-chair in charge."""
+
+
+class ChaseConfig(Strict):
+    steps: list[LadderStep] = Field(default_factory=_default_ladder, min_length=1)
+    digest: DigestConfig = DigestConfig()
+    send_on_non_working_days: bool = False
+
+
 class Plan(Strict):
     plan: PlanHeader
     calendar: CalendarConfig = CalendarConfig()
+    chase: ChaseConfig = ChaseConfig()
     units: list[Unit] = Field(min_length=1)
     groups: list[UnitGroup] = []
     duties: list[Duty] = []
@@ -521,13 +562,28 @@ def _cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
         for j, code in enumerate(deliverable.inputs):
             if code not in deliverable_codes:
                 yield (*loc, "inputs", j), t("plan.unknown_deliverable", code=code)
+        if not deliverable.forms and not deliverable.attachments:
+            yield (*loc, "forms"), t("plan.nothing_to_submit")
         yield from _check_deadline(plan, deliverable, loc, by_code)
 
+    yield from _check_ladder(plan.chase)
     for key in ("extra_holidays", "extra_working_days"):
         for j, note in enumerate(getattr(plan.calendar, key)):
             other = "extra_working_days" if key == "extra_holidays" else "extra_holidays"
             if key == "extra_holidays" and any(n.date == note.date for n in getattr(plan.calendar, other)):
                 yield ("calendar", key, j, "date"), t("plan.weekday_holiday", day=note.date.isoformat())
+
+
+def _check_ladder(chase: ChaseConfig) -> Iterator[Problem]:
+    seen: set[str] = set()
+    previous: int | None = None
+    for i, step in enumerate(chase.steps):
+        if step.code in seen:
+            yield ("chase", "steps", i, "code"), t("plan.duplicate_step", code=step.code)
+        seen.add(step.code)
+        if previous is not None and step.offset <= previous:
+            yield ("chase", "steps", i, "offset"), t("plan.ladder_order", offset=step.offset, previous=previous)
+        previous = step.offset
 
 
 def _unique(plan: Plan, source: SourceMap) -> Iterator[Problem]:

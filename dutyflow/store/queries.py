@@ -61,7 +61,7 @@ def status_lines(
     if deliverable:
         query = query.where(DeliverableRow.code == deliverable)
     lines = []
-    for obligation, unit_row, deliverable_row in session.execute(query).tuples():
+    for obligation, unit_row, deliverable_row in session.execute(query):
         state = State(obligation.state)
         kind, days_left = standing(
             state,

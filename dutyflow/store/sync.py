@@ -52,6 +52,12 @@ class LoadReport:
     title: str
     changes: Counter[str] = field(default_factory=Counter)
 
+    def _ordered_changes(self) -> list[tuple[tuple[str, str], int]]:
+        entities = ["plan", "unit", "duty", "data_element", "indicator", "form", "deliverable", "obligation"]
+        actions = ["created", "updated", "deleted"]
+        pairs = [(tuple(key.split(" ", 1)), count) for key, count in self.changes.items()]
+        return sorted(pairs, key=lambda p: (entities.index(p[0][0]), actions.index(p[0][1])))  # type: ignore[arg-type,return-value]
+
     @property
     def changed(self) -> bool:
         return bool(self.changes)
@@ -59,7 +65,10 @@ class LoadReport:
     def describe(self) -> str:
         if not self.changed:
             return t("load.unchanged", title=self.title)
-        parts = ", ".join(f"{key}: {count}" for key, count in sorted(self.changes.items()))
+        parts = ", ".join(
+            t("load.change", count=count, entity=t(f"load.entity.{entity}"), action=t(f"load.action.{action}"))
+            for (entity, action), count in self._ordered_changes()
+        )
         return t("load.loaded", title=self.title, changes=parts)
 
 
@@ -186,7 +195,7 @@ class _Loader:
         for row in removed:
             held = guard(row) if guard else 0
             if held:
-                self.refusals.append(t("load.refused_removal", what=_ENTITY_VI[entity], code=row.code, count=held))
+                self.refusals.append(t("load.refused_removal", what=t(f"load.entity.{entity}"), code=row.code, count=held))
             else:
                 self.deletes.append((entity, row))
         return {code: row for code, row in existing.items() if code in desired}
@@ -290,7 +299,7 @@ class _Loader:
             )
             if held:
                 self.refusals.append(
-                    t("load.refused_removal", what=_ENTITY_VI["obligation"], code="/".join(key), count=held)
+                    t("load.refused_removal", what=t("load.entity.obligation"), code="/".join(key), count=held)
                 )
             else:
                 orphans.append(row)
@@ -331,13 +340,6 @@ class _Loader:
         self.session.add(
             AuditEventRow(at=self.now, actor=self.actor, action=action, entity=entity, code=code, detail=detail)
         )
-
-
-_ENTITY_VI = {
-    "unit": "đơn vị",
-    "deliverable": "sản phẩm báo cáo",
-    "obligation": "nghĩa vụ báo cáo",
-}
 
 
 def _unit_fields(unit: Any) -> dict[str, Any]:

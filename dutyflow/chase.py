@@ -1,0 +1,132 @@
+"""The reminder and escalation ladder: (obligation state, today) -> the step due. Pure.
+
+Steps sit at offsets in working days from an obligation's last day (its extension, if any).
+On a given day an obligation gets at most one step: the latest one whose day has come, and only
+if that step has not been sent in the current chase round. So a run that was missed catches up
+with the latest step once and never sends the steps it skipped; a returned submission starts a
+new round, which restarts the chase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from dutyflow.calendar import WorkingCalendar
+from dutyflow.obligations import State, effective_last_day
+from dutyflow.plan import ChaseConfig, DigestConfig, LadderStep
+
+CHASED_STATES = frozenset({State.ANNOUNCED, State.RETURNED})
+"""States in which the unit is reminded: it has been told, and has not (validly) delivered."""
+
+
+@dataclass(frozen=True)
+class ChaseView:
+    """What the ladder needs to know of one obligation."""
+
+    obligation_id: int
+    unit: str
+    state: State
+    last_day: dt.date
+    extended_until: dt.date | None = None
+    paused: bool = False
+    sent: frozenset[str] = frozenset()
+    """Codes of the steps already sent (or claimed) in the current chase round."""
+
+    @property
+    def deadline(self) -> dt.date:
+        return effective_last_day(self.last_day, self.extended_until)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to send: a step for one unit, covering one or more of its obligations."""
+
+    unit: str
+    step: LadderStep
+    obligation_ids: tuple[int, ...]
+
+
+def step_day(step: LadderStep, deadline: dt.date, calendar: WorkingCalendar) -> dt.date:
+    """The working day on which `step` falls for an obligation whose last day is `deadline`."""
+    if step.offset > 0:
+        return calendar.add_working_days(deadline, step.offset)
+    anchor = calendar.previous_working_day(deadline)
+    return calendar.add_working_days(anchor, step.offset)
+
+
+def may_send_on(day: dt.date, config: ChaseConfig, calendar: WorkingCalendar) -> bool:
+    return config.send_on_non_working_days or calendar.is_working_day(day)
+
+
+def due_step(view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar, today: dt.date) -> LadderStep | None:
+    """The step to send for `view` today, or None."""
+    if view.state not in CHASED_STATES or view.paused or not may_send_on(today, config, calendar):
+        return None
+    latest: LadderStep | None = None
+    for step in config.steps:
+        if step_day(step, view.deadline, calendar) <= today:
+            latest = step
+    if latest is None or latest.code in view.sent:
+        return None
+    return latest
+
+
+def next_action_day(view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar, today: dt.date) -> dt.date | None:
+    """The first day after `today` on which a step falls; None when the ladder is done."""
+    if view.state not in CHASED_STATES:
+        return None
+    for step in config.steps:
+        day = step_day(step, view.deadline, calendar)
+        if day > today:
+            return day
+    return None
+
+
+def first_action_day(view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar) -> dt.date:
+    """The day of the first step, for a freshly announced obligation."""
+    return step_day(config.steps[0], view.deadline, calendar)
+
+
+def plan_notices(
+    views: Iterable[ChaseView], config: ChaseConfig, calendar: WorkingCalendar, today: dt.date
+) -> list[Notice]:
+    """Every message due today: one per unit and step, listing all obligations at that step."""
+    grouped: dict[tuple[str, str], list[int]] = defaultdict(list)
+    steps: dict[str, LadderStep] = {}
+    for view in views:
+        step = due_step(view, config, calendar, today)
+        if step is not None:
+            grouped[(view.unit, step.code)].append(view.obligation_id)
+            steps[step.code] = step
+    order = {step.code: i for i, step in enumerate(config.steps)}
+    return [
+        Notice(unit, steps[code], tuple(sorted(ids)))
+        for (unit, code), ids in sorted(grouped.items(), key=lambda item: (item[0][0], order[item[0][1]]))
+    ]
+
+
+def is_overdue(view: ChaseView, today: dt.date) -> bool:
+    return view.state in CHASED_STATES and view.deadline < today
+
+
+def digest_week(today: dt.date) -> str:
+    """The key of the week a digest belongs to, e.g. "2025-W21"."""
+    year, week, _ = today.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_due(
+    today: dt.date,
+    config: DigestConfig,
+    chase: ChaseConfig,
+    calendar: WorkingCalendar,
+    overdue: Sequence[ChaseView],
+    sent_this_week: bool,
+) -> bool:
+    """Whether the weekly digest of late units goes out today."""
+    if not overdue or sent_this_week or not may_send_on(today, chase, calendar):
+        return False
+    return today.weekday() >= config.weekday
