@@ -61,9 +61,10 @@ def may_send_on(day: dt.date, config: ChaseConfig, calendar: WorkingCalendar) ->
     return config.send_on_non_working_days or calendar.is_working_day(day)
 
 
-def due_step(view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar, today: dt.date) -> LadderStep | None:
-    """The step to send for `view` today, or None."""
-    if view.state not in CHASED_STATES or view.paused or not may_send_on(today, config, calendar):
+def _latest_unsent(
+    view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar, today: dt.date
+) -> LadderStep | None:
+    if view.state not in CHASED_STATES:
         return None
     latest: LadderStep | None = None
     for step in config.steps:
@@ -72,6 +73,24 @@ def due_step(view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar, to
     if latest is None or latest.code in view.sent:
         return None
     return latest
+
+
+def due_step(view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar, today: dt.date) -> LadderStep | None:
+    """The step to send for `view` today, or None."""
+    if view.paused or not may_send_on(today, config, calendar):
+        return None
+    return _latest_unsent(view, config, calendar, today)
+
+
+def next_look(view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar, today: dt.date) -> dt.date | None:
+    """When the chase must look at `view` again after a run on `today`.
+
+    Today again if a step is due but was not sent (a non-working day, a failed delivery, a pause):
+    the next run picks it up. Otherwise the day of the next step, or None when the ladder is done.
+    """
+    if _latest_unsent(view, config, calendar, today) is not None:
+        return today
+    return next_action_day(view, config, calendar, today)
 
 
 def next_action_day(view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar, today: dt.date) -> dt.date | None:

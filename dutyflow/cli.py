@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from dutyflow import admin
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.messages import t
 from dutyflow.obligations import Standing, expand_obligations
@@ -27,8 +28,12 @@ from dutyflow.store.sync import PlanLoadRefused, load_plan_into_store
 app = typer.Typer(help=t("help.app"), no_args_is_help=True, add_completion=False)
 plan_app = typer.Typer(help=t("help.plan"), no_args_is_help=True)
 db_app = typer.Typer(help=t("help.db"), no_args_is_help=True)
+run_app = typer.Typer(help=t("help.run"), no_args_is_help=True)
+schedule_app = typer.Typer(help=t("help.schedule"), no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
+app.add_typer(run_app, name="run")
+app.add_typer(schedule_app, name="schedule")
 
 console = Console()
 errors = Console(stderr=True)
@@ -293,6 +298,147 @@ def status(
         console.print(t("cli.status_empty"))
         return
     console.print(status_table(lines, today))
+
+
+# --------------------------------------------------------------------------- flows
+
+
+def _run_flow(name: str, as_of: str | None) -> None:
+    rt = runtime()
+    day = parse_day(as_of) if as_of else None
+    try:
+        ensure_ready(rt.engine)
+        with session_scope(rt.engine) as session:
+            current_plan(session)
+    except StoreNotReady as exc:
+        raise fail(str(exc)) from None
+    except NoPlanLoaded:
+        raise fail(t("load.no_plan_loaded")) from None
+    from flows.assign import assign
+    from flows.chase import chase
+
+    flow = {"assign": assign, "chase": chase}[name]
+    result = flow(as_of=day)
+    console.print(t("cli.flow_done", flow=name, units=result["units"], sent=result["sent"]), highlight=False)
+
+
+@run_app.command("assign", help=t("help.run_assign"))
+def run_assign(as_of: AsOf = None) -> None:
+    _run_flow("assign", as_of)
+
+
+@run_app.command("chase", help=t("help.run_chase"))
+def run_chase(as_of: AsOf = None) -> None:
+    _run_flow("chase", as_of)
+
+
+@app.command("serve", help=t("help.serve"))
+def serve_command() -> None:
+    rt = runtime()
+    try:
+        ensure_ready(rt.engine)
+    except StoreNotReady as exc:
+        raise fail(str(exc)) from None
+    from flows.serve import serve_all
+
+    serve_all()
+
+
+# --------------------------------------------------------------------------- administration
+
+
+def _admin(action: Any) -> Any:
+    """Run `action(session, plan_id, now, actor)` in one transaction; print AdminError as a clean failure."""
+    rt = runtime()
+    try:
+        ensure_ready(rt.engine)
+        with session_scope(rt.engine) as session:
+            plan = current_plan(session)
+            return action(session, plan, utcnow(), actor())
+    except StoreNotReady as exc:
+        raise fail(str(exc)) from None
+    except NoPlanLoaded:
+        raise fail(t("load.no_plan_loaded")) from None
+    except admin.AdminError as exc:
+        raise fail(str(exc)) from None
+
+
+Reason = Annotated[str, typer.Option("--reason", help=t("help.reason"))]
+
+
+@app.command("extend", help=t("help.extend"))
+def extend_command(
+    unit: Annotated[str, typer.Argument(help=t("help.unit"))],
+    deliverable: Annotated[str, typer.Argument(help=t("help.deliverable"))],
+    until: Annotated[str, typer.Option("--until", help=t("help.until"))],
+    reason: Reason,
+    period: Annotated[str | None, typer.Option("--period", help=t("help.period"))] = None,
+) -> None:
+    day = parse_day(until)
+    periods = _admin(
+        lambda s, p, now, who: admin.extend(s, p.id, unit, deliverable, day, reason, now=now, actor=who, period=period)
+    )
+    console.print(
+        t("admin.extended", unit=unit, deliverable=deliverable, until=f"{day:%d/%m/%Y}", periods=", ".join(periods)),
+        highlight=False,
+    )
+
+
+@app.command("pause", help=t("help.pause"))
+def pause_command(unit: Annotated[str, typer.Argument(help=t("help.unit"))], reason: Reason) -> None:
+    _admin(lambda s, p, now, who: admin.pause(s, p.id, unit, reason, now=now, actor=who))
+    console.print(t("admin.paused", unit=unit), highlight=False)
+
+
+@app.command("resume", help=t("help.resume"))
+def resume_command(
+    unit: Annotated[str, typer.Argument(help=t("help.unit"))],
+    reason: Annotated[str, typer.Option("--reason", help=t("help.reason"))] = "",
+) -> None:
+    _admin(lambda s, p, now, who: admin.resume(s, p.id, unit, reason, now=now, actor=who))
+    console.print(t("admin.resumed", unit=unit), highlight=False)
+
+
+@schedule_app.command("show", help=t("help.schedule_show"))
+def schedule_show() -> None:
+    rows = _admin(
+        lambda s, p, now, who: [
+            (r.flow, r.cron, r.timezone, r.updated_by, r.updated_at)
+            for r in admin.schedules(s, p.document["calendar"]["timezone"]).values()
+        ]
+    )
+    table = Table(title=t("admin.schedule_title"), title_justify="left")
+    for column in ("flow", "cron", "timezone", "updated_by", "updated_at"):
+        table.add_column(column)
+    for flow, cron, timezone, who, when in rows:
+        table.add_row(flow, cron, timezone, who, f"{when:%d/%m/%Y %H:%M} UTC")
+    console.print(table)
+
+
+@schedule_app.command("set", help=t("help.schedule_set"))
+def schedule_set(
+    flow: Annotated[str, typer.Argument(help=t("help.flow"))],
+    cron: Annotated[str, typer.Option("--cron", help=t("help.cron"))],
+    reason: Annotated[str, typer.Option("--reason", help=t("help.reason"))] = "",
+) -> None:
+    from flows._prefect_api import check_cron, push_schedule
+
+    def change(s: Any, p: Any, now: dt.datetime, who: str) -> tuple[str, str]:
+        timezone = p.document["calendar"]["timezone"]
+        try:
+            check_cron(cron, timezone)
+        except ValueError:
+            raise admin.AdminError(t("admin.bad_cron", cron=cron)) from None
+        row = admin.set_schedule(s, flow, cron, timezone, now=now, actor=who, reason=reason or None)
+        return row.cron, row.timezone
+
+    saved, timezone = _admin(change)
+    console.print(t("admin.schedule_set", flow=flow, cron=saved, timezone=timezone), highlight=False)
+    try:
+        pushed = push_schedule(flow, saved, timezone)
+    except Exception:  # no Prefect server answering: the schedule applies at the next `serve`
+        pushed = False
+    console.print(t("admin.schedule_pushed") if pushed else t("admin.schedule_not_served"), highlight=False)
 
 
 # --------------------------------------------------------------------------- demo

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     mail_from: str = ""
     portal_url: str = "http://127.0.0.1:8000"
     admin_password: SecretStr = SecretStr("")
+    batch_size: int = Field(default=50, ge=1)
+    """Up to this many units, one task run per unit; above it, batches of this many units."""
+    retry_delay_seconds: float = Field(default=10, ge=0)
+    """First delay of the exponential backoff when a message could not be handed to the server."""
+    claim_lease_minutes: float = Field(default=15, ge=0)
+    """A claimed message whose delivery was not confirmed is re-sent after this long."""
 
     @field_validator("data_dir", "plan")
     @classmethod

@@ -159,3 +159,11 @@ def test_the_weekly_digest(day: str, sent: bool, expected: bool) -> None:
     overdue = [view()]
     assert digest_due(D(day), DigestConfig(), LADDER, VN, overdue, sent) is expected
     assert digest_due(D(day), DigestConfig(), LADDER, VN, [], sent) is False
+
+
+def test_the_next_look_is_today_while_a_due_step_is_unsent() -> None:
+    from dutyflow.chase import next_look
+
+    assert next_look(view(), LADDER, VN, D("2025-05-17")) == D("2025-05-17")  # weekend: remind-2 waits
+    assert next_look(view({"remind-5", "remind-2"}), LADDER, VN, D("2025-05-17")) == D("2025-05-19")
+    assert next_look(view(ALL_STEPS), LADDER, VN, D("2025-05-27")) is None

@@ -180,6 +180,8 @@ class ObligationRow(Base):
     extended_until: Mapped[dt.date | None] = mapped_column(Date)
     next_action_at: Mapped[dt.datetime | None]
     """When the chase must next look at this obligation; NULL when nothing is owed."""
+    chase_round: Mapped[int] = mapped_column(Integer, default=0)
+    """Starts at 0; a returned submission starts a new round, which restarts the ladder."""
     state_changed_at: Mapped[dt.datetime | None]
 
     unit: Mapped[UnitRow] = relationship(lazy="joined", innerjoin=True)
@@ -218,18 +220,29 @@ class DataValueRow(Base):
 
 
 class NotificationRow(Base):
-    """The outbox: one row per (obligation, ladder step, recipient), claimed before sending."""
+    """The outbox: one row per (obligation, round, step, recipient), claimed before sending.
+
+    status: claimed (intent recorded, delivery not confirmed), sent, failed (not delivered, will be
+    retried), refused (the server refused this recipient; shown in status, not retried).
+    """
 
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_status", "status", "claimed_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(255), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
     obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=0)
     step: Mapped[str] = mapped_column(String(32))
+    template: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(16))
-    message_id: Mapped[str | None] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(255), index=True)
+    subject: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -243,3 +256,16 @@ class AuditEventRow(Base):
     code: Mapped[str] = mapped_column(String(128))
     detail: Mapped[dict[str, Any]]
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ScheduleRow(Base):
+    """When each flow runs. Ours, not Prefect's: `serve` builds deployments from these rows."""
+
+    __tablename__ = "schedules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow: Mapped[str] = mapped_column(String(32), unique=True)
+    cron: Mapped[str] = mapped_column(String(128))
+    timezone: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[dt.datetime]
+    updated_by: Mapped[str] = mapped_column(String(128))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dutyflow.obligations import Standing, State, standing
-from dutyflow.store.models import DeliverableRow, ObligationRow, PlanRow, UnitRow
+from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, PlanRow, UnitRow
 
 
 class NoPlanLoaded(LookupError):
@@ -29,6 +29,11 @@ class StatusLine:
     state: State
     standing: Standing
     days_left: int
+    obligation_id: int = 0
+    last_notice: str | None = None
+    """The latest message delivered for it: "<step> dd/mm/yyyy"."""
+    problem: str | None = None
+    """The latest delivery problem (refused recipient, failed or unconfirmed send), if any."""
 
 
 def current_plan(session: Session, code: str | None = None) -> PlanRow:
@@ -60,8 +65,10 @@ def status_lines(
         query = query.where(UnitRow.code == unit)
     if deliverable:
         query = query.where(DeliverableRow.code == deliverable)
+    rows = session.execute(query).all()
+    notices = _last_notices(session, [o.id for o, _, _ in rows])
     lines = []
-    for obligation, unit_row, deliverable_row in session.execute(query):
+    for obligation, unit_row, deliverable_row in rows:
         state = State(obligation.state)
         kind, days_left = standing(
             state,
@@ -83,6 +90,38 @@ def status_lines(
                 state=state,
                 standing=kind,
                 days_left=days_left,
+                obligation_id=obligation.id,
+                last_notice=notices.get(obligation.id, (None, None))[0],
+                problem=notices.get(obligation.id, (None, None))[1],
             )
         )
     return lines
+
+
+def _last_notices(session: Session, obligation_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
+    """Per obligation: its latest delivered message and its latest delivery problem."""
+    if not obligation_ids:
+        return {}
+    out: dict[int, tuple[str | None, str | None]] = {}
+    rows = session.execute(
+        select(
+            NotificationRow.obligation_id,
+            NotificationRow.step,
+            NotificationRow.status,
+            NotificationRow.sent_at,
+            NotificationRow.recipient,
+            NotificationRow.error,
+        )
+        .where(NotificationRow.obligation_id.in_(obligation_ids))
+        .order_by(NotificationRow.claimed_at, NotificationRow.id)
+    )
+    for obligation_id, step, status, sent_at, recipient, error in rows:
+        last, problem = out.get(obligation_id, (None, None))
+        if status == "sent" and sent_at is not None:
+            last, problem = f"{step} {sent_at.date():%d/%m/%Y}", None
+        elif status == "refused":
+            last, problem = f"{step} {sent_at.date():%d/%m/%Y}" if sent_at else last, f"{recipient}: {error}"
+        elif status in {"failed", "claimed"} and error:
+            problem = f"{step}: {error}"
+        out[obligation_id] = (last, problem)
+    return out

@@ -195,7 +195,9 @@ class _Loader:
         for row in removed:
             held = guard(row) if guard else 0
             if held:
-                self.refusals.append(t("load.refused_removal", what=t(f"load.entity.{entity}"), code=row.code, count=held))
+                self.refusals.append(
+                    t("load.refused_removal", what=t(f"load.entity.{entity}"), code=row.code, count=held)
+                )
             else:
                 self.deletes.append((entity, row))
         return {code: row for code, row in existing.items() if code in desired}

@@ -2,13 +2,12 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 11:00:23.330890
+Create Date: 2026-11-29 11:08:58.970411
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 
 
@@ -45,6 +44,17 @@ def upgrade() -> None:
     sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plans')),
     sa.UniqueConstraint('code', name=op.f('uq_plans_code'))
+    )
+    op.create_table('schedules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('flow', sa.String(length=32), nullable=False),
+    sa.Column('cron', sa.String(length=128), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=128), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_schedules')),
+    sa.UniqueConstraint('flow', name=op.f('uq_schedules_flow'))
     )
     op.create_table('data_elements',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -148,6 +158,7 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('extended_until', sa.Date(), nullable=True),
     sa.Column('next_action_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('chase_round', sa.Integer(), nullable=False),
     sa.Column('state_changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['deliverable_id'], ['deliverables.id'], name=op.f('fk_obligations_deliverable_id_deliverables')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_obligations_plan_id_plans')),
@@ -163,20 +174,31 @@ def upgrade() -> None:
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('obligation_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('step', sa.String(length=32), nullable=False),
+    sa.Column('template', sa.String(length=32), nullable=False),
     sa.Column('recipient', sa.String(length=254), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('message_id', sa.String(length=255), nullable=True),
+    sa.Column('message_id', sa.String(length=255), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=True),
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['obligation_id'], ['obligations.id'], name=op.f('fk_notifications_obligation_id_obligations')),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_notifications_plan_id_plans')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_notifications_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     sa.UniqueConstraint('key', name=op.f('uq_notifications_key'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_obligation_id'), ['obligation_id'], unique=False)
+        batch_op.create_index('ix_notifications_status', ['status', 'claimed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('submissions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -229,7 +251,10 @@ def downgrade() -> None:
 
     op.drop_table('submissions')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_unit_id'))
+        batch_op.drop_index('ix_notifications_status')
         batch_op.drop_index(batch_op.f('ix_notifications_obligation_id'))
+        batch_op.drop_index(batch_op.f('ix_notifications_message_id'))
 
     op.drop_table('notifications')
     with op.batch_alter_table('obligations', schema=None) as batch_op:
@@ -244,6 +269,7 @@ def downgrade() -> None:
     op.drop_table('duties')
     op.drop_table('deliverables')
     op.drop_table('data_elements')
+    op.drop_table('schedules')
     op.drop_table('plans')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))

@@ -1,0 +1,173 @@
+"""What an administrator changes without code: extensions, pauses, schedules. Every change is audited.
+
+Each function runs in the caller's transaction, writes one audit event per change, and marks the
+affected obligations for the chase to look at again on its next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from dutyflow.messages import t
+from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, ScheduleRow, UnitRow
+
+DEFAULT_SCHEDULES = {
+    "assign": "0 7 * * 1-5",
+    "chase": "0 8 * * 1-5",
+}
+"""Working days (Monday to Friday) in the plan's timezone; the ladder itself skips holidays."""
+
+_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
+
+
+class AdminError(Exception):
+    """A change that cannot be made; the message says why, in Vietnamese."""
+
+
+def _unit(session: Session, plan_id: int, code: str) -> UnitRow:
+    unit = session.scalars(select(UnitRow).where(UnitRow.plan_id == plan_id, UnitRow.code == code)).first()
+    if unit is None:
+        raise AdminError(t("cli.unknown_unit", code=code))
+    return unit
+
+
+def _audit(
+    session: Session,
+    now: dt.datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    code: str,
+    detail: dict,
+    reason: str | None,
+) -> None:
+    session.add(
+        AuditEventRow(at=now, actor=actor, action=action, entity=entity, code=code, detail=detail, reason=reason)
+    )
+
+
+def _require_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise AdminError(t("admin.reason_required"))
+    return reason
+
+
+def extend(
+    session: Session,
+    plan_id: int,
+    unit_code: str,
+    deliverable_code: str,
+    until: dt.date,
+    reason: str,
+    *,
+    now: dt.datetime,
+    actor: str,
+    period: str | None = None,
+) -> list[str]:
+    """Extend the last day of a unit's open obligations for a deliverable; returns their periods."""
+    reason = _require_reason(reason)
+    unit = _unit(session, plan_id, unit_code)
+    deliverable = session.scalars(
+        select(DeliverableRow).where(DeliverableRow.plan_id == plan_id, DeliverableRow.code == deliverable_code)
+    ).first()
+    if deliverable is None:
+        raise AdminError(t("admin.unknown_deliverable", code=deliverable_code))
+    query = select(ObligationRow).where(
+        ObligationRow.unit_id == unit.id,
+        ObligationRow.deliverable_id == deliverable.id,
+        ObligationRow.state.in_(["pending", "announced", "returned"]),
+    )
+    if period:
+        query = query.where(ObligationRow.period == period)
+    rows: Sequence[ObligationRow] = session.scalars(query).all()
+    if not rows:
+        raise AdminError(t("admin.nothing_to_extend", unit=unit_code, deliverable=deliverable_code))
+    for row in rows:
+        if until <= row.last_day:
+            raise AdminError(
+                t("admin.extension_too_early", until=f"{until:%d/%m/%Y}", last_day=f"{row.last_day:%d/%m/%Y}")
+            )
+    for row in rows:
+        before = row.extended_until
+        row.extended_until = until
+        row.next_action_at = now  # the chase re-reads its ladder on the next run
+        _audit(
+            session,
+            now,
+            actor,
+            "extended",
+            "obligation",
+            f"{unit_code}/{deliverable_code}/{row.period}",
+            {"before": before.isoformat() if before else None, "after": until.isoformat()},
+            reason,
+        )
+    return [row.period for row in rows]
+
+
+def pause(session: Session, plan_id: int, unit_code: str, reason: str, *, now: dt.datetime, actor: str) -> None:
+    reason = _require_reason(reason)
+    unit = _unit(session, plan_id, unit_code)
+    if unit.paused:
+        raise AdminError(t("admin.already_paused", unit=unit_code))
+    unit.paused = True
+    unit.pause_reason = reason
+    _audit(session, now, actor, "paused", "unit", unit_code, {}, reason)
+
+
+def resume(session: Session, plan_id: int, unit_code: str, reason: str, *, now: dt.datetime, actor: str) -> None:
+    unit = _unit(session, plan_id, unit_code)
+    if not unit.paused:
+        raise AdminError(t("admin.not_paused", unit=unit_code))
+    unit.paused = False
+    unit.pause_reason = None
+    session.execute(
+        update(ObligationRow)
+        .where(ObligationRow.unit_id == unit.id, ObligationRow.next_action_at.is_not(None))
+        .values(next_action_at=now)
+    )
+    _audit(session, now, actor, "resumed", "unit", unit_code, {}, reason.strip() or None)
+
+
+def validate_cron(cron: str) -> str:
+    fields = cron.split()
+    if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+        raise AdminError(t("admin.bad_cron", cron=cron))
+    return " ".join(fields)
+
+
+def schedules(session: Session, timezone: str) -> dict[str, ScheduleRow]:
+    """Every flow's schedule; defaults are written on first read so the store is the one owner."""
+    rows = {row.flow: row for row in session.scalars(select(ScheduleRow))}
+    for flow, cron in DEFAULT_SCHEDULES.items():
+        if flow not in rows:
+            row = ScheduleRow(
+                flow=flow,
+                cron=cron,
+                timezone=timezone,
+                active=True,
+                updated_at=dt.datetime.now(dt.UTC),
+                updated_by="default",
+            )
+            session.add(row)
+            rows[flow] = row
+    session.flush()
+    return rows
+
+
+def set_schedule(
+    session: Session, flow: str, cron: str, timezone: str, *, now: dt.datetime, actor: str, reason: str | None = None
+) -> ScheduleRow:
+    if flow not in DEFAULT_SCHEDULES:
+        raise AdminError(t("admin.unknown_flow", flow=flow, flows=", ".join(DEFAULT_SCHEDULES)))
+    cron = validate_cron(cron)
+    row = schedules(session, timezone)[flow]
+    before = row.cron
+    row.cron, row.timezone, row.updated_at, row.updated_by = cron, timezone, now, actor
+    _audit(session, now, actor, "schedule_changed", "schedule", flow, {"before": before, "after": cron}, reason)
+    return row

@@ -1,0 +1,564 @@
+"""Assign, chase and digest: decide (pure ladder), claim (outbox), compose (templates), send (transport).
+
+Knows nothing of Prefect: the tasks in `tasks/` call one method each, per unit or per batch of
+units. Every method takes `today` (the plan's local date) and `now` (an aware instant).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from dutyflow.calendar import WorkingCalendar
+from dutyflow.chase import (
+    CHASED_STATES,
+    ChaseView,
+    digest_due,
+    digest_week,
+    first_action_day,
+    is_overdue,
+    next_look,
+    plan_notices,
+)
+from dutyflow.mail import (
+    Address,
+    Attachment,
+    DeliveryError,
+    IcsEvent,
+    MailRenderer,
+    MailTransport,
+    OutgoingMessage,
+    build_ics,
+    new_message_id,
+)
+from dutyflow.obligations import State
+from dutyflow.plan import LadderStep, Plan
+from dutyflow.store.db import session_scope
+from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, PlanRow, UnitRow
+from dutyflow.store.outbox import (
+    DEFAULT_LEASE,
+    FAILED,
+    Claim,
+    Slot,
+    claim,
+    mark_failed,
+    mark_sent,
+    notification_key,
+    sent_steps,
+)
+
+
+class DeliveryFailed(Exception):
+    """Some messages could not be handed to the mail server before sending began: safe to retry."""
+
+
+@dataclass(frozen=True)
+class MailSetup:
+    transport: MailTransport
+    renderer: MailRenderer
+    sender: Address
+    reply_to: Address
+    portal_url: str | None = None
+
+    @property
+    def message_domain(self) -> str:
+        return self.sender.email.rpartition("@")[2] or "localhost"
+
+
+@dataclass
+class SentRecord:
+    unit: str
+    template: str
+    step: str
+    recipients: tuple[str, ...]
+    message_id: str
+    subject: str
+    deliverables: tuple[str, ...]
+    resent: bool = False
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What one call did, for the flow's artifact and the CLI."""
+
+    sent: list[SentRecord] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    def merge(self, other: Outcome) -> Outcome:
+        self.sent.extend(other.sent)
+        self.failures.extend(other.failures)
+        self.unknown.extend(other.unknown)
+        return self
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    code: str
+    name: str
+
+
+def sender_from(mail_from: str, plan: Plan) -> Address:
+    """The From address: the configured one, else the office's focal officer."""
+    if mail_from:
+        name, email = parseaddr(mail_from)
+        return Address(name or plan.unit(plan.plan.office).name, email)
+    office = plan.unit(plan.plan.office)
+    return Address(office.name, office.focal.email)
+
+
+class Notifier:
+    def __init__(
+        self,
+        engine: Engine,
+        mail: MailSetup,
+        *,
+        plan_code: str | None = None,
+        lease: dt.timedelta = DEFAULT_LEASE,
+    ) -> None:
+        self.engine = engine
+        self.mail = mail
+        self.lease = lease
+        with session_scope(engine) as session:
+            query = select(PlanRow)
+            query = query.where(PlanRow.code == plan_code) if plan_code else query.order_by(PlanRow.loaded_at.desc())
+            row = session.scalars(query.limit(1)).one()
+            self.plan_id = row.id
+            self.plan = Plan.model_validate(row.document)
+        self.calendar = WorkingCalendar.from_config(self.plan.calendar)
+
+    # ------------------------------------------------------------------ who needs a run
+
+    def units_to_assign(self) -> list[UnitRef]:
+        with session_scope(self.engine) as session:
+            rows = session.execute(
+                select(UnitRow.code, UnitRow.name)
+                .join(ObligationRow, ObligationRow.unit_id == UnitRow.id)
+                .where(ObligationRow.plan_id == self.plan_id, ObligationRow.state == State.PENDING.value)
+                .where(UnitRow.paused.is_(False))
+                .group_by(UnitRow.id, UnitRow.code, UnitRow.name)
+                .order_by(UnitRow.id)
+            )
+            return [UnitRef(code, name) for code, name in rows]
+
+    def units_to_chase(self, now: dt.datetime) -> list[UnitRef]:
+        """Units with an obligation whose next action has come: one indexed query."""
+        with session_scope(self.engine) as session:
+            rows = session.execute(
+                select(UnitRow.code, UnitRow.name)
+                .join(ObligationRow, ObligationRow.unit_id == UnitRow.id)
+                .where(
+                    ObligationRow.plan_id == self.plan_id,
+                    ObligationRow.state.in_([s.value for s in CHASED_STATES]),
+                    ObligationRow.next_action_at <= now,
+                    UnitRow.paused.is_(False),
+                )
+                .group_by(UnitRow.id, UnitRow.code, UnitRow.name)
+                .order_by(UnitRow.id)
+            )
+            return [UnitRef(code, name) for code, name in rows]
+
+    # ------------------------------------------------------------------ assign
+
+    def assign(self, unit_codes: Sequence[str], today: dt.date, now: dt.datetime) -> Outcome:
+        outcome = Outcome()
+        with self.mail.transport.session() as connection:
+            for code in unit_codes:
+                outcome.merge(self._assign_unit(connection, code, today, now))
+        return outcome
+
+    def _assign_unit(self, connection: Any, code: str, today: dt.date, now: dt.datetime) -> Outcome:
+        with session_scope(self.engine) as session:
+            unit = self._unit(session, code)
+            rows = self._obligations(session, unit.id, [State.PENDING])
+            if not rows:
+                return Outcome()
+            items = [self._assignment_item(row, deliverable) for row, deliverable in rows]
+            duties = [
+                {"code": d.code, "section": d.section, "title": d.title, "text": d.text}
+                for d in self.plan.duties
+                if unit.code in {u.code for u in self.plan.expand_units(d.units)}
+            ]
+            ids = [row.id for row, _ in rows]
+            unit_info = self._unit_info(unit)
+        context = self._context(unit_info, today) | {"duties": duties, "items": items}
+        events = [
+            IcsEvent(
+                uid=f"dutyflow-{self.plan.plan.code}-o{oid}@{self.mail.message_domain}",
+                day=item["last_day"],
+                summary=f"{item['deliverable_name']} ({item['period_label']})",
+                description=item["deliverable_name"],
+            )
+            for oid, item in zip(ids, items, strict=True)
+        ]
+        attachment = Attachment("han-bao-cao.ics", build_ics(events), "text/calendar")
+        recipients = [(unit_info["focal"], "to")]
+        outcome = self._deliver(
+            connection,
+            unit_info,
+            ids,
+            step_code="assign",
+            template="assignment",
+            recipients=recipients,
+            context=context,
+            attachments=(attachment,),
+            deliverables=tuple(i["deliverable_name"] for i in items),
+            now=now,
+        )
+        if outcome.sent:
+            self._announce(ids, today)
+        return outcome
+
+    def _announce(self, ids: Sequence[int], today: dt.date) -> None:
+        with session_scope(self.engine) as session:
+            for row in session.scalars(select(ObligationRow).where(ObligationRow.id.in_(ids))):
+                if row.state != State.PENDING.value:
+                    continue
+                row.state = State.ANNOUNCED.value
+                view = _view(row, paused=False, sent=frozenset())
+                first = first_action_day(view, self.plan.chase, self.calendar)
+                row.next_action_at = self.calendar.start_of_day(first)
+
+    # ------------------------------------------------------------------ chase
+
+    def chase(self, unit_codes: Sequence[str], today: dt.date, now: dt.datetime) -> Outcome:
+        outcome = Outcome()
+        with self.mail.transport.session() as connection:
+            for code in unit_codes:
+                outcome.merge(self._chase_unit(connection, code, today, now))
+        return outcome
+
+    def _chase_unit(self, connection: Any, code: str, today: dt.date, now: dt.datetime) -> Outcome:
+        with session_scope(self.engine) as session:
+            unit = self._unit(session, code)
+            rows = self._obligations(session, unit.id, list(CHASED_STATES))
+            sent = sent_steps(session, {row.id: row.chase_round for row, _ in rows})
+            views = [_view(row, unit.paused, frozenset(sent[row.id])) for row, _ in rows]
+            by_id = {row.id: (row, deliverable) for row, deliverable in rows}
+            unit_info = self._unit_info(unit)
+        outcome = Outcome()
+        for notice in plan_notices(views, self.plan.chase, self.calendar, today):
+            items = [self._chase_item(*by_id[oid], today) for oid in notice.obligation_ids]
+            context = self._context(unit_info, today) | {"items": items}
+            outcome.merge(
+                self._deliver(
+                    connection,
+                    unit_info,
+                    notice.obligation_ids,
+                    step_code=notice.step.code,
+                    template=notice.step.template,
+                    recipients=_audience(notice.step, unit_info),
+                    context=context,
+                    attachments=(),
+                    deliverables=tuple(i["deliverable_name"] for i in items),
+                    now=now,
+                    rounds={oid: by_id[oid][0].chase_round for oid in notice.obligation_ids},
+                )
+            )
+        self._reschedule(unit.id, today)
+        return outcome
+
+    def _reschedule(self, unit_id: int, today: dt.date) -> None:
+        """Set each chased obligation's next action to the day of its next step (or none)."""
+        with session_scope(self.engine) as session:
+            rows = self._obligations(session, unit_id, list(CHASED_STATES))
+            sent = sent_steps(session, {row.id: row.chase_round for row, _ in rows})
+            for row, _ in rows:
+                view = _view(row, False, frozenset(sent[row.id]))
+                day = next_look(view, self.plan.chase, self.calendar, today)
+                row.next_action_at = self.calendar.start_of_day(day) if day else None
+
+    # ------------------------------------------------------------------ digest
+
+    def digest(self, today: dt.date, now: dt.datetime) -> Outcome:
+        week = digest_week(today)
+        with session_scope(self.engine) as session:
+            rows = session.execute(
+                select(ObligationRow, UnitRow, DeliverableRow)
+                .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+                .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+                .where(ObligationRow.plan_id == self.plan_id)
+                .order_by(UnitRow.id, ObligationRow.last_day)
+            ).all()
+            expected = len(rows)
+            received = sum(1 for row, _, _ in rows if row.state in {State.SUBMITTED.value, State.ACCEPTED.value})
+            overdue = [
+                (row, unit, deliverable)
+                for row, unit, deliverable in rows
+                if is_overdue(_view(row, unit.paused, frozenset()), today)
+            ]
+            already = session.scalar(
+                select(func.count(NotificationRow.id)).where(
+                    NotificationRow.key.like(f"digest:{self.plan_id}:{week}:%"), NotificationRow.status != FAILED
+                )
+            )
+            reminders = dict(
+                session.execute(
+                    select(NotificationRow.obligation_id, func.count(func.distinct(NotificationRow.message_id)))
+                    .where(NotificationRow.plan_id == self.plan_id, NotificationRow.obligation_id.is_not(None))
+                    .where(NotificationRow.step != "assign")
+                    .group_by(NotificationRow.obligation_id)
+                ).all()
+            )
+            late = sorted(
+                (
+                    {
+                        "unit_name": unit.name,
+                        "deliverable_name": deliverable.name,
+                        "period_label": row.period_label,
+                        "last_day": row.extended_until or row.last_day,
+                        "days_overdue": (today - (row.extended_until or row.last_day)).days,
+                        "reminders_sent": int(reminders.get(row.id, 0)),
+                    }
+                    for row, unit, deliverable in overdue
+                ),
+                key=lambda item: (-item["days_overdue"], item["unit_name"]),
+            )
+            views = [_view(row, unit.paused, frozenset()) for row, unit, _ in overdue]
+        if not digest_due(today, self.plan.chase.digest, self.plan.chase, self.calendar, views, bool(already)):
+            return Outcome()
+        office = self.plan.unit(self.plan.plan.office)
+        addresses = [Address(office.focal.name, office.focal.email)] + [
+            Address(c.name, c.email) for c in self.plan.chase.digest.recipients
+        ]
+        unit_info = {
+            "code": office.code,
+            "name": office.name,
+            "focal_name": office.focal.name,
+            "head_name": office.head.name,
+            "id": None,
+        }
+        context = self._context(unit_info, today) | {
+            "late": late,
+            "counts": {"expected": expected, "received": received, "overdue": len(late)},
+        }
+        slots = [
+            Slot(
+                key=f"digest:{self.plan_id}:{week}:{a.email.lower()}",
+                recipient=a.email,
+                obligation_id=None,
+                unit_id=None,
+            )
+            for a in addresses
+        ]
+        with self.mail.transport.session() as connection:
+            return self._send_claimed(
+                connection,
+                slots,
+                {a.email.lower(): (a, "to") for a in addresses},
+                step_code=f"digest-{week}",
+                template="digest",
+                context=context,
+                attachments=(),
+                unit=office.code,
+                deliverables=(),
+                now=now,
+            )
+
+    # ------------------------------------------------------------------ delivery
+
+    def _deliver(
+        self,
+        connection: Any,
+        unit_info: dict[str, Any],
+        obligation_ids: Sequence[int],
+        *,
+        step_code: str,
+        template: str,
+        recipients: Iterable[tuple[Address, str]],
+        context: dict[str, Any],
+        attachments: tuple[Attachment, ...],
+        deliverables: tuple[str, ...],
+        now: dt.datetime,
+        rounds: dict[int, int] | None = None,
+    ) -> Outcome:
+        rounds = rounds or {}
+        routing = {address.email.lower(): (address, kind) for address, kind in recipients}
+        slots = [
+            Slot(
+                key=notification_key(oid, rounds.get(oid, 0), step_code, email),
+                recipient=email,
+                obligation_id=oid,
+                unit_id=unit_info["id"],
+                round=rounds.get(oid, 0),
+            )
+            for oid in obligation_ids
+            for email in routing
+        ]
+        return self._send_claimed(
+            connection,
+            slots,
+            routing,
+            step_code=step_code,
+            template=template,
+            context=context,
+            attachments=attachments,
+            unit=unit_info["code"],
+            deliverables=deliverables,
+            now=now,
+        )
+
+    def _send_claimed(
+        self,
+        connection: Any,
+        slots: Sequence[Slot],
+        routing: dict[str, tuple[Address, str]],
+        *,
+        step_code: str,
+        template: str,
+        context: dict[str, Any],
+        attachments: tuple[Attachment, ...],
+        unit: str,
+        deliverables: tuple[str, ...],
+        now: dt.datetime,
+    ) -> Outcome:
+        held: Claim | None = claim(
+            self.engine,
+            slots,
+            plan_id=self.plan_id,
+            step=step_code,
+            template=template,
+            new_message_id=lambda: new_message_id(self.mail.message_domain),
+            now=now,
+            lease=self.lease,
+        )
+        if held is None:
+            return Outcome()
+        subject, text, html = self.mail.renderer.render(template, context)
+        wanted = {r.lower() for r in held.recipients}
+        to = tuple(a for email, (a, kind) in routing.items() if email in wanted and kind == "to")
+        cc = tuple(a for email, (a, kind) in routing.items() if email in wanted and kind == "cc")
+        if not to:
+            to, cc = cc, ()
+        message = OutgoingMessage(
+            message_id=held.message_id,
+            sender=self.mail.sender,
+            to=to,
+            cc=cc,
+            reply_to=self.mail.reply_to,
+            subject=subject,
+            text=text,
+            html=html,
+            attachments=attachments,
+        )
+        try:
+            result = connection.send(message)
+        except DeliveryError as exc:
+            mark_failed(self.engine, held, error=str(exc), delivered_unknown=not exc.before_send)
+            outcome = Outcome()
+            (outcome.failures if exc.before_send else outcome.unknown).append(f"{unit} {step_code}: {exc}")
+            return outcome
+        mark_sent(self.engine, held, subject=subject, now=now, refused=result.refused)
+        return Outcome(
+            sent=[
+                SentRecord(
+                    unit=unit,
+                    template=template,
+                    step=step_code,
+                    recipients=held.recipients,
+                    message_id=held.message_id,
+                    subject=subject,
+                    deliverables=deliverables,
+                    resent=held.resent,
+                    refused=dict(result.refused),
+                )
+            ]
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def _unit(self, session: Any, code: str) -> UnitRow:
+        return session.scalars(select(UnitRow).where(UnitRow.plan_id == self.plan_id, UnitRow.code == code)).one()
+
+    def _obligations(
+        self, session: Any, unit_id: int, states: Sequence[State]
+    ) -> list[tuple[ObligationRow, DeliverableRow]]:
+        rows = session.execute(
+            select(ObligationRow, DeliverableRow)
+            .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+            .where(ObligationRow.unit_id == unit_id, ObligationRow.state.in_([s.value for s in states]))
+            .order_by(ObligationRow.last_day, DeliverableRow.id, ObligationRow.period)
+        )
+        return [(row, deliverable) for row, deliverable in rows]
+
+    def _unit_info(self, unit: UnitRow) -> dict[str, Any]:
+        return {
+            "id": unit.id,
+            "code": unit.code,
+            "name": unit.name,
+            "focal_name": unit.focal_name,
+            "head_name": unit.head_name,
+            "focal": Address(unit.focal_name, unit.focal_email),
+            "head": Address(unit.head_name, unit.head_email),
+        }
+
+    def _context(self, unit_info: dict[str, Any], today: dt.date) -> dict[str, Any]:
+        office = self.plan.unit(self.plan.plan.office)
+        header = self.plan.plan
+        return {
+            "plan": {
+                "title": header.title,
+                "year": header.year,
+                "issuer_short_name": header.issuer.short_name,
+                "place": header.issuer.place,
+            },
+            "office": {"name": office.name, "email": self.mail.reply_to.email},
+            "unit": {k: unit_info[k] for k in ("code", "name", "focal_name", "head_name")},
+            "portal_url": self.mail.portal_url,
+            "today": today,
+        }
+
+    def _assignment_item(self, row: ObligationRow, deliverable: DeliverableRow) -> dict[str, Any]:
+        definition = deliverable.definition
+        forms = [
+            {"code": f.code, "name": f.name, "title": f.title}
+            for f in self.plan.forms
+            if f.code in definition.get("forms", [])
+        ]
+        return {
+            "deliverable_name": deliverable.name,
+            "period_label": row.period_label,
+            "due": row.due,
+            "rule": row.rule,
+            "last_day": row.extended_until or row.last_day,
+            "forms": forms,
+            "attachments_allowed": bool(definition.get("attachments")),
+        }
+
+    def _chase_item(self, row: ObligationRow, deliverable: DeliverableRow, today: dt.date) -> dict[str, Any]:
+        deadline = row.extended_until or row.last_day
+        return {
+            "deliverable_name": deliverable.name,
+            "period_label": row.period_label,
+            "last_day": deadline,
+            "days_left": max((deadline - today).days, 0),
+            "days_overdue": max((today - deadline).days, 0),
+            "extended_until": row.extended_until,
+        }
+
+
+def _view(row: ObligationRow, paused: bool, sent: frozenset[str]) -> ChaseView:
+    return ChaseView(
+        obligation_id=row.id,
+        unit="",
+        state=State(row.state),
+        last_day=row.last_day,
+        extended_until=row.extended_until,
+        paused=paused,
+        sent=sent,
+    )
+
+
+def _audience(step: LadderStep, unit_info: dict[str, Any]) -> list[tuple[Address, str]]:
+    chosen = [(unit_info[step.to], "to")]
+    chosen += [(unit_info[who], "cc") for who in step.cc if who != step.to]
+    return chosen
+
+
+__all__ = ["DeliveryFailed", "MailSetup", "Notifier", "Outcome", "SentRecord", "UnitRef", "sender_from"]

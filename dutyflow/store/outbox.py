@@ -1,0 +1,207 @@
+"""The outbox: exactly-once intent, at-least-once delivery, never lost.
+
+A message is claimed (one row per recipient, keyed so a second claim collides) and committed
+before it is sent; it is marked sent with its Message-ID after. A rerun never re-sends what is
+marked sent. A claim left unconfirmed by a crash is taken over once its lease has passed and
+re-sent with the same Message-ID. A claim is taken with a conditional insert or update, so two
+workers running the same chase send each message once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dutyflow.store.db import session_scope
+from dutyflow.store.models import NotificationRow
+
+CLAIMED, SENT, FAILED, REFUSED = "claimed", "sent", "failed", "refused"
+DONE = frozenset({SENT, REFUSED})
+DEFAULT_LEASE = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One (obligation, round, step, recipient) the message is meant to cover."""
+
+    key: str
+    recipient: str
+    obligation_id: int | None
+    unit_id: int | None
+    round: int = 0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What this worker may now send: the slots it holds and the Message-ID to send them with."""
+
+    message_id: str
+    slots: tuple[Slot, ...]
+    resent: bool
+    """True when a slot was claimed before (crash or failure) and is being delivered again."""
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(slot.recipient for slot in self.slots))
+
+
+def notification_key(obligation_id: int, round_: int, step: str, recipient: str) -> str:
+    return f"o{obligation_id}:r{round_}:{step}:{recipient.lower()}"
+
+
+def claim(
+    engine: Engine,
+    slots: Sequence[Slot],
+    *,
+    plan_id: int,
+    step: str,
+    template: str,
+    new_message_id: Callable[[], str],
+    now: dt.datetime,
+    lease: dt.timedelta = DEFAULT_LEASE,
+) -> Claim | None:
+    """Claim whichever of `slots` is not yet delivered nor held by another live worker.
+
+    Committed before returning, so that a crash after this point leaves a visible claim.
+    Returns None when there is nothing left for this worker to send.
+    """
+    with session_scope(engine) as session:
+        existing = {
+            row.key: row
+            for row in session.scalars(select(NotificationRow).where(NotificationRow.key.in_([s.key for s in slots])))
+        }
+        held: list[Slot] = []
+        reused_ids: list[str] = []
+        for slot in slots:
+            row = existing.get(slot.key)
+            if row is None:
+                continue
+            if row.status in DONE:
+                continue
+            if row.status == CLAIMED and row.claimed_at > now - lease:
+                continue  # another worker holds it and may be sending right now
+            taken = session.execute(
+                update(NotificationRow)
+                .where(
+                    and_(
+                        NotificationRow.id == row.id,
+                        NotificationRow.status == row.status,
+                        NotificationRow.claimed_at == row.claimed_at,
+                    )
+                )
+                .values(status=CLAIMED, claimed_at=now, attempts=NotificationRow.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                held.append(slot)
+                reused_ids.append(row.message_id)
+        message_id = reused_ids[0] if reused_ids else new_message_id()
+        fresh = [s for s in slots if s.key not in existing]
+        if fresh:
+            inserted = _insert_ignoring_conflicts(
+                session,
+                [
+                    {
+                        "key": s.key,
+                        "plan_id": plan_id,
+                        "obligation_id": s.obligation_id,
+                        "unit_id": s.unit_id,
+                        "round": s.round,
+                        "step": step,
+                        "template": template,
+                        "recipient": s.recipient,
+                        "status": CLAIMED,
+                        "message_id": message_id,
+                        "claimed_at": now,
+                        "attempts": 1,
+                    }
+                    for s in fresh
+                ],
+            )
+            held.extend(s for s in fresh if s.key in inserted)
+        if not held:
+            return None
+        if reused_ids:
+            # Every slot of one message carries the same Message-ID, the one first promised.
+            session.execute(
+                update(NotificationRow)
+                .where(NotificationRow.key.in_([s.key for s in held]))
+                .values(message_id=message_id)
+                .execution_options(synchronize_session=False)
+            )
+        return Claim(message_id=message_id, slots=tuple(held), resent=bool(reused_ids))
+
+
+def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, object]]) -> set[str]:
+    """Insert rows whose key is new; return the keys this call inserted."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = postgresql.insert(NotificationRow).on_conflict_do_nothing(index_elements=["key"])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(NotificationRow).on_conflict_do_nothing(index_elements=["key"])
+    else:  # pragma: no cover - only the two supported backends
+        raise NotImplementedError(dialect)
+    result = session.execute(statement.returning(NotificationRow.key), rows)
+    return set(result.scalars())
+
+
+def mark_sent(
+    engine: Engine,
+    claim_: Claim,
+    *,
+    subject: str,
+    now: dt.datetime,
+    refused: dict[str, str] | None = None,
+) -> None:
+    """Record delivery; recipients the server refused are kept as refused with its reply."""
+    refused = {k.lower(): v for k, v in (refused or {}).items()}
+    with session_scope(engine) as session:
+        for slot in claim_.slots:
+            reason = refused.get(slot.recipient.lower())
+            session.execute(
+                update(NotificationRow)
+                .where(NotificationRow.key == slot.key)
+                .values(
+                    status=REFUSED if reason else SENT,
+                    sent_at=now,
+                    subject=subject,
+                    error=reason,
+                )
+                .execution_options(synchronize_session=False)
+            )
+
+
+def mark_failed(engine: Engine, claim_: Claim, *, error: str, delivered_unknown: bool) -> None:
+    """Record a failed attempt. When delivery is unknown the claim stays (re-sent with its id after the lease)."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.key.in_([s.key for s in claim_.slots]))
+            .values(status=CLAIMED if delivered_unknown else FAILED, error=error[:2000])
+            .execution_options(synchronize_session=False)
+        )
+
+
+def sent_steps(session: Session, obligation_rounds: dict[int, int]) -> dict[int, set[str]]:
+    """For each obligation, the steps already claimed or delivered in its current round.
+
+    A step whose every attempt failed is not counted, so the ladder offers it again.
+    """
+    if not obligation_rounds:
+        return {}
+    rows = session.execute(
+        select(NotificationRow.obligation_id, NotificationRow.round, NotificationRow.step).where(
+            NotificationRow.obligation_id.in_(list(obligation_rounds)),
+            NotificationRow.status != FAILED,
+        )
+    )
+    out: dict[int, set[str]] = {oid: set() for oid in obligation_rounds}
+    for obligation_id, round_, step in rows:
+        if obligation_id is not None and obligation_rounds.get(obligation_id) == round_:
+            out[obligation_id].add(step)
+    return out

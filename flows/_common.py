@@ -1,0 +1,93 @@
+"""Shared plumbing of the flows: the date a run is for, batching, run names, artifacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
+
+from dutyflow.messages import t
+from dutyflow.notify import Notifier, Outcome, UnitRef
+from dutyflow.runtime import utcnow
+from dutyflow.store.db import session_scope
+from dutyflow.store.queries import status_lines
+
+
+def resolve_now(as_of: dt.date | None, tz: dt.tzinfo) -> tuple[dt.date, dt.datetime]:
+    """The plan-local day a run is for, and the instant it acts at.
+
+    An explicit `as_of` (the CLI, the simulation) means 08:00 local on that day; otherwise the
+    run's scheduled start time, or the clock for an ad-hoc run.
+    """
+    if as_of is not None:
+        now = dt.datetime.combine(as_of, dt.time(8), tzinfo=tz)
+        return as_of, now
+    scheduled = flow_run.scheduled_start_time
+    now = scheduled if isinstance(scheduled, dt.datetime) else utcnow()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    return now.astimezone(tz).date(), now
+
+
+def run_name(key: str) -> str:
+    as_of = flow_run.parameters.get("as_of")
+    day = as_of if isinstance(as_of, dt.date) else (dt.date.fromisoformat(as_of) if as_of else None)
+    text = day.strftime("%d/%m/%Y") if day else t("flows.scheduled")
+    return t(key, day=text)
+
+
+def batches(units: Sequence[UnitRef], size: int) -> Iterator[tuple[str, list[str]]]:
+    """(label, unit codes): one unit per batch up to `size` units, else chunks of `size`."""
+    if len(units) <= size:
+        for unit in units:
+            yield unit.name, [unit.code]
+        return
+    for start in range(0, len(units), size):
+        chunk = units[start : start + size]
+        label = t("flows.batch", first=chunk[0].name, last=chunk[-1].name, count=len(chunk))
+        yield label, [u.code for u in chunk]
+
+
+def publish(kind: str, today: dt.date, outcome: Outcome, units: int, notifier: Notifier) -> None:
+    """A table of what was sent, a short summary and who stands where, readable in the Prefect UI."""
+    title = t(f"flows.{kind}_title")
+    rows: list[dict[str, Any]] = [
+        {
+            t("flows.col_unit"): record.unit,
+            t("flows.col_deliverable"): "; ".join(record.deliverables),
+            t("flows.col_template"): record.template,
+            t("flows.col_recipients"): ", ".join(record.recipients),
+            "Message-ID": record.message_id,
+        }
+        for record in outcome.sent
+    ]
+    create_table_artifact(key=f"{kind}-sent", table=rows or [{t("flows.col_unit"): "—"}], description=title)
+    refused = sum(len(record.refused) for record in outcome.sent)
+    lines = [
+        t("flows.summary_title", title=title, day=today.strftime("%d/%m/%Y")),
+        t("flows.summary_units", count=units),
+        t("flows.summary_sent", count=len(outcome.sent)),
+        t("flows.summary_resent", count=sum(1 for r in outcome.sent if r.resent)),
+        t("flows.summary_failed", count=len(outcome.failures)),
+        t("flows.summary_unknown", count=len(outcome.unknown)),
+        t("flows.summary_refused", count=refused),
+    ]
+    create_markdown_artifact(key=f"{kind}-summary", markdown="\n".join(lines), description=title)
+    with session_scope(notifier.engine) as session:
+        lines = status_lines(session, notifier.plan_id, today)
+    status_rows = [
+        {
+            t("flows.col_unit"): line.unit_name,
+            t("flows.col_deliverable"): f"{line.deliverable_name} ({line.period_label})",
+            t("flows.col_last_day"): (line.extended_until or line.last_day).strftime("%d/%m/%Y"),
+            t("flows.col_state"): t(f"standing.{line.standing.value}"),
+            t("flows.col_last_notice"): line.last_notice or "",
+            t("flows.col_problem"): line.problem or "",
+        }
+        for line in lines
+        if line.standing.value not in {"accepted", "not_yet", "on_track"}
+    ]
+    create_table_artifact(key=f"{kind}-status", table=status_rows or [{t("flows.col_unit"): "—"}], description=title)

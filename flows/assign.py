@@ -1,0 +1,29 @@
+"""Flow `assign`: send every unit its duties, deliverables and last days (once per obligation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow
+
+from dutyflow.notify import Outcome
+from dutyflow.wiring import default_runtime, notifier_for
+from flows._common import batches, publish, resolve_now, run_name
+from tasks.notify import assign_units
+
+
+@flow(name="assign", flow_run_name=lambda: run_name("flows.assign_run"), log_prints=True)
+def assign(as_of: dt.date | None = None) -> dict[str, int]:
+    runtime = default_runtime()
+    notifier = notifier_for(runtime)
+    today, now = resolve_now(as_of, notifier.calendar.tz)
+    units = notifier.units_to_assign()
+    task = assign_units.with_options(retry_delay_seconds=runtime.settings.retry_delay_seconds)
+    futures = [
+        task.submit(notifier, label, codes, today, now) for label, codes in batches(units, runtime.settings.batch_size)
+    ]
+    outcome = Outcome()
+    for future in futures:
+        outcome.merge(future.result())
+    publish("assign", today, outcome, len(units), notifier)
+    return {"units": len(units), "sent": len(outcome.sent)}

@@ -1,0 +1,31 @@
+"""Flow `chase`: remind, chase and escalate every unit that owes something, then the weekly digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow
+
+from dutyflow.notify import Outcome
+from dutyflow.wiring import default_runtime, notifier_for
+from flows._common import batches, publish, resolve_now, run_name
+from tasks.notify import chase_units, send_digest
+
+
+@flow(name="chase", flow_run_name=lambda: run_name("flows.chase_run"), log_prints=True)
+def chase(as_of: dt.date | None = None) -> dict[str, int]:
+    runtime = default_runtime()
+    notifier = notifier_for(runtime)
+    today, now = resolve_now(as_of, notifier.calendar.tz)
+    units = notifier.units_to_chase(now)
+    delay = runtime.settings.retry_delay_seconds
+    task = chase_units.with_options(retry_delay_seconds=delay)
+    futures = [
+        task.submit(notifier, label, codes, today, now) for label, codes in batches(units, runtime.settings.batch_size)
+    ]
+    outcome = Outcome()
+    for future in futures:
+        outcome.merge(future.result())
+    outcome.merge(send_digest.with_options(retry_delay_seconds=delay)(notifier, today, now))
+    publish("chase", today, outcome, len(units), notifier)
+    return {"units": len(units), "sent": len(outcome.sent)}

@@ -1,0 +1,68 @@
+"""Prefect tasks: each calls one Notifier method for one unit or one batch of units.
+
+Retries only the failures that happened before a message was handed to the server
+(`DeliveryFailed`); a send whose outcome is unknown is never retried here: the outbox re-sends it
+with the same Message-ID once its claim's lease has passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
+
+from dutyflow.notify import DeliveryFailed, Notifier, Outcome
+
+
+def _only_safe_failures(task: Any, task_run: Any, state: Any) -> bool:
+    try:
+        state.result()
+    except DeliveryFailed:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _raise_if_retryable(outcome: Outcome) -> Outcome:
+    if outcome.failures:
+        raise DeliveryFailed("; ".join(outcome.failures))
+    return outcome
+
+
+@task(
+    name="assign-units",
+    task_run_name="{label}",
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_condition_fn=_only_safe_failures,
+    cache_policy=NO_CACHE,
+)
+def assign_units(notifier: Notifier, label: str, units: list[str], today: dt.date, now: dt.datetime) -> Outcome:
+    return _raise_if_retryable(notifier.assign(units, today, now))
+
+
+@task(
+    name="chase-units",
+    task_run_name="{label}",
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_condition_fn=_only_safe_failures,
+    cache_policy=NO_CACHE,
+)
+def chase_units(notifier: Notifier, label: str, units: list[str], today: dt.date, now: dt.datetime) -> Outcome:
+    return _raise_if_retryable(notifier.chase(units, today, now))
+
+
+@task(
+    name="digest",
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_condition_fn=_only_safe_failures,
+    cache_policy=NO_CACHE,
+)
+def send_digest(notifier: Notifier, today: dt.date, now: dt.datetime) -> Outcome:
+    return _raise_if_retryable(notifier.digest(today, now))
