@@ -171,3 +171,17 @@ def set_schedule(
     row.cron, row.timezone, row.updated_at, row.updated_by = cron, timezone, now, actor
     _audit(session, now, actor, "schedule_changed", "schedule", flow, {"before": before, "after": cron}, reason)
     return row
+
+
+AUDITED_CHANGES = ("extended", "paused", "resumed", "schedule_changed")
+
+
+def recent_changes(session: Session, limit: int = 10) -> list[AuditEventRow]:
+    return list(
+        session.scalars(
+            select(AuditEventRow)
+            .where(AuditEventRow.action.in_(AUDITED_CHANGES))
+            .order_by(AuditEventRow.at.desc(), AuditEventRow.id.desc())
+            .limit(limit)
+        )
+    )

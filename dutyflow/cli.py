@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -232,7 +233,7 @@ def days_text(line: StatusLine) -> str:
 
 def status_table(lines: list[StatusLine], as_of: dt.date) -> Table:
     table = Table(title=t("cli.status_title", as_of=as_of.strftime("%d/%m/%Y")), title_justify="left")
-    for key in ("unit", "deliverable", "period", "last_day", "standing", "days"):
+    for key in ("unit", "deliverable", "period", "last_day", "standing", "days", "last_notice", "note"):
         table.add_column(t(f"columns.{key}"))
     for line in lines:
         style = STANDING_STYLE[line.standing]
@@ -246,6 +247,32 @@ def status_table(lines: list[StatusLine], as_of: dt.date) -> Table:
             last_day,
             f"[{style}]{t(f'standing.{line.standing.value}')}[/]" if style else t(f"standing.{line.standing.value}"),
             days_text(line),
+            line.last_notice or "",
+            f"[red]{line.problem}[/]" if line.problem else "",
+        )
+    return table
+
+
+def recent_changes(limit: int = 10) -> Table | None:
+    """The latest administrative changes (extensions, pauses, schedules), for the status page."""
+    rt = runtime()
+    with session_scope(rt.engine) as session:
+        events = admin.recent_changes(session, limit)
+    if not events:
+        return None
+    table = Table(title=t("cli.changes_title"), title_justify="left")
+    for key in ("when", "who", "what", "reason"):
+        table.add_column(t(f"columns.{key}"))
+    for event in events:
+        table.add_row(
+            f"{event.at:%d/%m/%Y %H:%M}",
+            event.actor,
+            t(
+                f"audit.{event.action}",
+                code=event.code,
+                **{k: v for k, v in event.detail.items() if k in {"before", "after"}},
+            ),
+            event.reason or "",
         )
     return table
 
@@ -289,6 +316,8 @@ def status(
                 "state": line.state.value,
                 "standing": line.standing.value,
                 "days_left": line.days_left,
+                "last_notice": line.last_notice,
+                "problem": line.problem,
             }
             for line in lines
         ]
@@ -298,6 +327,9 @@ def status(
         console.print(t("cli.status_empty"))
         return
     console.print(status_table(lines, today))
+    changes = recent_changes()
+    if changes is not None:
+        console.print(changes)
 
 
 # --------------------------------------------------------------------------- flows
@@ -434,10 +466,12 @@ def schedule_set(
 
     saved, timezone = _admin(change)
     console.print(t("admin.schedule_set", flow=flow, cron=saved, timezone=timezone), highlight=False)
-    try:
-        pushed = push_schedule(flow, saved, timezone)
-    except Exception:  # no Prefect server answering: the schedule applies at the next `serve`
-        pushed = False
+    pushed = False
+    if os.environ.get("PREFECT_API_URL"):  # a served deployment lives on a Prefect server
+        try:
+            pushed = push_schedule(flow, saved, timezone)
+        except Exception as exc:  # the server did not answer: the schedule applies at the next `serve`
+            errors.print(f"[yellow]{exc}[/]", highlight=False)
     console.print(t("admin.schedule_pushed") if pushed else t("admin.schedule_not_served"), highlight=False)
 
 

@@ -18,6 +18,7 @@ from dutyflow.calendar import WorkingCalendar
 from dutyflow.chase import (
     CHASED_STATES,
     ChaseView,
+    Notice,
     digest_due,
     digest_week,
     first_action_day,
@@ -50,6 +51,7 @@ from dutyflow.store.outbox import (
     mark_sent,
     notification_key,
     sent_steps,
+    unconfirmed_since,
 )
 
 
@@ -96,6 +98,15 @@ class Outcome:
         self.failures.extend(other.failures)
         self.unknown.extend(other.unknown)
         return self
+
+
+@dataclass
+class DuePlan:
+    """What a chase pass found: the messages due, and the rows they are about."""
+
+    notices: list[Notice]
+    obligations: dict[int, tuple[ObligationRow, DeliverableRow]]
+    units: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -228,51 +239,88 @@ class Notifier:
     # ------------------------------------------------------------------ chase
 
     def chase(self, unit_codes: Sequence[str], today: dt.date, now: dt.datetime) -> Outcome:
+        """Send every step due today to these units (one connection), then reschedule them."""
+        plan = self.due_notices(unit_codes, today, now)
         outcome = Outcome()
-        with self.mail.transport.session() as connection:
-            for code in unit_codes:
-                outcome.merge(self._chase_unit(connection, code, today, now))
+        if plan.notices:
+            with self.mail.transport.session() as connection:
+                for notice in plan.notices:
+                    rows = [plan.obligations[oid] for oid in notice.obligation_ids]
+                    unit_info = plan.units[notice.unit]
+                    items = [self._chase_item(row, deliverable, today) for row, deliverable in rows]
+                    context = self._context(unit_info, today) | {"items": items}
+                    outcome.merge(
+                        self._deliver(
+                            connection,
+                            unit_info,
+                            notice.obligation_ids,
+                            step_code=notice.step.code,
+                            template=notice.step.template,
+                            recipients=_audience(notice.step, unit_info),
+                            context=context,
+                            attachments=(),
+                            deliverables=tuple(i["deliverable_name"] for i in items),
+                            now=now,
+                            rounds={
+                                oid: row.chase_round for oid, (row, _) in zip(notice.obligation_ids, rows, strict=True)
+                            },
+                        )
+                    )
+        self._reschedule(list(plan.obligations), today)
         return outcome
 
-    def _chase_unit(self, connection: Any, code: str, today: dt.date, now: dt.datetime) -> Outcome:
+    def due_notices(self, unit_codes: Sequence[str], today: dt.date, now: dt.datetime | None = None) -> DuePlan:
+        """The finding pass: every message due today for these units, in three queries and no I/O."""
         with session_scope(self.engine) as session:
-            unit = self._unit(session, code)
-            rows = self._obligations(session, unit.id, list(CHASED_STATES))
-            sent = sent_steps(session, {row.id: row.chase_round for row, _ in rows})
-            views = [_view(row, unit.paused, frozenset(sent[row.id])) for row, _ in rows]
-            by_id = {row.id: (row, deliverable) for row, deliverable in rows}
-            unit_info = self._unit_info(unit)
-        outcome = Outcome()
-        for notice in plan_notices(views, self.plan.chase, self.calendar, today):
-            items = [self._chase_item(*by_id[oid], today) for oid in notice.obligation_ids]
-            context = self._context(unit_info, today) | {"items": items}
-            outcome.merge(
-                self._deliver(
-                    connection,
-                    unit_info,
-                    notice.obligation_ids,
-                    step_code=notice.step.code,
-                    template=notice.step.template,
-                    recipients=_audience(notice.step, unit_info),
-                    context=context,
-                    attachments=(),
-                    deliverables=tuple(i["deliverable_name"] for i in items),
-                    now=now,
-                    rounds={oid: by_id[oid][0].chase_round for oid in notice.obligation_ids},
+            units = session.scalars(
+                select(UnitRow).where(UnitRow.plan_id == self.plan_id, UnitRow.code.in_(list(unit_codes)))
+            ).all()
+            by_unit_id = {u.id: u for u in units}
+            rows = session.execute(
+                select(ObligationRow, DeliverableRow)
+                .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+                .where(
+                    ObligationRow.unit_id.in_(list(by_unit_id)),
+                    ObligationRow.state.in_([s.value for s in CHASED_STATES]),
                 )
+                .order_by(ObligationRow.last_day, DeliverableRow.id, ObligationRow.period)
+            ).all()
+            stale_before = now - self.lease if now is not None else None
+            sent = sent_steps(session, {row.id: row.chase_round for row, _ in rows}, stale_before)
+            views = [
+                ChaseView(
+                    obligation_id=row.id,
+                    unit=by_unit_id[row.unit_id].code,
+                    state=State(row.state),
+                    last_day=row.last_day,
+                    extended_until=row.extended_until,
+                    paused=by_unit_id[row.unit_id].paused,
+                    sent=frozenset(sent[row.id]),
+                )
+                for row, _ in rows
+            ]
+            return DuePlan(
+                notices=plan_notices(views, self.plan.chase, self.calendar, today),
+                obligations={row.id: (row, deliverable) for row, deliverable in rows},
+                units={u.code: self._unit_info(u) for u in units},
             )
-        self._reschedule(unit.id, today)
-        return outcome
 
-    def _reschedule(self, unit_id: int, today: dt.date) -> None:
+    def _reschedule(self, obligation_ids: list[int], today: dt.date) -> None:
         """Set each chased obligation's next action to the day of its next step (or none)."""
+        if not obligation_ids:
+            return
         with session_scope(self.engine) as session:
-            rows = self._obligations(session, unit_id, list(CHASED_STATES))
-            sent = sent_steps(session, {row.id: row.chase_round for row, _ in rows})
-            for row, _ in rows:
-                view = _view(row, False, frozenset(sent[row.id]))
-                day = next_look(view, self.plan.chase, self.calendar, today)
-                row.next_action_at = self.calendar.start_of_day(day) if day else None
+            rows = session.scalars(select(ObligationRow).where(ObligationRow.id.in_(obligation_ids))).all()
+            sent = sent_steps(session, {row.id: row.chase_round for row in rows})
+            unconfirmed = unconfirmed_since(session, obligation_ids)
+            for row in rows:
+                day = next_look(_view(row, False, frozenset(sent[row.id])), self.plan.chase, self.calendar, today)
+                next_at = self.calendar.start_of_day(day) if day else None
+                if row.id in unconfirmed:
+                    # Look again once the claim's lease has passed, to re-send it if still unconfirmed.
+                    retry_at = unconfirmed[row.id] + self.lease
+                    next_at = min(next_at, retry_at) if next_at else retry_at
+                row.next_action_at = next_at
 
     # ------------------------------------------------------------------ digest
 

@@ -317,7 +317,8 @@ class DigestConfig(Strict):
     """A weekly list of who is late, to the office and the leaders, while anything is overdue."""
 
     weekday: int = Field(default=0, ge=0, le=6)
-    """0 = Monday. A missed run sends it on the next working day of the same week."""
+    """0 = Monday. At most one digest a week: on this weekday, or on the first working day after it
+    in the same week on which something is overdue (a missed run, or nothing late on the day itself)."""
     recipients: list[Contact] = []
     """Besides the office's focal officer: for instance the vice-chair in charge."""
 

@@ -9,6 +9,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+# Before anything imports Prefect: offline, quiet.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
 import pytest
 from sqlalchemy import Engine, create_engine, text
 

@@ -31,7 +31,14 @@ def events(engine: Engine, action: str) -> list[AuditEventRow]:
 def test_an_extension_moves_the_last_day_and_is_audited(engine: Engine, plan_id: int) -> None:
     with session_scope(engine) as session:
         periods = admin.extend(
-            session, plan_id, "xa-a", "bao-cao-6-thang", dt.date(2025, 5, 26), "Mất điện", now=at("2025-05-16"), actor="vp"
+            session,
+            plan_id,
+            "xa-a",
+            "bao-cao-6-thang",
+            dt.date(2025, 5, 26),
+            "Mất điện",
+            now=at("2025-05-16"),
+            actor="vp",
         )
     assert periods == ["2025"]
     with session_scope(engine) as session:
@@ -59,7 +66,9 @@ def test_a_wrong_extension_is_refused_with_a_reason(
     engine: Engine, plan_id: int, unit: str, deliverable: str, until: str, reason: str, words: str
 ) -> None:
     with pytest.raises(admin.AdminError) as caught, session_scope(engine) as session:
-        admin.extend(session, plan_id, unit, deliverable, dt.date.fromisoformat(until), reason, now=at("2025-05-16"), actor="vp")
+        admin.extend(
+            session, plan_id, unit, deliverable, dt.date.fromisoformat(until), reason, now=at("2025-05-16"), actor="vp"
+        )
     assert words in str(caught.value)
     assert events(engine, "extended") == []
 

@@ -99,3 +99,35 @@ def test_demo_builds_a_fresh_store_and_prints_the_status(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert (out / "dutyflow.db").is_file()
     assert "hạn hôm nay" in result.output
+
+
+def test_an_administrator_extends_pauses_resumes_and_reschedules(env: dict[str, str]) -> None:
+    run(["db", "upgrade"], env)
+    run(["plan", "load", str(BUNDLED_PLAN)], env)
+    extended = run(["extend", "tu-phap", "bao-cao-6-thang", "--until", "2025-05-26", "--reason", "Bão lũ"], env)
+    assert extended.exit_code == 0, extended.output
+    assert "26/05/2025" in extended.output
+    paused = run(["pause", "xa-tri-phuong", "--reason", "Sáp nhập đơn vị"], env)
+    assert paused.exit_code == 0, paused.output
+    assert run(["pause", "xa-tri-phuong", "--reason", "x"], env).exit_code == 1
+    assert run(["resume", "xa-tri-phuong"], env).exit_code == 0
+    scheduled = run(["schedule", "set", "chase", "--cron", "30 7 * * 1-5"], env)
+    assert scheduled.exit_code == 0, scheduled.output
+    assert run(["schedule", "set", "chase", "--cron", "mỗi sáng"], env).exit_code == 1
+    shown = run(["schedule", "show"], env)
+    assert "30 7 * * 1-5" in shown.output and "0 7 * * 1-5" in shown.output
+    status = run(["status", "--as-of", "2025-05-20", "--unit", "tu-phap"], env)
+    assert "26/05/2025" in status.output  # the extended last day
+    assert "Bão lũ" in status.output and "Sáp nhập đơn vị" in status.output  # recent changes, with reasons
+    data = json.loads(run(["status", "--as-of", "2025-05-20", "--unit", "tu-phap", "--json"], env).stdout)
+    six = next(line for line in data if line["deliverable"] == "bao-cao-6-thang")
+    assert six["extended_until"] == "2025-05-26" and six["standing"] == "on_track"
+
+
+def test_extend_refuses_without_a_reason_or_with_an_unknown_unit(env: dict[str, str]) -> None:
+    run(["db", "upgrade"], env)
+    run(["plan", "load", str(BUNDLED_PLAN)], env)
+    unknown = run(["extend", "khong-co", "bao-cao-6-thang", "--until", "2025-05-26", "--reason", "x"], env)
+    assert unknown.exit_code == 1 and "khong-co" in unknown.output
+    blank = run(["extend", "tu-phap", "bao-cao-6-thang", "--until", "2025-05-26", "--reason", " "], env)
+    assert blank.exit_code == 1 and "lý do" in blank.output

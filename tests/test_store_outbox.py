@@ -35,9 +35,7 @@ def loaded(engine: Engine, mini_plan_path: Path) -> tuple[Engine, int, list[int]
 
 
 def slots_for(obligation_ids: list[int], recipients: list[str], step: str = "remind-5", round_: int = 0) -> list[Slot]:
-    return [
-        Slot(notification_key(o, round_, step, r), r, o, None, round_) for o in obligation_ids for r in recipients
-    ]
+    return [Slot(notification_key(o, round_, step, r), r, o, None, round_) for o in obligation_ids for r in recipients]
 
 
 def take(engine: Engine, plan_id: int, slots: list[Slot], now: dt.datetime, lease_minutes: float = 15):

@@ -187,21 +187,49 @@ def mark_failed(engine: Engine, claim_: Claim, *, error: str, delivered_unknown:
         )
 
 
-def sent_steps(session: Session, obligation_rounds: dict[int, int]) -> dict[int, set[str]]:
-    """For each obligation, the steps already claimed or delivered in its current round.
+def sent_steps(
+    session: Session, obligation_rounds: dict[int, int], stale_before: dt.datetime | None = None
+) -> dict[int, set[str]]:
+    """For each obligation, the steps already delivered or held by a live claim in its current round.
 
-    A step whose every attempt failed is not counted, so the ladder offers it again.
+    A step whose attempts all failed is not counted, so the ladder offers it again; nor is one whose
+    only claim is older than `stale_before` (its worker died), so it is taken over and re-sent.
     """
     if not obligation_rounds:
         return {}
     rows = session.execute(
-        select(NotificationRow.obligation_id, NotificationRow.round, NotificationRow.step).where(
+        select(
+            NotificationRow.obligation_id,
+            NotificationRow.round,
+            NotificationRow.step,
+            NotificationRow.status,
+            NotificationRow.claimed_at,
+        ).where(
             NotificationRow.obligation_id.in_(list(obligation_rounds)),
             NotificationRow.status != FAILED,
         )
     )
     out: dict[int, set[str]] = {oid: set() for oid in obligation_rounds}
-    for obligation_id, round_, step in rows:
-        if obligation_id is not None and obligation_rounds.get(obligation_id) == round_:
-            out[obligation_id].add(step)
+    for obligation_id, round_, step, status, claimed_at in rows:
+        if obligation_id is None or obligation_rounds.get(obligation_id) != round_:
+            continue
+        if status == CLAIMED and stale_before is not None and claimed_at <= stale_before:
+            continue
+        out[obligation_id].add(step)
+    return out
+
+
+def unconfirmed_since(session: Session, obligation_ids: list[int]) -> dict[int, dt.datetime]:
+    """Obligations with a claim whose delivery is unconfirmed, and the oldest such claim's time."""
+    if not obligation_ids:
+        return {}
+    rows = session.execute(
+        select(NotificationRow.obligation_id, NotificationRow.claimed_at).where(
+            NotificationRow.obligation_id.in_(obligation_ids), NotificationRow.status == CLAIMED
+        )
+    )
+    out: dict[int, dt.datetime] = {}
+    for obligation_id, claimed_at in rows:
+        if obligation_id is not None:
+            out[obligation_id] = min(claimed_at, out.get(obligation_id, claimed_at))
     return out

@@ -1,0 +1,71 @@
+"""An iCalendar file (RFC 5545) of all-day deadline events, attached to assignment emails.
+
+Hand-written: the format needs only escaping, folding and CRLF, not a dependency. The output is
+deterministic (DTSTAMP derives from the event day) so the same plan always yields the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+_MAX_OCTETS = 75
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class IcsEvent:
+    uid: str
+    day: dt.date
+    summary: str
+    description: str
+
+
+def _escape(text: str) -> str:
+    """TEXT value escaping (RFC 5545 §3.3.11); other control characters are not allowed."""
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    text = _NEWLINE.sub("\\\\n", text)
+    return _CONTROL.sub("", text)
+
+
+def _fold(line: str) -> Iterator[str]:
+    """Split a content line into pieces of at most 75 octets (continuations start with a space),
+    never inside a UTF-8 character (RFC 5545 §3.1)."""
+    piece: list[str] = []
+    size = 0
+    limit = _MAX_OCTETS
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            yield "".join(piece)
+            piece, size, limit = [" "], 1, _MAX_OCTETS
+        piece.append(char)
+        size += width
+    yield "".join(piece)
+
+
+def _event_lines(event: IcsEvent) -> list[str]:
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{_escape(event.uid)}",
+        f"DTSTAMP:{event.day:%Y%m%d}T000000Z",
+        f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{event.day + dt.timedelta(days=1):%Y%m%d}",
+        f"SUMMARY:{_escape(event.summary)}",
+        f"DESCRIPTION:{_escape(event.description)}",
+        "TRANSP:TRANSPARENT",
+        "END:VEVENT",
+    ]
+
+
+def build_ics(events: Sequence[IcsEvent], *, prodid: str = "-//dutyflow//VI") -> bytes:
+    """A VCALENDAR with one all-day VEVENT per event, UTF-8, CRLF line ends."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_escape(prodid)}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    for event in events:
+        lines.extend(_event_lines(event))
+    lines.append("END:VCALENDAR")
+    folded = [piece for line in lines for piece in _fold(line)]
+    return ("\r\n".join(folded) + "\r\n").encode("utf-8")

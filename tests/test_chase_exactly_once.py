@@ -1,0 +1,170 @@
+"""Exactly once: reruns, crashes between claim/send/mark, and two workers at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from dutyflow.mail import Address, DeliveryResult, MailRenderer, MemoryTransport, OutgoingMessage
+from dutyflow.notify import MailSetup, Notifier
+from dutyflow.plan import load_plan
+from dutyflow.store.db import session_scope
+from dutyflow.store.models import NotificationRow
+from dutyflow.store.sync import load_plan_into_store
+from tests.conftest import at
+
+DAY = dt.date(2025, 5, 12)
+
+
+class Crash(BaseException):
+    """A process dying mid-run: not an Exception, so nothing in the engine catches it."""
+
+
+class CrashingTransport(MemoryTransport):
+    """Crashes on the n-th send, before or after the message leaves."""
+
+    def __init__(self, crash_on: int, *, after_send: bool) -> None:
+        super().__init__()
+        self.crash_on = crash_on
+        self.after_send = after_send
+        self.attempts = 0
+
+    def session(self):  # type: ignore[override]
+        inner = super().session()
+        transport = self
+
+        class _Session:
+            def __enter__(self):
+                self.real = inner.__enter__()
+                return self
+
+            def __exit__(self, *exc):
+                return inner.__exit__(*exc)
+
+            def send(self, message: OutgoingMessage) -> DeliveryResult:
+                transport.attempts += 1
+                if transport.attempts == transport.crash_on and not transport.after_send:
+                    raise Crash()
+                result = self.real.send(message)
+                if transport.attempts == transport.crash_on and transport.after_send:
+                    raise Crash()
+                return result
+
+        return _Session()
+
+
+def notifier(engine: Engine, transport: MemoryTransport, lease_minutes: float = 15) -> Notifier:
+    office = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
+    mail = MailSetup(transport=transport, renderer=MailRenderer(), sender=office, reply_to=office)
+    return Notifier(engine, mail, lease=dt.timedelta(minutes=lease_minutes))
+
+
+def run(n: Notifier, day: dt.date = DAY, hour: int = 8) -> int:
+    now = at(day.isoformat(), hour)
+    units = [u.code for u in n.units_to_chase(now)]
+    return len(n.chase(units, day, now).sent)
+
+
+@pytest.fixture
+def announced(engine: Engine, mini_plan_path: Path) -> Engine:
+    with session_scope(engine) as session:
+        load_plan_into_store(session, load_plan(mini_plan_path), mini_plan_path, now=at("2025-04-20"), actor="t")
+    n = notifier(engine, MemoryTransport())
+    n.assign([u.code for u in n.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
+    return engine
+
+
+def expected_messages(engine: Engine) -> int:
+    """How many messages a clean run on DAY sends: the finding pass, which sends nothing."""
+    n = notifier(engine, MemoryTransport())
+    units = [u.code for u in n.units_to_chase(at(DAY.isoformat()))]
+    count = len(n.due_notices(units, DAY).notices)
+    # mini plan on 12/5: remind-5 for the 6-month report (3 units), escalation of April's list (2 communes)
+    assert count == 5
+    return count
+
+
+def test_the_same_chase_twice_sends_once(announced: Engine) -> None:
+    expected = expected_messages(announced)
+    transport = MemoryTransport()
+    assert run(notifier(announced, transport)) == expected
+    assert run(notifier(announced, transport)) == 0
+    assert run(notifier(announced, transport), hour=17) == 0
+    assert len(transport.sent) == 5
+
+
+def test_a_crash_between_claim_and_send_is_resent_once_with_the_claimed_message_id(announced: Engine) -> None:
+    crashing = CrashingTransport(crash_on=2, after_send=False)
+    with pytest.raises(Crash):
+        run(notifier(announced, crashing))
+    assert len(crashing.sent) == 1
+    with session_scope(announced) as session:
+        claimed = session.scalars(select(NotificationRow).where(NotificationRow.status == "claimed")).one()
+    # Within the lease a rerun leaves the unconfirmed claim alone (its worker may still be sending).
+    later = MemoryTransport()
+    assert run(notifier(announced, later), hour=8) == 3  # the three never claimed
+    assert run(notifier(announced, later), hour=9) == 1  # lease passed: the claimed one
+    resent = later.sent[-1]
+    assert resent.message_id == claimed.message_id
+    total = Counter((m.to[0].email, m.subject) for m in crashing.sent + later.sent)
+    assert set(total.values()) == {1}, total  # nobody got the same message twice
+    assert len(total) == 5
+    assert run(notifier(announced, later), hour=10) == 0
+
+
+def test_a_crash_between_send_and_mark_resends_with_the_same_message_id(announced: Engine) -> None:
+    crashing = CrashingTransport(crash_on=1, after_send=True)
+    with pytest.raises(Crash):
+        run(notifier(announced, crashing))
+    first = crashing.sent[0]
+    later = MemoryTransport()
+    run(notifier(announced, later, lease_minutes=0), hour=9)
+    duplicates = [m for m in later.sent if m.message_id == first.message_id]
+    assert len(duplicates) == 1  # explained: claimed but unconfirmed at the crash, same Message-ID
+    assert duplicates[0].to == first.to
+    assert len(later.sent) == 5
+    assert run(notifier(announced, later, lease_minutes=0), hour=10) == 0
+
+
+def test_a_failure_before_the_send_is_retried_and_counted(announced: Engine) -> None:
+    flaky = MemoryTransport(fail_before_send=1)
+    n = notifier(announced, flaky)
+    now = at(DAY.isoformat())
+    outcome = n.chase([u.code for u in n.units_to_chase(now)], DAY, now)
+    assert len(outcome.failures) == 1 and len(outcome.sent) == 4
+    with session_scope(announced) as session:
+        failed = session.scalars(select(NotificationRow).where(NotificationRow.status == "failed")).all()
+        assert failed and all(row.error for row in failed)
+    retry = n.chase([u.code for u in n.units_to_chase(now)], DAY, now)
+    assert len(retry.sent) == 1 and not retry.failures
+    assert len({m.message_id for m in flaky.sent}) == 5
+
+
+def test_two_workers_running_the_same_chase_send_each_message_once(announced: Engine) -> None:
+    expected = expected_messages(announced)
+    transports = [MemoryTransport(), MemoryTransport()]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker(transport: MemoryTransport) -> None:
+        try:
+            n = notifier(announced, transport)
+            barrier.wait()
+            run(n)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in transports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    sent = transports[0].sent + transports[1].sent
+    assert len(sent) == expected
+    assert len({m.message_id for m in sent}) == len(sent)

@@ -1,0 +1,72 @@
+"""The Prefect flows, under one test server for the session, against a real SMTP sink."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from dutyflow.mail import MailSink
+from dutyflow.plan import load_plan
+from dutyflow.store.db import make_engine, session_scope, upgrade
+from dutyflow.store.models import NotificationRow, ObligationRow
+from dutyflow.store.sync import load_plan_into_store
+from dutyflow.wiring import default_runtime
+from tests.conftest import MINI_PLAN, at
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def district(prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailSink]:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        load_plan_into_store(session, load_plan(MINI_PLAN), MINI_PLAN, now=at("2025-04-20"), actor="test")
+    with MailSink(tmp_path / "mail") as sink:
+        monkeypatch.setenv("DUTYFLOW_DATABASE_URL", url)
+        monkeypatch.setenv("DUTYFLOW_SMTP_PORT", str(sink.port))
+        monkeypatch.setenv("DUTYFLOW_RETRY_DELAY_SECONDS", "0")
+        default_runtime.cache_clear()
+        yield sink
+        default_runtime.cache_clear()
+
+
+def test_assign_then_chase_through_prefect_reach_the_mailbox_once(district: MailSink) -> None:
+    from flows.assign import assign
+    from flows.chase import chase
+
+    assert assign(as_of=dt.date(2025, 4, 21)) == {"units": 4, "sent": 4}
+    assert len(district.messages) == 4
+    subjects = {str(m["Subject"]) for m in district.messages}
+    assert subjects == {"Thông báo nhiệm vụ và thời hạn báo cáo – Kế hoạch thử nghiệm năm 2025"}
+    result = chase(as_of=dt.date(2025, 5, 12))
+    assert result["sent"] >= 3  # the 6-month report's first reminder, to each of its 3 units
+    again = chase(as_of=dt.date(2025, 5, 12))
+    assert again["sent"] == 0
+    engine = make_engine(default_runtime().settings.effective_database_url)
+    with session_scope(engine) as session:
+        states = set(session.scalars(select(ObligationRow.state)))
+        statuses = set(session.scalars(select(NotificationRow.status)))
+    assert states == {"announced"} and statuses == {"sent"}
+
+
+def test_the_flow_run_publishes_its_tables(district: MailSink) -> None:
+    from prefect.client.orchestration import get_client
+
+    from flows.assign import assign
+
+    assign(as_of=dt.date(2025, 4, 21))
+    with get_client(sync_client=True) as client:
+        keys = {a.key for a in client.read_artifacts()}
+    assert {"assign-sent", "assign-summary", "assign-status"} <= keys

@@ -1,0 +1,179 @@
+"""An outgoing message is validated when it is built, and has one MIME form."""
+
+from __future__ import annotations
+
+import dataclasses
+import email.policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+import pytest
+
+import dutyflow.mail
+from dutyflow.mail import Address, Attachment, OutgoingMessage, new_message_id
+from dutyflow.mail.message import to_mime
+
+OFFICE = Address("Văn phòng HĐND&UBND huyện Trùng Khánh", "vanphong@trungkhanh.example.vn")
+FOCAL = Address("Nông Thị Hạnh", "hanh@trungkhanh.example.vn")
+HEAD = Address("Hoàng Văn Đức", "duc@trungkhanh.example.vn")
+
+
+def message(**changes: object) -> OutgoingMessage:
+    base = OutgoingMessage(
+        message_id="<reminder.1@trungkhanh.example.vn>",
+        sender=OFFICE,
+        to=(FOCAL,),
+        subject="Nhắc thời hạn gửi báo cáo",
+        text="Kính gửi: Phòng Y tế\n",
+        html="<p>Kính gửi: Phòng Y tế</p>",
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def parse(mime: EmailMessage) -> EmailMessage:
+    parsed = BytesParser(policy=email.policy.default).parsebytes(mime.as_bytes())
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def test_it_exports_exactly_its_public_names() -> None:
+    assert sorted(dutyflow.mail.__all__) == [
+        "Address",
+        "Attachment",
+        "DeliveryError",
+        "DeliveryResult",
+        "IcsEvent",
+        "MailRenderer",
+        "MailSession",
+        "MailSink",
+        "MailTransport",
+        "MemoryTransport",
+        "OutgoingMessage",
+        "ReceivedMail",
+        "SmtpTransport",
+        "build_ics",
+        "environment",
+        "new_message_id",
+    ]
+
+
+@pytest.mark.parametrize("name", ["Hạnh\r\nBcc: evil@example.com", "Hạnh\n", "Hạnh\r", "Hạnh\x00", "Hạnh\u2028"])
+def test_it_rejects_line_breaks_and_control_characters_in_a_display_name(name: str) -> None:
+    with pytest.raises(ValueError):
+        Address(name, "hanh@example.vn")
+
+
+@pytest.mark.parametrize(
+    "addr",
+    [
+        "hanh@example.vn\r\nBcc: evil@example.com",
+        "hanh.example.vn",
+        "hanh@@example.vn",
+        "a@b@example.vn",
+        "@example.vn",
+        "hanh@",
+    ],
+)
+def test_it_rejects_an_email_without_exactly_one_at_or_with_control_characters(addr: str) -> None:
+    with pytest.raises(ValueError):
+        Address("Hạnh", addr)
+
+
+def test_it_accepts_a_vietnamese_name_with_punctuation() -> None:
+    address = Address('Phòng Văn hóa & Thông tin <huyện>, "Trùng Khánh"', "vhtt@trungkhanh.example.vn")
+    assert address.name.startswith("Phòng Văn hóa")
+
+
+@pytest.mark.parametrize("subject", ["Nhắc hạn\r\nBcc: evil@example.com", "Nhắc hạn\n", "Nhắc\rhạn"])
+def test_it_rejects_a_subject_on_more_than_one_line(subject: str) -> None:
+    with pytest.raises(ValueError):
+        message(subject=subject)
+
+
+@pytest.mark.parametrize("message_id", ["reminder@x.vn", "<reminder>", "<a@x.vn>\r\nBcc: evil@x.vn", "<a b@x.vn>"])
+def test_it_rejects_a_malformed_message_id(message_id: str) -> None:
+    with pytest.raises(ValueError):
+        message(message_id=message_id)
+
+
+def test_it_needs_a_recipient() -> None:
+    with pytest.raises(ValueError):
+        message(to=())
+
+
+@pytest.mark.parametrize("filename", ["../etc/passwd", "a/b.xlsx", "Phụ lục\r\n.xlsx", "  "])
+def test_it_rejects_an_attachment_name_that_is_a_path_or_has_line_breaks(filename: str) -> None:
+    with pytest.raises(ValueError):
+        Attachment(filename, b"data", "application/octet-stream")
+
+
+def test_it_rejects_an_attachment_type_that_is_not_a_mime_type() -> None:
+    with pytest.raises(ValueError):
+        Attachment("lich.ics", b"data", "text/calendar\r\nX-Evil: 1")
+
+
+def test_it_lists_every_recipient_once_to_before_cc() -> None:
+    msg = message(to=(FOCAL,), cc=(HEAD, Address("Hạnh", "HANH@trungkhanh.example.vn")))
+    assert msg.recipients == ("hanh@trungkhanh.example.vn", "duc@trungkhanh.example.vn")
+
+
+def test_it_keeps_lists_given_as_tuples() -> None:
+    msg = message(to=[FOCAL], cc=[HEAD])
+    assert msg.to == (FOCAL,)
+    assert msg.cc == (HEAD,)
+    assert hash(msg)
+
+
+def test_it_makes_a_new_message_id_in_the_domain_each_time() -> None:
+    first = new_message_id("trungkhanh.example.vn")
+    second = new_message_id("trungkhanh.example.vn")
+    assert first != second
+    assert first.startswith("<") and first.endswith("@trungkhanh.example.vn>")
+    message(message_id=first)  # valid as a message id
+
+
+def test_it_builds_text_and_html_as_alternatives_and_attachments_beside_them() -> None:
+    msg = message(attachments=(Attachment("lịch.ics", b"BEGIN:VCALENDAR\r\n", "text/calendar"),))
+    parsed = parse(to_mime(msg))
+    assert parsed.get_content_type() == "multipart/mixed"
+    body, attachment = parsed.iter_parts()
+    assert body.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in body.iter_parts()] == ["text/plain", "text/html"]
+    assert attachment.get_filename() == "lịch.ics"
+    assert attachment.get_content_disposition() == "attachment"
+
+
+def test_it_builds_a_plain_alternative_without_attachments() -> None:
+    parsed = parse(to_mime(message()))
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert parsed["Message-ID"] == "<reminder.1@trungkhanh.example.vn>"
+
+
+def test_it_puts_only_ascii_on_the_wire() -> None:
+    msg = message(
+        cc=(HEAD,),
+        reply_to=OFFICE,
+        attachments=(Attachment("Phụ lục I - Kết quả.xlsx", "Dữ liệu".encode(), "application/octet-stream"),),
+    )
+    wire = to_mime(msg).as_bytes()
+    assert wire.isascii()
+    assert b"\r\n" in wire and b"\n" not in wire.replace(b"\r\n", b"")
+
+
+def test_it_keeps_long_vietnamese_display_names_whole_when_parsed_back() -> None:
+    long_name = "Nông Thị Hạnh – Phòng Văn hóa & Thông tin, Văn phòng HĐND&UBND huyện Trùng Khánh"
+    msg = message(to=(Address(long_name, "hanh@trungkhanh.example.vn"), FOCAL), cc=(Address("", "x@example.vn"),))
+    parsed = parse(to_mime(msg))
+    assert [(a.display_name, a.addr_spec) for a in parsed["To"].addresses] == [
+        (long_name, "hanh@trungkhanh.example.vn"),
+        (FOCAL.name, FOCAL.email),
+    ]
+    assert parsed["Cc"].addresses[0].addr_spec == "x@example.vn"
+    assert parsed["From"].addresses[0].display_name == OFFICE.name
+
+
+def test_it_folds_a_long_vietnamese_subject_that_parses_back_exactly() -> None:
+    subject = "Nhắc thời hạn gửi Báo cáo 6 tháng đầu năm về công tác trẻ em (6 tháng đầu năm 2025) – hạn cuối 19/5/2025"
+    wire = to_mime(message(subject=subject)).as_bytes()
+    assert all(len(line) <= 78 for line in wire.split(b"\r\n") if not line.startswith((b"To:", b"From:")))
+    assert parse(to_mime(message(subject=subject)))["Subject"] == subject
