@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import serve
 from prefect.client.schemas.schedules import CronSchedule
 
 from dutyflow.admin import schedules
 from dutyflow.plan import Plan
+from dutyflow.runtime import Runtime
 from dutyflow.store.db import session_scope
 from dutyflow.store.queries import current_plan
 from dutyflow.wiring import default_runtime
@@ -16,8 +19,8 @@ from flows.chase import chase
 FLOWS = {"assign": assign, "chase": chase}
 
 
-def serve_all() -> None:
-    runtime = default_runtime()
+def build_deployments(runtime: Runtime) -> list[Any]:
+    """One deployment per flow, scheduled as the store says (cron in the plan's timezone)."""
     with session_scope(runtime.engine) as session:
         plan = Plan.model_validate(current_plan(session).document)
         rows = {
@@ -34,4 +37,8 @@ def serve_all() -> None:
                 tags=["dutyflow", plan.plan.code],
             )
         )
-    serve(*deployments)
+    return deployments
+
+
+def serve_all() -> None:
+    serve(*build_deployments(default_runtime()))

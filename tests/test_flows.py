@@ -70,3 +70,28 @@ def test_the_flow_run_publishes_its_tables(district: MailSink) -> None:
     with get_client(sync_client=True) as client:
         keys = {a.key for a in client.read_artifacts()}
     assert {"assign-sent", "assign-summary", "assign-status"} <= keys
+
+
+def test_serve_builds_deployments_from_the_stored_schedules(district: MailSink) -> None:
+    from flows.serve import build_deployments
+
+    deployments = {d.name: d for d in build_deployments(default_runtime())}
+    assert set(deployments) == {"dutyflow-assign", "dutyflow-chase"}
+    [schedule] = deployments["dutyflow-chase"].schedules
+    assert schedule.schedule.cron == "0 8 * * 1-5"
+    assert schedule.schedule.timezone == "Asia/Ho_Chi_Minh"
+
+
+def test_a_schedule_change_updates_the_deployment_on_the_server(district: MailSink) -> None:
+    from prefect.client.orchestration import get_client
+
+    from flows._prefect_api import DEPLOYMENT_NAMES, push_schedule
+    from flows.serve import build_deployments
+
+    for deployment in build_deployments(default_runtime()):
+        deployment.apply()
+    assert push_schedule("chase", "30 7 * * 1-6", "Asia/Ho_Chi_Minh") is True
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(DEPLOYMENT_NAMES["chase"])
+        crons = [(s.schedule.cron, s.schedule.timezone, s.active) for s in client.read_deployment_schedules(deployment.id)]
+    assert crons == [("30 7 * * 1-6", "Asia/Ho_Chi_Minh", True)]
