@@ -1,4 +1,8 @@
-"""The catalogue of user-facing wording (Vietnamese), kept outside Python in templates/messages."""
+"""The catalogue of user-facing wording (Vietnamese), kept outside Python in templates/messages.
+
+Every `*.yaml` file of that folder is one part of the catalogue; their top-level sections must
+not overlap. Keys are "section.name"; values are str.format templates.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,22 @@ import yaml
 
 from dutyflow.paths import TEMPLATES_DIR
 
-CATALOGUE = TEMPLATES_DIR / "messages" / "vi.yaml"
+CATALOGUE_DIR = TEMPLATES_DIR / "messages"
 
 
 @cache
-def _catalogue(path: Path = CATALOGUE) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    if not isinstance(data, dict):
-        raise RuntimeError(f"message catalogue {path} must be a mapping")
-    return data
+def _catalogue(folder: Path = CATALOGUE_DIR) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        if not isinstance(data, dict):
+            raise RuntimeError(f"message catalogue {path} must be a mapping")
+        clash = merged.keys() & data.keys()
+        if clash:
+            raise RuntimeError(f"message sections {sorted(clash)} of {path} are defined twice")
+        merged.update(data)
+    return merged
 
 
 def t(key: str, /, **values: Any) -> str:
@@ -27,6 +37,6 @@ def t(key: str, /, **values: Any) -> str:
     node: Any = _catalogue()
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
-            raise KeyError(f"no message {key!r} in {CATALOGUE}")
+            raise KeyError(f"no message {key!r} in {CATALOGUE_DIR}")
         node = node[part]
     return str(node).format(**values)
