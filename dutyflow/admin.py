@@ -185,3 +185,7 @@ def recent_changes(session: Session, limit: int = 10) -> list[AuditEventRow]:
             .limit(limit)
         )
     )
+
+
+def audit_token(session: Session, now: dt.datetime, actor: str, unit_code: str, generation: int) -> None:
+    _audit(session, now, actor, "token_reissued", "unit", unit_code, {"generation": generation}, None)

@@ -30,11 +30,13 @@ app = typer.Typer(help=t("help.app"), no_args_is_help=True, add_completion=False
 plan_app = typer.Typer(help=t("help.plan"), no_args_is_help=True)
 db_app = typer.Typer(help=t("help.db"), no_args_is_help=True)
 run_app = typer.Typer(help=t("help.run"), no_args_is_help=True)
+token_app = typer.Typer(help=t("help.token"), no_args_is_help=True)
 schedule_app = typer.Typer(help=t("help.schedule"), no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
 app.add_typer(run_app, name="run")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(token_app, name="token")
 
 console = Console()
 errors = Console(stderr=True)
@@ -473,6 +475,128 @@ def schedule_set(
         except Exception as exc:  # the server did not answer: the schedule applies at the next `serve`
             errors.print(f"[yellow]{exc}[/]", highlight=False)
     console.print(t("admin.schedule_pushed") if pushed else t("admin.schedule_not_served"), highlight=False)
+
+
+# --------------------------------------------------------------------------- portal and intake
+
+
+@app.command("portal", help=t("help.portal"))
+def portal_command(
+    host: Annotated[str, typer.Option("--host", help=t("help.host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help=t("help.port"))] = 8000,
+) -> None:
+    import uvicorn
+
+    from dutyflow.wiring import portal_app
+
+    rt = runtime()
+    try:
+        ensure_ready(rt.engine)
+        application = portal_app(rt)
+    except StoreNotReady as exc:
+        raise fail(str(exc)) from None
+    except NoPlanLoaded:
+        raise fail(t("load.no_plan_loaded")) from None
+    console.print(t("portal.started", url=f"http://{host}:{port}"), highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@token_app.command("reissue", help=t("help.token_reissue"))
+def token_reissue(unit: Annotated[str, typer.Argument(help=t("help.unit"))]) -> None:
+    from dutyflow.tokens import expiry_for, issue, load_secret
+    from dutyflow.wiring import notifier_for
+
+    rt = runtime()
+    secret = load_secret(rt.settings.secret_key.get_secret_value(), rt.settings.data_dir)
+
+    def reissue(s: Any, p: Any, now: dt.datetime, who: str) -> tuple[str, int]:
+        from dutyflow.store.models import UnitRow, UnitTokenRow
+
+        row = s.query(UnitRow).filter_by(plan_id=p.id, code=unit).first()
+        if row is None:
+            raise admin.AdminError(t("cli.unknown_unit", code=unit))
+        tz = WorkingCalendar.from_config(Plan.model_validate(p.document).calendar).tz
+        token = issue(s, secret, p.code, row, now=now, expires_at=expiry_for(p.year, tz))
+        generation = s.query(UnitTokenRow).filter_by(unit_id=row.id, revoked_at=None).one().generation
+        admin.audit_token(s, now, who, unit, generation)
+        return token, generation
+
+    token, generation = _admin(reissue)
+    url = f"{rt.settings.portal_url.rstrip('/')}/u/{token}"
+    now = utcnow()
+    notifier = notifier_for(rt)
+    notifier.send_link(unit, url, notifier.calendar.local_date(now), now, generation_key=f"{unit}-{generation}")
+    console.print(t("portal.token_reissued", unit=unit, url=url), highlight=False)
+
+
+@app.command("import", help=t("help.import"))
+def import_command(
+    file: Annotated[Path, typer.Argument(help=t("help.import_file"), exists=True, dir_okay=False, readable=True)],
+    unit: Annotated[str, typer.Option("--unit", help=t("help.unit"))],
+    deliverable: Annotated[str, typer.Option("--deliverable", help=t("help.deliverable"))],
+    period: Annotated[str | None, typer.Option("--period", help=t("help.period"))] = None,
+    received: Annotated[str | None, typer.Option("--received", help=t("help.received"))] = None,
+) -> None:
+    from dutyflow.intake import IntakeRefused, Limits, submit_file
+    from dutyflow.wiring import file_store, notifier_for
+
+    rt = runtime()
+    data = file.read_bytes()
+    when = utcnow() if received is None else WorkingCalendar().start_of_day(parse_day(received)).replace(hour=12)
+
+    def record(s: Any, p: Any, now: dt.datetime, who: str) -> Any:
+        from sqlalchemy import select
+
+        from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
+
+        query = (
+            select(ObligationRow)
+            .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+            .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+            .where(UnitRow.code == unit, DeliverableRow.code == deliverable, ObligationRow.plan_id == p.id)
+            .order_by(ObligationRow.last_day)
+        )
+        if period:
+            query = query.where(ObligationRow.period == period)
+        obligations = s.scalars(query).all()
+        if not obligations:
+            raise admin.AdminError(t("admin.nothing_to_extend", unit=unit, deliverable=deliverable))
+        obligation = next((o for o in obligations if o.state != "accepted"), obligations[-1])
+        try:
+            return submit_file(
+                s,
+                file_store(rt.settings),
+                Plan.model_validate(p.document),
+                obligation,
+                data,
+                file.name,
+                channel="import",
+                actor=who,
+                now=when,
+                limits=Limits(max_bytes=int(rt.settings.max_upload_mb * 1024 * 1024), max_per_day=10_000),
+            )
+        except IntakeRefused as exc:
+            raise admin.AdminError(str(exc)) from None
+
+    result = _admin(record)
+    console.print(
+        t(
+            "intake.imported",
+            file=file.name,
+            unit=unit,
+            deliverable=deliverable,
+            period=period or "",
+            status=t(f"intake.status.{result.status}"),
+        ),
+        highlight=False,
+    )
+    for reason in result.reasons:
+        console.print(f"  - {reason}", highlight=False)
+    notifier = notifier_for(rt)
+    now = utcnow()
+    notifier.acknowledge(result.submission_id, notifier.calendar.local_date(now), now)
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 # --------------------------------------------------------------------------- demo

@@ -7,12 +7,13 @@ units. Every method takes `today` (the plan's local date) and `now` (an aware in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.chase import (
@@ -26,6 +27,7 @@ from dutyflow.chase import (
     next_look,
     plan_notices,
 )
+from dutyflow.intake import timeliness
 from dutyflow.mail import (
     Address,
     Attachment,
@@ -37,10 +39,19 @@ from dutyflow.mail import (
     build_ics,
     new_message_id,
 )
+from dutyflow.messages import t
 from dutyflow.obligations import State
 from dutyflow.plan import LadderStep, Plan
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, PlanRow, UnitRow
+from dutyflow.store.models import (
+    DataValueRow,
+    DeliverableRow,
+    NotificationRow,
+    ObligationRow,
+    PlanRow,
+    SubmissionRow,
+    UnitRow,
+)
 from dutyflow.store.outbox import (
     DEFAULT_LEASE,
     FAILED,
@@ -59,13 +70,17 @@ class DeliveryFailed(Exception):
     """Some messages could not be handed to the mail server before sending began: safe to retry."""
 
 
+LinkProvider = Callable[[Session, UnitRow, dt.datetime], str]
+"""Gives a unit's personal portal link (creating its token on first use)."""
+
+
 @dataclass(frozen=True)
 class MailSetup:
     transport: MailTransport
     renderer: MailRenderer
     sender: Address
     reply_to: Address
-    portal_url: str | None = None
+    links: LinkProvider | None = None
 
     @property
     def message_domain(self) -> str:
@@ -197,7 +212,7 @@ class Notifier:
                 if unit.code in {u.code for u in self.plan.expand_units(d.units)}
             ]
             ids = [row.id for row, _ in rows]
-            unit_info = self._unit_info(unit)
+            unit_info = self._unit_info(unit, session, now)
         context = self._context(unit_info, today) | {"duties": duties, "items": items}
         events = [
             IcsEvent(
@@ -240,7 +255,7 @@ class Notifier:
 
     def chase(self, unit_codes: Sequence[str], today: dt.date, now: dt.datetime) -> Outcome:
         """Send every step due today to these units (one connection), then reschedule them."""
-        plan = self.due_notices(unit_codes, today, now)
+        plan = self._due_notices(unit_codes, today, now, links=True)
         outcome = Outcome()
         if plan.notices:
             with self.mail.transport.session() as connection:
@@ -270,7 +285,12 @@ class Notifier:
         return outcome
 
     def due_notices(self, unit_codes: Sequence[str], today: dt.date, now: dt.datetime | None = None) -> DuePlan:
-        """The finding pass: every message due today for these units, in three queries and no I/O."""
+        """The finding pass: every message due today for these units, in a few queries and no I/O."""
+        return self._due_notices(unit_codes, today, now, links=False)
+
+    def _due_notices(
+        self, unit_codes: Sequence[str], today: dt.date, now: dt.datetime | None, *, links: bool
+    ) -> DuePlan:
         with session_scope(self.engine) as session:
             units = session.scalars(
                 select(UnitRow).where(UnitRow.plan_id == self.plan_id, UnitRow.code.in_(list(unit_codes)))
@@ -302,7 +322,7 @@ class Notifier:
             return DuePlan(
                 notices=plan_notices(views, self.plan.chase, self.calendar, today),
                 obligations={row.id: (row, deliverable) for row, deliverable in rows},
-                units={u.code: self._unit_info(u) for u in units},
+                units={u.code: self._unit_info(u, session if links else None, now) for u in units},
             )
 
     def _reschedule(self, obligation_ids: list[int], today: dt.date) -> None:
@@ -321,6 +341,92 @@ class Notifier:
                     retry_at = unconfirmed[row.id] + self.lease
                     next_at = min(next_at, retry_at) if next_at else retry_at
                 row.next_action_at = next_at
+
+    # ------------------------------------------------------------------ receipts
+
+    def acknowledge(self, submission_id: int, today: dt.date, now: dt.datetime) -> Outcome:
+        """The receipt (or the "returned" message) for a submission, once per decision."""
+        with session_scope(self.engine) as session:
+            submission = session.get(SubmissionRow, submission_id)
+            if submission is None:
+                return Outcome()
+            obligation = session.get(ObligationRow, submission.obligation_id)
+            assert obligation is not None
+            unit_info = self._unit_info(obligation.unit, session, now)
+            on_time, late_days = timeliness(obligation, submission.received_at, self.calendar)
+            deadline = obligation.extended_until or obligation.last_day
+            received = _received_lines(session, self.plan, submission)
+            details = {
+                "deliverable_name": obligation.deliverable.name,
+                "period_label": obligation.period_label,
+                "version": submission.version,
+                "status": submission.status,
+                "status_text": t(f"intake.status.{submission.status}"),
+                "channel_text": t(f"intake.channel.{submission.channel}"),
+                "received_at_text": f"{submission.received_at.astimezone(self.calendar.tz):%H:%M} "
+                f"ngày {submission.received_at.astimezone(self.calendar.tz):%d/%m/%Y}",
+                "file_name": submission.file_name,
+                "sha256": submission.file_sha256 or "",
+                "received": received,
+                "reasons": list(submission.reasons),
+                "last_day": deadline if submission.status == "returned" and deadline >= today else None,
+                "timeliness_text": t("intake.on_time", last_day=f"{deadline:%d/%m/%Y}")
+                if on_time
+                else t("intake.late", days=late_days, last_day=f"{deadline:%d/%m/%Y}"),
+            }
+            template = "returned" if submission.status == "returned" else "receipt"
+            step = f"s{submission.id}-{submission.status}"
+        context = self._context(unit_info, today) | {"submission": details}
+        slots = [
+            Slot(
+                key=f"{step}:{unit_info['focal'].email.lower()}",
+                recipient=unit_info["focal"].email,
+                obligation_id=submission.obligation_id,
+                unit_id=unit_info["id"],
+            )
+        ]
+        with self.mail.transport.session() as connection:
+            return self._send_claimed(
+                connection,
+                slots,
+                {unit_info["focal"].email.lower(): (unit_info["focal"], "to")},
+                step_code=step,
+                template=template,
+                context=context,
+                attachments=(),
+                unit=unit_info["code"],
+                deliverables=(details["deliverable_name"],),
+                now=now,
+            )
+
+    def send_link(self, unit_code: str, link: str, today: dt.date, now: dt.datetime, generation_key: str) -> Outcome:
+        """A unit's new personal link, after `token reissue`."""
+        with session_scope(self.engine) as session:
+            unit_info = self._unit_info(self._unit(session, unit_code))
+        unit_info["portal_url"] = link
+        context = self._context(unit_info, today)
+        email = unit_info["focal"].email
+        slots = [
+            Slot(
+                key=f"link-{generation_key}:{email.lower()}",
+                recipient=email,
+                obligation_id=None,
+                unit_id=unit_info["id"],
+            )
+        ]
+        with self.mail.transport.session() as connection:
+            return self._send_claimed(
+                connection,
+                slots,
+                {email.lower(): (unit_info["focal"], "to")},
+                step_code=f"link-{generation_key}",
+                template="new_link",
+                context=context,
+                attachments=(),
+                unit=unit_code,
+                deliverables=(),
+                now=now,
+            )
 
     # ------------------------------------------------------------------ digest
 
@@ -535,8 +641,12 @@ class Notifier:
         )
         return [(row, deliverable) for row, deliverable in rows]
 
-    def _unit_info(self, unit: UnitRow) -> dict[str, Any]:
+    def _unit_info(
+        self, unit: UnitRow, session: Session | None = None, now: dt.datetime | None = None
+    ) -> dict[str, Any]:
+        link = self.mail.links(session, unit, now) if self.mail.links and session is not None and now else None
         return {
+            "portal_url": link,
             "id": unit.id,
             "code": unit.code,
             "name": unit.name,
@@ -558,7 +668,7 @@ class Notifier:
             },
             "office": {"name": office.name, "email": self.mail.reply_to.email},
             "unit": {k: unit_info[k] for k in ("code", "name", "focal_name", "head_name")},
-            "portal_url": self.mail.portal_url,
+            "portal_url": unit_info.get("portal_url"),
             "today": today,
         }
 
@@ -601,6 +711,24 @@ def _view(row: ObligationRow, paused: bool, sent: frozenset[str]) -> ChaseView:
         paused=paused,
         sent=sent,
     )
+
+
+def _received_lines(session: Session, plan: Plan, submission: SubmissionRow) -> list[str]:
+    """What was received, for the receipt: cells per appendix, or the document."""
+    if submission.status == "returned":
+        return []
+    counts = dict(
+        session.execute(
+            select(DataValueRow.form, func.count(DataValueRow.id))
+            .where(DataValueRow.submission_id == submission.id)
+            .group_by(DataValueRow.form)
+        ).all()
+    )
+    names = {f.code: f.name for f in plan.forms}
+    lines = [t("intake.received_form", form=names.get(code, code), count=n) for code, n in sorted(counts.items())]
+    if not lines and submission.file_name:
+        lines = [t("intake.received_document", name=submission.file_name, size=max(1, (submission.size or 0) // 1024))]
+    return lines
 
 
 def _audience(step: LadderStep, unit_info: dict[str, Any]) -> list[tuple[Address, str]]:

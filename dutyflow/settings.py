@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from dutyflow.messages import t
 from dutyflow.paths import PROJECT_ROOT, SETTINGS_FILE
 
-SECRET_KEYS = frozenset({"smtp_password", "admin_password"})
+SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key"})
 
 
 class SettingsError(Exception):
@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     mail_from: str = ""
     portal_url: str = "http://127.0.0.1:8000"
     admin_password: SecretStr = SecretStr("")
+    """The office's password for the portal's office pages; empty: the office pages are closed."""
+    secret_key: SecretStr = SecretStr("")
+    """Derives the units' portal links; empty: a random key kept in data_dir/secret.key."""
+    max_upload_mb: float = Field(default=10, gt=0)
+    max_submissions_per_day: int = Field(default=20, ge=1)
     batch_size: int = Field(default=50, ge=1)
     """Up to this many units, one task run per unit; above it, batches of this many units."""
     retry_delay_seconds: float = Field(default=10, ge=0)

@@ -7,15 +7,37 @@ Flows, tasks, the CLI and the portal get their parts here; tests pass their own 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import cache
 
+from fastapi import FastAPI
+from sqlalchemy.orm import Session
+
+from dutyflow.calendar import WorkingCalendar
+from dutyflow.intake import Limits
 from dutyflow.mail import Address, MailRenderer, SmtpTransport
-from dutyflow.notify import MailSetup, Notifier, sender_from
+from dutyflow.notify import LinkProvider, MailSetup, Notifier, sender_from
 from dutyflow.plan import Plan
-from dutyflow.runtime import Runtime
+from dutyflow.runtime import Runtime, utcnow
 from dutyflow.settings import Settings
 from dutyflow.store.db import session_scope
+from dutyflow.store.files import FileStore
+from dutyflow.store.models import UnitRow
 from dutyflow.store.queries import current_plan
+from dutyflow.tokens import current_token, expiry_for, load_secret
+
+
+def link_provider(settings: Settings, plan: Plan) -> LinkProvider:
+    """Each unit's personal portal link, its token derived from the server secret."""
+    secret = load_secret(settings.secret_key.get_secret_value(), settings.data_dir)
+    tz = WorkingCalendar.from_config(plan.calendar).tz
+    base = settings.portal_url.rstrip("/")
+
+    def link(session: Session, unit: UnitRow, now: dt.datetime) -> str:
+        expires = expiry_for(plan.plan.year, tz)
+        return f"{base}/u/{current_token(session, secret, plan.plan.code, unit, now=now, expires_at=expires)}"
+
+    return link
 
 
 def mail_setup(settings: Settings, plan: Plan) -> MailSetup:
@@ -33,7 +55,7 @@ def mail_setup(settings: Settings, plan: Plan) -> MailSetup:
         renderer=MailRenderer(),
         sender=sender_from(settings.mail_from, plan),
         reply_to=Address(office.name, office.focal.email),
-        portal_url=None,
+        links=link_provider(settings, plan),
     )
 
 
@@ -45,6 +67,30 @@ def notifier_for(runtime: Runtime) -> Notifier:
     return Notifier(runtime.engine, mail_setup(runtime.settings, plan), lease=lease)
 
 
+Clock = Callable[[], dt.datetime]
+
+
 @cache
 def default_runtime() -> Runtime:
     return Runtime.from_environment()
+
+
+def file_store(settings: Settings) -> FileStore:
+    return FileStore(settings.data_dir / "uploads")
+
+
+def portal_app(runtime: Runtime, clock: Clock | None = None) -> FastAPI:
+    """The portal over the configured store, mail server and office password."""
+    from dutyflow.portal.app import create_app
+
+    settings = runtime.settings
+    return create_app(
+        runtime.engine,
+        file_store(settings),
+        notifier=notifier_for(runtime),
+        admin_password=settings.admin_password.get_secret_value(),
+        clock=clock or utcnow,
+        limits=Limits(
+            max_bytes=int(settings.max_upload_mb * 1024 * 1024), max_per_day=settings.max_submissions_per_day
+        ),
+    )

@@ -7,7 +7,7 @@ PostgreSQL. The real-SMTP and Prefect paths are covered by test_mail_smtp and te
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import pytest

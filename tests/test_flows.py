@@ -93,5 +93,7 @@ def test_a_schedule_change_updates_the_deployment_on_the_server(district: MailSi
     assert push_schedule("chase", "30 7 * * 1-6", "Asia/Ho_Chi_Minh") is True
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name(DEPLOYMENT_NAMES["chase"])
-        crons = [(s.schedule.cron, s.schedule.timezone, s.active) for s in client.read_deployment_schedules(deployment.id)]
+        crons = [
+            (s.schedule.cron, s.schedule.timezone, s.active) for s in client.read_deployment_schedules(deployment.id)
+        ]
     assert crons == [("30 7 * * 1-6", "Asia/Ho_Chi_Minh", True)]

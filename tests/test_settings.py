@@ -34,7 +34,12 @@ def test_environment_variables_override_the_file(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("DUTYFLOW_PLAN", str(tmp_path / "plan.yaml"))
     s = load_settings()
     assert s.effective_database_url == "postgresql+psycopg://u@db.example/dutyflow"
-    assert (s.smtp_host, s.smtp_port, s.smtp_security, s.smtp_user) == ("relay.caobang.example", 587, "starttls", "vanphong")
+    assert (s.smtp_host, s.smtp_port, s.smtp_security, s.smtp_user) == (
+        "relay.caobang.example",
+        587,
+        "starttls",
+        "vanphong",
+    )
     assert s.smtp_password.get_secret_value() == "bí-mật" and "bí-mật" not in repr(s)
     assert s.data_dir == tmp_path and s.plan == tmp_path / "plan.yaml"
     assert s.portal_url == "https://baocao.trungkhanh.example"

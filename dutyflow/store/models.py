@@ -269,3 +269,28 @@ class ScheduleRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime]
     updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class UnitTokenRow(Base):
+    """A unit's personal portal link. Only the token's hash is stored; a new generation revokes the old."""
+
+    __tablename__ = "unit_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class AdminSessionRow(Base):
+    """A signed-in office user. Server-side: the cookie holds a random id, the store only its hash."""
+
+    __tablename__ = "admin_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    user: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
