@@ -31,12 +31,14 @@ plan_app = typer.Typer(help=t("help.plan"), no_args_is_help=True)
 db_app = typer.Typer(help=t("help.db"), no_args_is_help=True)
 run_app = typer.Typer(help=t("help.run"), no_args_is_help=True)
 token_app = typer.Typer(help=t("help.token"), no_args_is_help=True)
+report_app = typer.Typer(help=t("help.report"), no_args_is_help=True)
 schedule_app = typer.Typer(help=t("help.schedule"), no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
 app.add_typer(run_app, name="run")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(token_app, name="token")
+app.add_typer(report_app, name="report")
 
 console = Console()
 errors = Console(stderr=True)
@@ -354,6 +356,46 @@ def _run_flow(name: str, as_of: str | None) -> None:
     flow = {"assign": assign, "chase": chase}[name]
     result = flow(as_of=day)
     console.print(t("cli.flow_done", flow=name, units=result["units"], sent=result["sent"]), highlight=False)
+
+
+@run_app.command("consolidate", help=t("help.run_consolidate"))
+def run_consolidate(
+    as_of: AsOf = None,
+    final: Annotated[bool | None, typer.Option("--final/--draft", help=t("help.final"), show_default=False)] = None,
+) -> None:
+    rt = runtime()
+    day = parse_day(as_of) if as_of else None
+    try:
+        ensure_ready(rt.engine)
+        with session_scope(rt.engine) as session:
+            current_plan(session)
+    except StoreNotReady as exc:
+        raise fail(str(exc)) from None
+    except NoPlanLoaded:
+        raise fail(t("load.no_plan_loaded")) from None
+    from flows.consolidate import consolidate_flow
+
+    result = consolidate_flow(as_of=day, final=final)
+    console.print(t("cli.report_final" if result["final"] else "cli.report_draft"), highlight=False)
+    for path in result["files"]:  # type: ignore[union-attr]
+        console.print(f"  {path}", highlight=False)
+    for note in result["notes"]:  # type: ignore[union-attr]
+        errors.print(f"[yellow]{note}[/]", highlight=False)
+
+
+@report_app.command("open", help=t("help.report_open"))
+def report_open() -> None:
+    rt = runtime()
+    root = rt.settings.data_dir / "reports"
+    folders = (
+        sorted((p for p in root.glob("*/*") if p.is_dir()), key=lambda p: p.stat().st_mtime) if root.is_dir() else []
+    )
+    if not folders:
+        raise fail(t("cli.no_report"))
+    latest = folders[-1]
+    for path in sorted(latest.iterdir()):
+        if path.suffix in {".docx", ".pdf", ".html"}:
+            console.print(str(path), highlight=False)
 
 
 @run_app.command("assign", help=t("help.run_assign"))

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -428,6 +429,45 @@ class Notifier:
                 now=now,
             )
 
+    # ------------------------------------------------------------------ the district report
+
+    def send_report(
+        self, files: Sequence[Path], today: dt.date, now: dt.datetime, *, title: str, report_key: str
+    ) -> Outcome:
+        """The final district report, with its files, to the office's head and the leaders, once."""
+        office = self.plan.unit(self.plan.plan.office)
+        addresses = [Address(office.head.name, office.head.email)] + [
+            Address(c.name, c.email) for c in self.plan.chase.digest.recipients
+        ]
+        unit_info = {
+            "code": office.code,
+            "name": office.name,
+            "focal_name": office.focal.name,
+            "head_name": office.head.name,
+            "id": None,
+        }
+        context = self._context(unit_info, today) | {
+            "report": {"title": title, "files": [p.name for p in files]},
+        }
+        attachments = tuple(Attachment(p.name, p.read_bytes(), _mime_of(p)) for p in files)
+        slots = [
+            Slot(key=f"report:{report_key}:{a.email.lower()}", recipient=a.email, obligation_id=None, unit_id=None)
+            for a in addresses
+        ]
+        with self.mail.transport.session() as connection:
+            return self._send_claimed(
+                connection,
+                slots,
+                {a.email.lower(): (a, "to") for a in addresses},
+                step_code=f"report-{report_key}"[:32],
+                template="report_final",
+                context=context,
+                attachments=attachments,
+                unit=office.code,
+                deliverables=(title,),
+                now=now,
+            )
+
     # ------------------------------------------------------------------ digest
 
     def digest(self, today: dt.date, now: dt.datetime) -> Outcome:
@@ -711,6 +751,14 @@ def _view(row: ObligationRow, paused: bool, sent: frozenset[str]) -> ChaseView:
         paused=paused,
         sent=sent,
     )
+
+
+def _mime_of(path: Path) -> str:
+    return {
+        ".pdf": "application/pdf",
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".html": "text/html",
+    }.get(path.suffix.lower(), "application/octet-stream")
 
 
 def _received_lines(session: Session, plan: Plan, submission: SubmissionRow) -> list[str]:

@@ -8,7 +8,11 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.exceptions import ObjectNotFound
 
-DEPLOYMENT_NAMES = {"assign": "assign/dutyflow-assign", "chase": "chase/dutyflow-chase"}
+DEPLOYMENT_NAMES = {
+    "assign": "assign/dutyflow-assign",
+    "chase": "chase/dutyflow-chase",
+    "consolidate": "consolidate/dutyflow-consolidate",
+}
 
 
 def check_cron(cron: str, timezone: str) -> None:

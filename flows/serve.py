@@ -15,8 +15,9 @@ from dutyflow.store.queries import current_plan
 from dutyflow.wiring import default_runtime
 from flows.assign import assign
 from flows.chase import chase
+from flows.consolidate import consolidate_flow
 
-FLOWS = {"assign": assign, "chase": chase}
+FLOWS = {"assign": assign, "chase": chase, "consolidate": consolidate_flow}
 
 
 def build_deployments(runtime: Runtime) -> list[Any]:

@@ -35,6 +35,7 @@ def district(prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         load_plan_into_store(session, load_plan(MINI_PLAN), MINI_PLAN, now=at("2025-04-20"), actor="test")
     with MailSink(tmp_path / "mail") as sink:
         monkeypatch.setenv("DUTYFLOW_DATABASE_URL", url)
+        monkeypatch.setenv("DUTYFLOW_DATA_DIR", str(tmp_path / "data"))
         monkeypatch.setenv("DUTYFLOW_SMTP_PORT", str(sink.port))
         monkeypatch.setenv("DUTYFLOW_RETRY_DELAY_SECONDS", "0")
         default_runtime.cache_clear()
@@ -76,7 +77,7 @@ def test_serve_builds_deployments_from_the_stored_schedules(district: MailSink) 
     from flows.serve import build_deployments
 
     deployments = {d.name: d for d in build_deployments(default_runtime())}
-    assert set(deployments) == {"dutyflow-assign", "dutyflow-chase"}
+    assert set(deployments) == {"dutyflow-assign", "dutyflow-chase", "dutyflow-consolidate"}
     [schedule] = deployments["dutyflow-chase"].schedules
     assert schedule.schedule.cron == "0 8 * * 1-5"
     assert schedule.schedule.timezone == "Asia/Ho_Chi_Minh"
@@ -97,3 +98,22 @@ def test_a_schedule_change_updates_the_deployment_on_the_server(district: MailSi
             (s.schedule.cron, s.schedule.timezone, s.active) for s in client.read_deployment_schedules(deployment.id)
         ]
     assert crons == [("30 7 * * 1-6", "Asia/Ho_Chi_Minh", True)]
+
+
+def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: MailSink) -> None:
+    from flows.consolidate import consolidate_flow
+
+    draft = consolidate_flow(as_of=dt.date(2025, 11, 10))
+    assert draft["final"] is False and draft["sent"] == 0
+    assert any(str(p).endswith("-du-thao.docx") for p in draft["files"])
+    final = consolidate_flow(as_of=dt.date(2025, 11, 20))  # two working days before the last day, 24/11
+    assert final["final"] is True and final["sent"] == 1
+    assert {Path(str(p)).suffix for p in final["files"]} >= {".docx", ".html"}
+    [message] = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
+    names = {part.get_filename() for part in message.iter_attachments()}
+    assert any(name.endswith(".docx") for name in names)
+    assert consolidate_flow(as_of=dt.date(2025, 11, 20))["sent"] == 0  # never twice
+    engine = make_engine(default_runtime().settings.effective_database_url)
+    with session_scope(engine) as session:
+        office = session.scalars(select(ObligationRow).where(ObligationRow.state == "accepted")).all()
+    assert [o.deliverable.code for o in office] == ["tong-hop"]

@@ -1,0 +1,140 @@
+"""Assemble the district report: a draft ("DỰ THẢO") before the last days, the final one after.
+
+Knows nothing of Prefect. The final report is recorded as the office's own submission for the
+consolidated deliverable (so status shows it delivered) and emailed, with its PDF, to the
+district's leadership once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from dutyflow.calendar import WorkingCalendar
+from dutyflow.indicators import format_target, format_value
+from dutyflow.messages import t
+from dutyflow.obligations import State, effective_last_day
+from dutyflow.plan import Plan
+from dutyflow.report.build import ReportFiles, build_report
+from dutyflow.report.collect import collect
+from dutyflow.report.data import consolidated_deliverable, report_context
+from dutyflow.store.db import session_scope
+from dutyflow.store.files import FileStore
+from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, SubmissionRow
+from dutyflow.store.queries import current_plan
+
+FINAL_LEAD_DAYS = 2
+"""The final report is made this many working days before the consolidated report's last day."""
+
+
+@dataclass
+class Consolidation:
+    files: ReportFiles
+    final: bool
+    indicators: list[dict[str, str]]
+    """One row per indicator (code, name, target, result, attainment), for the Prefect artifact."""
+
+
+def final_from(last_day: dt.date, calendar: WorkingCalendar) -> dt.date:
+    return calendar.add_working_days(calendar.previous_working_day(last_day), -FINAL_LEAD_DAYS)
+
+
+def is_final(engine: Engine, as_of: dt.date) -> bool:
+    """Whether a run on `as_of` makes the final report (two working days before the last day, or later)."""
+    with session_scope(engine) as session:
+        plan_row = current_plan(session)
+        plan = Plan.model_validate(plan_row.document)
+        obligation = _office_obligation(session, plan_row.id, plan)
+        if obligation is None:
+            return False
+        deadline = effective_last_day(obligation.last_day, obligation.extended_until)
+    return as_of >= final_from(deadline, WorkingCalendar.from_config(plan.calendar))
+
+
+def consolidate(
+    engine: Engine, files: FileStore, out_root: Path, as_of: dt.date, now: dt.datetime, *, final: bool
+) -> Consolidation:
+    with session_scope(engine) as session:
+        plan_row = current_plan(session)
+        plan = Plan.model_validate(plan_row.document)
+        report_input = collect(session, plan.plan.code, as_of)
+    rc = report_context(report_input, final=final)
+    out_dir = out_root / plan.plan.code / f"{as_of:%Y-%m-%d}-{'chinh-thuc' if final else 'du-thao'}"
+    result = build_report(engine, plan.plan.code, as_of, out_dir, final=final)
+    if final:
+        _record_final(engine, files, plan, result, now)
+    indicators = [
+        {
+            t("flows.col_code"): r.code,
+            t("flows.col_indicator"): r.name,
+            t("flows.col_target"): format_target(r) if r.target is not None else "",
+            t("flows.col_result"): format_value(r) if r.value is not None else "",
+            t("flows.col_attainment"): t(f"flows.attainment.{r.attainment}"),
+        }
+        for r in rc.indicators
+    ]
+    return Consolidation(files=result, final=final, indicators=indicators)
+
+
+def _office_obligation(session, plan_id: int, plan: Plan) -> ObligationRow | None:  # type: ignore[no-untyped-def]
+    code = consolidated_deliverable(plan).code
+    return session.scalars(
+        select(ObligationRow)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .where(ObligationRow.plan_id == plan_id, DeliverableRow.code == code)
+    ).first()
+
+
+def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
+    document = result.pdf or result.docx
+    data = document.read_bytes()
+    sha = files.put(data)
+    with session_scope(engine) as session:
+        obligation = _office_obligation(session, current_plan(session).id, plan)
+        if obligation is None:
+            return
+        exists = session.scalar(
+            select(func.count(SubmissionRow.id)).where(
+                SubmissionRow.obligation_id == obligation.id, SubmissionRow.file_sha256 == sha
+            )
+        )
+        if exists:
+            return
+        version = (
+            session.scalar(select(func.max(SubmissionRow.version)).where(SubmissionRow.obligation_id == obligation.id))
+            or 0
+        ) + 1
+        session.add(
+            SubmissionRow(
+                obligation_id=obligation.id,
+                version=version,
+                channel="generated",
+                received_at=now,
+                submitted_by="dutyflow",
+                file_sha256=sha,
+                file_name=document.name,
+                content_type=document.suffix.lstrip("."),
+                size=len(data),
+                status="accepted",
+                reasons=[],
+                decided_at=now,
+                decided_by="dutyflow",
+            )
+        )
+        obligation.state = State.ACCEPTED.value
+        obligation.next_action_at = None
+        obligation.state_changed_at = now
+        session.add(
+            AuditEventRow(
+                at=now,
+                actor="dutyflow",
+                action="report_final",
+                entity="obligation",
+                code=f"{obligation.unit.code}/{obligation.deliverable.code}/{obligation.period}",
+                detail={"file": document.name, "sha256": sha},
+                reason=None,
+            )
+        )

@@ -1,0 +1,249 @@
+"""District indicators from the units' figures, their attainment, and how they read in Vietnamese.
+
+Pure. The rule is DHIS2's (DESIGN decision 5): a district rate is the sum of the numerators over
+the sum of the denominators, times the factor, over the units that reported both figures; never
+an average of the units' rates. 0/0, or nothing reported, is "no data" (value None), never 0.
+
+A value is rounded to the digits the report prints, and attainment is judged on that printed
+figure: a table never shows "15,10%" as met against a target of "dưới 15,10%".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Literal
+
+from dutyflow.mail.render import vn_number
+from dutyflow.messages import t
+from dutyflow.plan import Direction, Indicator, Measure, Plan
+
+DISPLAY_DIGITS: Mapping[Measure, int] = {
+    Measure.PERCENT: 2,
+    Measure.PERMILLE: 2,
+    Measure.PER_100000: 2,
+    Measure.COUNT: 0,
+}
+"""Decimals printed for a computed value of each measure (15,10%; 6,85‰; 512,35/100.000; 1.234)."""
+
+_HUNDRED = Decimal(100)
+
+
+class Attainment(StrEnum):
+    DAT = "dat"
+    KHONG_DAT = "khong_dat"
+    NO_BASELINE = "chua_co_so_lieu_ky_truoc"
+    """A "reduce" target without last year's value: nothing to compare with."""
+    NO_DATA = "chua_co_so_lieu"
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    code: str
+    group: str
+    name: str
+    measure: Measure
+    target: Decimal | None
+    direction: Direction
+    strict: bool
+    numerator: Decimal | None
+    """Σ numerators over the units counted; None when no unit counts."""
+    denominator: Decimal | None
+    """Σ denominators over the same units; None for counts and when no unit counts."""
+    value: Decimal | None
+    """The district figure, rounded to DISPLAY_DIGITS; None means "chưa có số liệu"."""
+    attainment: Attainment
+    units_reported: int
+    """Units that reported the numerator (and the denominator, for a rate)."""
+    units_expected: int
+    baseline: Decimal | None = None
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def aggregate(
+    plan: Plan,
+    values: Mapping[str, Mapping[str, Decimal]],
+    *,
+    expected: Collection[str] | None = None,
+) -> list[IndicatorResult]:
+    """Every indicator of `plan`, in plan order, from `values` (unit code → data element → value,
+    already combined over periods; see `combine_periods`).
+
+    Only the units an indicator is `reported_by` count for it, so a figure a unit sends for
+    another unit's indicator is not added twice. `expected` is the set of unit codes that owed
+    the figures (the units open in the period); by default every unit of the plan.
+    """
+    results: list[IndicatorResult] = []
+    for indicator in plan.indicators:
+        reporters = [u.code for u in plan.expand_units(indicator.reported_by)]
+        if expected is not None:
+            reporters = [code for code in reporters if code in expected]
+        results.append(aggregate_indicator(indicator, reporters, values))
+    return results
+
+
+def aggregate_indicator(
+    indicator: Indicator,
+    reporters: Iterable[str],
+    values: Mapping[str, Mapping[str, Decimal]],
+) -> IndicatorResult:
+    """One indicator over the units `reporters`."""
+    numerator = Decimal(0)
+    denominator = Decimal(0)
+    reported = 0
+    expected = 0
+    for unit in reporters:
+        expected += 1
+        figures = values.get(unit, {})
+        top = figures.get(indicator.numerator)
+        if top is None:
+            continue
+        if indicator.denominator is not None:
+            bottom = figures.get(indicator.denominator)
+            if bottom is None:
+                continue  # a rate counts only units that reported both figures
+            denominator += bottom
+        numerator += top
+        reported += 1
+
+    value: Decimal | None = None
+    if reported and indicator.measure is Measure.COUNT:
+        value = numerator
+    elif reported and denominator != 0:
+        value = numerator / denominator * indicator.effective_factor
+    if value is not None:
+        value = round_for_display(value, indicator.measure)
+    is_rate = indicator.measure is not Measure.COUNT
+    return IndicatorResult(
+        code=indicator.code,
+        group=indicator.group,
+        name=indicator.name,
+        measure=indicator.measure,
+        target=indicator.target,
+        direction=indicator.direction,
+        strict=indicator.strict,
+        numerator=numerator if reported else None,
+        denominator=denominator if reported and is_rate else None,
+        value=value,
+        attainment=attainment(
+            indicator.direction, value, indicator.target, strict=indicator.strict, baseline=indicator.baseline
+        ),
+        units_reported=reported,
+        units_expected=expected,
+        baseline=indicator.baseline,
+    )
+
+
+def round_for_display(value: Decimal, measure: Measure) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-DISPLAY_DIGITS[measure]), rounding=ROUND_HALF_UP)
+
+
+def combine_periods(nature: Literal["event", "stock"], figures: Iterable[tuple[dt.date, Decimal]]) -> Decimal | None:
+    """One unit's figure for a data element over several periods, given as (period end, value).
+
+    An event (births, injuries, cases) happens in a period: the periods add up. A stock (children
+    in a situation, schools) is a head count at a date: the latest period's count stands.
+    None when no period has a figure.
+    """
+    items = list(figures)
+    if not items:
+        return None
+    if nature == "stock":
+        return max(items, key=lambda item: item[0])[1]
+    return sum((value for _, value in items), Decimal(0))
+
+
+def attainment(
+    direction: Direction,
+    value: Decimal | None,
+    target: Decimal | None,
+    *,
+    strict: bool = False,
+    baseline: Decimal | None = None,
+) -> Attainment:
+    """Whether `value` meets the target. `strict`: "trên"/"dưới" (the boundary itself fails)."""
+    if value is None:
+        return Attainment.NO_DATA
+    if direction is Direction.REDUCE:
+        if baseline is None:
+            return Attainment.NO_BASELINE
+        return _verdict(value < baseline)
+    if direction is Direction.REACH_100:
+        return _verdict(value == _HUNDRED)
+    if direction is Direction.ELIMINATE:
+        return _verdict(value == 0)
+    if target is None:
+        return Attainment.NO_DATA
+    if direction is Direction.AT_LEAST:
+        return _verdict(value > target if strict else value >= target)
+    return _verdict(value < target if strict else value <= target)
+
+
+def _verdict(met: bool) -> Attainment:
+    return Attainment.DAT if met else Attainment.KHONG_DAT
+
+
+# --------------------------------------------------------------------------- Vietnamese formats
+
+
+def format_number(value: Decimal | int, digits: int | None = None) -> str:
+    """1.234 ; 15,10 ; digits=None keeps the value's own decimals."""
+    return vn_number(value, digits)
+
+
+def format_measure(value: Decimal | None, measure: Measure, digits: int | None = None) -> str:
+    """A figure with its unit: "15,10%", "7‰", "550/100.000", "1.234"; None → "Chưa có số liệu"."""
+    if value is None:
+        return t("report.no_data")
+    return t(f"report.measure.{measure.value}", value=format_number(value, digits))
+
+
+def format_value(result: IndicatorResult) -> str:
+    """The district figure as printed: every rate with DISPLAY_DIGITS decimals."""
+    return format_measure(result.value, result.measure, DISPLAY_DIGITS[result.measure])
+
+
+def format_plain(value: Decimal, measure: Measure) -> str:
+    """A target or baseline as the plan writes it: whole numbers bare (87%, 7‰, 550/100.000),
+    others with the printed digits of results (15,10%), so both columns compare at a glance."""
+    digits = 0 if value == value.to_integral_value() else max(DISPLAY_DIGITS[measure], _decimals(value))
+    return format_measure(value, measure, digits)
+
+
+def format_target(result: IndicatorResult) -> str:
+    """The "Mục tiêu" cell: "Đạt 87% trở lên", "Dưới 7‰", "Giảm so với năm trước", …"""
+    direction = result.direction
+    if direction is Direction.REACH_100:
+        return t("report.target.reach_100")
+    if direction is Direction.ELIMINATE:
+        return t("report.target.eliminate")
+    if direction is Direction.REDUCE:
+        if result.baseline is None:
+            return t("report.target.reduce")
+        return t("report.target.reduce_baseline", baseline=format_plain(result.baseline, result.measure))
+    if result.target is None:
+        return t("report.no_data")
+    key = direction.value + ("_strict" if result.strict else "")
+    return t(f"report.target.{key}", target=format_plain(result.target, result.measure))
+
+
+def format_attainment(value: Attainment) -> str:
+    """ "Đạt", "Không đạt", "Chưa có số liệu", …"""
+    return t(f"report.attainment.{value.value}")
+
+
+def format_ratio(value: Decimal | None, digits: int = 2) -> str:
+    """A ratio in [0, 1] as a percentage: 0.9048 → "90,48%"; None → "Chưa có số liệu"."""
+    if value is None:
+        return t("report.no_data")
+    return format_measure(value * _HUNDRED, Measure.PERCENT, digits)
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0

@@ -1,0 +1,78 @@
+"""Build the district report: store → figures → charts → DOCX, HTML and (with LibreOffice) PDF.
+
+Until the final version (final=False) every page carries "DỰ THẢO" and the file names say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from dutyflow.report.charts import draw_charts
+from dutyflow.report.collect import collect
+from dutyflow.report.data import ReportInput, report_context, template_context
+from dutyflow.report.docx import render_docx
+from dutyflow.report.html import render_html
+from dutyflow.report.pdf import PdfUnavailable, convert_to_pdf
+from dutyflow.store.db import session_scope
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    docx: Path
+    pdf: Path | None
+    """None when no PDF was asked for, or LibreOffice is not installed (see `notes`)."""
+    html: Path
+    charts: dict[str, Path]
+    notes: tuple[str, ...] = field(default=())
+    """Vietnamese remarks for the person building the report (e.g. how to get the PDF)."""
+
+
+def build_report(
+    engine: Engine,
+    plan_code: str | None,
+    as_of: dt.date,
+    out_dir: Path,
+    *,
+    final: bool,
+    pdf: bool = True,
+    consolidated: str | None = None,
+) -> ReportFiles:
+    """The report of `plan_code` (default: the plan loaded last) as the store stands on `as_of`."""
+    with session_scope(engine) as session:
+        report_input = collect(session, plan_code, as_of, consolidated=consolidated)
+    return build_from_input(report_input, out_dir, final=final, pdf=pdf)
+
+
+def build_from_input(
+    report_input: ReportInput,
+    out_dir: Path,
+    *,
+    final: bool,
+    pdf: bool = True,
+    issued_on: dt.date | None = None,
+) -> ReportFiles:
+    rc = report_context(report_input, final=final, issued_on=issued_on)
+    stem = report_stem(report_input, final=final)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    charts = draw_charts(rc, out_dir, stem)
+    context = template_context(rc)
+    docx = render_docx(context, charts, out_dir / f"{stem}.docx")
+    html = render_html(context, charts, out_dir / f"{stem}.html")
+    pdf_path: Path | None = None
+    notes: list[str] = []
+    if pdf:
+        try:
+            pdf_path = convert_to_pdf(docx, out_dir)
+        except PdfUnavailable as exc:
+            notes.append(str(exc))
+    return ReportFiles(docx=docx, pdf=pdf_path, html=html, charts=charts, notes=tuple(notes))
+
+
+def report_stem(report_input: ReportInput, *, final: bool) -> str:
+    """ASCII file name: bao-cao-<plan>-<as of>[-du-thao]."""
+    stem = f"bao-cao-{report_input.plan.plan.code}-{report_input.as_of:%Y%m%d}"
+    return stem if final else f"{stem}-du-thao"

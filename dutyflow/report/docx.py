@@ -1,0 +1,91 @@
+"""Render the report's DOCX from templates/report/bao-cao.docx with docxtpl.
+
+Autoescaping is on and undefined names are errors (DESIGN decision 6): without autoescape, a unit
+called "Văn phòng HĐND&UBND" or a narrative holding "<" silently breaks or vanishes from the
+document; without StrictUndefined, a misspelt tag prints nothing instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docx.document import Document as DocxDocument
+from docx.oxml.ns import qn
+from docx.shared import Cm, Length
+from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
+
+from dutyflow.mail.render import dmy, ngay, vn_number
+from dutyflow.paths import TEMPLATES_DIR
+
+TEMPLATE = TEMPLATES_DIR / "report" / "bao-cao.docx"
+DYNAMIC_TABLE = "dutyflow:fit-columns"
+"""Caption that templates/report/make_template.py gives tables whose columns come from the plan."""
+CHART_WIDTH = Cm(16)
+NUMBER_COLUMN = Cm(0.9)
+LABEL_MIN = Cm(4.0)
+VALUE_COLUMN = Cm(2.5)
+
+
+def jinja_environment() -> jinja2.Environment:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    env.filters.update(ngay=ngay, dmy=dmy, vn_number=vn_number)
+    return env
+
+
+def render_docx(
+    context: Mapping[str, Any],
+    charts: Mapping[str, Path],
+    out: Path,
+    template: Path = TEMPLATE,
+) -> Path:
+    """Write the report to `out`; `charts` maps "attainment" and "completeness" to PNG files."""
+    document = DocxTemplate(str(template))
+    values = dict(context)
+    for name, path in charts.items():
+        values[f"chart_{name}"] = InlineImage(document, str(path), width=CHART_WIDTH)
+    document.render(values, jinja_environment(), autoescape=True)
+    fit_dynamic_tables(document.docx)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(out))
+    return out
+
+
+def fit_dynamic_tables(document: DocxDocument) -> None:
+    """Give the plan's tables (Phụ lục III, IV: as many columns as the form has) usable widths.
+
+    docxtpl spreads added columns evenly; here the number column keeps 0.9 cm, each value column
+    gets 2.5 cm and the label the rest, and when that leaves the label under 4 cm the value
+    columns share what remains of the text width.
+    """
+    section = document.sections[0]
+    text_width = int(section.page_width or 0) - int(section.left_margin or 0) - int(section.right_margin or 0)
+    for table in document.tables:
+        properties = table._tbl.tblPr
+        caption = properties.find(qn("w:tblCaption"))
+        if caption is None or caption.get(qn("w:val")) != DYNAMIC_TABLE:
+            continue
+        properties.remove(caption)
+        rows = table._tbl.tr_lst
+        columns = max((sum(tc.grid_span for tc in tr.tc_lst) for tr in rows), default=0)
+        values = columns - 2
+        if values < 1:
+            continue
+        label = text_width - NUMBER_COLUMN - values * VALUE_COLUMN
+        value = int(VALUE_COLUMN)
+        if label < LABEL_MIN:
+            label = int(LABEL_MIN)
+            value = (text_width - NUMBER_COLUMN - LABEL_MIN) // values
+        widths = [int(NUMBER_COLUMN), label, *([value] * values)]
+        grid = table._tbl.tblGrid
+        for column in list(grid.findall(qn("w:gridCol"))):
+            grid.remove(column)
+        for width in widths:
+            grid.add_gridCol().w = Length(width)
+        for tr in rows:
+            start = 0
+            for tc in tr.tc_lst:
+                tc.width = Length(sum(widths[start : start + tc.grid_span]))
+                start += tc.grid_span

@@ -1,0 +1,52 @@
+"""Flow `consolidate`: the district report, a draft before the last days, the final one after (emailed once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from dutyflow.consolidate import Consolidation, consolidate, is_final
+from dutyflow.messages import t
+from dutyflow.wiring import default_runtime, file_store, notifier_for
+from flows._common import resolve_now, run_name
+
+
+@task(name="build-report", cache_policy=NO_CACHE)
+def build(as_of: dt.date, now: dt.datetime, final: bool) -> Consolidation:
+    runtime = default_runtime()
+    out_root = runtime.settings.data_dir / "reports"
+    return consolidate(runtime.engine, file_store(runtime.settings), out_root, as_of, now, final=final)
+
+
+@task(name="email-report", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=10)
+def email(result: Consolidation, as_of: dt.date, now: dt.datetime) -> int:
+    notifier = notifier_for(default_runtime())
+    files = [p for p in (result.files.pdf, result.files.docx) if p is not None]
+    title = t("flows.report_email_title", year=notifier.plan.plan.year)
+    outcome = notifier.send_report(files, as_of, now, title=title, report_key=f"{as_of:%Y%m%d}")
+    return len(outcome.sent)
+
+
+@flow(name="consolidate", flow_run_name=lambda: run_name("flows.consolidate_run"), log_prints=True)
+def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) -> dict[str, object]:
+    runtime = default_runtime()
+    notifier = notifier_for(runtime)
+    today, now = resolve_now(as_of, notifier.calendar.tz)
+    make_final = is_final(runtime.engine, today) if final is None else final
+    result = build(today, now, make_final)
+    sent = email(result, today, now) if make_final else 0
+    paths = [p for p in (result.files.docx, result.files.pdf, result.files.html) if p is not None]
+    create_table_artifact(
+        key="consolidate-indicators", table=result.indicators, description=t("flows.consolidate_title")
+    )
+    lines = [
+        t("flows.summary_title", title=t("flows.consolidate_title"), day=today.strftime("%d/%m/%Y")),
+        t("flows.report_kind_final") if make_final else t("flows.report_kind_draft"),
+        t("flows.report_files", files=", ".join(str(p) for p in paths)),
+        *[f"- {note}" for note in result.files.notes],
+    ]
+    create_markdown_artifact(key="consolidate-summary", markdown="\n".join(lines))
+    return {"final": make_final, "files": [str(p) for p in paths], "sent": sent, "notes": list(result.files.notes)}
