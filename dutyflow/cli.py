@@ -647,28 +647,49 @@ def import_command(
 @app.command("demo", help=t("help.demo"))
 def demo(
     out: Annotated[Path | None, typer.Option("--out", help=t("help.out"))] = None,
-    as_of: AsOf = "2025-05-19",
+    seed: Annotated[int, typer.Option("--seed", help=t("help.seed"))] = 2025,
+    quick: Annotated[bool, typer.Option("--quick", help=t("help.quick"))] = False,
 ) -> None:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flows.simulate import run_demo
+
     data_dir = (out or Path(tempfile.mkdtemp(prefix="dutyflow-demo-"))).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    db = data_dir / "dutyflow.db"
-    if db.exists():
-        db.unlink()
     console.print(t("demo.data_dir", path=data_dir), highlight=False)
-    try:
-        rt = Runtime.from_environment(data_dir=data_dir, database_url=f"sqlite:///{db}")
-    except SettingsError as exc:
-        raise fail(str(exc)) from None
-    console.print(t("db.upgraded", revision=upgrade(rt.engine)))
-    plan = read_plan(rt.settings.plan)
-    with session_scope(rt.engine) as session:
-        report = load_plan_into_store(session, plan, rt.settings.plan, now=utcnow(), actor="demo")
-        console.print(report.describe(), highlight=False)
-        today = parse_day(as_of)
-        lines = status_lines(session, current_plan(session).id, today)
-    due = [line for line in lines if line.standing in {Standing.DUE_TODAY, Standing.OVERDUE, Standing.DUE_SOON}]
-    console.print(status_table(due or lines, today))
-    console.print(t("demo.done", db=db), highlight=False)
+    start, end = dt.date(2025, 4, 21).toordinal(), dt.date(2025, 11, 21).toordinal()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[day]}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(t("demo.progress"), total=end - start, day="")
+
+        def advance(day: dt.date, _: str) -> None:
+            bar.update(task, completed=min(day.toordinal() - start, end - start), day=day.strftime("%d/%m/%Y"))
+
+        result = run_demo(data_dir, seed=seed, quick=quick, progress=advance)
+        bar.update(task, completed=end - start)
+    summary = Table(title=t("demo.summary_title"), title_justify="left")
+    summary.add_column(t("demo.col_what"))
+    summary.add_column(t("demo.col_count"), justify="right")
+    for template, count in sorted(result.messages.items()):
+        summary.add_row(t(f"demo.template.{template}"), str(count))
+    for state, count in sorted(result.states.items()):
+        summary.add_row(t(f"demo.state.{state.replace(' ', '_')}"), str(count))
+    console.print(summary)
+    console.print(
+        t("demo.cast", never=result.cast.get("never", ""), corrects=result.cast.get("corrects", "")), highlight=False
+    )
+    for key in ("pdf", "docx", "html", "status", "mail"):
+        if key in result.files:
+            console.print(t(f"demo.file.{key}", path=result.files[key]), highlight=False)
+    console.print(t("demo.eml", path=data_dir / "mail"), highlight=False)
+    console.print(t("demo.prefect_ui", home=data_dir / "prefect"), highlight=False)
+    for note in result.notes:
+        errors.print(f"[yellow]{note}[/]", highlight=False)
+    console.print(t("demo.done_in", seconds=round(result.seconds), days=result.days), highlight=False)
 
 
 def main() -> None:

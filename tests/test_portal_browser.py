@@ -63,3 +63,21 @@ def test_a_unit_uploads_its_report_in_a_browser(site: Site, tmp_path: Path) -> N
     assert states["bao-cao-6-thang"] == ("accepted", None)  # the chase stops for it
     subjects = [m.subject for m in site.outbox.sent]
     assert subjects[0].startswith("Đề nghị bổ sung") and subjects[1].startswith("Đã nhận")
+
+
+def test_the_office_status_page_shows_late_units_first_in_a_browser(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    with live_server(site.client.app) as base, chromium_page(str(tmp_path)) as page:
+        page.goto(f"{base}/van-phong")
+        assert page.url.endswith("/van-phong/dang-nhap")
+        page.fill("input[name=password]", "mật-khẩu-văn-phòng")
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_selector("#completeness")
+        shot = tmp_path / "tinh-hinh.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        rows = page.locator("#status tr")
+        assert "quá hạn" in rows.nth(1).inner_text()  # the first unit listed is a late one
+        completeness = page.locator("#completeness").inner_text()
+        assert "Báo cáo 6 tháng" in completeness and "Danh sách hằng tháng" in completeness
+        if os.environ.get("DUTYFLOW_SCREENSHOTS"):
+            shutil.copy(shot, os.environ["DUTYFLOW_SCREENSHOTS"])

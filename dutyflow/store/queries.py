@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dutyflow.messages import t
 from dutyflow.obligations import Standing, State, standing
 from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, PlanRow, UnitRow
 
@@ -106,7 +107,7 @@ def _last_notices(session: Session, obligation_ids: list[int]) -> dict[int, tupl
     rows = session.execute(
         select(
             NotificationRow.obligation_id,
-            NotificationRow.step,
+            NotificationRow.template,
             NotificationRow.status,
             NotificationRow.sent_at,
             NotificationRow.recipient,
@@ -115,13 +116,14 @@ def _last_notices(session: Session, obligation_ids: list[int]) -> dict[int, tupl
         .where(NotificationRow.obligation_id.in_(obligation_ids))
         .order_by(NotificationRow.claimed_at, NotificationRow.id)
     )
-    for obligation_id, step, status, sent_at, recipient, error in rows:
+    for obligation_id, template, status, sent_at, recipient, error in rows:
         last, problem = out.get(obligation_id, (None, None))
+        label = t(f"notice.{template}")
         if status == "sent" and sent_at is not None:
-            last, problem = f"{step} {sent_at.date():%d/%m/%Y}", None
+            last, problem = f"{label} {sent_at.date():%d/%m/%Y}", None
         elif status == "refused":
-            last, problem = f"{step} {sent_at.date():%d/%m/%Y}" if sent_at else last, f"{recipient}: {error}"
+            last, problem = f"{label} {sent_at.date():%d/%m/%Y}" if sent_at else last, f"{recipient}: {error}"
         elif status in {"failed", "claimed"} and error:
-            problem = f"{step}: {error}"
+            problem = f"{label}: {error}"
         out[obligation_id] = (last, problem)
     return out

@@ -1,0 +1,402 @@
+"""The demo: the whole plan year through the real flows, the real portal and a local mail sink.
+
+A simulated clock jumps from one due action to the next: the assignment, every ladder step, every
+unit's upload (through the portal's HTTP interface, with the link from its assignment email), the
+weekly digests, a draft and then the final district report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from sqlalchemy import func, select
+
+from dutyflow.calendar import WorkingCalendar
+from dutyflow.mail import MailSink
+from dutyflow.obligations import State, expand_obligations
+from dutyflow.paths import BUNDLED_PLAN
+from dutyflow.plan import Plan, load_plan
+from dutyflow.simulation import PlannedSubmission, behaviour, cast, values_for
+from dutyflow.store.db import session_scope, upgrade
+from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, SubmissionRow, UnitRow
+from dutyflow.store.sync import load_plan_into_store
+
+Progress = Callable[[dt.date, str], None]
+DEMO_PASSWORD = "van-phong-demo"
+LINK = re.compile(r"https?://[^\s\"<>]+/u/[A-Za-z0-9_-]{20,}")
+
+
+@dataclass
+class SimClock:
+    now: dt.datetime
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def at(self, day: dt.date, hour: int, tz: dt.tzinfo) -> None:
+        self.now = dt.datetime.combine(day, dt.time(hour), tzinfo=tz)
+
+
+@dataclass
+class DemoResult:
+    out_dir: Path
+    plan: Plan
+    messages: Counter[str] = field(default_factory=Counter)
+    states: Counter[str] = field(default_factory=Counter)
+    uploads: Counter[str] = field(default_factory=Counter)
+    files: dict[str, Path] = field(default_factory=dict)
+    days: int = 0
+    seconds: float = 0.0
+    cast: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def quick_plan(plan: Plan, communes: int = 3) -> Plan:
+    """The bundled plan cut down to the office, two departments and a few communes (CI's short mode)."""
+    keep_kinds = {"commune": communes, "town": 0}
+    kept: list[str] = [plan.plan.office]
+    departments = [u.code for u in plan.units if u.kind.value == "department"][:2]
+    kept += departments
+    for kind, count in keep_kinds.items():
+        kept += [u.code for u in plan.units if u.kind.value == kind][:count]
+    keep = set(kept)
+    data = plan.model_dump(mode="json")
+    data["units"] = [u for u in data["units"] if u["code"] in keep]
+    groups = []
+    for group in data["groups"]:
+        group["members"] = [m for m in group["members"] if m in keep]
+        if group["members"] or group["kinds"]:
+            groups.append(group)
+    data["groups"] = groups
+    names = keep | {g["code"] for g in groups}
+    duties = []
+    for duty in data["duties"]:
+        duty["units"] = [u for u in duty["units"] if u in names]
+        duty["partners"] = [u for u in duty["partners"] if u in names]
+        if duty["units"]:
+            duties.append(duty)
+    data["duties"] = duties
+    indicators = []
+    for indicator in data["indicators"]:
+        indicator["reported_by"] = [u for u in indicator["reported_by"] if u in names]
+        if indicator["reported_by"]:
+            indicators.append(indicator)
+    data["indicators"] = indicators
+    for deliverable in data["deliverables"]:
+        deliverable["units"] = [u for u in deliverable["units"] if u in names] or [plan.plan.office]
+    return Plan.model_validate(data)
+
+
+def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: Progress | None = None) -> DemoResult:
+    started = time.monotonic()
+    out_dir = out_dir.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("dutyflow.db", "dutyflow.db-wal", "dutyflow.db-shm"):
+        (out_dir / stale).unlink(missing_ok=True)
+    for folder in ("mail", "reports", "prefect", "uploads"):
+        shutil.rmtree(out_dir / folder, ignore_errors=True)
+    plan_path = BUNDLED_PLAN
+    if quick:
+        plan_path = out_dir / "ke-hoach-rut-gon.yaml"
+        reduced = quick_plan(load_plan(BUNDLED_PLAN))
+        plan_path.write_text(
+            yaml.safe_dump(reduced.model_dump(mode="json"), allow_unicode=True, sort_keys=False), "utf-8"
+        )
+    plan = load_plan(plan_path)
+    calendar = WorkingCalendar.from_config(plan.calendar)
+    result = DemoResult(out_dir=out_dir, plan=plan)
+    port = _free_port()
+    with MailSink(out_dir / "mail") as sink, _environment(out_dir, plan_path, sink.port, port):
+        from dutyflow.wiring import default_runtime, portal_app
+
+        runtime = default_runtime()
+        upgrade(runtime.engine)
+        with session_scope(runtime.engine) as session:
+            load_plan_into_store(
+                session, plan, plan_path, now=_local(dt.date(plan.plan.year, 4, 1), 8, calendar), actor="demo"
+            )
+        clock = SimClock(_local(dt.date(plan.plan.year, 4, 1), 8, calendar))
+        with _serve(portal_app(runtime, clock), port) as base, httpx.Client(base_url=base, timeout=30) as http:
+            _run_year(plan, calendar, runtime, clock, sink, http, seed, result, progress or (lambda d, s: None))
+            result.files["status"] = _save_status_page(http, out_dir)
+        result.messages = _messages_by_template(runtime.engine)
+        result.states = _states(runtime.engine)
+    result.files["mail"] = out_dir / "mail" / "index.html"
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _run_year(
+    plan: Plan,
+    calendar: WorkingCalendar,
+    runtime: Any,
+    clock: SimClock,
+    sink: MailSink,
+    http: httpx.Client,
+    seed: int,
+    result: DemoResult,
+    progress: Progress,
+) -> None:
+    from dutyflow.consolidate import final_from
+    from flows.assign import assign
+    from flows.chase import chase
+    from flows.consolidate import consolidate_flow
+
+    specs = expand_obligations(plan, calendar)
+    planned = behaviour(plan, specs, calendar, seed)
+    roles = cast(plan, seed)
+    result.cast = {"never": plan.unit(roles.never).name, "corrects": plan.unit(roles.corrects).name}
+    consolidated = next(
+        s for s in specs if any(d.code == s.deliverable and d.kind == "consolidated" for d in plan.deliverables)
+    )
+    final_day = final_from(consolidated.last_day, calendar)
+    draft_day = calendar.add_working_days(final_day, -3)
+    assign_day = calendar.next_working_day(dt.date(plan.plan.year, 4, 21))
+    day = assign_day
+    links: dict[str, str] = {}
+    while day <= final_day:
+        progress(day, "")
+        clock.at(day, 8, calendar.tz)
+        if day == assign_day:
+            assign(as_of=day)
+            links = _links_from_mailbox(plan, sink)
+        chase(as_of=day)
+        for submission in [p for p in planned if p.day == day]:
+            clock.at(day, submission.hour, calendar.tz)
+            outcome = _upload(plan, runtime, http, links, submission, seed)
+            result.uploads[outcome] += 1
+        if day == draft_day:
+            consolidate_flow(as_of=day, final=False)
+        if day == final_day:
+            final = consolidate_flow(as_of=day, final=True)
+            for path in final["files"]:  # type: ignore[union-attr]
+                result.files[Path(str(path)).suffix.lstrip(".")] = Path(str(path))
+            result.notes.extend(str(n) for n in final["notes"])  # type: ignore[union-attr]
+        result.days += 1
+        day = _next_day(day, planned, runtime, calendar, (draft_day, final_day))
+
+
+def _next_day(
+    day: dt.date, planned: list[PlannedSubmission], runtime: Any, calendar: WorkingCalendar, fixed: tuple[dt.date, ...]
+) -> dt.date:
+    """The next day on which anything happens: an upload, a ladder step, a digest, a report."""
+    candidates = [p.day for p in planned if p.day > day] + [d for d in fixed if d > day]
+    with session_scope(runtime.engine) as session:
+        chased = [State.ANNOUNCED.value, State.RETURNED.value]
+        upcoming = session.scalars(
+            select(ObligationRow.next_action_at).where(
+                ObligationRow.state.in_(chased), ObligationRow.next_action_at.is_not(None)
+            )
+        ).all()
+        overdue = session.scalars(
+            select(ObligationRow.id).where(ObligationRow.state.in_(chased), ObligationRow.last_day < day)
+        ).first()
+    for instant in upcoming:
+        local = calendar.local_date(instant)
+        candidates.append(local if local > day else calendar.next_working_day(day + dt.timedelta(days=1)))
+    if overdue is not None:  # the weekly digest goes out on Mondays while anything is overdue
+        candidates.append(day + dt.timedelta(days=7 - day.weekday()))
+    return min(candidates) if candidates else max(fixed) + dt.timedelta(days=1)
+
+
+def _links_from_mailbox(plan: Plan, sink: MailSink) -> dict[str, str]:
+    """Each unit's personal link, read from the assignment email it received."""
+    by_email = {u.focal.email.lower(): u.code for u in plan.units}
+    links: dict[str, str] = {}
+    for received in sink.received:
+        body = received.message.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        match = LINK.search(text)
+        for recipient in received.rcpt_tos:
+            unit = by_email.get(recipient.lower())
+            if unit and match and unit not in links:
+                links[unit] = match.group(0).split("/u/", 1)[1]
+    return links
+
+
+def _upload(
+    plan: Plan, runtime: Any, http: httpx.Client, links: dict[str, str], planned: PlannedSubmission, seed: int
+) -> str:
+    from dutyflow.forms import FormTarget
+
+    token = links[planned.unit]
+    with session_scope(runtime.engine) as session:
+        obligation = session.scalars(
+            select(ObligationRow)
+            .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+            .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+            .where(
+                UnitRow.code == planned.unit,
+                DeliverableRow.code == planned.deliverable,
+                ObligationRow.period == planned.period,
+            )
+        ).one()
+        obligation_id, period_label = obligation.id, obligation.period_label
+        if obligation.state == State.ACCEPTED.value:
+            return "already"
+    deliverable = next(d for d in plan.deliverables if d.code == planned.deliverable)
+    if deliverable.forms:
+        page = http.get(f"/u/{token}/bieu-mau/{obligation_id}.xlsx")
+        page.raise_for_status()
+        target = FormTarget(plan, planned.unit, planned.deliverable, planned.period, period_label)
+        data = _fill(plan, page.content, target, planned, seed)
+        name = f"{planned.deliverable}-{planned.period}.xlsx"
+    else:
+        data = _plan_document(plan, planned)
+        name = "ke-hoach-trien-khai.docx"
+    response = http.post(f"/u/{token}/nop/{obligation_id}", files={"file": (name, data)})
+    if response.status_code not in (200, 422):
+        raise RuntimeError(f"upload refused ({response.status_code}): {response.text[:300]}")
+    return "returned" if response.status_code == 422 else "accepted"
+
+
+def _fill(plan: Plan, blank: bytes, target: Any, planned: PlannedSubmission, seed: int) -> bytes:
+    import openpyxl
+
+    from dutyflow.forms import web_fields
+
+    book = openpyxl.load_workbook(io.BytesIO(blank))
+    fill = values_for(plan, planned.unit, planned.period, seed, broken=planned.broken)
+    forms = {f.code: f for f in plan.forms}
+    deliverable = next(d for d in plan.deliverables if d.code == planned.deliverable)
+    for code in deliverable.forms:
+        sheet = book[forms[code].name]
+        for cell in web_fields(target, code):
+            sheet[cell.name] = fill(code, cell)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _plan_document(plan: Plan, planned: PlannedSubmission) -> bytes:
+    from docx import Document
+
+    unit = plan.unit(planned.unit)
+    document = Document()
+    document.add_heading(f"KẾ HOẠCH triển khai {plan.plan.title}", level=1)
+    document.add_paragraph(f"{unit.name} xây dựng kế hoạch triển khai thực hiện tại đơn vị, địa phương.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _save_status_page(http: httpx.Client, out_dir: Path) -> Path:
+    http.post("/van-phong/dang-nhap", data={"password": DEMO_PASSWORD})
+    page = http.get("/van-phong")
+    page.raise_for_status()
+    path = out_dir / "tinh-hinh.html"
+    path.write_text(page.text, encoding="utf-8")
+    return path
+
+
+def _messages_by_template(engine: Any) -> Counter[str]:
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(NotificationRow.template, func.count(func.distinct(NotificationRow.message_id)))
+            .where(NotificationRow.status == "sent")
+            .group_by(NotificationRow.template)
+        ).all()
+    return Counter({template: int(count) for template, count in rows})
+
+
+def _states(engine: Any) -> Counter[str]:
+    with session_scope(engine) as session:
+        rows = session.execute(select(ObligationRow.state, func.count()).group_by(ObligationRow.state)).all()
+        returned = session.scalar(
+            select(func.count()).select_from(SubmissionRow).where(SubmissionRow.status == "returned")
+        )
+    counts = Counter({state: int(count) for state, count in rows})
+    counts["submissions returned"] = int(returned or 0)
+    return counts
+
+
+def _local(day: dt.date, hour: int, calendar: WorkingCalendar) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=calendar.tz)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _environment(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: int) -> Iterator[None]:
+    """Settings for the demo (only 127.0.0.1 anywhere), and Prefect on a store in the demo folder."""
+    prefect_home = out_dir / "prefect"
+    prefect_home.mkdir(parents=True, exist_ok=True)
+    values = {
+        "DUTYFLOW_DATA_DIR": str(out_dir),
+        "DUTYFLOW_DATABASE_URL": f"sqlite:///{out_dir / 'dutyflow.db'}",
+        "DUTYFLOW_PLAN": str(plan_path),
+        "DUTYFLOW_SMTP_HOST": "127.0.0.1",
+        "DUTYFLOW_SMTP_PORT": str(smtp_port),
+        "DUTYFLOW_SMTP_SECURITY": "none",
+        "DUTYFLOW_SMTP_USER": "",
+        "DUTYFLOW_MAIL_FROM": "",
+        "DUTYFLOW_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
+        "DUTYFLOW_ADMIN_PASSWORD": DEMO_PASSWORD,
+        "DUTYFLOW_RETRY_DELAY_SECONDS": "0",
+        "DUTYFLOW_BATCH_SIZE": "8",
+        "PREFECT_HOME": str(prefect_home),
+        "PREFECT_API_URL": "",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    if not values["PREFECT_API_URL"]:
+        os.environ.pop("PREFECT_API_URL")
+    from prefect.settings import Settings, temporary_settings
+    from prefect.settings.legacy import _get_settings_fields
+
+    from dutyflow.wiring import default_runtime
+
+    default_runtime.cache_clear()
+    fields = _get_settings_fields(Settings)
+    # No flow heartbeats in the demo: they cost about a second per flow run (see DESIGN.md).
+    try:
+        with temporary_settings(updates={fields["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"]: None}):
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        default_runtime.cache_clear()
+
+
+@contextmanager
+def _serve(app: Any, port: int) -> Iterator[str]:
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("portal did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,55 @@
+"""The README's main job in its short mode: a fixed seed, a few units, the whole year, checked."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dutyflow.cli import app
+
+
+def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out), "--seed", "2025"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+
+    # Messages per kind, for seed 2025 (deterministic: the same seed gives the same year).
+    expected = {
+        "Thư giao nhiệm vụ": 6,
+        "Thư nhắc trước hạn": 70,
+        "Thư báo hạn hôm nay": 26,
+        "Thư báo quá hạn": 21,
+        "Thư báo quá hạn lần hai (đồng gửi thủ trưởng)": 18,
+        "Thư đề nghị thủ trưởng chỉ đạo": 15,
+        "Bản tổng hợp hằng tuần gửi lãnh đạo": 29,
+        "Thư xác nhận đã nhận báo cáo": 30,
+        "Thư đề nghị sửa báo cáo": 1,
+        "Thư gửi báo cáo tổng hợp cho lãnh đạo": 1,
+    }
+    for label, count in expected.items():
+        assert f"│ {label}" in result.output and f"{label} │ {count} │" in text.replace("  ", " "), (label, count)
+    # Every obligation's final state: all delivered but the unit that never reports (and the late annual ones).
+    assert "Nghĩa vụ đã hoàn thành (báo cáo được chấp nhận) │ 31 │" in text
+    assert "Nghĩa vụ chưa nộp │ 12 │" in text
+    assert "UBND xã Xuân Nội không nộp báo cáo nào" in text and "UBND xã Tri Phương nộp báo cáo 6 tháng sai" in text
+
+    emls = sorted((out / "mail").glob("*.eml"))
+    assert len(emls) == sum(expected.values())
+    assert (out / "mail" / "index.html").stat().st_size > 1000
+    first = email.message_from_bytes(emls[0].read_bytes(), policy=email.policy.default)
+    assert str(first["Subject"]).startswith("Thông báo nhiệm vụ và thời hạn báo cáo")
+    assert all(addr.endswith(".example") for addr in str(first["To"]).replace(">", "").split("@")[1:])
+
+    reports = out / "reports" / "trung-khanh-2025"
+    final = next(reports.glob("*-chinh-thuc"))
+    draft = next(reports.glob("*-du-thao"))
+    for suffix in (".docx", ".pdf", ".html"):
+        [path] = list(final.glob(f"*{suffix}"))
+        assert path.stat().st_size > 5_000, path
+    assert list(draft.glob("*-du-thao.docx"))
+    assert "Báo cáo kết quả thực hiện" in (out / "tinh-hinh.html").read_text(encoding="utf-8")
+    assert "Xong trong" in text
