@@ -409,14 +409,31 @@ def run_chase(as_of: AsOf = None) -> None:
 
 
 @app.command("serve", help=t("help.serve"))
-def serve_command() -> None:
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help=t("help.host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help=t("help.port"))] = 8000,
+    portal: Annotated[bool, typer.Option("--portal/--no-portal", help=t("help.serve_portal"))] = True,
+) -> None:
+    import threading
+
+    import uvicorn
+
+    from dutyflow.wiring import portal_app
+
     rt = runtime()
     try:
         ensure_ready(rt.engine)
+        application = portal_app(rt) if portal else None
     except StoreNotReady as exc:
         raise fail(str(exc)) from None
+    except NoPlanLoaded:
+        raise fail(t("load.no_plan_loaded")) from None
     from flows.serve import serve_all
 
+    if application is not None:
+        server = uvicorn.Server(uvicorn.Config(application, host=host, port=port, log_level="warning"))
+        threading.Thread(target=server.run, name="portal", daemon=True).start()
+        console.print(t("portal.started", url=f"http://{host}:{port}"), highlight=False)
     serve_all()
 
 
@@ -694,3 +711,7 @@ def demo(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

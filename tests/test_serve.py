@@ -1,0 +1,70 @@
+"""`dutyflow serve` starts the portal and serves the deployments until it is stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from dutyflow.paths import BUNDLED_PLAN
+from dutyflow.plan import load_plan
+from dutyflow.store.db import make_engine, session_scope, upgrade
+from dutyflow.store.sync import load_plan_into_store
+from tests.conftest import at
+
+
+def test_serve_starts_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        load_plan_into_store(session, load_plan(BUNDLED_PLAN), BUNDLED_PLAN, now=at("2025-04-20"), actor="t")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DUTYFLOW_DATABASE_URL": url,
+        "DUTYFLOW_DATA_DIR": str(tmp_path / "data"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    env.pop("PREFECT_API_URL", None)
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dutyflow.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        healthy = False
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                healthy = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                healthy = False
+            if healthy:
+                break
+            time.sleep(0.5)
+        assert healthy, (tmp_path / "serve.log").read_text()
+        # Give the runner time to register its deployments; it must still be running.
+        time.sleep(3)
+        assert process.poll() is None, (tmp_path / "serve.log").read_text()
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        log.close()
