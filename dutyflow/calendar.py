@@ -28,6 +28,9 @@ class WorkingCalendar:
         self._official = holidays.country_holidays(country)
         self._extra_holidays = frozenset(extra_holidays)
         self._extra_working = frozenset(extra_working_days)
+        # A chase pass asks about the same few days for every obligation: remember the answers.
+        self._working: dict[dt.date, bool] = {}
+        self._shifted: dict[tuple[dt.date, int], dt.date] = {}
 
     @classmethod
     def from_config(cls, config: CalendarConfig) -> WorkingCalendar:
@@ -41,11 +44,16 @@ class WorkingCalendar:
     # ------------------------------------------------------------------ days
 
     def is_working_day(self, day: dt.date) -> bool:
-        if day in self._extra_working:
-            return True
-        if day in self._extra_holidays:
-            return False
-        return bool(self._official.is_working_day(day))
+        known = self._working.get(day)
+        if known is None:
+            if day in self._extra_working:
+                known = True
+            elif day in self._extra_holidays:
+                known = False
+            else:
+                known = bool(self._official.is_working_day(day))
+            self._working[day] = known
+        return known
 
     def holiday_name(self, day: dt.date) -> str | None:
         name = self._official.get(day)
@@ -68,6 +76,12 @@ class WorkingCalendar:
 
         `day` need not be a working day; zero returns `day` unchanged.
         """
+        key = (day, count)
+        if key not in self._shifted:
+            self._shifted[key] = self._add_working_days(day, count)
+        return self._shifted[key]
+
+    def _add_working_days(self, day: dt.date, count: int) -> dt.date:
         step = dt.timedelta(days=1 if count > 0 else -1)
         remaining = abs(count)
         while remaining:

@@ -22,7 +22,7 @@ CHASED_STATES = frozenset({State.ANNOUNCED, State.RETURNED})
 """States in which the unit is reminded: it has been told, and has not (validly) delivered."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChaseView:
     """What the ladder needs to know of one obligation."""
 
@@ -61,15 +61,21 @@ def may_send_on(day: dt.date, config: ChaseConfig, calendar: WorkingCalendar) ->
     return config.send_on_non_working_days or calendar.is_working_day(day)
 
 
+def _latest_due(config: ChaseConfig, calendar: WorkingCalendar, deadline: dt.date, today: dt.date) -> LadderStep | None:
+    """The last step whose day has come, for an obligation whose last day is `deadline`."""
+    latest: LadderStep | None = None
+    for step in config.steps:
+        if step_day(step, deadline, calendar) <= today:
+            latest = step
+    return latest
+
+
 def _latest_unsent(
     view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar, today: dt.date
 ) -> LadderStep | None:
     if view.state not in CHASED_STATES:
         return None
-    latest: LadderStep | None = None
-    for step in config.steps:
-        if step_day(step, view.deadline, calendar) <= today:
-            latest = step
+    latest = _latest_due(config, calendar, view.deadline, today)
     if latest is None or latest.code in view.sent:
         return None
     return latest
@@ -115,9 +121,17 @@ def plan_notices(
     """Every message due today: one per unit and step, listing all obligations at that step."""
     grouped: dict[tuple[str, str], list[int]] = defaultdict(list)
     steps: dict[str, LadderStep] = {}
+    if not may_send_on(today, config, calendar):
+        return []
+    latest_by_deadline: dict[dt.date, LadderStep | None] = {}  # many obligations share a last day
     for view in views:
-        step = due_step(view, config, calendar, today)
-        if step is not None:
+        if view.paused or view.state not in CHASED_STATES:
+            continue
+        deadline = view.deadline
+        if deadline not in latest_by_deadline:
+            latest_by_deadline[deadline] = _latest_due(config, calendar, deadline, today)
+        step = latest_by_deadline[deadline]
+        if step is not None and step.code not in view.sent:
             grouped[(view.unit, step.code)].append(view.obligation_id)
             steps[step.code] = step
     order = {step.code: i for i, step in enumerate(config.steps)}

@@ -13,7 +13,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
@@ -63,6 +63,7 @@ from dutyflow.store.outbox import (
     mark_sent,
     notification_key,
     sent_steps,
+    steps_taken,
     unconfirmed_since,
 )
 
@@ -118,11 +119,12 @@ class Outcome:
 
 @dataclass
 class DuePlan:
-    """What a chase pass found: the messages due, and the rows they are about."""
+    """What a chase pass found: the messages due, and what the ladder knew of each obligation."""
 
     notices: list[Notice]
-    obligations: dict[int, tuple[ObligationRow, DeliverableRow]]
-    units: dict[str, dict[str, Any]]
+    views: dict[int, ChaseView]
+    rounds: dict[int, int]
+    next_actions: dict[int, dt.datetime | None]
 
 
 @dataclass(frozen=True)
@@ -256,14 +258,14 @@ class Notifier:
 
     def chase(self, unit_codes: Sequence[str], today: dt.date, now: dt.datetime) -> Outcome:
         """Send every step due today to these units (one connection), then reschedule them."""
-        plan = self._due_notices(unit_codes, today, now, links=True)
+        plan = self.due_notices(unit_codes, today, now)
         outcome = Outcome()
         if plan.notices:
+            rows, units = self._notice_details(plan, now)
             with self.mail.transport.session() as connection:
                 for notice in plan.notices:
-                    rows = [plan.obligations[oid] for oid in notice.obligation_ids]
-                    unit_info = plan.units[notice.unit]
-                    items = [self._chase_item(row, deliverable, today) for row, deliverable in rows]
+                    unit_info = units[notice.unit]
+                    items = [self._chase_item(*rows[oid], today) for oid in notice.obligation_ids]
                     context = self._context(unit_info, today) | {"items": items}
                     outcome.merge(
                         self._deliver(
@@ -277,71 +279,122 @@ class Notifier:
                             attachments=(),
                             deliverables=tuple(i["deliverable_name"] for i in items),
                             now=now,
-                            rounds={
-                                oid: row.chase_round for oid, (row, _) in zip(notice.obligation_ids, rows, strict=True)
-                            },
+                            rounds={oid: rows[oid][0].chase_round for oid in notice.obligation_ids},
                         )
                     )
-        self._reschedule(list(plan.obligations), today)
+        self._reschedule(plan, today)
         return outcome
 
-    def due_notices(self, unit_codes: Sequence[str], today: dt.date, now: dt.datetime | None = None) -> DuePlan:
-        """The finding pass: every message due today for these units, in a few queries and no I/O."""
-        return self._due_notices(unit_codes, today, now, links=False)
+    def due_notices(self, unit_codes: Sequence[str] | None, today: dt.date, now: dt.datetime | None = None) -> DuePlan:
+        """The finding pass: every message due today, for these units or (None) for all. Sends nothing.
 
-    def _due_notices(
-        self, unit_codes: Sequence[str], today: dt.date, now: dt.datetime | None, *, links: bool
-    ) -> DuePlan:
-        with session_scope(self.engine) as session:
-            units = session.scalars(
-                select(UnitRow).where(UnitRow.plan_id == self.plan_id, UnitRow.code.in_(list(unit_codes)))
-            ).all()
-            by_unit_id = {u.id: u for u in units}
-            rows = session.execute(
-                select(ObligationRow, DeliverableRow)
-                .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
-                .where(
-                    ObligationRow.unit_id.in_(list(by_unit_id)),
-                    ObligationRow.state.in_([s.value for s in CHASED_STATES]),
+        One indexed query (state, next_action_at) for the obligations whose next action has come,
+        one for the steps they already had; then the pure ladder.
+        """
+        where = [
+            ObligationRow.plan_id == self.plan_id,
+            ObligationRow.state.in_([s.value for s in CHASED_STATES]),
+        ]
+        if now is not None:
+            where.append(ObligationRow.next_action_at <= now)
+        if unit_codes is not None:
+            where.append(
+                ObligationRow.unit_id.in_(
+                    select(UnitRow.id).where(UnitRow.plan_id == self.plan_id, UnitRow.code.in_(list(unit_codes)))
                 )
-                .order_by(ObligationRow.last_day, DeliverableRow.id, ObligationRow.period)
-            ).all()
-            stale_before = now - self.lease if now is not None else None
-            sent = sent_steps(session, {row.id: row.chase_round for row, _ in rows}, stale_before)
-            views = [
-                ChaseView(
-                    obligation_id=row.id,
-                    unit=by_unit_id[row.unit_id].code,
-                    state=State(row.state),
-                    last_day=row.last_day,
-                    extended_until=row.extended_until,
-                    paused=by_unit_id[row.unit_id].paused,
-                    sent=frozenset(sent[row.id]),
-                )
-                for row, _ in rows
-            ]
-            return DuePlan(
-                notices=plan_notices(views, self.plan.chase, self.calendar, today),
-                obligations={row.id: (row, deliverable) for row, deliverable in rows},
-                units={u.code: self._unit_info(u, session if links else None, now) for u in units},
             )
-
-    def _reschedule(self, obligation_ids: list[int], today: dt.date) -> None:
-        """Set each chased obligation's next action to the day of its next step (or none)."""
-        if not obligation_ids:
-            return
         with session_scope(self.engine) as session:
-            rows = session.scalars(select(ObligationRow).where(ObligationRow.id.in_(obligation_ids))).all()
-            sent = sent_steps(session, {row.id: row.chase_round for row in rows})
-            unconfirmed = unconfirmed_since(session, obligation_ids)
-            for row in rows:
-                day = next_look(_view(row, False, frozenset(sent[row.id])), self.plan.chase, self.calendar, today)
+            rows = session.execute(
+                select(
+                    ObligationRow.id,
+                    UnitRow.code,
+                    UnitRow.paused,
+                    ObligationRow.state,
+                    ObligationRow.last_day,
+                    ObligationRow.extended_until,
+                    ObligationRow.chase_round,
+                    ObligationRow.next_action_at,
+                )
+                .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+                .where(*where)
+                .order_by(ObligationRow.last_day, ObligationRow.deliverable_id, ObligationRow.period)
+            ).all()
+            rounds = {row.id: row.chase_round for row in rows}
+            stale_before = now - self.lease if now is not None else None
+            sent = steps_taken(session, where, rounds, stale_before)
+        views = {
+            row.id: ChaseView(
+                obligation_id=row.id,
+                unit=row.code,
+                state=_STATES[row.state],
+                last_day=row.last_day,
+                extended_until=row.extended_until,
+                paused=row.paused,
+                sent=sent.get(row.id, _NOTHING),
+            )
+            for row in rows
+        }
+        return DuePlan(
+            notices=plan_notices(views.values(), self.plan.chase, self.calendar, today),
+            views=views,
+            rounds=rounds,
+            next_actions={row.id: row.next_action_at for row in rows},
+        )
+
+    def _notice_details(
+        self, plan: DuePlan, now: dt.datetime
+    ) -> tuple[dict[int, tuple[ObligationRow, DeliverableRow]], dict[str, dict[str, Any]]]:
+        """Full rows and unit details (with their links) for the obligations that get a message."""
+        wanted = sorted({oid for notice in plan.notices for oid in notice.obligation_ids})
+        codes = sorted({notice.unit for notice in plan.notices})
+        with session_scope(self.engine) as session:
+            rows = {
+                row.id: (row, deliverable)
+                for row, deliverable in session.execute(
+                    select(ObligationRow, DeliverableRow)
+                    .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+                    .where(ObligationRow.id.in_(wanted))
+                )
+            }
+            units = {
+                unit.code: self._unit_info(unit, session, now)
+                for unit in session.scalars(
+                    select(UnitRow).where(UnitRow.plan_id == self.plan_id, UnitRow.code.in_(codes))
+                )
+            }
+        return rows, units
+
+    def _reschedule(self, plan: DuePlan, today: dt.date) -> None:
+        """Set each chased obligation's next action to the day of its next step (or none).
+
+        One bulk update of the rows whose next action changed; an unconfirmed claim is looked at
+        again once its lease has passed, to re-send it.
+        """
+        if not plan.views:
+            return
+        ids = list(plan.views)
+        with session_scope(self.engine) as session:
+            sent = sent_steps(session, {oid: plan.rounds[oid] for oid in ids})
+            unconfirmed = unconfirmed_since(session, ids)
+            changes = []
+            for oid, view in plan.views.items():
+                current = ChaseView(
+                    obligation_id=oid,
+                    unit=view.unit,
+                    state=view.state,
+                    last_day=view.last_day,
+                    extended_until=view.extended_until,
+                    sent=frozenset(sent[oid]),
+                )
+                day = next_look(current, self.plan.chase, self.calendar, today)
                 next_at = self.calendar.start_of_day(day) if day else None
-                if row.id in unconfirmed:
-                    # Look again once the claim's lease has passed, to re-send it if still unconfirmed.
-                    retry_at = unconfirmed[row.id] + self.lease
+                if oid in unconfirmed:
+                    retry_at = unconfirmed[oid] + self.lease
                     next_at = min(next_at, retry_at) if next_at else retry_at
-                row.next_action_at = next_at
+                if next_at != plan.next_actions.get(oid):
+                    changes.append({"id": oid, "next_action_at": next_at})
+            if changes:
+                session.execute(update(ObligationRow), changes)
 
     # ------------------------------------------------------------------ receipts
 
@@ -739,6 +792,10 @@ class Notifier:
             "days_overdue": max((today - deadline).days, 0),
             "extended_until": row.extended_until,
         }
+
+
+_STATES = {state.value: state for state in State}
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _view(row: ObligationRow, paused: bool, sent: frozenset[str]) -> ChaseView:

@@ -13,12 +13,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import NotificationRow
+from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
 
 CLAIMED, SENT, FAILED, REFUSED = "claimed", "sent", "failed", "refused"
 DONE = frozenset({SENT, REFUSED})
@@ -233,3 +233,35 @@ def unconfirmed_since(session: Session, obligation_ids: list[int]) -> dict[int, 
         if obligation_id is not None:
             out[obligation_id] = min(claimed_at, out.get(obligation_id, claimed_at))
     return out
+
+
+def steps_taken(
+    session: Session,
+    obligation_filter: Sequence[ColumnElement[bool]],
+    obligation_rounds: dict[int, int],
+    stale_before: dt.datetime | None = None,
+) -> dict[int, frozenset[str]]:
+    """Like `sent_steps`, for the obligations matching `obligation_filter` (a join, not an IN list).
+
+    Only obligations that have a step appear in the result.
+    """
+    rows = session.execute(
+        select(
+            NotificationRow.obligation_id,
+            NotificationRow.round,
+            NotificationRow.step,
+            NotificationRow.status,
+            NotificationRow.claimed_at,
+        )
+        .join(ObligationRow, NotificationRow.obligation_id == ObligationRow.id)
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .where(*obligation_filter, NotificationRow.status != FAILED)
+    )
+    taken: dict[int, set[str]] = {}
+    for obligation_id, round_, step, status, claimed_at in rows:
+        if obligation_rounds.get(obligation_id) != round_:
+            continue
+        if status == CLAIMED and stale_before is not None and claimed_at <= stale_before:
+            continue
+        taken.setdefault(obligation_id, set()).add(step)
+    return {oid: frozenset(steps) for oid, steps in taken.items()}
