@@ -158,10 +158,22 @@ def attainment_chart(rc: ReportContext) -> bytes:
         )
 
 
+MAX_CHART_UNITS = 40
+"""Above this many units (a province, the country) the chart shows the units with the most reports
+missing, returned or late: one bar per unit would make an image of hundreds of thousands of pixels."""
+
+
 def completeness_chart(rc: ReportContext) -> bytes:
     """One stacked bar per unit: its reports on time, late, returned, awaiting, not sent."""
-    rows = unit_outcomes(rc)
     order = (Outcome.ON_TIME, Outcome.LATE, Outcome.RETURNED, Outcome.AWAITING, Outcome.MISSING)
+    rows = unit_outcomes(rc)
+    if len(rows) > MAX_CHART_UNITS:
+        worst = sorted(
+            rows,
+            key=lambda row: (-row[1][Outcome.MISSING], -row[1][Outcome.RETURNED], -row[1][Outcome.LATE], row[0]),
+        )
+        keep = {name for name, _ in worst[:MAX_CHART_UNITS]}
+        rows = [row for row in rows if row[0] in keep]
     with matplotlib.rc_context(_style()):
         figure = _figure(len(rows), UNIT_ROW_IN)
         axes = figure.add_subplot()
