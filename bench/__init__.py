@@ -1,0 +1,1 @@
+"""Benchmarks and their synthetic data generators; run on demand, never in CI's test command."""
