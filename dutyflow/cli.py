@@ -339,9 +339,8 @@ def status(
 # --------------------------------------------------------------------------- flows
 
 
-def _run_flow(name: str, as_of: str | None) -> None:
-    rt = runtime()
-    day = parse_day(as_of) if as_of else None
+def _require_plan(rt: Runtime) -> None:
+    """Fail with a clear message unless the store is migrated and holds a plan."""
     try:
         ensure_ready(rt.engine)
         with session_scope(rt.engine) as session:
@@ -350,6 +349,12 @@ def _run_flow(name: str, as_of: str | None) -> None:
         raise fail(str(exc)) from None
     except NoPlanLoaded:
         raise fail(t("load.no_plan_loaded")) from None
+
+
+def _run_flow(name: str, as_of: str | None) -> None:
+    rt = runtime()
+    day = parse_day(as_of) if as_of else None
+    _require_plan(rt)
     from flows.assign import assign
     from flows.chase import chase
 
@@ -365,14 +370,7 @@ def run_consolidate(
 ) -> None:
     rt = runtime()
     day = parse_day(as_of) if as_of else None
-    try:
-        ensure_ready(rt.engine)
-        with session_scope(rt.engine) as session:
-            current_plan(session)
-    except StoreNotReady as exc:
-        raise fail(str(exc)) from None
-    except NoPlanLoaded:
-        raise fail(t("load.no_plan_loaded")) from None
+    _require_plan(rt)
     from flows.consolidate import consolidate_flow
 
     result = consolidate_flow(as_of=day, final=final)
@@ -414,10 +412,7 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", help=t("help.port"))] = 8000,
     portal: Annotated[bool, typer.Option("--portal/--no-portal", help=t("help.serve_portal"))] = True,
 ) -> None:
-    import threading
-
-    import uvicorn
-
+    from dutyflow.portal.server import background_server
     from dutyflow.wiring import portal_app
 
     rt = runtime()
@@ -430,11 +425,12 @@ def serve_command(
         raise fail(t("load.no_plan_loaded")) from None
     from flows.serve import serve_all
 
-    if application is not None:
-        server = uvicorn.Server(uvicorn.Config(application, host=host, port=port, log_level="warning"))
-        threading.Thread(target=server.run, name="portal", daemon=True).start()
-        console.print(t("portal.started", url=f"http://{host}:{port}"), highlight=False)
-    serve_all()
+    if application is None:
+        serve_all()
+        return
+    with background_server(application, port, host) as url:
+        console.print(t("portal.started", url=url), highlight=False)
+        serve_all()
 
 
 # --------------------------------------------------------------------------- administration

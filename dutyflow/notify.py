@@ -42,7 +42,7 @@ from dutyflow.mail import (
 )
 from dutyflow.messages import t
 from dutyflow.obligations import State
-from dutyflow.plan import LadderStep, Plan
+from dutyflow.plan import LadderStep, Plan, Unit
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import (
     DataValueRow,
@@ -488,17 +488,8 @@ class Notifier:
         self, files: Sequence[Path], today: dt.date, now: dt.datetime, *, title: str, report_key: str
     ) -> Outcome:
         """The final district report, with its files, to the office's head and the leaders, once."""
-        office = self.plan.unit(self.plan.plan.office)
-        addresses = [Address(office.head.name, office.head.email)] + [
-            Address(c.name, c.email) for c in self.plan.chase.digest.recipients
-        ]
-        unit_info = {
-            "code": office.code,
-            "name": office.name,
-            "focal_name": office.focal.name,
-            "head_name": office.head.name,
-            "id": None,
-        }
+        office, unit_info = self._office_info()
+        addresses = [Address(office.head.name, office.head.email), *self._leaders()]
         context = self._context(unit_info, today) | {
             "report": {"title": title, "files": [p.name for p in files]},
         }
@@ -570,17 +561,8 @@ class Notifier:
             views = [_view(row, unit.paused, frozenset()) for row, unit, _ in overdue]
         if not digest_due(today, self.plan.chase.digest, self.plan.chase, self.calendar, views, bool(already)):
             return Outcome()
-        office = self.plan.unit(self.plan.plan.office)
-        addresses = [Address(office.focal.name, office.focal.email)] + [
-            Address(c.name, c.email) for c in self.plan.chase.digest.recipients
-        ]
-        unit_info = {
-            "code": office.code,
-            "name": office.name,
-            "focal_name": office.focal.name,
-            "head_name": office.head.name,
-            "id": None,
-        }
+        office, unit_info = self._office_info()
+        addresses = [Address(office.focal.name, office.focal.email), *self._leaders()]
         context = self._context(unit_info, today) | {
             "late": late,
             "counts": {"expected": expected, "received": received, "overdue": len(late)},
@@ -719,6 +701,21 @@ class Notifier:
         )
 
     # ------------------------------------------------------------------ reading
+
+    def _office_info(self) -> tuple[Unit, dict[str, Any]]:
+        """The district office as the sender of the district-wide messages (digest, report)."""
+        office = self.plan.unit(self.plan.plan.office)
+        info = {
+            "code": office.code,
+            "name": office.name,
+            "focal_name": office.focal.name,
+            "head_name": office.head.name,
+            "id": None,
+        }
+        return office, info
+
+    def _leaders(self) -> list[Address]:
+        return [Address(c.name, c.email) for c in self.plan.chase.digest.recipients]
 
     def _unit(self, session: Any, code: str) -> UnitRow:
         return session.scalars(select(UnitRow).where(UnitRow.plan_id == self.plan_id, UnitRow.code == code)).one()

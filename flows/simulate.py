@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import socket
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from dutyflow.mail import MailSink
 from dutyflow.obligations import State, expand_obligations
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
+from dutyflow.portal.server import background_server
 from dutyflow.simulation import PlannedSubmission, behaviour, cast, values_for
 from dutyflow.store.db import session_scope, upgrade
 from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, SubmissionRow, UnitRow
@@ -131,7 +131,10 @@ def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: 
                 session, plan, plan_path, now=_local(dt.date(plan.plan.year, 4, 1), 8, calendar), actor="demo"
             )
         clock = SimClock(_local(dt.date(plan.plan.year, 4, 1), 8, calendar))
-        with _serve(portal_app(runtime, clock), port) as base, httpx.Client(base_url=base, timeout=30) as http:
+        with (
+            background_server(portal_app(runtime, clock), port) as base,
+            httpx.Client(base_url=base, timeout=30) as http,
+        ):
             _run_year(plan, calendar, runtime, clock, sink, http, seed, result, progress or (lambda d, s: None))
             result.files["status"] = _save_status_page(http, out_dir)
         result.messages = _messages_by_template(runtime.engine)
@@ -381,22 +384,3 @@ def _environment(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: in
             else:
                 os.environ[key] = value
         default_runtime.cache_clear()
-
-
-@contextmanager
-def _serve(app: Any, port: int) -> Iterator[str]:
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("portal did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
