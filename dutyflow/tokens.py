@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dutyflow.store.db import insert_ignoring_conflicts
 from dutyflow.store.models import UnitRow, UnitTokenRow
 
 
@@ -57,7 +58,25 @@ def current_token(
         .order_by(UnitTokenRow.generation.desc())
     ).first()
     if row is None:
-        return issue(session, secret, plan_code, unit, now=now, expires_at=expires_at)
+        # First use. Two workers may get here at once; the token is the same for both, so the
+        # second insert is simply ignored.
+        token = derive_token(secret, plan_code, unit.code, 1)
+        insert_ignoring_conflicts(
+            session,
+            UnitTokenRow,
+            [
+                {
+                    "unit_id": unit.id,
+                    "generation": 1,
+                    "token_hash": hash_token(token),
+                    "created_at": now,
+                    "expires_at": expires_at,
+                    "revoked_at": None,
+                }
+            ],
+            "token_hash",
+        )
+        return token
     return derive_token(secret, plan_code, unit.code, row.generation)
 
 

@@ -258,3 +258,33 @@ def test_the_office_accepts_a_report_that_waits_for_it(site: Site, engine: Engin
     site.client.post(f"/van-phong/bao-cao/{submission_id}/chap-nhan", data={"csrf": csrf_of(site)})
     assert site.obligation("xa-a", "bao-cao-6-thang").state == "accepted"
     assert site.outbox.sent[-1].subject.startswith("Đã nhận")
+
+
+def test_two_workers_creating_a_units_first_link_at_once_agree(engine: Engine, mini_plan_path: Path) -> None:
+    import threading
+
+    with session_scope(engine) as session:
+        load_plan_into_store(session, load_plan(mini_plan_path), mini_plan_path, now=at("2025-04-20"), actor="t")
+    barrier = threading.Barrier(2)
+    tokens: list[str] = []
+    errors: list[BaseException] = []
+
+    def first_use() -> None:
+        try:
+            with session_scope(engine) as session:
+                unit = session.scalars(select(UnitRow).where(UnitRow.code == "xa-a")).one()
+                barrier.wait()
+                tokens.append(
+                    current_token(
+                        session, SECRET, "mini-2025", unit, now=at("2025-04-21"), expires_at=expiry_for(2025, ICT)
+                    )
+                )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_use) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(set(tokens)) == 1

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from dutyflow.messages import t
@@ -75,3 +77,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
+
+
+def insert_ignoring_conflicts(session: Session, model: Any, rows: list[dict[str, Any]], unique: str) -> list[Any]:
+    """Insert the rows whose `unique` column is new (a conditional insert, safe against a concurrent
+    writer); return the `unique` values this call inserted."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = postgresql.insert(model).on_conflict_do_nothing(index_elements=[unique])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=[unique])
+    else:  # pragma: no cover - only the two supported backends
+        raise NotImplementedError(dialect)
+    result = session.execute(statement.returning(getattr(model, unique)), rows)
+    return list(result.scalars())

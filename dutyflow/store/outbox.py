@@ -14,10 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Engine, and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from dutyflow.store.db import session_scope
+from dutyflow.store.db import insert_ignoring_conflicts, session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
 
 CLAIMED, SENT, FAILED, REFUSED = "claimed", "sent", "failed", "refused"
@@ -139,15 +138,7 @@ def claim(
 
 def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, object]]) -> set[str]:
     """Insert rows whose key is new; return the keys this call inserted."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = postgresql.insert(NotificationRow).on_conflict_do_nothing(index_elements=["key"])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(NotificationRow).on_conflict_do_nothing(index_elements=["key"])
-    else:  # pragma: no cover - only the two supported backends
-        raise NotImplementedError(dialect)
-    result = session.execute(statement.returning(NotificationRow.key), rows)
-    return set(result.scalars())
+    return set(insert_ignoring_conflicts(session, NotificationRow, rows, "key"))
 
 
 def mark_sent(
