@@ -96,10 +96,9 @@ def secret_of(cluster: config.Cluster) -> str:
 
 
 def issue_tokens(engine: Engine, at: dt.datetime, secret: str) -> int:
-    """Every unit's portal token, issued as the assignment emails would have (they carry the links).
-
-    Needed because `announce` skips `assign`: otherwise two chase runs at once both try to create a
-    unit's first token and one fails on the unique token hash (see docs/reliability.md)."""
+    """Every unit's portal token, issued as the assignment emails would have (they carry the links),
+    since `announce` skips `assign`. (Before fe5c9a1, two chase runs creating a unit's first token
+    at once failed on its unique hash; the two-runs fault scenario still covers that case.)"""
     settings = load_settings(secret_key=secret)
     with session_scope(engine) as session:
         plan = Plan.model_validate(current_plan(session).document)
