@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow
+from prefect.tasks import exponential_backoff
 
 from dutyflow.notify import Outcome
 from dutyflow.wiring import default_runtime, notifier_for
@@ -18,7 +19,9 @@ def assign(as_of: dt.date | None = None) -> dict[str, int]:
     notifier = notifier_for(runtime)
     today, now = resolve_now(as_of, notifier.calendar.tz)
     units = notifier.units_to_assign()
-    task = assign_units.with_options(retry_delay_seconds=runtime.settings.retry_delay_seconds)
+    task = assign_units.with_options(
+        retry_delay_seconds=exponential_backoff(backoff_factor=runtime.settings.retry_delay_seconds)
+    )
     futures = [
         task.submit(notifier, label, codes, today, now) for label, codes in batches(units, runtime.settings.batch_size)
     ]

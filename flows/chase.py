@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow
+from prefect.tasks import exponential_backoff
 
 from dutyflow.notify import Outcome
 from dutyflow.wiring import default_runtime, notifier_for
@@ -19,13 +20,15 @@ def chase(as_of: dt.date | None = None) -> dict[str, int]:
     today, now = resolve_now(as_of, notifier.calendar.tz)
     units = notifier.units_to_chase(now)
     delay = runtime.settings.retry_delay_seconds
-    task = chase_units.with_options(retry_delay_seconds=delay)
+    task = chase_units.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=delay))
     futures = [
         task.submit(notifier, label, codes, today, now) for label, codes in batches(units, runtime.settings.batch_size)
     ]
     outcome = Outcome()
     for future in futures:
         outcome.merge(future.result())
-    outcome.merge(send_digest.with_options(retry_delay_seconds=delay)(notifier, today, now))
+    outcome.merge(
+        send_digest.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=delay))(notifier, today, now)
+    )
     publish("chase", today, outcome, len(units), notifier)
     return {"units": len(units), "sent": len(outcome.sent)}

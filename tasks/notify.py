@@ -13,14 +13,17 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
+from sqlalchemy.exc import OperationalError
 
 from dutyflow.notify import DeliveryFailed, Notifier, Outcome
 
 
 def _only_safe_failures(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry what cannot duplicate a message: a send refused before it began, or a lost database
+    connection (the outbox skips what was sent and leaves live claims alone)."""
     try:
         state.result()
-    except DeliveryFailed:
+    except (DeliveryFailed, OperationalError):
         return True
     except Exception:
         return False
