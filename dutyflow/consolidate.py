@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.indicators import format_target, format_value
+from dutyflow.intake import next_version
 from dutyflow.messages import t
 from dutyflow.obligations import State, effective_last_day
 from dutyflow.plan import Plan
@@ -103,10 +104,7 @@ def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFi
         )
         if exists:
             return
-        version = (
-            session.scalar(select(func.max(SubmissionRow.version)).where(SubmissionRow.obligation_id == obligation.id))
-            or 0
-        ) + 1
+        version = next_version(session, obligation.id)
         session.add(
             SubmissionRow(
                 obligation_id=obligation.id,

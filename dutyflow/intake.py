@@ -262,9 +262,7 @@ def _record(
     content_type: str | None,
     size: int | None,
 ) -> IntakeResult:
-    version = (
-        session.scalar(select(func.max(SubmissionRow.version)).where(SubmissionRow.obligation_id == obligation.id)) or 0
-    ) + 1
+    version = next_version(session, obligation.id)
     needs_review = bool(obligation.deliverable.definition.get("requires_acceptance"))
     status = RETURNED if result.problems else (SUBMITTED if needs_review else ACCEPTED)
     reasons = [str(problem) for problem in result.problems]
@@ -317,6 +315,12 @@ def _record(
     )
 
 
+def next_version(session: Session, obligation_id: int) -> int:
+    """The version number the next submission for an obligation gets (versions are never reused)."""
+    latest = session.scalar(select(func.max(SubmissionRow.version)).where(SubmissionRow.obligation_id == obligation_id))
+    return (latest or 0) + 1
+
+
 def _return_obligation(obligation: ObligationRow, now: dt.datetime) -> None:
     if obligation.state != State.RETURNED.value:
         obligation.chase_round += 1  # a new round restarts the ladder
@@ -361,6 +365,7 @@ __all__ = [
     "IntakeResult",
     "Limits",
     "decide",
+    "next_version",
     "obligation_for_unit",
     "submit_entries",
     "submit_file",
