@@ -5,7 +5,8 @@
 
 Per backend, on a fresh store: generate the plan, load it, announce every obligation, then on
 26/5/2025 (every unit's 6-month report is a week late: its escalation step is due) measure
-(a) the finding pass, `units_to_chase(now)` + `due_notices(None, today, now)` (every obligation whose next action has come);
+(a) the finding pass, `units_to_chase(now)` + `due_notices(those unit codes, today, now)`; also,
+    for information, `due_notices(None, today, now)` (every unit, no list of codes);
 (b) `SELECT * FROM obligations` fetched into Python on the same store; the goal is a <= 2;
 (c) the finding pass's memory: tracemalloc peak and resident-set growth; the goal is < 300 MB.
 Results are printed and appended to bench/results.jsonl.

@@ -321,7 +321,8 @@ class Notifier:
             ).all()
             rounds = {row.id: row.chase_round for row in rows}
             stale_before = now - self.lease if now is not None else None
-            sent = steps_taken(session, where, rounds, stale_before)
+            ladder = [step.code for step in self.plan.chase.steps]
+            sent = steps_taken(session, where, rounds, stale_before, steps=ladder)
         views = {
             row.id: ChaseView(
                 obligation_id=row.id,

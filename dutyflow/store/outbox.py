@@ -231,12 +231,14 @@ def steps_taken(
     obligation_filter: Sequence[ColumnElement[bool]],
     obligation_rounds: dict[int, int],
     stale_before: dt.datetime | None = None,
+    *,
+    steps: Sequence[str] | None = None,
 ) -> dict[int, frozenset[str]]:
     """Like `sent_steps`, for the obligations matching `obligation_filter` (a join, not an IN list).
 
     Only obligations that have a step appear in the result.
     """
-    rows = session.execute(
+    query = (
         select(
             NotificationRow.obligation_id,
             NotificationRow.round,
@@ -248,6 +250,9 @@ def steps_taken(
         .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
         .where(*obligation_filter, NotificationRow.status != FAILED)
     )
+    if steps is not None:  # only the ladder's steps matter to it, not assignments or receipts
+        query = query.where(NotificationRow.step.in_(list(steps)))
+    rows = session.execute(query)
     taken: dict[int, set[str]] = {}
     for obligation_id, round_, step, status, claimed_at in rows:
         if obligation_rounds.get(obligation_id) != round_:
