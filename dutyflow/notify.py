@@ -161,6 +161,13 @@ class Notifier:
             self.plan_id = row.id
             self.plan = Plan.model_validate(row.document)
         self.calendar = WorkingCalendar.from_config(self.plan.calendar)
+        # Each duty's units, expanded once: per unit and duty it would walk every unit of the plan.
+        self._duties_by_unit: dict[str, list[dict[str, str]]] = {}
+        for duty in self.plan.duties:
+            for unit in self.plan.expand_units(duty.units):
+                self._duties_by_unit.setdefault(unit.code, []).append(
+                    {"code": duty.code, "section": duty.section, "title": duty.title, "text": duty.text}
+                )
 
     # ------------------------------------------------------------------ who needs a run
 
@@ -209,11 +216,7 @@ class Notifier:
             if not rows:
                 return Outcome()
             items = [self._assignment_item(row, deliverable) for row, deliverable in rows]
-            duties = [
-                {"code": d.code, "section": d.section, "title": d.title, "text": d.text}
-                for d in self.plan.duties
-                if unit.code in {u.code for u in self.plan.expand_units(d.units)}
-            ]
+            duties = self._duties_by_unit.get(unit.code, [])
             ids = [row.id for row, _ in rows]
             unit_info = self._unit_info(unit, session, now)
         context = self._context(unit_info, today) | {"duties": duties, "items": items}

@@ -30,42 +30,31 @@ def _only_safe_failures(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+SAFE_RETRIES: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=10),
+    "retry_condition_fn": _only_safe_failures,
+    "cache_policy": NO_CACHE,
+}
+"""Every sending task retries the same way: only failures that cannot duplicate a message."""
+
+
 def _raise_if_retryable(outcome: Outcome) -> Outcome:
     if outcome.failures:
         raise DeliveryFailed("; ".join(outcome.failures))
     return outcome
 
 
-@task(
-    name="assign-units",
-    task_run_name="{label}",
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=10),
-    retry_condition_fn=_only_safe_failures,
-    cache_policy=NO_CACHE,
-)
+@task(name="assign-units", task_run_name="{label}", **SAFE_RETRIES)
 def assign_units(notifier: Notifier, label: str, units: list[str], today: dt.date, now: dt.datetime) -> Outcome:
     return _raise_if_retryable(notifier.assign(units, today, now))
 
 
-@task(
-    name="chase-units",
-    task_run_name="{label}",
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=10),
-    retry_condition_fn=_only_safe_failures,
-    cache_policy=NO_CACHE,
-)
+@task(name="chase-units", task_run_name="{label}", **SAFE_RETRIES)
 def chase_units(notifier: Notifier, label: str, units: list[str], today: dt.date, now: dt.datetime) -> Outcome:
     return _raise_if_retryable(notifier.chase(units, today, now))
 
 
-@task(
-    name="digest",
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=10),
-    retry_condition_fn=_only_safe_failures,
-    cache_policy=NO_CACHE,
-)
+@task(name="digest", **SAFE_RETRIES)
 def send_digest(notifier: Notifier, today: dt.date, now: dt.datetime) -> Outcome:
     return _raise_if_retryable(notifier.digest(today, now))
