@@ -1,13 +1,14 @@
 """The chase's finding pass at national scale, against a bare scan of the obligations table.
 
     python -m bench.bench_chase [--db sqlite|postgresql|both] [--communes 10500] [--districts 700]
-                                [--announce assign|update] [--repeat 3] [--profile]
+                                [--announce assign|update] [--repeat 5] [--profile]
 
 Per backend, on a fresh store: generate the plan, load it, announce every obligation, then on
 26/5/2025 (every unit's 6-month report is a week late: its escalation step is due) measure
 (a) the finding pass, `units_to_chase(now)` + `due_notices(those unit codes, today, now)`; also,
     for information, `due_notices(None, today, now)` (every unit, no list of codes);
-(b) `SELECT * FROM obligations` fetched into Python on the same store; the goal is a <= 2;
+(b) `SELECT * FROM obligations` fetched into Python on the same store; the goal is a <= 2 b, each
+    timed with the garbage collector paused (`bench.common.timed_quiet`), then again with it running;
 (c) the finding pass's memory: tracemalloc peak and resident-set growth; the goal is < 300 MB.
 Results are printed and appended to bench/results.jsonl.
 """
@@ -26,7 +27,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, create_engine, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from bench.common import append_result, print_table, proc_status_kb, reset_peak_rss, timed, trim_heap
+from bench.common import append_result, print_table, proc_status_kb, reset_peak_rss, timed, timed_quiet, trim_heap
 from bench.generate_plan import write_plan
 from dutyflow.chase import step_day
 from dutyflow.mail import Address, MailRenderer, MemoryTransport
@@ -55,6 +56,7 @@ CHASE_DAY = dt.date(2025, 5, 26)
 the implementation plan (last day 9/5) is past the end of its ladder: every unit gets a step."""
 GOAL_RATIO = 2.0
 GOAL_MB = 300.0
+Timer = Callable[[Callable[[], Any]], tuple[Any, float]]
 
 
 def morning(day: dt.date) -> dt.datetime:
@@ -168,18 +170,18 @@ class Finding:
         return self.units_s + self.notices_s
 
 
-def finding_pass(notifier: Notifier) -> Finding:
+def finding_pass(notifier: Notifier, timer: Timer = timed) -> Finding:
     """What the chase flow does before sending anything: who is due, and which messages."""
     now = morning(CHASE_DAY)
-    units, units_s = timed(lambda: notifier.units_to_chase(now))
-    due, notices_s = timed(lambda: notifier.due_notices([u.code for u in units], CHASE_DAY, now))
-    return Finding(len(units), len(due.views), len(due.notices), units_s, notices_s)
+    units, units_s = timer(lambda: notifier.units_to_chase(now))
+    due, notices_s = timer(lambda: notifier.due_notices([u.code for u in units], CHASE_DAY, now))
+    return Finding(len(units), len(due.rounds), len(due.notices), units_s, notices_s)
 
 
-def due_notices_for_all(notifier: Notifier) -> float:
+def due_notices_for_all(notifier: Notifier, timer: Timer = timed) -> float:
     """Informative: due_notices(None, ...), every unit without naming them (no list of codes)."""
     now = morning(CHASE_DAY)
-    return timed(lambda: notifier.due_notices(None, CHASE_DAY, now))[1]
+    return timer(lambda: notifier.due_notices(None, CHASE_DAY, now))[1]
 
 
 def bare_scan(engine: Engine) -> int:
@@ -241,10 +243,14 @@ def run_backend(backend: str, plan_path: Path, args: argparse.Namespace) -> dict
         scans: list[float] = []
         findings: list[Finding] = []
         for_all: list[float] = []
+        gc_on: dict[str, list[float]] = {"scan": [], "finding": [], "all": []}
         for _ in range(args.repeat):  # interleaved, so all see the same cache and server state
-            scans.append(timed(lambda: bare_scan(engine))[1])
-            findings.append(finding_pass(notifier))
-            for_all.append(due_notices_for_all(notifier))
+            scans.append(timed_quiet(lambda: bare_scan(engine))[1])
+            findings.append(finding_pass(notifier, timed_quiet))
+            for_all.append(due_notices_for_all(notifier, timed_quiet))
+            gc_on["scan"].append(timed(lambda: bare_scan(engine))[1])
+            gc_on["finding"].append(finding_pass(notifier).total_s)
+            gc_on["all"].append(due_notices_for_all(notifier))
         if args.profile:
             profile_finding(notifier)
     finding = min(findings, key=lambda f: f.total_s)
@@ -273,6 +279,11 @@ def run_backend(backend: str, plan_path: Path, args: argparse.Namespace) -> dict
         "finding_s": round(finding_s, 3),
         "scan_s": round(scan_s, 3),
         "ratio": round(finding_s / scan_s, 2),
+        "gc_on_finding_s": round(statistics.median(gc_on["finding"]), 3),
+        "gc_on_all_s": round(statistics.median(gc_on["all"]), 3),
+        "gc_on_scan_s": round(statistics.median(gc_on["scan"]), 3),
+        "gc_on_ratio": round(statistics.median(gc_on["finding"]) / statistics.median(gc_on["scan"]), 2),
+        "gc_on_all_ratio": round(statistics.median(gc_on["all"]) / statistics.median(gc_on["scan"]), 2),
         "goal_ratio": GOAL_RATIO,
         "tracemalloc_peak_mb": round(memory["tracemalloc_peak_mb"], 1),
         "rss_delta_mb": round(memory["rss_delta_mb"], 1),
@@ -305,6 +316,11 @@ def report(result: dict[str, Any]) -> None:
         ("    due_notices(None, ...) instead", f"{result['due_notices_all_s']:.3f} s (informative)"),
         ("(b) bare SELECT * FROM obligations", f"{result['scan_s']:.3f} s"),
         ("    ratio a/b (goal <= 2)", f"{result['ratio']:.2f}x  {ok[ratio_ok]}"),
+        (
+            "with the garbage collector running",
+            f"a {result['gc_on_finding_s']:.3f} s, None {result['gc_on_all_s']:.3f} s, b {result['gc_on_scan_s']:.3f} s: "
+            f"{result['gc_on_ratio']:.2f}x ({result['gc_on_all_ratio']:.2f}x with None)",
+        ),
         ("(c) tracemalloc peak", f"{result['tracemalloc_peak_mb']:.1f} MB"),
         ("    RSS growth", f"{result['rss_delta_mb']:.1f} MB ({result['rss_method']})"),
         ("    memory (goal < 300 MB)", ok[mb < GOAL_MB]),
@@ -321,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--communes", type=int, default=10_500)
     parser.add_argument("--districts", type=int, default=700)
     parser.add_argument("--announce", choices=["assign", "update"], default="assign")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one finding pass")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/results.jsonl")
     args = parser.parse_args(argv)

@@ -103,8 +103,13 @@ def next_action_day(view: ChaseView, config: ChaseConfig, calendar: WorkingCalen
     """The first day after `today` on which a step falls; None when the ladder is done."""
     if view.state not in CHASED_STATES:
         return None
+    return next_step_day(config, calendar, view.deadline, today)
+
+
+def next_step_day(config: ChaseConfig, calendar: WorkingCalendar, deadline: dt.date, today: dt.date) -> dt.date | None:
+    """The first day after `today` on which a step falls for `deadline`; None when the ladder is done."""
     for step in config.steps:
-        day = step_day(step, view.deadline, calendar)
+        day = step_day(step, deadline, calendar)
         if day > today:
             return day
     return None
@@ -115,10 +120,44 @@ def first_action_day(view: ChaseView, config: ChaseConfig, calendar: WorkingCale
     return step_day(config.steps[0], view.deadline, calendar)
 
 
+def due_thresholds(
+    config: ChaseConfig, calendar: WorkingCalendar, today: dt.date
+) -> tuple[tuple[LadderStep, dt.date], ...]:
+    """For each step, the last deadline for which that step's day has come by `today`.
+
+    A step's day moves forward with the deadline, so "step k is due" is "deadline <= threshold k":
+    the ladder's test on any number of obligations becomes a handful of date comparisons, which the
+    database can make (see `store.chasing`). The latest due step of a deadline is the last step,
+    in ladder order, whose threshold the deadline does not pass, as `_latest_due` finds it.
+    """
+    out = []
+    for step in config.steps:
+        high = today + dt.timedelta(days=14 + 3 * abs(step.offset))
+        while step_day(step, high, calendar) <= today:  # a calendar with long closures: look further
+            high += dt.timedelta(days=30)
+        day = high
+        while step_day(step, day, calendar) > today:
+            day -= dt.timedelta(days=1)
+        out.append((step, day))
+    return tuple(out)
+
+
+def latest_due_by_threshold(thresholds: Sequence[tuple[LadderStep, dt.date]], deadline: dt.date) -> LadderStep | None:
+    """The latest due step of `deadline`, read off `due_thresholds` (what the database computes)."""
+    for step, last_deadline in reversed(thresholds):
+        if deadline <= last_deadline:
+            return step
+    return None
+
+
 def plan_notices(
     views: Iterable[ChaseView], config: ChaseConfig, calendar: WorkingCalendar, today: dt.date
 ) -> list[Notice]:
-    """Every message due today: one per unit and step, listing all obligations at that step."""
+    """Every message due today: one per unit and step, listing all obligations at that step.
+
+    The reference for the engine's finding pass, which puts the same question to the database
+    (`store.chasing`, through `due_thresholds`); tests hold the two to the same answers.
+    """
     grouped: dict[tuple[str, str], list[int]] = defaultdict(list)
     steps: dict[str, LadderStep] = {}
     if not may_send_on(today, config, calendar):

@@ -13,7 +13,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
@@ -23,10 +23,11 @@ from dutyflow.chase import (
     Notice,
     digest_due,
     digest_week,
+    due_thresholds,
     first_action_day,
     is_overdue,
-    next_look,
-    plan_notices,
+    may_send_on,
+    next_step_day,
 )
 from dutyflow.intake import timeliness
 from dutyflow.mail import (
@@ -43,6 +44,7 @@ from dutyflow.mail import (
 from dutyflow.messages import t
 from dutyflow.obligations import State
 from dutyflow.plan import LadderStep, Plan, Unit
+from dutyflow.store.chasing import Scope, find_due, reschedule
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import (
     DataValueRow,
@@ -62,9 +64,6 @@ from dutyflow.store.outbox import (
     mark_failed,
     mark_sent,
     notification_key,
-    sent_steps,
-    steps_taken,
-    unconfirmed_since,
 )
 
 
@@ -119,12 +118,10 @@ class Outcome:
 
 @dataclass
 class DuePlan:
-    """What a chase pass found: the messages due, and what the ladder knew of each obligation."""
+    """What a chase pass found: the messages due, and the chase round of each obligation in them."""
 
     notices: list[Notice]
-    views: dict[int, ChaseView]
     rounds: dict[int, int]
-    next_actions: dict[int, dt.datetime | None]
 
 
 @dataclass(frozen=True)
@@ -285,65 +282,36 @@ class Notifier:
                             rounds={oid: rows[oid][0].chase_round for oid in notice.obligation_ids},
                         )
                     )
-        self._reschedule(plan, today)
+        self._reschedule(unit_codes, today, now)
         return outcome
 
     def due_notices(self, unit_codes: Sequence[str] | None, today: dt.date, now: dt.datetime | None = None) -> DuePlan:
         """The finding pass: every message due today, for these units or (None) for all. Sends nothing.
 
-        One indexed query (state, next_action_at) for the obligations whose next action has come,
-        one for the steps they already had; then the pure ladder.
+        One query: the database applies the ladder (`store.chasing`) to the obligations whose next
+        action has come (all chased ones when `now` is None) and returns those that get a message.
         """
-        where = [
-            ObligationRow.plan_id == self.plan_id,
-            ObligationRow.state.in_([s.value for s in CHASED_STATES]),
-        ]
-        if now is not None:
-            where.append(ObligationRow.next_action_at <= now)
-        if unit_codes is not None:
-            where.append(
-                ObligationRow.unit_id.in_(
-                    select(UnitRow.id).where(UnitRow.plan_id == self.plan_id, UnitRow.code.in_(list(unit_codes)))
-                )
-            )
+        if not may_send_on(today, self.plan.chase, self.calendar):
+            return DuePlan(notices=[], rounds={})
+        scope = self._scope(unit_codes, now)
+        grouped: dict[tuple[str, str], list[int]] = {}
+        rounds: dict[int, int] = {}
         with session_scope(self.engine) as session:
-            rows = session.execute(
-                select(
-                    ObligationRow.id,
-                    UnitRow.code,
-                    UnitRow.paused,
-                    ObligationRow.state,
-                    ObligationRow.last_day,
-                    ObligationRow.extended_until,
-                    ObligationRow.chase_round,
-                    ObligationRow.next_action_at,
-                )
-                .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
-                .where(*where)
-                .order_by(ObligationRow.last_day, ObligationRow.deliverable_id, ObligationRow.period)
-            ).all()
-            rounds = {row.id: row.chase_round for row in rows}
-            stale_before = now - self.lease if now is not None else None
-            ladder = [step.code for step in self.plan.chase.steps]
-            sent = steps_taken(session, where, rounds, stale_before, steps=ladder)
-        views = {
-            row.id: ChaseView(
-                obligation_id=row.id,
-                unit=row.code,
-                state=_STATES[row.state],
-                last_day=row.last_day,
-                extended_until=row.extended_until,
-                paused=row.paused,
-                sent=sent.get(row.id, _NOTHING),
-            )
-            for row in rows
-        }
-        return DuePlan(
-            notices=plan_notices(views.values(), self.plan.chase, self.calendar, today),
-            views=views,
-            rounds=rounds,
-            next_actions={row.id: row.next_action_at for row in rows},
-        )
+            for oid, unit, code, round_ in find_due(
+                session, scope, due_thresholds(self.plan.chase, self.calendar, today)
+            ):
+                grouped.setdefault((unit, code), []).append(oid)  # by unit code, then obligation id
+                rounds[oid] = round_
+        steps = {step.code: (i, step) for i, step in enumerate(self.plan.chase.steps)}
+        notices = [
+            Notice(unit, steps[code][1], tuple(ids))
+            for (unit, code), ids in sorted(grouped.items(), key=lambda item: (item[0][0], steps[item[0][1]][0]))
+        ]
+        return DuePlan(notices=notices, rounds=rounds)
+
+    def _scope(self, unit_codes: Sequence[str] | None, now: dt.datetime | None) -> Scope:
+        stale_before = now - self.lease if now is not None else None
+        return Scope(self.plan_id, now, unit_codes, stale_before)
 
     def _notice_details(
         self, plan: DuePlan, now: dt.datetime
@@ -368,37 +336,17 @@ class Notifier:
             }
         return rows, units
 
-    def _reschedule(self, plan: DuePlan, today: dt.date) -> None:
-        """Set each chased obligation's next action to the day of its next step (or none).
+    def _reschedule(self, unit_codes: Sequence[str] | None, today: dt.date, now: dt.datetime) -> None:
+        """Move each chased obligation whose due step was taken to the day of its next step (or
+        none); see `store.chasing.reschedule`."""
+        thresholds = due_thresholds(self.plan.chase, self.calendar, today)
 
-        One bulk update of the rows whose next action changed; an unconfirmed claim is looked at
-        again once its lease has passed, to re-send it.
-        """
-        if not plan.views:
-            return
-        ids = list(plan.views)
+        def next_look(deadline: dt.date) -> dt.datetime | None:
+            day = next_step_day(self.plan.chase, self.calendar, deadline, today)
+            return self.calendar.start_of_day(day) if day else None
+
         with session_scope(self.engine) as session:
-            sent = sent_steps(session, {oid: plan.rounds[oid] for oid in ids})
-            unconfirmed = unconfirmed_since(session, ids)
-            changes = []
-            for oid, view in plan.views.items():
-                current = ChaseView(
-                    obligation_id=oid,
-                    unit=view.unit,
-                    state=view.state,
-                    last_day=view.last_day,
-                    extended_until=view.extended_until,
-                    sent=frozenset(sent[oid]),
-                )
-                day = next_look(current, self.plan.chase, self.calendar, today)
-                next_at = self.calendar.start_of_day(day) if day else None
-                if oid in unconfirmed:
-                    retry_at = unconfirmed[oid] + self.lease
-                    next_at = min(next_at, retry_at) if next_at else retry_at
-                if next_at != plan.next_actions.get(oid):
-                    changes.append({"id": oid, "next_action_at": next_at})
-            if changes:
-                session.execute(update(ObligationRow), changes)
+            reschedule(session, self._scope(unit_codes, now), thresholds, next_look, self.lease)
 
     # ------------------------------------------------------------------ receipts
 
@@ -793,10 +741,6 @@ class Notifier:
             "days_overdue": max((today - deadline).days, 0),
             "extended_until": row.extended_until,
         }
-
-
-_STATES = {state.value: state for state in State}
-_NOTHING: frozenset[str] = frozenset()
 
 
 def _view(row: ObligationRow, paused: bool, sent: frozenset[str]) -> ChaseView:

@@ -8,12 +8,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, literal, select, update
 
 from dutyflow.plan import load_plan
+from dutyflow.store.chasing import step_taken
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow
-from dutyflow.store.outbox import Slot, claim, mark_failed, mark_sent, notification_key, sent_steps
+from dutyflow.store.outbox import Slot, claim, mark_failed, mark_sent, notification_key
 from dutyflow.store.sync import load_plan_into_store
 from tests.conftest import at
 
@@ -105,7 +106,7 @@ def test_refused_recipients_are_recorded_with_the_servers_reply(loaded) -> None:
     assert errors["b@x.example"] == "550 no such user"
 
 
-def test_sent_steps_count_only_the_current_round_and_not_failures(loaded) -> None:
+def test_a_step_is_taken_only_in_the_current_round_and_not_by_a_failure(loaded) -> None:
     engine, plan_id, obligations = loaded
     first, second = obligations[0], obligations[1]
     held = take(engine, plan_id, slots_for([first], ["a@x.example"]), at("2025-05-12"))
@@ -115,8 +116,15 @@ def test_sent_steps_count_only_the_current_round_and_not_failures(loaded) -> Non
     assert failed is not None
     mark_failed(engine, failed, error="down", delivered_unknown=False)
     with session_scope(engine) as session:
-        assert sent_steps(session, {first: 0, second: 0}) == {first: {"remind-5"}, second: set()}
-        assert sent_steps(session, {first: 1}) == {first: set()}  # a returned report starts round 1
+        assert taken(session, "remind-5") == {first}
+        assert taken(session, "remind-2") == set()
+        session.execute(update(ObligationRow).where(ObligationRow.id == first).values(chase_round=1))
+        assert taken(session, "remind-5") == set()  # a returned report starts round 1
+
+
+def taken(session, step: str) -> set[int]:
+    """The obligations for which the outbox holds `step` in their current round."""
+    return set(session.scalars(select(ObligationRow.id).where(step_taken(literal(step), None))))
 
 
 def test_two_workers_claiming_at_once_split_nothing_twice(loaded) -> None:

@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Engine, and_, select, update
+from sqlalchemy import Engine, and_, select, update
 from sqlalchemy.orm import Session
 
 from dutyflow.store.db import insert_ignoring_conflicts, session_scope
-from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
+from dutyflow.store.models import NotificationRow
 
 CLAIMED, SENT, FAILED, REFUSED = "claimed", "sent", "failed", "refused"
 DONE = frozenset({SENT, REFUSED})
@@ -176,88 +176,3 @@ def mark_failed(engine: Engine, claim_: Claim, *, error: str, delivered_unknown:
             .values(status=CLAIMED if delivered_unknown else FAILED, error=error[:2000])
             .execution_options(synchronize_session=False)
         )
-
-
-def sent_steps(
-    session: Session, obligation_rounds: dict[int, int], stale_before: dt.datetime | None = None
-) -> dict[int, set[str]]:
-    """For each obligation, the steps already delivered or held by a live claim in its current round.
-
-    A step whose attempts all failed is not counted, so the ladder offers it again; nor is one whose
-    only claim is older than `stale_before` (its worker died), so it is taken over and re-sent.
-    """
-    if not obligation_rounds:
-        return {}
-    rows = session.execute(
-        select(
-            NotificationRow.obligation_id,
-            NotificationRow.round,
-            NotificationRow.step,
-            NotificationRow.status,
-            NotificationRow.claimed_at,
-        ).where(
-            NotificationRow.obligation_id.in_(list(obligation_rounds)),
-            NotificationRow.status != FAILED,
-        )
-    )
-    out: dict[int, set[str]] = {oid: set() for oid in obligation_rounds}
-    for obligation_id, round_, step, status, claimed_at in rows:
-        if obligation_id is None or obligation_rounds.get(obligation_id) != round_:
-            continue
-        if status == CLAIMED and stale_before is not None and claimed_at <= stale_before:
-            continue
-        out[obligation_id].add(step)
-    return out
-
-
-def unconfirmed_since(session: Session, obligation_ids: list[int]) -> dict[int, dt.datetime]:
-    """Obligations with a claim whose delivery is unconfirmed, and the oldest such claim's time."""
-    if not obligation_ids:
-        return {}
-    rows = session.execute(
-        select(NotificationRow.obligation_id, NotificationRow.claimed_at).where(
-            NotificationRow.obligation_id.in_(obligation_ids), NotificationRow.status == CLAIMED
-        )
-    )
-    out: dict[int, dt.datetime] = {}
-    for obligation_id, claimed_at in rows:
-        if obligation_id is not None:
-            out[obligation_id] = min(claimed_at, out.get(obligation_id, claimed_at))
-    return out
-
-
-def steps_taken(
-    session: Session,
-    obligation_filter: Sequence[ColumnElement[bool]],
-    obligation_rounds: dict[int, int],
-    stale_before: dt.datetime | None = None,
-    *,
-    steps: Sequence[str] | None = None,
-) -> dict[int, frozenset[str]]:
-    """Like `sent_steps`, for the obligations matching `obligation_filter` (a join, not an IN list).
-
-    Only obligations that have a step appear in the result.
-    """
-    query = (
-        select(
-            NotificationRow.obligation_id,
-            NotificationRow.round,
-            NotificationRow.step,
-            NotificationRow.status,
-            NotificationRow.claimed_at,
-        )
-        .join(ObligationRow, NotificationRow.obligation_id == ObligationRow.id)
-        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
-        .where(*obligation_filter, NotificationRow.status != FAILED)
-    )
-    if steps is not None:  # only the ladder's steps matter to it, not assignments or receipts
-        query = query.where(NotificationRow.step.in_(list(steps)))
-    rows = session.execute(query)
-    taken: dict[int, set[str]] = {}
-    for obligation_id, round_, step, status, claimed_at in rows:
-        if obligation_rounds.get(obligation_id) != round_:
-            continue
-        if status == CLAIMED and stale_before is not None and claimed_at <= stale_before:
-            continue
-        taken.setdefault(obligation_id, set()).add(step)
-    return {oid: frozenset(steps) for oid, steps in taken.items()}

@@ -1,0 +1,157 @@
+"""The chase's finding and rescheduling passes, made by the database.
+
+The ladder's test for one obligation is "the latest step whose day has come, unless that step was
+already taken in the current round". `chase.due_thresholds` turns "the day has come" into a date
+comparison on the obligation's deadline, so the whole test is one SQL expression: a CASE over the
+deadline for the step, and a NOT EXISTS over the outbox for "not yet taken". The database then
+returns only the obligations that get a message, and moves the others on in one UPDATE per
+deadline; no per-obligation object is built in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, null, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from dutyflow.chase import CHASED_STATES
+from dutyflow.plan import LadderStep
+from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
+from dutyflow.store.outbox import CLAIMED, FAILED
+
+Thresholds = Sequence[tuple[LadderStep, dt.date]]
+
+
+class DueRow(NamedTuple):
+    """An obligation that gets a message today: its unit, the step, and its chase round."""
+
+    obligation_id: int
+    unit: str
+    step: str
+    round: int
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which obligations a pass looks at: the chased ones of a plan whose next action has come
+    (all of them when `now` is None), of units not paused, of the units named (all when None)."""
+
+    plan_id: int
+    now: dt.datetime | None
+    unit_codes: Sequence[str] | None = None
+    stale_before: dt.datetime | None = None
+    """A claim older than this is taken to be dead: its step counts as not taken."""
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        units = select(UnitRow.id).where(UnitRow.plan_id == self.plan_id, UnitRow.paused.is_(False))
+        if self.unit_codes is not None:
+            units = units.where(UnitRow.code.in_(list(self.unit_codes)))
+        where = [
+            ObligationRow.plan_id == self.plan_id,
+            ObligationRow.state.in_([s.value for s in CHASED_STATES]),
+            ObligationRow.unit_id.in_(units),
+        ]
+        if self.now is not None:
+            where.append(ObligationRow.next_action_at <= self.now)
+        return where
+
+
+def deadline() -> ColumnElement[dt.date]:
+    """An obligation's last day: its extension, if any."""
+    return func.coalesce(ObligationRow.extended_until, ObligationRow.last_day)
+
+
+def due_step(thresholds: Thresholds) -> ColumnElement[str | None]:
+    """The code of the latest step whose day has come, or NULL (see `chase.due_thresholds`)."""
+    if not thresholds:
+        return null()
+    return case(*((deadline() <= last, step.code) for step, last in reversed(thresholds)), else_=null())
+
+
+def step_taken(step: ColumnElement[str | None], stale_before: dt.datetime | None) -> ColumnElement[bool]:
+    """The outbox holds `step` for the obligation's current round: delivered, refused, or claimed by
+    a worker that may still be sending (a claim older than `stale_before` is not counted, nor a
+    failure)."""
+    taken = aliased(NotificationRow)  # the outer query may read the outbox too
+    conditions = [
+        taken.obligation_id == ObligationRow.id,
+        taken.round == ObligationRow.chase_round,
+        taken.step == step,
+        taken.status != FAILED,
+    ]
+    if stale_before is not None:
+        conditions.append(or_(taken.status != CLAIMED, taken.claimed_at > stale_before))
+    return exists().where(*conditions).correlate(ObligationRow)
+
+
+def still_due(thresholds: Thresholds, stale_before: dt.datetime | None) -> ColumnElement[bool]:
+    step = due_step(thresholds)
+    return and_(step.is_not(None), not_(step_taken(step, stale_before)))
+
+
+def find_due(session: Session, scope: Scope, thresholds: Thresholds) -> Iterator[DueRow]:
+    """Every obligation in `scope` whose latest due step has not been taken, by unit code and id.
+
+    Rows are read as they are consumed (inside the session): nothing per obligation is kept here.
+    """
+    if not thresholds:
+        return iter(())
+    step = due_step(thresholds)
+    result = session.execute(
+        select(ObligationRow.id, UnitRow.code, step.label("step"), ObligationRow.chase_round)
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .where(*scope.conditions(), step.is_not(None), not_(step_taken(step, scope.stale_before)))
+        .order_by(UnitRow.code, ObligationRow.id)
+    )
+    return (DueRow(*row) for row in result)
+
+
+def reschedule(
+    session: Session,
+    scope: Scope,
+    thresholds: Thresholds,
+    next_look: Callable[[dt.date], dt.datetime | None],
+    retry_after: dt.timedelta,
+) -> int:
+    """Move every obligation in `scope` whose due step has been taken to its next look.
+
+    `next_look(deadline)` gives the start of the day of the next step (None: the ladder is done).
+    An obligation whose due step is still not taken (not a sending day, a failed delivery) keeps
+    its next action, which has come: the next run picks it up. One with an unconfirmed claim is
+    looked at again `retry_after` the claim, if that comes first, to re-send it.
+    Returns the number of obligations moved.
+    """
+    moving = [*scope.conditions(), not_(still_due(thresholds, scope.stale_before))]
+    unconfirmed = {
+        oid: (day, claimed_at)
+        for oid, day, claimed_at in session.execute(
+            select(ObligationRow.id, deadline(), func.min(NotificationRow.claimed_at))
+            .join(NotificationRow, NotificationRow.obligation_id == ObligationRow.id)
+            .where(*moving, NotificationRow.status == CLAIMED)
+            .group_by(ObligationRow.id, ObligationRow.extended_until, ObligationRow.last_day)
+        )
+    }
+    days = session.scalars(select(deadline()).where(*moving).distinct()).all()
+    moved = 0
+    for day in days:
+        result = session.execute(
+            update(ObligationRow)
+            .where(*moving, deadline() == day)
+            .values(next_action_at=next_look(day))
+            .execution_options(synchronize_session=False)
+        )
+        moved += result.rowcount  # type: ignore[attr-defined]
+    changes = []
+    for oid, (day, claimed_at) in unconfirmed.items():
+        next_at, retry_at = next_look(day), claimed_at + retry_after
+        changes.append({"id": oid, "next_action_at": min(next_at, retry_at) if next_at else retry_at})
+    if changes:
+        session.execute(update(ObligationRow), changes)
+    return moved
+
+
+__all__ = ["DueRow", "Scope", "deadline", "due_step", "find_due", "reschedule", "step_taken", "still_due"]

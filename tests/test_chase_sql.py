@@ -1,0 +1,196 @@
+"""The database applies the ladder: it must agree with the pure ladder on every obligation.
+
+`chase.due_thresholds` turns "the step's day has come" into a comparison on the deadline; the
+store's finding and rescheduling passes (`store.chasing`) are checked here against the pure
+reference (`plan_notices`, `next_look`) on randomised stores: states, rounds, extensions, pauses,
+and an outbox holding sent, refused, failed, live and dead claims, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from dutyflow.calendar import WorkingCalendar
+from dutyflow.chase import (
+    CHASED_STATES,
+    ChaseView,
+    _latest_due,
+    due_thresholds,
+    latest_due_by_threshold,
+    next_look,
+    plan_notices,
+)
+from dutyflow.mail import Address, MailRenderer, MemoryTransport
+from dutyflow.notify import MailSetup, Notifier
+from dutyflow.obligations import State
+from dutyflow.plan import ChaseConfig, LadderStep, load_plan
+from dutyflow.store.db import session_scope
+from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
+from dutyflow.store.outbox import CLAIMED, FAILED, REFUSED, SENT
+from dutyflow.store.sync import load_plan_into_store
+from tests.conftest import at
+
+D = dt.date.fromisoformat
+VN = WorkingCalendar()
+LEASE = dt.timedelta(minutes=15)
+
+ODD_LADDER = ChaseConfig(
+    steps=[
+        LadderStep(code="early", offset=-12, template="reminder"),
+        LadderStep(code="eve", offset=-1, template="reminder"),
+        LadderStep(code="day", offset=0, template="due_today"),
+        LadderStep(code="late", offset=2, template="overdue"),
+        LadderStep(code="much-later", offset=15, template="escalation", to="head"),
+    ]
+)
+
+
+def days(first: str, last: str, step: int = 1) -> list[dt.date]:
+    start, end = D(first), D(last)
+    return [start + dt.timedelta(days=i) for i in range(0, (end - start).days + 1, step)]
+
+
+@pytest.mark.parametrize("ladder", [ChaseConfig(), ODD_LADDER], ids=["default", "odd"])
+@pytest.mark.parametrize("today", [*days("2025-01-02", "2026-03-31", 9), D("2026-02-16"), D("2026-02-23")])
+def test_thresholds_give_the_latest_due_step_of_every_deadline(ladder: ChaseConfig, today: dt.date) -> None:
+    thresholds = due_thresholds(ladder, VN, today)
+    for deadline in days((today - dt.timedelta(days=60)).isoformat(), (today + dt.timedelta(days=60)).isoformat()):
+        assert latest_due_by_threshold(thresholds, deadline) == _latest_due(ladder, VN, deadline, today), deadline
+
+
+# --------------------------------------------------------------------------- the store against the reference
+
+
+def notifier(engine: Engine) -> Notifier:
+    office = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
+    mail = MailSetup(transport=MemoryTransport(), renderer=MailRenderer(), sender=office, reply_to=office)
+    return Notifier(engine, mail, lease=LEASE)
+
+
+def scramble(engine: Engine, n: Notifier, rng: random.Random, now: dt.datetime, tag: str = "") -> None:
+    """Random states, rounds, extensions, next actions, pauses, and outbox rows for every obligation."""
+    ladder = [step.code for step in n.plan.chase.steps]
+    with session_scope(engine) as session:
+        units = session.scalars(select(UnitRow).where(UnitRow.plan_id == n.plan_id)).all()
+        for unit in units:
+            unit.paused = rng.random() < 0.15
+        obligations = session.scalars(select(ObligationRow).where(ObligationRow.plan_id == n.plan_id)).all()
+        for row in obligations:
+            row.state = rng.choice([State.ANNOUNCED.value] * 4 + [State.RETURNED.value, State.ACCEPTED.value])
+            row.chase_round = rng.randint(0, 2)
+            row.last_day = now.date() + dt.timedelta(days=rng.randint(-30, 20))
+            row.extended_until = row.last_day + dt.timedelta(days=rng.randint(1, 15)) if rng.random() < 0.2 else None
+            row.next_action_at = now + dt.timedelta(hours=rng.choice([-300, -30, -1, 0, 1, 30]))
+            for index in range(rng.randint(0, 4)):
+                claimed_at = now - dt.timedelta(minutes=rng.choice([1, 14, 16, 600, 3000]))
+                session.add(
+                    NotificationRow(
+                        key=f"t{tag}:{row.id}:{index}",
+                        plan_id=n.plan_id,
+                        obligation_id=row.id,
+                        unit_id=row.unit_id,
+                        round=rng.randint(0, 2),
+                        step=rng.choice([*ladder, "assign"]),
+                        template="reminder",
+                        recipient="x@thunghiem.example",
+                        status=rng.choice([SENT, REFUSED, FAILED, CLAIMED, CLAIMED]),
+                        message_id=f"<t{tag}.{row.id}.{index}@thunghiem.example>",
+                        claimed_at=claimed_at,
+                        attempts=1,
+                    )
+                )
+
+
+def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
+    """The pure ladder on views read row by row: notices, and each obligation's next action."""
+    stale_before = now - LEASE
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(ObligationRow, UnitRow.code, UnitRow.paused).join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        ).all()
+        outbox = session.scalars(select(NotificationRow)).all()
+        views, before = {}, {}
+        for row, code, paused in rows:
+            before[row.id] = row.next_action_at
+            if row.state not in {s.value for s in CHASED_STATES} or paused or row.next_action_at > now:
+                continue
+            taken = frozenset(
+                note.step
+                for note in outbox
+                if note.obligation_id == row.id
+                and note.round == row.chase_round
+                and note.status != FAILED
+                and not (note.status == CLAIMED and note.claimed_at <= stale_before)
+            )
+            unconfirmed = [
+                note.claimed_at for note in outbox if note.obligation_id == row.id and note.status == CLAIMED
+            ]
+            views[row.id] = (
+                ChaseView(row.id, code, State(row.state), row.last_day, row.extended_until, False, taken),
+                min(unconfirmed, default=None),
+            )
+    notices = {
+        (x.unit, x.step.code, x.obligation_ids)
+        for x in plan_notices([v for v, _ in views.values()], n.plan.chase, n.calendar, today)
+    }
+    after = dict(before)
+    for oid, (view, unconfirmed) in views.items():
+        day = next_look(view, n.plan.chase, n.calendar, today)
+        if day == today:
+            continue  # still due: left as it is, the next run picks it up
+        next_at = n.calendar.start_of_day(day) if day else None
+        if unconfirmed is not None:
+            retry_at = unconfirmed + LEASE
+            next_at = min(next_at, retry_at) if next_at else retry_at
+        after[oid] = next_at
+    return notices, after
+
+
+@pytest.fixture
+def announced(engine: Engine, mini_plan_path: Path) -> Engine:
+    with session_scope(engine) as session:
+        load_plan_into_store(session, load_plan(mini_plan_path), mini_plan_path, now=at("2025-04-20"), actor="t")
+    n = notifier(engine)
+    n.assign([u.code for u in n.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
+    return engine
+
+
+def next_actions(engine: Engine) -> dict[int, dt.datetime | None]:
+    with session_scope(engine) as session:
+        return {oid: at_ for oid, at_ in session.execute(select(ObligationRow.id, ObligationRow.next_action_at))}
+
+
+def test_the_database_finds_and_moves_on_what_the_pure_ladder_does(announced: Engine) -> None:
+    n = notifier(announced)
+    found_any = moved_any = kept_any = 0
+    for seed, today in enumerate([D("2025-05-12"), D("2025-05-19"), D("2025-05-26"), D("2025-06-03")] * 3):
+        now = at(today.isoformat(), 9)
+        scramble(announced, n, random.Random(seed), now, f"s{seed}")
+        expected_notices, expected_after = reference(announced, n, today, now)
+        found = n.due_notices(None, today, now)
+        assert {(x.unit, x.step.code, x.obligation_ids) for x in found.notices} == expected_notices, today
+
+        before = next_actions(announced)
+        n._reschedule(None, today, now)
+        after = next_actions(announced)
+        assert after == expected_after, today
+        found_any += len(expected_notices)
+        moved_any += sum(1 for oid in after if after[oid] != before[oid])
+        kept_any += sum(1 for oid in after if after[oid] == before[oid] and before[oid] <= now)
+    assert found_any and moved_any and kept_any, "the scrambles should exercise every branch"
+
+
+def test_nothing_is_found_on_a_weekend_and_nothing_due_is_moved(announced: Engine) -> None:
+    rng = random.Random(7)
+    today, now = D("2025-05-17"), at("2025-05-17", 9)
+    n = notifier(announced)
+    scramble(announced, n, rng, now)
+    _, expected_after = reference(announced, n, today, now)
+    assert n.due_notices(None, today, now).notices == []
+    n._reschedule(None, today, now)
+    assert next_actions(announced) == expected_after
