@@ -65,6 +65,20 @@ class IndicatorResult:
 # --------------------------------------------------------------------------- aggregation
 
 
+@dataclass(frozen=True)
+class IndicatorSums:
+    """What the district figure of one indicator is made of, over the units that count for it."""
+
+    numerator: Decimal = Decimal(0)
+    """Σ numerators over the units counted."""
+    denominator: Decimal = Decimal(0)
+    """Σ denominators over the same units (0 for a count)."""
+    reported: int = 0
+    """Units counted: those that reported the numerator (and the denominator, for a rate)."""
+    expected: int = 0
+    """Units that owed the figures."""
+
+
 def aggregate(
     plan: Plan,
     values: Mapping[str, Mapping[str, Decimal]],
@@ -78,21 +92,37 @@ def aggregate(
     another unit's indicator is not added twice. `expected` is the set of unit codes that owed
     the figures (the units open in the period); by default every unit of the plan.
     """
-    results: list[IndicatorResult] = []
+    return results_from_sums(plan, sums_from_values(plan, values, expected=expected))
+
+
+def sums_from_values(
+    plan: Plan,
+    values: Mapping[str, Mapping[str, Decimal]],
+    *,
+    expected: Collection[str] | None = None,
+) -> dict[str, IndicatorSums]:
+    """Each indicator's sums from per-unit values (the store computes the same in SQL:
+    `report.figures.indicator_sums`)."""
+    out = {}
     for indicator in plan.indicators:
         reporters = [u.code for u in plan.expand_units(indicator.reported_by)]
         if expected is not None:
             reporters = [code for code in reporters if code in expected]
-        results.append(aggregate_indicator(indicator, reporters, values))
-    return results
+        out[indicator.code] = indicator_sums(indicator, reporters, values)
+    return out
 
 
-def aggregate_indicator(
+def results_from_sums(plan: Plan, sums: Mapping[str, IndicatorSums]) -> list[IndicatorResult]:
+    """Every indicator of `plan`, in plan order; one without sums has no data."""
+    return [indicator_result(indicator, sums.get(indicator.code, IndicatorSums())) for indicator in plan.indicators]
+
+
+def indicator_sums(
     indicator: Indicator,
     reporters: Iterable[str],
     values: Mapping[str, Mapping[str, Decimal]],
-) -> IndicatorResult:
-    """One indicator over the units `reporters`."""
+) -> IndicatorSums:
+    """One indicator's sums over the units `reporters`."""
     numerator = Decimal(0)
     denominator = Decimal(0)
     reported = 0
@@ -110,12 +140,27 @@ def aggregate_indicator(
             denominator += bottom
         numerator += top
         reported += 1
+    return IndicatorSums(numerator, denominator, reported, expected)
 
+
+def aggregate_indicator(
+    indicator: Indicator,
+    reporters: Iterable[str],
+    values: Mapping[str, Mapping[str, Decimal]],
+) -> IndicatorResult:
+    """One indicator over the units `reporters`."""
+    return indicator_result(indicator, indicator_sums(indicator, reporters, values))
+
+
+def indicator_result(indicator: Indicator, sums: IndicatorSums) -> IndicatorResult:
+    """The district figure from its sums: Σ numerators / Σ denominators × factor, rounded as
+    printed, and its attainment; 0/0 or no unit counted is "chưa có số liệu"."""
+    reported = sums.reported
     value: Decimal | None = None
     if reported and indicator.measure is Measure.COUNT:
-        value = numerator
-    elif reported and denominator != 0:
-        value = numerator / denominator * indicator.effective_factor
+        value = sums.numerator
+    elif reported and sums.denominator != 0:
+        value = sums.numerator / sums.denominator * indicator.effective_factor
     if value is not None:
         value = round_for_display(value, indicator.measure)
     is_rate = indicator.measure is not Measure.COUNT
@@ -127,14 +172,14 @@ def aggregate_indicator(
         target=indicator.target,
         direction=indicator.direction,
         strict=indicator.strict,
-        numerator=numerator if reported else None,
-        denominator=denominator if reported and is_rate else None,
+        numerator=sums.numerator if reported else None,
+        denominator=sums.denominator if reported and is_rate else None,
         value=value,
         attainment=attainment(
             indicator.direction, value, indicator.target, strict=indicator.strict, baseline=indicator.baseline
         ),
         units_reported=reported,
-        units_expected=expected,
+        units_expected=sums.expected,
         baseline=indicator.baseline,
     )
 

@@ -14,6 +14,7 @@ from docx.shared import Cm, Pt
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.completeness import ObligationFact, SubmissionFact
+from dutyflow.indicators import sums_from_values
 from dutyflow.obligations import expand_obligations
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
@@ -230,7 +231,7 @@ def fixed_input(plan: Plan | None = None) -> ReportInput:
         as_of=AS_OF,
         consolidated="bao-cao-tong-hop",
         obligations=facts,
-        values=values,
+        indicator_sums=sums_from_values(plan, values, expected=frozenset(annual)),
         value_units=frozenset(annual),
         reporting_units=frozenset(reporting),
         duty_reports=tuple(duty_reports),
@@ -450,7 +451,7 @@ def test_special_characters_in_unit_names_and_narratives_survive(tmp_path: Path)
         as_of=AS_OF,
         consolidated=report_input.consolidated,
         obligations=obligations,
-        values=report_input.values,
+        indicator_sums=report_input.indicator_sums,
         value_units=report_input.value_units,
         reporting_units=reporting,
         duty_reports=report_input.duty_reports,

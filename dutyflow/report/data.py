@@ -20,12 +20,13 @@ from dutyflow.completeness import Completeness, ObligationFact, Outcome, Tally, 
 from dutyflow.indicators import (
     Attainment,
     IndicatorResult,
-    aggregate,
+    IndicatorSums,
     format_attainment,
     format_number,
     format_ratio,
     format_target,
     format_value,
+    results_from_sums,
 )
 from dutyflow.mail.render import ngay
 from dutyflow.messages import t
@@ -80,8 +81,9 @@ class ReportInput:
     """Code of the consolidated deliverable being assembled."""
     obligations: tuple[ObligationFact, ...]
     """Every obligation of the consolidated report's inputs, with its submissions up to `as_of`."""
-    values: Mapping[str, Mapping[str, Decimal]]
-    """Unit → data element → figure, from the latest accepted versions, combined over the value periods."""
+    indicator_sums: Mapping[str, IndicatorSums]
+    """Indicator code → its sums over the units that count (`indicators.sums_from_values` from
+    per-unit figures, or the database's `report.figures.indicator_sums`)."""
     value_units: frozenset[str]
     """Units that owed the figures (held an obligation for a value period)."""
     reporting_units: frozenset[str] = frozenset()
@@ -160,7 +162,7 @@ def report_context(
         input=report_input,
         final=final,
         issued_on=issued_on or report_input.as_of,
-        indicators=aggregate(plan, report_input.values, expected=report_input.value_units),
+        indicators=results_from_sums(plan, report_input.indicator_sums),
         completeness=completeness(report_input.obligations, tz),
         number=number,
     )
