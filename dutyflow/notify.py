@@ -147,10 +147,17 @@ class Notifier:
         *,
         plan_code: str | None = None,
         lease: dt.timedelta = DEFAULT_LEASE,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        """`clock` times the outbox alone: when a message is claimed and when its claim's lease has
+        passed. A run acts at its business `now` (08:00 of the day it is for, the same instant for
+        every attempt and rerun of that day), so the lease must be measured on a real clock, or an
+        unconfirmed claim would wait for the next day's run. Without one (tests, simulations that
+        move `now` themselves), the outbox uses `now`."""
         self.engine = engine
         self.mail = mail
         self.lease = lease
+        self.clock = clock
         with session_scope(engine) as session:
             query = select(PlanRow)
             query = query.where(PlanRow.code == plan_code) if plan_code else query.order_by(PlanRow.loaded_at.desc())
@@ -310,8 +317,11 @@ class Notifier:
         return DuePlan(notices=notices, rounds=rounds)
 
     def _scope(self, unit_codes: Sequence[str] | None, now: dt.datetime | None) -> Scope:
-        stale_before = now - self.lease if now is not None else None
+        stale_before = self._outbox_time(now) - self.lease if now is not None else None
         return Scope(self.plan_id, now, unit_codes, stale_before)
+
+    def _outbox_time(self, now: dt.datetime) -> dt.datetime:
+        return self.clock() if self.clock is not None else now
 
     def _notice_details(
         self, plan: DuePlan, now: dt.datetime
@@ -346,7 +356,7 @@ class Notifier:
             return self.calendar.start_of_day(day) if day else None
 
         with session_scope(self.engine) as session:
-            reschedule(session, self._scope(unit_codes, now), thresholds, next_look, self.lease)
+            reschedule(session, self._scope(unit_codes, now), thresholds, next_look)
 
     # ------------------------------------------------------------------ receipts
 
@@ -606,7 +616,7 @@ class Notifier:
             step=step_code,
             template=template,
             new_message_id=lambda: new_message_id(self.mail.message_domain),
-            now=now,
+            now=self._outbox_time(now),
             lease=self.lease,
         )
         if held is None:

@@ -64,7 +64,7 @@ def notifier_for(runtime: Runtime) -> Notifier:
     lease = dt.timedelta(minutes=runtime.settings.claim_lease_minutes)
     with session_scope(runtime.engine) as session:
         plan = Plan.model_validate(current_plan(session).document)
-    return Notifier(runtime.engine, mail_setup(runtime.settings, plan), lease=lease)
+    return Notifier(runtime.engine, mail_setup(runtime.settings, plan), lease=lease, clock=utcnow)
 
 
 Clock = Callable[[], dt.datetime]

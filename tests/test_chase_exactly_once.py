@@ -15,6 +15,7 @@ from dutyflow.notify import MailSetup, Notifier
 from dutyflow.plan import load_plan
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow
+from dutyflow.store.queries import current_plan, status_lines
 from dutyflow.store.sync import load_plan_into_store
 from tests.conftest import at
 
@@ -129,6 +130,37 @@ def test_a_crash_between_send_and_mark_resends_with_the_same_message_id(announce
     assert duplicates[0].to == first.to
     assert len(later.sent) == 5
     assert run(notifier(announced, later, lease_minutes=0), hour=10) == 0
+
+
+def test_the_lease_runs_on_the_real_clock_while_the_run_keeps_its_business_time(announced: Engine) -> None:
+    """Every attempt of a day's run acts at 08:00 of that day; the outbox's lease is measured on
+    the clock, so a rerun 20 minutes after a crash re-sends the unconfirmed message that day."""
+    real = [at(DAY.isoformat(), 8) + dt.timedelta(minutes=3)]
+
+    def clocked(transport: MemoryTransport) -> Notifier:
+        office = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
+        mail = MailSetup(transport=transport, renderer=MailRenderer(), sender=office, reply_to=office)
+        return Notifier(announced, mail, lease=dt.timedelta(minutes=15), clock=lambda: real[0])
+
+    crashing = CrashingTransport(crash_on=1, after_send=True)
+    with pytest.raises(Crash):
+        run(clocked(crashing))  # business time 08:00 on DAY, as every rerun of that day
+    first = crashing.sent[0]
+    with session_scope(announced) as session:
+        claim = session.scalars(select(NotificationRow).where(NotificationRow.status == "claimed")).one()
+    assert claim.claimed_at == real[0]  # the clock, not the business time
+    with session_scope(announced) as session:
+        lines = status_lines(session, current_plan(session).id, DAY)
+    shown = [line.problem for line in lines if line.obligation_id == claim.obligation_id]
+    assert shown and "chưa xác nhận" in (shown[0] or "")  # the office sees it
+
+    later = MemoryTransport()
+    real[0] += dt.timedelta(minutes=5)
+    assert run(clocked(later)) == 4  # the others; the claim may still be live
+    real[0] += dt.timedelta(minutes=15)
+    assert run(clocked(later)) == 1  # the same day, same business time: lease passed, re-sent
+    assert later.sent[-1].message_id == first.message_id
+    assert run(clocked(later)) == 0
 
 
 def test_a_failure_before_the_send_is_retried_and_counted(announced: Engine) -> None:

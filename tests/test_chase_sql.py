@@ -109,6 +109,7 @@ def scramble(engine: Engine, n: Notifier, rng: random.Random, now: dt.datetime, 
 def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
     """The pure ladder on views read row by row: notices, and each obligation's next action."""
     stale_before = now - LEASE
+    ladder = {step.code for step in n.plan.chase.steps}
     with session_scope(engine) as session:
         rows = session.execute(
             select(ObligationRow, UnitRow.code, UnitRow.paused).join(UnitRow, ObligationRow.unit_id == UnitRow.id)
@@ -127,12 +128,16 @@ def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
                 and note.status != FAILED
                 and not (note.status == CLAIMED and note.claimed_at <= stale_before)
             )
-            unconfirmed = [
-                note.claimed_at for note in outbox if note.obligation_id == row.id and note.status == CLAIMED
-            ]
+            unconfirmed = any(
+                note.obligation_id == row.id
+                and note.round == row.chase_round
+                and note.step in ladder
+                and note.status == CLAIMED
+                for note in outbox
+            )
             views[row.id] = (
                 ChaseView(row.id, code, State(row.state), row.last_day, row.extended_until, False, taken),
-                min(unconfirmed, default=None),
+                unconfirmed,
             )
     notices = {
         (x.unit, x.step.code, x.obligation_ids)
@@ -141,13 +146,9 @@ def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
     after = dict(before)
     for oid, (view, unconfirmed) in views.items():
         day = next_look(view, n.plan.chase, n.calendar, today)
-        if day == today:
-            continue  # still due: left as it is, the next run picks it up
-        next_at = n.calendar.start_of_day(day) if day else None
-        if unconfirmed is not None:
-            retry_at = unconfirmed + LEASE
-            next_at = min(next_at, retry_at) if next_at else retry_at
-        after[oid] = next_at
+        if day == today or unconfirmed:
+            continue  # still due, or a claim to take over: left as it is, the next run looks again
+        after[oid] = n.calendar.start_of_day(day) if day else None
     return notices, after
 
 

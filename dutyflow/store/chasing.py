@@ -115,26 +115,23 @@ def reschedule(
     scope: Scope,
     thresholds: Thresholds,
     next_look: Callable[[dt.date], dt.datetime | None],
-    retry_after: dt.timedelta,
 ) -> int:
     """Move every obligation in `scope` whose due step has been taken to its next look.
 
     `next_look(deadline)` gives the start of the day of the next step (None: the ladder is done).
     An obligation whose due step is still not taken (not a sending day, a failed delivery) keeps
-    its next action, which has come: the next run picks it up. One with an unconfirmed claim is
-    looked at again `retry_after` the claim, if that comes first, to re-send it.
+    its next action, which has come: the next run picks it up. So does one whose message is
+    claimed but not confirmed sent (a worker died after claiming it): the next run looks at it
+    again and, once the claim's lease has passed, takes it over and re-sends it.
     Returns the number of obligations moved.
     """
-    moving = [*scope.conditions(), not_(still_due(thresholds, scope.stale_before))]
-    unconfirmed = {
-        oid: (day, claimed_at)
-        for oid, day, claimed_at in session.execute(
-            select(ObligationRow.id, deadline(), func.min(NotificationRow.claimed_at))
-            .join(NotificationRow, NotificationRow.obligation_id == ObligationRow.id)
-            .where(*moving, NotificationRow.status == CLAIMED)
-            .group_by(ObligationRow.id, ObligationRow.extended_until, ObligationRow.last_day)
-        )
-    }
+    unconfirmed = exists().where(
+        NotificationRow.obligation_id == ObligationRow.id,
+        NotificationRow.round == ObligationRow.chase_round,
+        NotificationRow.step.in_([step.code for step, _ in thresholds]),
+        NotificationRow.status == CLAIMED,
+    )
+    moving = [*scope.conditions(), not_(still_due(thresholds, scope.stale_before)), not_(unconfirmed)]
     days = session.scalars(select(deadline()).where(*moving).distinct()).all()
     moved = 0
     for day in days:
@@ -145,12 +142,6 @@ def reschedule(
             .execution_options(synchronize_session=False)
         )
         moved += result.rowcount  # type: ignore[attr-defined]
-    changes = []
-    for oid, (day, claimed_at) in unconfirmed.items():
-        next_at, retry_at = next_look(day), claimed_at + retry_after
-        changes.append({"id": oid, "next_action_at": min(next_at, retry_at) if next_at else retry_at})
-    if changes:
-        session.execute(update(ObligationRow), changes)
     return moved
 
 

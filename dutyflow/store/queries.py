@@ -125,5 +125,7 @@ def _last_notices(session: Session, obligation_ids: list[int]) -> dict[int, tupl
             last, problem = f"{label} {sent_at.date():%d/%m/%Y}" if sent_at else last, f"{recipient}: {error}"
         elif status in {"failed", "claimed"} and error:
             problem = f"{label}: {error}"
+        elif status == "claimed":  # in flight, or its worker died: re-sent once the lease has passed
+            problem = t("notice.unconfirmed", notice=label)
         out[obligation_id] = (last, problem)
     return out
