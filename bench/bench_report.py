@@ -17,7 +17,8 @@ figures; every 25th a returned v3, holding no values), and measure:
     combined) and `results_from_sums` (the indicators, their rounding and attainment);
 (b) one SQL GROUP BY: Σ per cell (Phụ lục I's data elements, the tables' cells) over the same
     values, without the rules; the goal is a <= 2 b, each timed with the garbage collector paused
-    (`bench.common.timed_quiet`), then again with it running; both must give the same sums
+    (`bench.common.timed_quiet`, median of --repeat interleaved runs), then with it running (mean
+    of --repeat runs in a row of each); both must give the same sums
     (checked: in this data set every commune reports every figure). Informative: all of
     `collect` (the plan, completeness, narratives, figures), and the time to fetch every value
     row of those versions as plain tuples (what the report read before the figures moved to SQL);
@@ -54,7 +55,7 @@ import yaml
 from sqlalchemy import Engine, and_, func, insert, or_, select
 
 import dutyflow.report.build as report_build
-from bench.bench_chase import fresh_store
+from bench.bench_chase import fresh_store, gc_running
 from bench.common import append_result, print_table, proc_status_kb, reset_peak_rss, timed, timed_quiet
 from bench.generate_plan import OFFICE, plan_document
 from dutyflow.indicators import IndicatorResult, results_from_sums
@@ -432,7 +433,6 @@ def run_backend(backend: str, plan_path: Path, args: argparse.Namespace, *, rend
             src = value_source(session, None, AS_OF)  # the plan as the report reads it; not timed
         figures_s: list[float] = []
         sql_s: list[float] = []
-        gc_on: dict[str, list[float]] = {"figures": [], "sql": []}
         fetch_s: list[float] = []
         collect_s: list[float] = []
         for _ in range(args.repeat):  # interleaved: both see the same caches
@@ -440,12 +440,14 @@ def run_backend(backend: str, plan_path: Path, args: argparse.Namespace, *, rend
             sql_s.append(seconds)
             (results, tables, _), seconds = timed_quiet(lambda: figures_pass(engine, src))
             figures_s.append(seconds)
-            gc_on["sql"].append(timed(lambda: sql_sums(engine, plan, plan_id))[1])
-            gc_on["figures"].append(timed(lambda: figures_pass(engine, src))[1])
             fetched, seconds = timed(lambda: value_rows(engine, plan, plan_id))
             fetch_s.append(seconds)
             report_input, seconds = collect_pass(engine)
             collect_s.append(seconds)
+        gc_on = {
+            "sql": gc_running(lambda: sql_sums(engine, plan, plan_id), args.repeat),
+            "figures": gc_running(lambda: figures_pass(engine, src), args.repeat),
+        }
         gc.collect()
         tracemalloc.start()
         figures_pass(engine, src)
@@ -475,9 +477,9 @@ def run_backend(backend: str, plan_path: Path, args: argparse.Namespace, *, rend
             "figures_s": round(a_s, 3),
             "sql_s": round(b_s, 3),
             "ratio": round(a_s / b_s, 2),
-            "gc_on_figures_s": round(statistics.median(gc_on["figures"]), 3),
-            "gc_on_sql_s": round(statistics.median(gc_on["sql"]), 3),
-            "gc_on_ratio": round(statistics.median(gc_on["figures"]) / statistics.median(gc_on["sql"]), 2),
+            "gc_on_figures_s": round(gc_on["figures"], 3),
+            "gc_on_sql_s": round(gc_on["sql"], 3),
+            "gc_on_ratio": round(gc_on["figures"] / gc_on["sql"], 2),
             "collect_s": round(statistics.median(collect_s), 3),
             "value_rows": fetched,
             "fetch_rows_s": round(statistics.median(fetch_s), 3),

@@ -40,7 +40,7 @@ class ChaseView:
         return effective_last_day(self.last_day, self.extended_until)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Notice:
     """One message to send: a step for one unit, covering one or more of its obligations."""
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -124,8 +124,10 @@ class DuePlan:
     rounds: dict[int, int]
 
 
-@dataclass(frozen=True)
-class UnitRef:
+class UnitRef(NamedTuple):
+    """A unit to run for. A tuple of strings: the garbage collector stops tracking it, which
+    matters when a national run lists 11,200 of them."""
+
     code: str
     name: str
 
@@ -301,19 +303,26 @@ class Notifier:
         if not may_send_on(today, self.plan.chase, self.calendar):
             return DuePlan(notices=[], rounds={})
         scope = self._scope(unit_codes, now)
-        grouped: dict[tuple[str, str], list[int]] = {}
+        order = {step.code: (i, step) for i, step in enumerate(self.plan.chase.steps)}
+        notices: list[Notice] = []
         rounds: dict[int, int] = {}
+        unit_of_group, group = "", dict[str, list[int]]()
+
+        def close_unit() -> None:  # one message per step due to the unit, in ladder order
+            for code in sorted(group, key=lambda code: order[code][0]):
+                notices.append(Notice(unit_of_group, order[code][1], tuple(group[code])))
+            group.clear()
+
         with session_scope(self.engine) as session:
-            for oid, unit, code, round_ in find_due(
-                session, scope, due_thresholds(self.plan.chase, self.calendar, today)
-            ):
-                grouped.setdefault((unit, code), []).append(oid)  # by unit code, then obligation id
+            thresholds = due_thresholds(self.plan.chase, self.calendar, today)
+            for oid, unit, code, round_ in find_due(session, scope, thresholds):  # by unit, then id
+                if unit != unit_of_group:
+                    close_unit()
+                    unit_of_group = unit
+                group.setdefault(code, []).append(oid)
                 rounds[oid] = round_
-        steps = {step.code: (i, step) for i, step in enumerate(self.plan.chase.steps)}
-        notices = [
-            Notice(unit, steps[code][1], tuple(ids))
-            for (unit, code), ids in sorted(grouped.items(), key=lambda item: (item[0][0], steps[item[0][1]][0]))
-        ]
+            close_unit()
+        notices.sort(key=lambda notice: notice.unit)  # the database's collation may order codes otherwise
         return DuePlan(notices=notices, rounds=rounds)
 
     def _scope(self, unit_codes: Sequence[str] | None, now: dt.datetime | None) -> Scope:
