@@ -42,7 +42,7 @@ from dutyflow.mail import (
     new_message_id,
 )
 from dutyflow.messages import t
-from dutyflow.obligations import State
+from dutyflow.obligations import State, effective_last_day
 from dutyflow.plan import LadderStep, Plan, Unit
 from dutyflow.store.chasing import Scope, find_due, reschedule
 from dutyflow.store.db import session_scope
@@ -379,7 +379,7 @@ class Notifier:
             assert obligation is not None
             unit_info = self._unit_info(obligation.unit, session, now)
             on_time, late_days = timeliness(obligation, submission.received_at, self.calendar)
-            deadline = obligation.extended_until or obligation.last_day
+            deadline = effective_last_day(obligation.last_day, obligation.extended_until)
             received = _received_lines(session, self.plan, submission)
             details = {
                 "deliverable_name": obligation.deliverable.name,
@@ -521,8 +521,8 @@ class Notifier:
                         "unit_name": unit.name,
                         "deliverable_name": deliverable.name,
                         "period_label": row.period_label,
-                        "last_day": row.extended_until or row.last_day,
-                        "days_overdue": (today - (row.extended_until or row.last_day)).days,
+                        "last_day": effective_last_day(row.last_day, row.extended_until),
+                        "days_overdue": (today - effective_last_day(row.last_day, row.extended_until)).days,
                         "reminders_sent": int(reminders.get(row.id, 0)),
                     }
                     for row, unit, deliverable in overdue
@@ -745,13 +745,13 @@ class Notifier:
             "period_label": row.period_label,
             "due": row.due,
             "rule": row.rule,
-            "last_day": row.extended_until or row.last_day,
+            "last_day": effective_last_day(row.last_day, row.extended_until),
             "forms": forms,
             "attachments_allowed": bool(definition.get("attachments")),
         }
 
     def _chase_item(self, row: ObligationRow, deliverable: DeliverableRow, today: dt.date) -> dict[str, Any]:
-        deadline = row.extended_until or row.last_day
+        deadline = effective_last_day(row.last_day, row.extended_until)
         return {
             "deliverable_name": deliverable.name,
             "period_label": row.period_label,

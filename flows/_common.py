@@ -11,6 +11,7 @@ from prefect.runtime import flow_run
 
 from dutyflow.messages import t
 from dutyflow.notify import Notifier, Outcome, UnitRef
+from dutyflow.obligations import effective_last_day
 from dutyflow.runtime import utcnow
 from dutyflow.store.db import session_scope
 from dutyflow.store.queries import status_lines
@@ -51,6 +52,19 @@ def batches(units: Sequence[UnitRef], size: int) -> Iterator[tuple[str, list[str
         yield label, [u.code for u in chunk]
 
 
+ARTIFACT_ROWS = 1000
+"""A table artifact shows at most this many rows (a national run sends 11,200 messages); the
+status CLI and page have them all."""
+
+
+def capped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not rows:
+        return [{t("flows.col_unit"): "—"}]
+    if len(rows) <= ARTIFACT_ROWS:
+        return rows
+    return [*rows[:ARTIFACT_ROWS], {t("flows.col_unit"): t("flows.more_rows", count=len(rows) - ARTIFACT_ROWS)}]
+
+
 def publish(kind: str, today: dt.date, outcome: Outcome, units: int, notifier: Notifier) -> None:
     """A table of what was sent, a short summary and who stands where, readable in the Prefect UI."""
     title = t(f"flows.{kind}_title")
@@ -64,7 +78,7 @@ def publish(kind: str, today: dt.date, outcome: Outcome, units: int, notifier: N
         }
         for record in outcome.sent
     ]
-    create_table_artifact(key=f"{kind}-sent", table=rows or [{t("flows.col_unit"): "—"}], description=title)
+    create_table_artifact(key=f"{kind}-sent", table=capped(rows), description=title)
     refused = sum(len(record.refused) for record in outcome.sent)
     lines = [
         t("flows.summary_title", title=title, day=today.strftime("%d/%m/%Y")),
@@ -77,17 +91,16 @@ def publish(kind: str, today: dt.date, outcome: Outcome, units: int, notifier: N
     ]
     create_markdown_artifact(key=f"{kind}-summary", markdown="\n".join(lines), description=title)
     with session_scope(notifier.engine) as session:
-        lines = status_lines(session, notifier.plan_id, today)
+        lines = status_lines(session, notifier.plan_id, today, needing_attention=True)
     status_rows = [
         {
             t("flows.col_unit"): line.unit_name,
             t("flows.col_deliverable"): f"{line.deliverable_name} ({line.period_label})",
-            t("flows.col_last_day"): (line.extended_until or line.last_day).strftime("%d/%m/%Y"),
+            t("flows.col_last_day"): effective_last_day(line.last_day, line.extended_until).strftime("%d/%m/%Y"),
             t("flows.col_state"): t(f"standing.{line.standing.value}"),
             t("flows.col_last_notice"): line.last_notice or "",
             t("flows.col_problem"): line.problem or "",
         }
         for line in lines
-        if line.standing.value not in {"accepted", "not_yet", "on_track"}
     ]
-    create_table_artifact(key=f"{kind}-status", table=status_rows or [{t("flows.col_unit"): "—"}], description=title)
+    create_table_artifact(key=f"{kind}-status", table=capped(status_rows), description=title)

@@ -85,6 +85,8 @@ def scramble(engine: Engine, n: Notifier, rng: random.Random, now: dt.datetime, 
             row.chase_round = rng.randint(0, 2)
             row.last_day = now.date() + dt.timedelta(days=rng.randint(-30, 20))
             row.extended_until = row.last_day + dt.timedelta(days=rng.randint(1, 15)) if rng.random() < 0.2 else None
+            if rng.random() < 0.05:  # a reloaded plan moved the last day past the extension
+                row.extended_until = row.last_day - dt.timedelta(days=rng.randint(1, 5))
             row.next_action_at = now + dt.timedelta(hours=rng.choice([-300, -30, -1, 0, 1, 30]))
             for index in range(rng.randint(0, 4)):
                 claimed_at = now - dt.timedelta(minutes=rng.choice([1, 14, 16, 600, 3000]))

@@ -28,7 +28,7 @@ from dutyflow.intake import IntakeRefused, Limits, decide, obligation_for_unit, 
 from dutyflow.mail.render import environment
 from dutyflow.messages import t
 from dutyflow.notify import Notifier
-from dutyflow.obligations import State, standing
+from dutyflow.obligations import State, effective_last_day, standing
 from dutyflow.plan import Plan
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
@@ -148,7 +148,7 @@ def _unit_routes(app: FastAPI, portal: Portal) -> None:
                         "id": obligation.id,
                         "deliverable": obligation.deliverable.name,
                         "period": obligation.period_label,
-                        "last_day": obligation.extended_until or obligation.last_day,
+                        "last_day": effective_last_day(obligation.last_day, obligation.extended_until),
                         "standing": kind.value,
                         "standing_text": t(f"standing.{kind.value}"),
                         "days_left": days_left,

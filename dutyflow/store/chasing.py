@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, null, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, not_, null, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from dutyflow.chase import CHASED_STATES
@@ -61,8 +61,12 @@ class Scope:
 
 
 def deadline() -> ColumnElement[dt.date]:
-    """An obligation's last day: its extension, if any."""
-    return func.coalesce(ObligationRow.extended_until, ObligationRow.last_day)
+    """An obligation's last day: its extension, if later (`obligations.effective_last_day`; an
+    extension can end up earlier when a reloaded plan moves the last day)."""
+    return case(
+        (ObligationRow.extended_until > ObligationRow.last_day, ObligationRow.extended_until),
+        else_=ObligationRow.last_day,
+    )
 
 
 def due_step(thresholds: Thresholds) -> ColumnElement[str | None]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from dutyflow.messages import t
-from dutyflow.obligations import Standing, State, standing
+from dutyflow.obligations import DUE_SOON_DAYS, Standing, State, standing
+from dutyflow.store.chasing import deadline
 from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, PlanRow, UnitRow
+
+QUIET = frozenset({Standing.ACCEPTED, Standing.ON_TRACK, Standing.NOT_YET})
+"""Standings that need nobody's attention."""
 
 
 class NoPlanLoaded(LookupError):
@@ -54,55 +58,82 @@ def status_lines(
     *,
     unit: str | None = None,
     deliverable: str | None = None,
+    needing_attention: bool = False,
 ) -> list[StatusLine]:
-    query = (
-        select(ObligationRow, UnitRow, DeliverableRow)
+    """Every obligation of the plan (of `unit`, of `deliverable`) and where it stands on `today`.
+
+    `needing_attention` leaves out, in the query, what can only be accepted or on track: accepted
+    reports, and obligations not submitted, returned nor paused whose last day is more than
+    DUE_SOON_DAYS away. Two queries, columns only: no ORM object per obligation.
+    """
+    where = [ObligationRow.plan_id == plan_id]
+    if unit:
+        where.append(UnitRow.code == unit)
+    if deliverable:
+        where.append(DeliverableRow.code == deliverable)
+    if needing_attention:
+        soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+        where.append(ObligationRow.state != State.ACCEPTED.value)
+        where.append(
+            or_(
+                ObligationRow.state.in_([State.SUBMITTED.value, State.RETURNED.value]),
+                UnitRow.paused.is_(True),
+                deadline() <= soon,
+            )
+        )
+    rows = session.execute(
+        select(
+            ObligationRow.id,
+            ObligationRow.state,
+            ObligationRow.last_day,
+            ObligationRow.extended_until,
+            ObligationRow.period,
+            ObligationRow.period_label,
+            UnitRow.code,
+            UnitRow.name,
+            UnitRow.paused,
+            DeliverableRow.code,
+            DeliverableRow.name,
+        )
         .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
         .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
-        .where(ObligationRow.plan_id == plan_id)
+        .where(*where)
         .order_by(ObligationRow.last_day, DeliverableRow.id, UnitRow.id, ObligationRow.period)
-    )
-    if unit:
-        query = query.where(UnitRow.code == unit)
-    if deliverable:
-        query = query.where(DeliverableRow.code == deliverable)
-    rows = session.execute(query).all()
-    notices = _last_notices(session, [o.id for o, _, _ in rows])
+    ).all()
+    notices = _last_notices(session, where)
     lines = []
-    for obligation, unit_row, deliverable_row in rows:
-        state = State(obligation.state)
-        kind, days_left = standing(
-            state,
-            obligation.last_day,
-            today,
-            extended_until=obligation.extended_until,
-            paused=unit_row.paused,
-        )
+    for oid, state_value, last_day, extended_until, period, period_label, code, name, paused, d_code, d_name in rows:
+        state = State(state_value)
+        kind, days_left = standing(state, last_day, today, extended_until=extended_until, paused=paused)
+        if needing_attention and kind in QUIET:
+            continue  # the query keeps a superset; the standing decides
+        last_notice, problem = notices.get(oid, (None, None))
         lines.append(
             StatusLine(
-                unit=unit_row.code,
-                unit_name=unit_row.name,
-                deliverable=deliverable_row.code,
-                deliverable_name=deliverable_row.name,
-                period=obligation.period,
-                period_label=obligation.period_label,
-                last_day=obligation.last_day,
-                extended_until=obligation.extended_until,
+                unit=code,
+                unit_name=name,
+                deliverable=d_code,
+                deliverable_name=d_name,
+                period=period,
+                period_label=period_label,
+                last_day=last_day,
+                extended_until=extended_until,
                 state=state,
                 standing=kind,
                 days_left=days_left,
-                obligation_id=obligation.id,
-                last_notice=notices.get(obligation.id, (None, None))[0],
-                problem=notices.get(obligation.id, (None, None))[1],
+                obligation_id=oid,
+                last_notice=last_notice,
+                problem=problem,
             )
         )
     return lines
 
 
-def _last_notices(session: Session, obligation_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
-    """Per obligation: its latest delivered message and its latest delivery problem."""
-    if not obligation_ids:
-        return {}
+def _last_notices(
+    session: Session, obligation_filter: list[ColumnElement[bool]]
+) -> dict[int, tuple[str | None, str | None]]:
+    """Per obligation matching `obligation_filter`: its latest delivered message and its latest
+    delivery problem."""
     out: dict[int, tuple[str | None, str | None]] = {}
     rows = session.execute(
         select(
@@ -113,7 +144,10 @@ def _last_notices(session: Session, obligation_ids: list[int]) -> dict[int, tupl
             NotificationRow.recipient,
             NotificationRow.error,
         )
-        .where(NotificationRow.obligation_id.in_(obligation_ids))
+        .join(ObligationRow, NotificationRow.obligation_id == ObligationRow.id)
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .where(*obligation_filter)
         .order_by(NotificationRow.claimed_at, NotificationRow.id)
     )
     for obligation_id, template, status, sent_at, recipient, error in rows:
