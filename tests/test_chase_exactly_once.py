@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 
-from dutyflow.mail import Address, DeliveryResult, MailRenderer, MemoryTransport, OutgoingMessage
+from dutyflow.mail import Address, DeliveryError, DeliveryResult, MailRenderer, MemoryTransport, OutgoingMessage
 from dutyflow.notify import MailSetup, Notifier
 from dutyflow.plan import load_plan
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import NotificationRow
+from dutyflow.store.models import NotificationRow, ObligationRow
 from dutyflow.store.queries import current_plan, status_lines
 from dutyflow.store.sync import load_plan_into_store
 from tests.conftest import at
@@ -161,6 +162,57 @@ def test_the_lease_runs_on_the_real_clock_while_the_run_keeps_its_business_time(
     assert run(clocked(later)) == 1  # the same day, same business time: lease passed, re-sent
     assert later.sent[-1].message_id == first.message_id
     assert run(clocked(later)) == 0
+
+
+class UnknownOnce(MemoryTransport):
+    """The server times out after the data of one message: its delivery is unknown."""
+
+    def __init__(self, fails: Callable[[OutgoingMessage], bool]) -> None:
+        super().__init__()
+        self.fails = fails
+
+    def session(self):  # type: ignore[override]
+        inner = super().session()
+        transport = self
+
+        class _Session:
+            def __enter__(self):
+                self.real = inner.__enter__()
+                return self
+
+            def __exit__(self, *exc):
+                return inner.__exit__(*exc)
+
+            def send(self, message: OutgoingMessage) -> DeliveryResult:
+                if transport.fails(message):
+                    transport.fails = lambda _: False
+                    raise DeliveryError("timeout after DATA", transient=True, before_send=False)
+                return self.real.send(message)
+
+        return _Session()
+
+
+def test_a_claim_left_behind_by_a_later_step_does_not_hold_the_obligation(announced: Engine) -> None:
+    """An unknown delivery on the last day, then the ladder moves on: the later steps go out, and
+    once the ladder is done the obligation leaves the chase (it is not looked at every day)."""
+    transport = UnknownOnce(lambda m: m.subject.startswith("Hôm nay là hạn cuối"))
+    n = notifier(announced, transport)
+    day = dt.date(2025, 5, 12)
+    while day <= dt.date(2025, 6, 30):
+        now = at(day.isoformat())
+        n.chase([u.code for u in n.units_to_chase(now)], day, now)
+        day += dt.timedelta(days=1)
+    with session_scope(announced) as session:
+        stuck = session.scalars(select(NotificationRow).where(NotificationRow.status == "claimed")).all()
+        assert len(stuck) == 1 and stuck[0].step == "due-today"  # the unknown one, replaced by later steps
+        later = session.scalars(
+            select(NotificationRow.step).where(
+                NotificationRow.obligation_id == stuck[0].obligation_id, NotificationRow.status == "sent"
+            )
+        ).all()
+        assert {"overdue-1", "overdue-3", "escalate-5"} <= set(later)
+        obligation = session.get(ObligationRow, stuck[0].obligation_id)
+        assert obligation is not None and obligation.next_action_at is None  # the ladder is done
 
 
 def test_a_failure_before_the_send_is_retried_and_counted(announced: Engine) -> None:

@@ -111,7 +111,6 @@ def scramble(engine: Engine, n: Notifier, rng: random.Random, now: dt.datetime, 
 def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
     """The pure ladder on views read row by row: notices, and each obligation's next action."""
     stale_before = now - LEASE
-    ladder = {step.code for step in n.plan.chase.steps}
     with session_scope(engine) as session:
         rows = session.execute(
             select(ObligationRow, UnitRow.code, UnitRow.paused).join(UnitRow, ObligationRow.unit_id == UnitRow.id)
@@ -130,10 +129,11 @@ def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
                 and note.status != FAILED
                 and not (note.status == CLAIMED and note.claimed_at <= stale_before)
             )
-            unconfirmed = any(
+            latest = _latest_due(n.plan.chase, n.calendar, max(row.last_day, row.extended_until or row.last_day), today)
+            unconfirmed = latest is not None and any(
                 note.obligation_id == row.id
                 and note.round == row.chase_round
-                and note.step in ladder
+                and note.step == latest.code
                 and note.status == CLAIMED
                 for note in outbox
             )

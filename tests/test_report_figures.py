@@ -52,6 +52,10 @@ def quarterly_plan(tmp_path: Path) -> Path:
     for deliverable in document["deliverables"]:
         if deliverable["kind"] == "consolidated":
             deliverable["inputs"] = ["bao-cao-quy"]
+    # A second indicators form: a data element may come on either, or on both.
+    pl1 = next(form for form in document["forms"] if form["code"] == "PL1")
+    document["forms"].append({**pl1, "code": "PL1B", "name": "Phụ lục I-B"})
+    document["deliverables"][0]["forms"].append("PL1B")
     path = tmp_path / "quarterly.yaml"
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -59,9 +63,12 @@ def quarterly_plan(tmp_path: Path) -> Path:
 
 def random_values(plan: Plan, rng: random.Random) -> list[tuple[str, str, str, Decimal | None, str | None]]:
     values: list[tuple[str, str, str, Decimal | None, str | None]] = []
+    second = any(form.code == "PL1B" for form in plan.forms)
     for element in plan.data_elements:
         if rng.random() < 0.7:
             values.append(("PL1", element.code, "value", Decimal(rng.randint(0, 400)), None))
+        if second and rng.random() < 0.3:
+            values.append(("PL1B", element.code, "value", Decimal(rng.randint(0, 400)), None))
     for form in plan.forms:
         if form.kind != "table":
             continue
@@ -135,13 +142,14 @@ def expected_figures(plan: Plan, data: dict[str, Any]) -> dict[str, Any]:
                 held = answers[(unit, row)].get(column)
                 if held is None or held[0] <= ends[period]:
                     answers[(unit, row)][column] = (ends[period], text)
+    by_element: dict[str, dict[str, list[tuple[dt.date, Decimal]]]] = defaultdict(lambda: defaultdict(list))
+    for (unit, period), values in data["counted"].items():  # a data element across the indicators forms
+        for form, row, _, number, _ in values:
+            if number is not None and kinds[form] == "indicators":
+                by_element[unit][row].append((ends[period], number))
     per_unit = {
-        unit: {
-            row: combine_periods(nature[row], items)
-            for (form, row, column), items in cells.items()
-            if kinds[form] == "indicators"
-        }
-        for unit, cells in figures.items()
+        unit: {row: combine_periods(nature[row], items) for row, items in rows.items()}
+        for unit, rows in by_element.items()
     }
     tables: dict[str, dict[tuple[str, str], Decimal]] = defaultdict(dict)
     table_units: dict[str, set[str]] = defaultdict(set)

@@ -128,10 +128,16 @@ def latest_accepted(src: Source) -> Subquery:
 
 
 def counted_values(
-    src: Source, forms: Sequence[str], *conditions: ColumnElement[bool], latest_only: set[str]
+    src: Source,
+    forms: Sequence[str],
+    *conditions: ColumnElement[bool],
+    latest_only: set[str],
+    across_forms: bool = False,
 ) -> Subquery:
     """The numeric values of `forms` in the versions that count, with their unit: (unit_id, form,
-    row, column, number). For the rows in `latest_only` (stocks), a unit's latest period only."""
+    row, column, number). For the rows in `latest_only` (stocks), a unit's latest period only:
+    one value per form, or (`across_forms`, a data element reported on several forms) one in
+    all, the first of the latest period as the values were stored."""
     latest = latest_accepted(src)
     columns: list[Any] = [
         ObligationRow.unit_id.label("unit_id"),
@@ -140,13 +146,17 @@ def counted_values(
         DataValueRow.column.label("column"),
         DataValueRow.number.label("number"),
     ]
-    windowed = src.several_periods and bool(latest_only)
+    windowed = bool(latest_only) and (src.several_periods or (across_forms and len(forms) > 1))
     if windowed:
         columns.append(
             func.row_number()
             .over(
-                partition_by=(ObligationRow.unit_id, DataValueRow.form, DataValueRow.row, DataValueRow.column),
-                order_by=(src.period_rank().desc(), ObligationRow.id),
+                partition_by=(
+                    (ObligationRow.unit_id, DataValueRow.row, DataValueRow.column)
+                    if across_forms
+                    else (ObligationRow.unit_id, DataValueRow.form, DataValueRow.row, DataValueRow.column)
+                ),
+                order_by=(src.period_rank().desc(), ObligationRow.id, DataValueRow.id),
             )
             .label("recency")
         )
@@ -210,6 +220,7 @@ def indicator_sums(session: Session, src: Source) -> dict[str, IndicatorSums]:
         DataValueRow.column == VALUE_COLUMN,
         DataValueRow.row.in_(elements),
         latest_only=stocks & set(elements),
+        across_forms=True,
     )
     # One row per unit, one column per data element (NULL: not reported).
     label = {code: f"e{i}" for i, code in enumerate(elements)}

@@ -124,19 +124,22 @@ def reschedule(
 
     `next_look(deadline)` gives the start of the day of the next step (None: the ladder is done).
     An obligation whose due step is still not taken (not a sending day, a failed delivery) keeps
-    its next action, which has come: the next run picks it up. So does one whose message is
-    claimed but not confirmed sent (a worker died after claiming it): the next run looks at it
-    again and, once the claim's lease has passed, takes it over and re-sends it.
-    Returns the number of obligations moved.
+    its next action, which has come: the next run picks it up. So does one whose message for
+    that step is claimed but not confirmed sent (a worker died after claiming it): the next run
+    looks at it again and, once the claim's lease has passed, takes it over and re-sends it. A
+    claim on an earlier step that a later one has replaced holds nothing back: the ladder sends
+    the latest step only.
+    Returns the number of obligations moved. Deadlines are taken in order, so that two passes
+    lock their rows in the same order.
     """
     unconfirmed = exists().where(
         NotificationRow.obligation_id == ObligationRow.id,
         NotificationRow.round == ObligationRow.chase_round,
-        NotificationRow.step.in_([step.code for step, _ in thresholds]),
+        NotificationRow.step == due_step(thresholds),
         NotificationRow.status == CLAIMED,
     )
     moving = [*scope.conditions(), not_(still_due(thresholds, scope.stale_before)), not_(unconfirmed)]
-    days = session.scalars(select(deadline()).where(*moving).distinct()).all()
+    days = session.scalars(select(deadline()).where(*moving).distinct().order_by(deadline())).all()
     moved = 0
     for day in days:
         result = session.execute(
