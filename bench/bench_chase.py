@@ -38,7 +38,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, create_engine, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from bench.common import append_result, print_table, proc_status_kb, reset_peak_rss, timed, timed_quiet, trim_heap
+from bench.common import (
+    append_result,
+    gc_running,
+    print_table,
+    proc_status_kb,
+    reset_peak_rss,
+    timed,
+    timed_quiet,
+    trim_heap,
+)
 from bench.generate_plan import write_plan
 from dutyflow.chase import step_day
 from dutyflow.mail import Address, MailRenderer, MemoryTransport
@@ -189,17 +198,6 @@ def bare_scan(engine: Engine) -> int:
     """The floor: every obligation row fetched into Python tuples, no ORM, no logic."""
     with engine.connect() as connection:
         return len(connection.exec_driver_sql("SELECT * FROM obligations").fetchall())
-
-
-def gc_running(fn: Callable[[], Any], times: int) -> float:
-    """Mean seconds of `times` calls in a row with the garbage collector running: each call then
-    pays for the collections its own allocations bring on (interleaved, a full collection falls
-    in whichever call crosses the threshold, whoever allocated)."""
-    gc.collect()
-    start = time.perf_counter()
-    for _ in range(times):
-        fn()
-    return (time.perf_counter() - start) / times
 
 
 def memory_of_finding(notifier: Notifier) -> dict[str, Any]:

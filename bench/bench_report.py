@@ -55,8 +55,8 @@ import yaml
 from sqlalchemy import Engine, and_, func, insert, or_, select
 
 import dutyflow.report.build as report_build
-from bench.bench_chase import fresh_store, gc_running
-from bench.common import append_result, print_table, proc_status_kb, reset_peak_rss, timed, timed_quiet
+from bench.bench_chase import fresh_store
+from bench.common import append_result, gc_running, print_table, proc_status_kb, reset_peak_rss, timed, timed_quiet
 from bench.generate_plan import OFFICE, plan_document
 from dutyflow.indicators import IndicatorResult, results_from_sums
 from dutyflow.paths import BUNDLED_PLAN

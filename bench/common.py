@@ -42,6 +42,17 @@ def timed_quiet(fn: Callable[[], T]) -> tuple[T, float]:
         gc.enable()
 
 
+def gc_running(fn: Callable[[], object], times: int) -> float:
+    """Mean seconds of `times` calls in a row with the garbage collector running: each call then
+    pays for the collections its own allocations bring on (interleaved, a full collection falls
+    in whichever call crosses the threshold, whoever allocated)."""
+    gc.collect()
+    start = time.perf_counter()
+    for _ in range(times):
+        fn()
+    return (time.perf_counter() - start) / times
+
+
 def proc_status_kb(field: str) -> int:
     """A field of /proc/self/status in kB (VmRSS: resident now, VmHWM: resident high-water mark)."""
     with open("/proc/self/status", encoding="ascii") as status:

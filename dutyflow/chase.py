@@ -128,7 +128,7 @@ def due_thresholds(
     A step's day moves forward with the deadline, so "step k is due" is "deadline <= threshold k":
     the ladder's test on any number of obligations becomes a handful of date comparisons, which the
     database can make (see `store.chasing`). The latest due step of a deadline is the last step,
-    in ladder order, whose threshold the deadline does not pass, as `_latest_due` finds it.
+    in ladder order, whose threshold the deadline does not pass: `_latest_due`'s answer.
     """
     out = []
     for step in config.steps:
@@ -140,14 +140,6 @@ def due_thresholds(
             day -= dt.timedelta(days=1)
         out.append((step, day))
     return tuple(out)
-
-
-def latest_due_by_threshold(thresholds: Sequence[tuple[LadderStep, dt.date]], deadline: dt.date) -> LadderStep | None:
-    """The latest due step of `deadline`, read off `due_thresholds` (what the database computes)."""
-    for step, last_deadline in reversed(thresholds):
-        if deadline <= last_deadline:
-            return step
-    return None
 
 
 def plan_notices(

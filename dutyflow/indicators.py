@@ -143,15 +143,6 @@ def indicator_sums(
     return IndicatorSums(numerator, denominator, reported, expected)
 
 
-def aggregate_indicator(
-    indicator: Indicator,
-    reporters: Iterable[str],
-    values: Mapping[str, Mapping[str, Decimal]],
-) -> IndicatorResult:
-    """One indicator over the units `reporters`."""
-    return indicator_result(indicator, indicator_sums(indicator, reporters, values))
-
-
 def indicator_result(indicator: Indicator, sums: IndicatorSums) -> IndicatorResult:
     """The district figure from its sums: Σ numerators / Σ denominators × factor, rounded as
     printed, and its attainment; 0/0 or no unit counted is "chưa có số liệu"."""

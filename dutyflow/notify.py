@@ -167,6 +167,7 @@ class Notifier:
             self.plan_id = row.id
             self.plan = Plan.model_validate(row.document)
         self.calendar = WorkingCalendar.from_config(self.plan.calendar)
+        self._thresholds_of: dict[dt.date, tuple[tuple[LadderStep, dt.date], ...]] = {}
         # Each duty's units, expanded once: per unit and duty it would walk every unit of the plan.
         self._duties_by_unit: dict[str, list[dict[str, str]]] = {}
         for duty in self.plan.duties:
@@ -314,7 +315,7 @@ class Notifier:
             group.clear()
 
         with session_scope(self.engine) as session:
-            thresholds = due_thresholds(self.plan.chase, self.calendar, today)
+            thresholds = self._thresholds(today)
             for oid, unit, code, round_ in find_due(session, scope, thresholds):  # by unit, then id
                 if unit != unit_of_group:
                     close_unit()
@@ -324,6 +325,13 @@ class Notifier:
             close_unit()
         notices.sort(key=lambda notice: notice.unit)  # the database's collation may order codes otherwise
         return DuePlan(notices=notices, rounds=rounds)
+
+    def _thresholds(self, today: dt.date) -> tuple[tuple[LadderStep, dt.date], ...]:
+        """`due_thresholds` of `today`, worked out once per day: a national chase calls the
+        finding and rescheduling passes once per batch of units."""
+        if today not in self._thresholds_of:
+            self._thresholds_of[today] = due_thresholds(self.plan.chase, self.calendar, today)
+        return self._thresholds_of[today]
 
     def _scope(self, unit_codes: Sequence[str] | None, now: dt.datetime | None) -> Scope:
         stale_before = self._outbox_time(now) - self.lease if now is not None else None
@@ -358,7 +366,7 @@ class Notifier:
     def _reschedule(self, unit_codes: Sequence[str] | None, today: dt.date, now: dt.datetime) -> None:
         """Move each chased obligation whose due step was taken to the day of its next step (or
         none); see `store.chasing.reschedule`."""
-        thresholds = due_thresholds(self.plan.chase, self.calendar, today)
+        thresholds = self._thresholds(today)
 
         def next_look(deadline: dt.date) -> dt.datetime | None:
             day = next_step_day(self.plan.chase, self.calendar, deadline, today)

@@ -352,17 +352,23 @@ class Plan(Strict):
     def group(self, code: str) -> UnitGroup | None:
         return next((g for g in self.groups if g.code == code), None)
 
-    def expand_units(self, codes: Iterable[str]) -> list[Unit]:
-        """Units named directly or through a group, in plan order, each once."""
-        wanted: set[str] = set()
+    def selection(self, codes: Iterable[str]) -> tuple[set[str], set[str]]:
+        """What `codes` (unit codes and groups) name: (unit kinds, unit codes)."""
+        kinds: set[str] = set()
+        members: set[str] = set()
         for code in codes:
             group = self.group(code)
             if group is None:
-                wanted.add(code)
+                members.add(code)
             else:
-                wanted.update(group.members)
-                wanted.update(u.code for u in self.units if u.kind in group.kinds)
-        return [u for u in self.units if u.code in wanted]
+                members.update(group.members)
+                kinds.update(group.kinds)
+        return kinds, members
+
+    def expand_units(self, codes: Iterable[str]) -> list[Unit]:
+        """Units named directly or through a group, in plan order, each once."""
+        kinds, members = self.selection(codes)
+        return [u for u in self.units if u.code in members or u.kind in kinds]
 
 
 # --------------------------------------------------------------------------- errors

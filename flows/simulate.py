@@ -235,7 +235,7 @@ def _links_from_mailbox(plan: Plan, sink: MailSink) -> dict[str, str]:
 def _upload(
     plan: Plan, runtime: Any, http: httpx.Client, links: dict[str, str], planned: PlannedSubmission, seed: int
 ) -> str:
-    from dutyflow.forms import FormTarget
+    from dutyflow.forms import FormTarget, fill_workbook
 
     token = links[planned.unit]
     with session_scope(runtime.engine) as session:
@@ -257,7 +257,9 @@ def _upload(
         page = http.get(f"/u/{token}/bieu-mau/{obligation_id}.xlsx")
         page.raise_for_status()
         target = FormTarget(plan, planned.unit, planned.deliverable, planned.period, period_label)
-        data = _fill(plan, page.content, target, planned, seed)
+        data = fill_workbook(
+            page.content, target, values_for(plan, planned.unit, planned.period, seed, broken=planned.broken)
+        )
         name = f"{planned.deliverable}-{planned.period}.xlsx"
     else:
         data = _plan_document(plan, planned)
@@ -266,24 +268,6 @@ def _upload(
     if response.status_code not in (200, 422):
         raise RuntimeError(f"upload refused ({response.status_code}): {response.text[:300]}")
     return "returned" if response.status_code == 422 else "accepted"
-
-
-def _fill(plan: Plan, blank: bytes, target: Any, planned: PlannedSubmission, seed: int) -> bytes:
-    import openpyxl
-
-    from dutyflow.forms import web_fields
-
-    book = openpyxl.load_workbook(io.BytesIO(blank))
-    fill = values_for(plan, planned.unit, planned.period, seed, broken=planned.broken)
-    forms = {f.code: f for f in plan.forms}
-    deliverable = next(d for d in plan.deliverables if d.code == planned.deliverable)
-    for code in deliverable.forms:
-        sheet = book[forms[code].name]
-        for cell in web_fields(target, code):
-            sheet[cell.name] = fill(code, cell)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _plan_document(plan: Plan, planned: PlannedSubmission) -> bytes:

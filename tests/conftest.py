@@ -20,6 +20,8 @@ from sqlalchemy import Engine, create_engine, text
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.store.db import make_engine, upgrade
 
+pytest_plugins = ["tests.chasing"]  # the chase tests' shared fixtures
+
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_PLAN = FIXTURES / "mini-plan.yaml"
 PG_URL = os.environ.get("DUTYFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
-import openpyxl
-
-from dutyflow.forms import FormTarget, WebField, build_workbook, web_fields
+from dutyflow.forms import FormTarget, WebField, build_workbook, fill_workbook, web_fields
 
 Filler = Callable[[str, WebField], object]
 
@@ -24,16 +21,7 @@ def sensible(form_code: str, field: WebField) -> object:
 
 
 def filled_workbook(target: FormTarget, fill: Filler = sensible) -> bytes:
-    book = openpyxl.load_workbook(io.BytesIO(build_workbook(target)))
-    forms = {f.code: f for f in target.plan.forms}
-    deliverable = next(d for d in target.plan.deliverables if d.code == target.deliverable_code)
-    for code in deliverable.forms:
-        sheet = book[forms[code].name]
-        for field in web_fields(target, code):
-            sheet[field.name] = fill(code, field)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return fill_workbook(build_workbook(target), target, fill)
 
 
 def web_entries(target: FormTarget, fill: Filler = sensible) -> dict[str, str]:

@@ -6,18 +6,16 @@ import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 
-from dutyflow.mail import Address, DeliveryError, DeliveryResult, MailRenderer, MemoryTransport, OutgoingMessage
-from dutyflow.notify import MailSetup, Notifier
-from dutyflow.plan import load_plan
+from dutyflow.mail import DeliveryError, DeliveryResult, MemoryTransport, OutgoingMessage
+from dutyflow.notify import Notifier
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow
 from dutyflow.store.queries import current_plan, status_lines
-from dutyflow.store.sync import load_plan_into_store
+from tests.chasing import InterceptingTransport, notifier
 from tests.conftest import at
 
 DAY = dt.date(2025, 5, 12)
@@ -27,7 +25,7 @@ class Crash(BaseException):
     """A process dying mid-run: not an Exception, so nothing in the engine catches it."""
 
 
-class CrashingTransport(MemoryTransport):
+class CrashingTransport(InterceptingTransport):
     """Crashes on the n-th send, before or after the message leaves."""
 
     def __init__(self, crash_on: int, *, after_send: bool) -> None:
@@ -36,49 +34,20 @@ class CrashingTransport(MemoryTransport):
         self.after_send = after_send
         self.attempts = 0
 
-    def session(self):  # type: ignore[override]
-        inner = super().session()
-        transport = self
-
-        class _Session:
-            def __enter__(self):
-                self.real = inner.__enter__()
-                return self
-
-            def __exit__(self, *exc):
-                return inner.__exit__(*exc)
-
-            def send(self, message: OutgoingMessage) -> DeliveryResult:
-                transport.attempts += 1
-                if transport.attempts == transport.crash_on and not transport.after_send:
-                    raise Crash()
-                result = self.real.send(message)
-                if transport.attempts == transport.crash_on and transport.after_send:
-                    raise Crash()
-                return result
-
-        return _Session()
-
-
-def notifier(engine: Engine, transport: MemoryTransport, lease_minutes: float = 15) -> Notifier:
-    office = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
-    mail = MailSetup(transport=transport, renderer=MailRenderer(), sender=office, reply_to=office)
-    return Notifier(engine, mail, lease=dt.timedelta(minutes=lease_minutes))
+    def intercept(self, message: OutgoingMessage, send: Callable[[OutgoingMessage], DeliveryResult]) -> DeliveryResult:
+        self.attempts += 1
+        if self.attempts == self.crash_on and not self.after_send:
+            raise Crash()
+        result = send(message)
+        if self.attempts == self.crash_on and self.after_send:
+            raise Crash()
+        return result
 
 
 def run(n: Notifier, day: dt.date = DAY, hour: int = 8) -> int:
     now = at(day.isoformat(), hour)
     units = [u.code for u in n.units_to_chase(now)]
     return len(n.chase(units, day, now).sent)
-
-
-@pytest.fixture
-def announced(engine: Engine, mini_plan_path: Path) -> Engine:
-    with session_scope(engine) as session:
-        load_plan_into_store(session, load_plan(mini_plan_path), mini_plan_path, now=at("2025-04-20"), actor="t")
-    n = notifier(engine, MemoryTransport())
-    n.assign([u.code for u in n.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
-    return engine
 
 
 def expected_messages(engine: Engine) -> int:
@@ -139,9 +108,7 @@ def test_the_lease_runs_on_the_real_clock_while_the_run_keeps_its_business_time(
     real = [at(DAY.isoformat(), 8) + dt.timedelta(minutes=3)]
 
     def clocked(transport: MemoryTransport) -> Notifier:
-        office = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
-        mail = MailSetup(transport=transport, renderer=MailRenderer(), sender=office, reply_to=office)
-        return Notifier(announced, mail, lease=dt.timedelta(minutes=15), clock=lambda: real[0])
+        return notifier(announced, transport, clock=lambda: real[0])
 
     crashing = CrashingTransport(crash_on=1, after_send=True)
     with pytest.raises(Crash):
@@ -164,32 +131,18 @@ def test_the_lease_runs_on_the_real_clock_while_the_run_keeps_its_business_time(
     assert run(clocked(later)) == 0
 
 
-class UnknownOnce(MemoryTransport):
+class UnknownOnce(InterceptingTransport):
     """The server times out after the data of one message: its delivery is unknown."""
 
     def __init__(self, fails: Callable[[OutgoingMessage], bool]) -> None:
         super().__init__()
         self.fails = fails
 
-    def session(self):  # type: ignore[override]
-        inner = super().session()
-        transport = self
-
-        class _Session:
-            def __enter__(self):
-                self.real = inner.__enter__()
-                return self
-
-            def __exit__(self, *exc):
-                return inner.__exit__(*exc)
-
-            def send(self, message: OutgoingMessage) -> DeliveryResult:
-                if transport.fails(message):
-                    transport.fails = lambda _: False
-                    raise DeliveryError("timeout after DATA", transient=True, before_send=False)
-                return self.real.send(message)
-
-        return _Session()
+    def intercept(self, message: OutgoingMessage, send: Callable[[OutgoingMessage], DeliveryResult]) -> DeliveryResult:
+        if self.fails(message):
+            self.fails = lambda _: False
+            raise DeliveryError("timeout after DATA", transient=True, before_send=False)
+        return send(message)
 
 
 def test_a_claim_left_behind_by_a_later_step_does_not_hold_the_obligation(announced: Engine) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -21,18 +20,16 @@ from dutyflow.chase import (
     ChaseView,
     _latest_due,
     due_thresholds,
-    latest_due_by_threshold,
     next_look,
     plan_notices,
 )
-from dutyflow.mail import Address, MailRenderer, MemoryTransport
-from dutyflow.notify import MailSetup, Notifier
+from dutyflow.notify import Notifier
 from dutyflow.obligations import State
-from dutyflow.plan import ChaseConfig, LadderStep, load_plan
+from dutyflow.plan import ChaseConfig, LadderStep
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
-from dutyflow.store.outbox import CLAIMED, FAILED, REFUSED, SENT
-from dutyflow.store.sync import load_plan_into_store
+from dutyflow.store.outbox import CLAIMED, FAILED
+from tests.chasing import notifier, scramble
 from tests.conftest import at
 
 D = dt.date.fromisoformat
@@ -50,6 +47,14 @@ ODD_LADDER = ChaseConfig(
 )
 
 
+def latest_due_by_threshold(thresholds, deadline: dt.date) -> LadderStep | None:
+    """The latest due step read off the thresholds, as the store's CASE reads it."""
+    for step, last_deadline in reversed(thresholds):
+        if deadline <= last_deadline:
+            return step
+    return None
+
+
 def days(first: str, last: str, step: int = 1) -> list[dt.date]:
     start, end = D(first), D(last)
     return [start + dt.timedelta(days=i) for i in range(0, (end - start).days + 1, step)]
@@ -64,48 +69,6 @@ def test_thresholds_give_the_latest_due_step_of_every_deadline(ladder: ChaseConf
 
 
 # --------------------------------------------------------------------------- the store against the reference
-
-
-def notifier(engine: Engine) -> Notifier:
-    office = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
-    mail = MailSetup(transport=MemoryTransport(), renderer=MailRenderer(), sender=office, reply_to=office)
-    return Notifier(engine, mail, lease=LEASE)
-
-
-def scramble(engine: Engine, n: Notifier, rng: random.Random, now: dt.datetime, tag: str = "") -> None:
-    """Random states, rounds, extensions, next actions, pauses, and outbox rows for every obligation."""
-    ladder = [step.code for step in n.plan.chase.steps]
-    with session_scope(engine) as session:
-        units = session.scalars(select(UnitRow).where(UnitRow.plan_id == n.plan_id)).all()
-        for unit in units:
-            unit.paused = rng.random() < 0.15
-        obligations = session.scalars(select(ObligationRow).where(ObligationRow.plan_id == n.plan_id)).all()
-        for row in obligations:
-            row.state = rng.choice([State.ANNOUNCED.value] * 4 + [State.RETURNED.value, State.ACCEPTED.value])
-            row.chase_round = rng.randint(0, 2)
-            row.last_day = now.date() + dt.timedelta(days=rng.randint(-30, 20))
-            row.extended_until = row.last_day + dt.timedelta(days=rng.randint(1, 15)) if rng.random() < 0.2 else None
-            if rng.random() < 0.05:  # a reloaded plan moved the last day past the extension
-                row.extended_until = row.last_day - dt.timedelta(days=rng.randint(1, 5))
-            row.next_action_at = now + dt.timedelta(hours=rng.choice([-300, -30, -1, 0, 1, 30]))
-            for index in range(rng.randint(0, 4)):
-                claimed_at = now - dt.timedelta(minutes=rng.choice([1, 14, 16, 600, 3000]))
-                session.add(
-                    NotificationRow(
-                        key=f"t{tag}:{row.id}:{index}",
-                        plan_id=n.plan_id,
-                        obligation_id=row.id,
-                        unit_id=row.unit_id,
-                        round=rng.randint(0, 2),
-                        step=rng.choice([*ladder, "assign"]),
-                        template="reminder",
-                        recipient="x@thunghiem.example",
-                        status=rng.choice([SENT, REFUSED, FAILED, CLAIMED, CLAIMED]),
-                        message_id=f"<t{tag}.{row.id}.{index}@thunghiem.example>",
-                        claimed_at=claimed_at,
-                        attempts=1,
-                    )
-                )
 
 
 def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
@@ -152,15 +115,6 @@ def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
             continue  # still due, or a claim to take over: left as it is, the next run looks again
         after[oid] = n.calendar.start_of_day(day) if day else None
     return notices, after
-
-
-@pytest.fixture
-def announced(engine: Engine, mini_plan_path: Path) -> Engine:
-    with session_scope(engine) as session:
-        load_plan_into_store(session, load_plan(mini_plan_path), mini_plan_path, now=at("2025-04-20"), actor="t")
-    n = notifier(engine)
-    n.assign([u.code for u in n.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
-    return engine
 
 
 def next_actions(engine: Engine) -> dict[int, dt.datetime | None]:

@@ -46,6 +46,7 @@ def test_it_pins_the_public_surface() -> None:
         "WebField",
         "build_workbook",
         "check_document",
+        "fill_workbook",
         "parse_workbook",
         "sniff",
         "validate_entries",

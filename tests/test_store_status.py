@@ -12,11 +12,11 @@ from dutyflow.store.db import session_scope
 from dutyflow.store.models import ObligationRow
 from dutyflow.store.queries import QUIET, current_plan, status_lines
 from flows._common import ARTIFACT_ROWS, capped
+from tests.chasing import notifier, scramble
 from tests.conftest import at
-from tests.test_chase_sql import announced, notifier, scramble  # noqa: F401 - the fixture
 
 
-def test_needing_attention_is_the_full_list_without_the_quiet_lines(announced: Engine) -> None:  # noqa: F811
+def test_needing_attention_is_the_full_list_without_the_quiet_lines(announced: Engine) -> None:
     n = notifier(announced)
     seen: set[Standing] = set()
     for seed, day in enumerate(["2025-05-02", "2025-05-12", "2025-05-19", "2025-06-03"]):

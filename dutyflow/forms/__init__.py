@@ -18,7 +18,7 @@ from dutyflow.forms.documents import check_document
 from dutyflow.forms.model import FormResult, FormTarget, Problem, Value, WebField
 from dutyflow.forms.read import parse_workbook
 from dutyflow.forms.validate import validate_entries
-from dutyflow.forms.web import web_fields
+from dutyflow.forms.web import fill_workbook, web_fields
 
 __all__ = [
     "FormResult",
@@ -28,6 +28,7 @@ __all__ = [
     "WebField",
     "build_workbook",
     "check_document",
+    "fill_workbook",
     "parse_workbook",
     "sniff",
     "validate_entries",

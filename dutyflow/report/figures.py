@@ -63,33 +63,23 @@ class Source:
     until: dt.datetime
 
     def period_filter(self) -> ColumnElement[bool]:
-        return or_(
-            false(),
-            *(
-                and_(
-                    ObligationRow.deliverable_id == self.deliverable_ids[p.deliverable],
-                    ObligationRow.period == p.period,
-                )
-                for p in self.periods
-                if p.deliverable in self.deliverable_ids
-            ),
-        )
+        return or_(false(), *(self._is(p) for p in self._known_periods()))
 
     def period_rank(self) -> ColumnElement[int]:
         """The period's place in time: the rank of its end among the periods' ends."""
         ends = sorted({p.end for p in self.periods})
-        whens = [
-            (
-                and_(
-                    ObligationRow.deliverable_id == self.deliverable_ids[p.deliverable],
-                    ObligationRow.period == p.period,
-                ),
-                ends.index(p.end),
-            )
-            for p in self.periods
-            if p.deliverable in self.deliverable_ids
-        ]
+        whens = [(self._is(p), ends.index(p.end)) for p in self._known_periods()]
         return case(*whens, else_=-1) if whens else literal(-1)
+
+    def _known_periods(self) -> list[ValuePeriod]:
+        return [p for p in self.periods if p.deliverable in self.deliverable_ids]
+
+    def _is(self, period: ValuePeriod) -> ColumnElement[bool]:
+        """The obligation is of `period`."""
+        return and_(
+            ObligationRow.deliverable_id == self.deliverable_ids[period.deliverable],
+            ObligationRow.period == period.period,
+        )
 
     @property
     def several_periods(self) -> bool:
@@ -127,6 +117,22 @@ def latest_accepted(src: Source) -> Subquery:
     )
 
 
+def accepted_values(src: Source, *columns: Any) -> Select[Any]:
+    """`columns` over the data values of the versions that count, joined to their submission and
+    obligation (and so to the unit through `ObligationRow.unit_id`)."""
+    latest = latest_accepted(src)
+    return (
+        select(*columns)
+        .select_from(latest)
+        .join(
+            SubmissionRow,
+            and_(SubmissionRow.obligation_id == latest.c.obligation_id, SubmissionRow.version == latest.c.version),
+        )
+        .join(ObligationRow, ObligationRow.id == SubmissionRow.obligation_id)
+        .join(DataValueRow, DataValueRow.submission_id == SubmissionRow.id)
+    )
+
+
 def counted_values(
     src: Source,
     forms: Sequence[str],
@@ -138,7 +144,6 @@ def counted_values(
     row, column, number). For the rows in `latest_only` (stocks), a unit's latest period only:
     one value per form, or (`across_forms`, a data element reported on several forms) one in
     all, the first of the latest period as the values were stored."""
-    latest = latest_accepted(src)
     columns: list[Any] = [
         ObligationRow.unit_id.label("unit_id"),
         DataValueRow.form.label("form"),
@@ -160,18 +165,11 @@ def counted_values(
             )
             .label("recency")
         )
-    query: Select[Any] = (
-        select(*columns)
-        .select_from(latest)
-        .join(
-            SubmissionRow,
-            and_(SubmissionRow.obligation_id == latest.c.obligation_id, SubmissionRow.version == latest.c.version),
-        )
-        .join(ObligationRow, ObligationRow.id == SubmissionRow.obligation_id)
-        .join(DataValueRow, DataValueRow.submission_id == SubmissionRow.id)
+    values = (
+        accepted_values(src, *columns)
         .where(DataValueRow.form.in_(list(forms)), DataValueRow.number.is_not(None), *conditions)
+        .subquery("counted")
     )
-    values = query.subquery("counted")
     if not windowed:
         return values
     kept = or_(values.c.row.not_in(sorted(latest_only)), values.c.recency == 1)
@@ -184,15 +182,7 @@ def counted_values(
 
 def reporters(plan: Plan, codes: Sequence[str]) -> ColumnElement[bool]:
     """The units named by `codes` (unit codes and groups), as `Plan.expand_units` finds them."""
-    kinds: set[str] = set()
-    members: set[str] = set()
-    for code in codes:
-        group = plan.group(code)
-        if group is None:
-            members.add(code)
-        else:
-            members.update(group.members)
-            kinds.update(group.kinds)
+    kinds, members = plan.selection(codes)
     parts = []
     if kinds:
         parts.append(UnitRow.kind.in_(sorted(kinds)))
@@ -321,17 +311,9 @@ def duty_reports(session: Session, src: Source) -> tuple[DutyReport, ...]:
     duties = sorted(d.code for d in plan.duties)
     if not forms or not duties:
         return ()
-    latest = latest_accepted(src)
     rows = session.execute(
-        select(UnitRow.code, DataValueRow.row, DataValueRow.column, DataValueRow.text)
-        .select_from(latest)
-        .join(
-            SubmissionRow,
-            and_(SubmissionRow.obligation_id == latest.c.obligation_id, SubmissionRow.version == latest.c.version),
-        )
-        .join(ObligationRow, ObligationRow.id == SubmissionRow.obligation_id)
+        accepted_values(src, UnitRow.code, DataValueRow.row, DataValueRow.column, DataValueRow.text)
         .join(UnitRow, UnitRow.id == ObligationRow.unit_id)
-        .join(DataValueRow, DataValueRow.submission_id == SubmissionRow.id)
         .where(
             DataValueRow.form.in_(forms),
             DataValueRow.row.in_(duties),

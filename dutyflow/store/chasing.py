@@ -93,6 +93,7 @@ def step_taken(step: ColumnElement[str | None], stale_before: dt.datetime | None
 
 
 def still_due(thresholds: Thresholds, stale_before: dt.datetime | None) -> ColumnElement[bool]:
+    """The obligation's latest due step has not been taken."""
     step = due_step(thresholds)
     return and_(step.is_not(None), not_(step_taken(step, stale_before)))
 
@@ -104,11 +105,10 @@ def find_due(session: Session, scope: Scope, thresholds: Thresholds) -> Iterator
     """
     if not thresholds:
         return iter(())
-    step = due_step(thresholds)
     result = session.execute(
-        select(ObligationRow.id, UnitRow.code, step.label("step"), ObligationRow.chase_round)
+        select(ObligationRow.id, UnitRow.code, due_step(thresholds).label("step"), ObligationRow.chase_round)
         .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
-        .where(*scope.conditions(), step.is_not(None), not_(step_taken(step, scope.stale_before)))
+        .where(*scope.conditions(), still_due(thresholds, scope.stale_before))
         .order_by(UnitRow.code, ObligationRow.id)
     )
     return (DueRow(*row) for row in result)
@@ -119,7 +119,7 @@ def reschedule(
     scope: Scope,
     thresholds: Thresholds,
     next_look: Callable[[dt.date], dt.datetime | None],
-) -> int:
+) -> None:
     """Move every obligation in `scope` whose due step has been taken to its next look.
 
     `next_look(deadline)` gives the start of the day of the next step (None: the ladder is done).
@@ -129,8 +129,7 @@ def reschedule(
     looks at it again and, once the claim's lease has passed, takes it over and re-sends it. A
     claim on an earlier step that a later one has replaced holds nothing back: the ladder sends
     the latest step only.
-    Returns the number of obligations moved. Deadlines are taken in order, so that two passes
-    lock their rows in the same order.
+    Deadlines are taken in order, so that two passes lock their rows in the same order.
     """
     unconfirmed = exists().where(
         NotificationRow.obligation_id == ObligationRow.id,
@@ -140,16 +139,13 @@ def reschedule(
     )
     moving = [*scope.conditions(), not_(still_due(thresholds, scope.stale_before)), not_(unconfirmed)]
     days = session.scalars(select(deadline()).where(*moving).distinct().order_by(deadline())).all()
-    moved = 0
     for day in days:
-        result = session.execute(
+        session.execute(
             update(ObligationRow)
             .where(*moving, deadline() == day)
             .values(next_action_at=next_look(day))
             .execution_options(synchronize_session=False)
         )
-        moved += result.rowcount  # type: ignore[attr-defined]
-    return moved
 
 
 __all__ = ["DueRow", "Scope", "deadline", "due_step", "find_due", "reschedule", "step_taken", "still_due"]
