@@ -560,33 +560,26 @@ def pg_restart(cluster: config.Cluster, bench: ChaseBench, pg_cluster: list[str]
 def consistency(engine: Engine) -> list[str]:
     """What would be half-written: rows without status or Message-ID, a message whose rows differ
     in status, an obligation with an undelivered row but nothing scheduled to look at it again."""
-    problems = []
+    checks = (
+        (
+            "SELECT count(*) FROM notifications WHERE status NOT IN ('sent', 'failed', 'claimed', 'refused')"
+            " OR message_id IS NULL OR message_id = ''",
+            "{} rows without a valid status or Message-ID",
+        ),
+        (
+            "SELECT count(*) FROM (SELECT message_id FROM notifications GROUP BY message_id"
+            " HAVING count(DISTINCT status) > 1) AS m",
+            "{} messages with rows in different states",
+        ),
+        (
+            "SELECT count(DISTINCT o.id) FROM obligations o JOIN notifications n ON n.obligation_id = o.id"
+            " WHERE n.status IN ('claimed', 'failed') AND o.next_action_at IS NULL",
+            "{} obligations with an undelivered message and no next action",
+        ),
+    )
     with engine.connect() as connection:
-        bad = connection.execute(
-            text(
-                "SELECT count(*) FROM notifications WHERE status NOT IN ('sent', 'failed', 'claimed', 'refused')"
-                " OR message_id IS NULL OR message_id = ''"
-            )
-        ).scalar_one()
-        if bad:
-            problems.append(f"{bad} rows without a valid status or Message-ID")
-        mixed = connection.execute(
-            text(
-                "SELECT count(*) FROM (SELECT message_id FROM notifications GROUP BY message_id"
-                " HAVING count(DISTINCT status) > 1) AS m"
-            )
-        ).scalar_one()
-        if mixed:
-            problems.append(f"{mixed} messages with rows in different states")
-        orphaned = connection.execute(
-            text(
-                "SELECT count(DISTINCT o.id) FROM obligations o JOIN notifications n ON n.obligation_id = o.id"
-                " WHERE n.status IN ('claimed', 'failed') AND o.next_action_at IS NULL"
-            )
-        ).scalar_one()
-        if orphaned:
-            problems.append(f"{orphaned} obligations with an undelivered message and no next action")
-    return problems
+        counts = [(connection.execute(text(sql)).scalar_one(), message) for sql, message in checks]
+    return [message.format(count) for count, message in counts if count]
 
 
 # --------------------------------------------------------------------------- crashes of a write
