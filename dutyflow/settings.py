@@ -14,7 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from dutyflow.messages import t
-from dutyflow.paths import PROJECT_ROOT, SETTINGS_FILE
+from dutyflow.paths import BUNDLED_PLAN, PROJECT_ROOT, SETTINGS_FILE
 
 SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key"})
 
@@ -56,7 +56,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str = ""
-    plan: Path = Path("config/plans/trung-khanh-2025.yaml")
+    plan: Path = BUNDLED_PLAN
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=8025, ge=1, le=65535)
     smtp_security: Literal["none", "starttls", "ssl"] = "none"

@@ -17,7 +17,7 @@ def test_the_defaults_are_the_embedded_setup(monkeypatch: pytest.MonkeyPatch) ->
     s = load_settings()
     assert s.data_dir == PROJECT_ROOT / "data"
     assert s.effective_database_url == f"sqlite:///{PROJECT_ROOT / 'data' / 'dutyflow.db'}"
-    assert s.plan == PROJECT_ROOT / "config" / "plans" / "trung-khanh-2025.yaml"
+    assert s.plan == PROJECT_ROOT / "dutyflow" / "plans" / "trung-khanh-2025.yaml"
     assert (s.smtp_host, s.smtp_port, s.smtp_security) == ("127.0.0.1", 8025, "none")
 
 

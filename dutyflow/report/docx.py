@@ -22,7 +22,7 @@ from dutyflow.paths import TEMPLATES_DIR
 
 TEMPLATE = TEMPLATES_DIR / "report" / "bao-cao.docx"
 DYNAMIC_TABLE = "dutyflow:fit-columns"
-"""Caption that templates/report/make_template.py gives tables whose columns come from the plan."""
+"""Caption that tools/make_report_template.py gives tables whose columns come from the plan."""
 CHART_WIDTH = Cm(16)
 NUMBER_COLUMN = Cm(0.9)
 LABEL_MIN = Cm(4.0)

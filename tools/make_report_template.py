@@ -1,6 +1,6 @@
-"""Author templates/report/bao-cao.docx: the district report in the layout of Decree 30/2020/NĐ-CP.
+"""Author dutyflow/templates/report/bao-cao.docx: the district report in the layout of Decree 30/2020/NĐ-CP.
 
-Run once after changing the layout (`.venv/bin/python templates/report/make_template.py`); the
+Run once after changing the layout (`.venv/bin/python tools/make_report_template.py`); the
 .docx it writes is the template docxtpl renders, and the office may also edit it in Word or
 LibreOffice (keep every {{ … }} and {%… %} tag whole, in one run).
 
@@ -27,7 +27,7 @@ from docx.shared import Cm, Length, Pt, Twips
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-OUT = Path(__file__).with_name("bao-cao.docx")
+OUT = Path(__file__).resolve().parent.parent / "dutyflow" / "templates" / "report" / "bao-cao.docx"
 FONT = "Times New Roman"
 PAGE_W, PAGE_H = Cm(21.0), Cm(29.7)
 # Word stores margins in twips: 1.5 cm would round down to 850 twips (14.99 mm, outside 15–20 mm).
