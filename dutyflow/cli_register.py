@@ -1,0 +1,60 @@
+"""The register's commands under `dutyflow plan`: `units` and `reform`, and `plan check`'s
+register warnings. Thin: parses, calls dutyflow/register.py and its neighbours, prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+
+from dutyflow import register
+from dutyflow.messages import t
+from dutyflow.plan import Plan
+from dutyflow.plan_units import draft_units, render_units
+from dutyflow.register_check import register_warnings_of_file, render_warnings
+
+__all__ = ["add_register_commands", "print_register_warnings"]
+
+errors = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]Lỗi:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _day(value: str | None, default: dt.date) -> dt.date:
+    if value is None:
+        return default
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(t("cli.bad_date", value=value), 2) from None
+
+
+def print_register_warnings(path: Path, plan: Plan) -> None:
+    """`plan check`: what the register says against the plan's units (never an error)."""
+    warnings = register_warnings_of_file(path, plan)
+    if warnings:
+        errors.print(f"[yellow]{render_warnings(path, warnings)}[/]", highlight=False, soft_wrap=True)
+
+
+def plan_units(
+    province: Annotated[str, typer.Option("--province", help=t("register.help_province"), show_default=False)],
+    on: Annotated[str | None, typer.Option("--on", help=t("register.help_on"), show_default=False)] = None,
+) -> None:
+    day = _day(on, dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date())
+    try:
+        home = register.province(province, day)
+        units = register.units_of_province(home.code, day)
+    except register.RegisterError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(render_units(home, day, draft_units(units)), nl=False)
+
+
+def add_register_commands(plan_app: typer.Typer) -> None:
+    plan_app.command("units", help=t("register.help_units"))(plan_units)
