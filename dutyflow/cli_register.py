@@ -13,8 +13,9 @@ from rich.console import Console
 
 from dutyflow import register
 from dutyflow.messages import t
-from dutyflow.plan import Plan
+from dutyflow.plan import Plan, PlanError
 from dutyflow.plan_units import draft_units, render_units
+from dutyflow.reform import ReformError, reform_plan
 from dutyflow.register_check import register_warnings_of_file, render_warnings
 
 __all__ = ["add_register_commands", "print_register_warnings"]
@@ -56,5 +57,39 @@ def plan_units(
     typer.echo(render_units(home, day, draft_units(units)), nl=False)
 
 
+def plan_reform(
+    path: Annotated[Path, typer.Argument(help=t("help.path"), show_default=False)],
+    on: Annotated[str | None, typer.Option("--on", help=t("register.help_reform_on"), show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help=t("register.help_reform_out"), show_default=False)] = None,
+) -> None:
+    day = _day(on, register.REFORM_DAY)
+    try:
+        result = reform_plan(path, day)
+    except PlanError as exc:
+        raise _fail(exc.render()) from None
+    except (ReformError, register.RegisterError) as exc:
+        raise _fail(str(exc)) from None
+    for code, reason in result.skipped:
+        errors.print(f"[yellow]{t('register.reform_skipped', code=code, reason=reason)}[/]", highlight=False)
+    if out is None:
+        typer.echo(result.text, nl=False)
+    else:
+        out.write_text(result.text, encoding="utf-8")
+    if not result.closed:
+        errors.print(t("register.reform_nothing", day=day.strftime("%d/%m/%Y")), highlight=False)
+        return
+    summary = [
+        t("register.reform_summary", day=day.strftime("%d/%m/%Y"), closed=len(result.closed), opened=len(result.opened))
+    ]
+    for old, new in result.closed:
+        summary.append(
+            t("register.reform_closed", old=old, new=new) if new else t("register.reform_closed_none", old=old)
+        )
+    if out is not None:
+        summary.append(t("register.reform_written", path=out))
+    errors.print("\n".join(summary), highlight=False, soft_wrap=True)
+
+
 def add_register_commands(plan_app: typer.Typer) -> None:
     plan_app.command("units", help=t("register.help_units"))(plan_units)
+    plan_app.command("reform", help=t("register.help_reform"))(plan_reform)

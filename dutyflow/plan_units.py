@@ -59,7 +59,7 @@ class DraftUnit:
 
     @property
     def lower_name(self) -> str:
-        """"xã Quang Hán"."""
+        """ "xã Quang Hán"."""
         return self.short_name[0].lower() + self.short_name[1:]
 
 
