@@ -47,9 +47,10 @@ def test_cao_bang_on_1_january_2026_has_the_56_units_the_register_holds() -> Non
 
 
 def test_a_province_by_name_gives_the_same_units() -> None:
-    assert units("--province", "Cao Bằng", "--on", "2026-01-01").stdout == units(
-        "--province", "04", "--on", "2026-01-01"
-    ).stdout
+    assert (
+        units("--province", "Cao Bằng", "--on", "2026-01-01").stdout
+        == units("--province", "04", "--on", "2026-01-01").stdout
+    )
 
 
 def test_before_the_reform_the_units_are_listed_by_district() -> None:
