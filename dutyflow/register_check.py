@@ -45,17 +45,22 @@ _ENDED_BY_REFORM = frozenset({UnitKind.DISTRICT, UnitKind.TOWN})
 
 
 def register_warnings_of_file(path: Path, plan: Plan) -> list[PlanIssue]:
-    """`register_warnings` for a plan already loaded from `path`."""
+    """`register_warnings` for a plan already loaded from `path`; the file is read again for
+    its lines only when there is something to warn about."""
+    found = list(_warnings(plan))
+    if not found:
+        return []
     _, source = load_yaml_with_lines(path)
-    return register_warnings(plan, source)
+    return [PlanIssue(source.path, source.line_of(loc), _field(loc), message) for loc, message in found]
 
 
 def register_warnings(plan: Plan, source: SourceMap) -> list[PlanIssue]:
-    found: list[PlanIssue] = []
+    return [PlanIssue(source.path, source.line_of(loc), _field(loc), message) for loc, message in _warnings(plan)]
+
+
+def _warnings(plan: Plan) -> Iterator[tuple[Location, str]]:
     for i, unit in enumerate(plan.units):
-        for loc, message in _unit_warnings(plan, unit, ("units", i)):
-            found.append(PlanIssue(source.path, source.line_of(loc), _field(loc), message))
-    return found
+        yield from _unit_warnings(plan, unit, ("units", i))
 
 
 def render_warnings(path: Path, warnings: list[PlanIssue]) -> str:

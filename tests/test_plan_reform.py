@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from dutyflow import register
@@ -18,6 +19,10 @@ from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import UnitKind, load_plan
 from dutyflow.reform import ReformError, reform_plan
 from dutyflow.register_check import register_warnings_of_file
+from dutyflow.store.db import session_scope
+from dutyflow.store.models import ObligationRow, UnitRow
+from dutyflow.store.sync import load_plan_into_store
+from tests.conftest import at
 
 runner = CliRunner()
 REFORM = dt.date(2025, 7, 1)
@@ -232,3 +237,18 @@ def test_an_invalid_plan_is_refused_with_its_errors(tmp_path: Path) -> None:
     result = reform(str(broken))
     assert result.exit_code == 1
     assert "dòng" in result.stderr and "truoc" in result.stderr
+
+
+def test_the_reformed_plan_loads_into_the_store(engine: Engine, reformed: Path) -> None:
+    plan = load_plan(reformed)
+    with session_scope(engine) as session:
+        load_plan_into_store(session, plan, reformed, now=at("2025-04-20"), actor="test")
+    with session_scope(engine) as session:
+        units = session.scalars(select(UnitRow).where(UnitRow.gso_code == "01456").order_by(UnitRow.code)).all()
+        assert [(u.code, u.closes, u.opens, u.successor_code) for u in units] == [
+            ("xa-quang-han", REFORM, None, "xa-quang-han-moi"),
+            ("xa-quang-han-moi", None, REFORM, None),
+        ]
+        assert session.scalar(select(func.count()).select_from(UnitRow)) == 38
+        owed = session.scalar(select(func.count()).select_from(ObligationRow))
+        assert owed == len(expand_obligations(plan, WorkingCalendar.from_config(plan.calendar))) == 168
