@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 REFORM_DAY = dt.date(2025, 7, 1)
-"""First day of the two-level local government (Resolution 202/2025/QH15)."""
+"""First day of the two-level local government: provinces and communes, no districts."""
 
 
 class AdminKind(StrEnum):
@@ -137,8 +137,9 @@ def name_key(name: str) -> str:
     """A form of a unit's name that two spellings of the same name share.
 
     Case, spacing, the kind of dash or apostrophe and the placement of the tone mark (Thủy /
-    Thuỷ, Hòa / Hoà) do not count; every other letter does (Quang Hán is not Quảng Hàn). A leading "UBND" or "Ủy ban nhân
-    dân" is dropped, so "UBND xã Quang Hán" and "Xã Quang Hán" share their key."""
+    Thuỷ, Hòa / Hoà) do not count; every other letter does (Quang Hán is not Quảng Hàn). A
+    leading "UBND" or "Ủy ban nhân dân" is dropped, so "UBND xã Quang Hán" and "Xã Quang Hán"
+    share their key."""
     words = []
     text = name.casefold().translate(_PUNCTUATION).replace("-", " - ")
     for word in unicodedata.normalize("NFD", text).split():
@@ -284,7 +285,7 @@ def _conversion() -> _Conversion:
 
     # The new units are named by the conversion table's keys; the codes and names in force are
     # vietnam-provinces', which differ from vietnamadminunits' own codes for 114 wards: join by
-    # province and name (decision "The register of units in force is vietnam-provinces").
+    # province and name (docs/decisions.md, decision 13).
     in_force = {(u.province_code, name_key(u.name)): u.code for u in _new().communes.values()}
     new_by_key = {
         f"{r['provinceKey']}_{r['wardKey']}": in_force[(r["provinceCode"], name_key(r["ward"]))]
