@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from dutyflow.cli import app
 from dutyflow.plan import PlanError, UnitKind, load_plan
 
 CONTACTS = '    focal: {{name: "Cán bộ {n}", email: "focal{n}@x.example"}}\n    head: {{name: "Thủ trưởng {n}", email: "head{n}@x.example"}}\n'
@@ -46,6 +48,9 @@ def test_a_province_plan_before_the_reform_has_departments_and_districts(mini_pl
     )
     plan = load_plan(path)
     assert [u.kind for u in plan.units[2:]] == [UnitKind.PROVINCE_DEPARTMENT, UnitKind.DISTRICT, UnitKind.DISTRICT]
+    result = CliRunner().invoke(app, ["plan", "check", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Kế hoạch hợp lệ: 5 đơn vị" in result.stdout
 
 
 def test_a_province_plan_after_the_reform_has_communes_wards_and_special_zones(mini_plan_path: Path) -> None:
