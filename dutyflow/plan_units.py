@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -73,23 +74,38 @@ def draft_units(
     suffix: str = "moi",
     opens: dt.date | None = None,
 ) -> list[DraftUnit]:
-    """Plan units for commune-level `units`. A code already `taken` (by the plan's other units)
-    gets `-<suffix>` (then -2, -3...) appended, so the new Xã Quang Hán of a plan that still
-    holds the old one is xa-quang-han-moi."""
+    """Plan units for commune-level `units`.
+
+    Codes are made from the official names; units whose names make the same code (Xã Chờ and
+    Xã Chợ; two Xã Vĩnh Quang of different districts) get their district's name appended, and
+    if that is not enough, their administrative code. A code already `taken` by the plan's other
+    units gets `-<suffix>` (then -2, -3...), so the new Xã Quang Hán of a plan that still holds
+    the old one is xa-quang-han-moi."""
+    units = list(units)
+    last_legacy_day = REFORM_DAY - dt.timedelta(days=1)
+    districts = {u.code: lookup(u.district_code, last_legacy_day) if u.district_code else None for u in units}
+    bases = {u.code: f"{_CODE_PREFIX[UNIT_KIND[u.kind]]}-{slug(u.short_name)}" for u in units}
+    qualifiers = [
+        {u.code: slug(d.short_name) if (d := districts[u.code]) else u.code for u in units},
+        {u.code: u.code for u in units},
+    ]
+    for qualifier in qualifiers:
+        clashes = Counter(bases.values())
+        bases = {code: f"{base}-{qualifier[code]}" if clashes[base] > 1 else base for code, base in bases.items()}
     used = set(taken)
     drafts = []
     for unit in units:
         kind = UNIT_KIND[unit.kind]
         type_word = unit.name[: len(unit.name) - len(unit.short_name)].strip().lower()
-        base = f"{_CODE_PREFIX[kind]}-{slug(unit.short_name)}"
+        district = districts[unit.code]
+        base = bases[unit.code]
         code = base if base not in used else f"{base}-{suffix}"
         n = 2
         while code in used:
             code, n = f"{base}-{suffix}-{n}", n + 1
         used.add(code)
-        province = lookup(unit.province_code, unit.valid_from or REFORM_DAY - dt.timedelta(days=1))
+        province = lookup(unit.province_code, unit.valid_from or last_legacy_day)
         domain = f"{code.replace('-', '')}.{slug(province.short_name).replace('-', '') if province else 'vn'}.example"
-        district = lookup(unit.district_code, REFORM_DAY - dt.timedelta(days=1)) if unit.district_code else None
         drafts.append(
             DraftUnit(
                 code=code,

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 from vietnam_provinces import ProvinceCode, Ward
 
+from dutyflow import register
 from dutyflow.cli import app
 from dutyflow.plan import load_plan
+from dutyflow.plan_units import draft_units
 from dutyflow.register_check import register_warnings_of_file
 
 runner = CliRunner()
@@ -102,3 +107,21 @@ def test_a_bad_date_is_refused() -> None:
     result = units("--province", "04", "--on", "2026-02-30")
     assert result.exit_code == 2
     assert "2026-02-30" in result.stderr
+
+
+@pytest.mark.parametrize("on", [dt.date(2025, 6, 30), dt.date(2026, 1, 1)])
+def test_every_province_drafts_distinct_valid_codes(on: dt.date) -> None:
+    """Names that make the same code (Xã Chờ and Xã Chợ; two Xã Vĩnh Quang of different
+    districts) are told apart by district, then by administrative code; never with "-moi"."""
+    provinces = [u.code for c in range(1, 100) if (u := register.lookup(f"{c:02d}", on))]
+    total = 0
+    for province in provinces:
+        drafts = draft_units(register.units_of_province(province, on))
+        codes = [d.code for d in drafts]
+        assert len(set(codes)) == len(codes), province
+        assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", c) for c in codes), province
+        assert not [d for d in drafts if d.code.endswith("-moi") and not d.short_name.endswith("Mới")]
+        total += len(drafts)
+    assert total == (10035 if on < register.REFORM_DAY else 3321)
+    vinh_quang = sorted(d.code for d in draft_units(register.units_of_province("04", on)) if "vinh-quang" in d.code)
+    assert vinh_quang == (["xa-vinh-quang-bao-lam", "xa-vinh-quang-cao-bang"] if on < register.REFORM_DAY else [])
