@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from dutyflow import register
 from dutyflow.messages import t
@@ -24,7 +25,7 @@ errors = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]Lỗi:[/] {message}", highlight=False)
+    errors.print(f"[bold red]Lỗi:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -41,7 +42,7 @@ def print_register_warnings(path: Path, plan: Plan) -> None:
     """`plan check`: what the register says against the plan's units (never an error)."""
     warnings = register_warnings_of_file(path, plan)
     if warnings:
-        errors.print(f"[yellow]{render_warnings(path, warnings)}[/]", highlight=False, soft_wrap=True)
+        errors.print(render_warnings(path, warnings), style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
 def plan_units(
@@ -70,13 +71,15 @@ def plan_reform(
     except (ReformError, register.RegisterError) as exc:
         raise _fail(str(exc)) from None
     for code, reason in result.skipped:
-        errors.print(f"[yellow]{t('register.reform_skipped', code=code, reason=reason)}[/]", highlight=False)
+        errors.print(
+            t("register.reform_skipped", code=code, reason=reason), style="yellow", markup=False, highlight=False
+        )
     if out is None:
         typer.echo(result.text, nl=False)
     else:
         out.write_text(result.text, encoding="utf-8")
     if not result.closed:
-        errors.print(t("register.reform_nothing", day=day.strftime("%d/%m/%Y")), highlight=False)
+        errors.print(t("register.reform_nothing", day=day.strftime("%d/%m/%Y")), markup=False, highlight=False)
         return
     summary = [
         t("register.reform_summary", day=day.strftime("%d/%m/%Y"), closed=len(result.closed), opened=len(result.opened))
@@ -87,7 +90,7 @@ def plan_reform(
         )
     if out is not None:
         summary.append(t("register.reform_written", path=out))
-    errors.print("\n".join(summary), highlight=False, soft_wrap=True)
+    errors.print("\n".join(summary), markup=False, highlight=False, soft_wrap=True)
 
 
 def add_register_commands(plan_app: typer.Typer) -> None:

@@ -47,7 +47,7 @@ _ENDED_BY_REFORM = frozenset({UnitKind.DISTRICT, UnitKind.TOWN})
 def register_warnings_of_file(path: Path, plan: Plan) -> list[PlanIssue]:
     """`register_warnings` for a plan already loaded from `path`; the file is read again for
     its lines only when there is something to warn about."""
-    found = list(_warnings(plan))
+    found = list(_warnings(plan, path))
     if not found:
         return []
     _, source = load_yaml_with_lines(path)
@@ -55,12 +55,15 @@ def register_warnings_of_file(path: Path, plan: Plan) -> list[PlanIssue]:
 
 
 def register_warnings(plan: Plan, source: SourceMap) -> list[PlanIssue]:
-    return [PlanIssue(source.path, source.line_of(loc), _field(loc), message) for loc, message in _warnings(plan)]
+    return [
+        PlanIssue(source.path, source.line_of(loc), _field(loc), message)
+        for loc, message in _warnings(plan, source.path)
+    ]
 
 
-def _warnings(plan: Plan) -> Iterator[tuple[Location, str]]:
+def _warnings(plan: Plan, path: Path) -> Iterator[tuple[Location, str]]:
     for i, unit in enumerate(plan.units):
-        yield from _unit_warnings(plan, unit, ("units", i))
+        yield from _unit_warnings(plan, unit, ("units", i), path)
 
 
 def render_warnings(path: Path, warnings: list[PlanIssue]) -> str:
@@ -83,7 +86,7 @@ def _day(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _unit_warnings(plan: Plan, unit: Unit, loc: Location) -> Iterator[tuple[Location, str]]:
+def _unit_warnings(plan: Plan, unit: Unit, loc: Location, path: Path) -> Iterator[tuple[Location, str]]:
     span = _lifetime_in_year(plan, unit)
     if span is None or unit.kind not in ADMIN_KINDS:
         return
@@ -97,13 +100,13 @@ def _unit_warnings(plan: Plan, unit: Unit, loc: Location) -> Iterator[tuple[Loca
     before = register.lookup(code, first) if first < REFORM_DAY else None
     if crosses_reform and before is not None and before.level > 1:
         yield from _held_to(unit, before, first, loc)
-        yield (*loc, "closes" if unit.closes else "gso_code"), _ended_by_reform(unit, before, last)
+        yield (*loc, "closes" if unit.closes else "gso_code"), _ended_by_reform(unit, before, last, path)
         return
     days = [first, REFORM_DAY] if crosses_reform else [first]
     for day in days:
         found = register.lookup(code, day)
         if found is None:
-            yield (*loc, "gso_code"), _not_in_register(unit, code, day, first, last)
+            yield (*loc, "gso_code"), _not_in_register(unit, code, day, first, last, path)
             return
         yield from _held_to(unit, found, day, loc)
 
@@ -128,29 +131,29 @@ def _held_to(unit: Unit, found: RegisteredUnit, day: dt.date, loc: Location) -> 
         )
 
 
-def _not_in_register(unit: Unit, code: str, day: dt.date, first: dt.date, last: dt.date) -> str:
+def _not_in_register(unit: Unit, code: str, day: dt.date, first: dt.date, last: dt.date, path: Path) -> str:
     message = t(
         "register.not_in_register", name=unit.name, code=code, day=_day(day), first=_day(first), last=_day(last)
     )
     if day >= REFORM_DAY and register.lookup(code, REFORM_DAY - dt.timedelta(days=1)) is not None:
-        message += " " + _successor_hint(code)
+        message += " " + _successor_hint(code, path)
     return message
 
 
-def _ended_by_reform(unit: Unit, legacy: RegisteredUnit, last: dt.date) -> str:
+def _ended_by_reform(unit: Unit, legacy: RegisteredUnit, last: dt.date, path: Path) -> str:
     message = t("register.ended_by_reform", name=unit.name, official=legacy.name, code=legacy.code, last=_day(last))
-    return f"{message} {_successor_hint(legacy.code)}"
+    return f"{message} {_successor_hint(legacy.code, path)}"
 
 
-def _successor_hint(code: str) -> str:
+def _successor_hint(code: str, path: Path) -> str:
     try:
         default, others = register.successors(code)
     except RegisterError:
         return t("register.hint_no_successor")
     names = [_name_and_code(c) for c in (default, *others)]
     if others:
-        return t("register.hint_divided", successor=names[0], others=", ".join(names[1:]))
-    return t("register.hint_successor", successor=names[0])
+        return t("register.hint_divided", successor=names[0], others=", ".join(names[1:]), path=path)
+    return t("register.hint_successor", successor=names[0], path=path)
 
 
 def _name_and_code(code: str) -> str:

@@ -113,4 +113,4 @@ def test_the_bundled_plan_passes_with_a_warning_for_each_of_its_21_communes(tmp_
     quang_vinh = next(w for w in found if "Quang Vinh" in w.message)
     assert quang_vinh.line == line_of(BUNDLED_PLAN, '"01468"')
     assert "Đơn vị kế thừa: Xã Quang Hán (01456)" in quang_vinh.message
-    assert "dutyflow plan reform" in quang_vinh.message
+    assert f"dutyflow plan reform {BUNDLED_PLAN} --on 2025-07-01" in quang_vinh.message
