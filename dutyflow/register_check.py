@@ -123,6 +123,7 @@ def _held_to(unit: Unit, found: RegisteredUnit, day: dt.date, loc: Location) -> 
             (*loc, "kind"),
             t(
                 "register.kind_mismatch",
+                name=unit.name,
                 kind=t(f"unit_kind.{unit.kind.value}"),
                 code=found.code,
                 official=found.name,

@@ -86,7 +86,7 @@ def test_a_kind_that_is_not_the_registers_is_named(mini_plan_path: Path) -> None
     [warning] = warnings(path)
 
     assert (warning.line, warning.field) == (line_of(path, "kind: ward"), "units[2].kind")
-    assert "loại «phường»" in warning.message and "«Xã Quang Hán»" in warning.message
+    assert "«UBND xã Quang Hán» khai loại «phường»" in warning.message and "«Xã Quang Hán»" in warning.message
 
 
 def test_a_district_or_a_town_without_a_code_after_the_reform_is_named(mini_plan_path: Path) -> None:
