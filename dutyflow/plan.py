@@ -670,6 +670,8 @@ def _check_units(plan: Plan, unit_codes: set[str]) -> Iterator[Problem]:
                 yield (*loc, "successor"), t("plan.successor_self")
             if unit.closes is None:
                 yield (*loc, "successor"), t("plan.successor_without_close")
+            else:
+                yield from _check_succession(unit, by_code.get(unit.successor), loc)
         yield from _check_gso_code(unit, loc)
         if unit.opens and unit.closes and unit.closes <= unit.opens:
             yield (
@@ -684,6 +686,29 @@ def _check_units(plan: Plan, unit_codes: set[str]) -> Iterator[Problem]:
                 current = getattr(by_code[current], attr)
             if current is not None and current == unit.code and len(chain) > 1:
                 yield (*loc, attr), t(message_key, chain=" → ".join([*chain, current]))
+
+
+def _check_succession(unit: Unit, successor: Unit | None, loc: Location) -> Iterator[Problem]:
+    """What a unit owes from its `closes` on passes to its successor, which must exist that day:
+    opening later leaves a gap owed by nobody, closing by then leaves the duty nowhere."""
+    if successor is None or successor.code == unit.code or unit.closes is None:
+        return
+    day = unit.closes.isoformat()
+    if successor.opens is not None and successor.opens > unit.closes:
+        yield (
+            (*loc, "successor"),
+            t("plan.successor_gap", successor=successor.code, opens=successor.opens.isoformat(), closes=day),
+        )
+    if successor.closes is not None and successor.closes <= unit.closes:
+        yield (
+            (*loc, "successor"),
+            t(
+                "plan.successor_closed",
+                successor=successor.code,
+                successor_closes=successor.closes.isoformat(),
+                closes=day,
+            ),
+        )
 
 
 def _check_gso_code(unit: Unit, loc: Location) -> Iterator[Problem]:

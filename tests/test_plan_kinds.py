@@ -134,3 +134,39 @@ def test_a_code_used_twice_at_the_same_time_is_refused(mini_plan_path: Path, fir
     [(line, field, message)] = issues(path)
     assert (line, field) == (line_of(path, "gso_code", 2), "units[3].gso_code")
     assert f"«01456» đã dùng cho đơn vị «xa-a» (dòng {line_of(path, 'gso_code')})" in message
+
+
+# --------------------------------------------------------------------------- successions
+
+
+def test_a_successor_that_opens_the_day_its_predecessor_closes_is_accepted(mini_plan_path: Path) -> None:
+    path = plan_with_units(
+        mini_plan_path,
+        unit("xa-a", "UBND xã A", "commune", None, "    closes: 2025-07-01\n    successor: xa-c\n"),
+        unit("xa-b", "UBND xã B", "commune", None, "    closes: 2025-07-01\n    successor: xa-d\n"),
+        unit("xa-c", "UBND xã C", "commune", None, "    opens: 2025-07-01\n"),
+        unit("xa-d", "UBND xã D", "commune", None, "    opens: 2025-03-01\n    closes: 2025-09-01\n"),
+    )
+    assert load_plan(path).unit("xa-a").successor == "xa-c"
+
+
+def test_a_successor_that_opens_after_its_predecessor_closes_leaves_a_gap(mini_plan_path: Path) -> None:
+    path = plan_with_units(
+        mini_plan_path,
+        unit("xa-a", "UBND xã A", "commune", None, "    closes: 2025-07-01\n    successor: xa-c\n"),
+        unit("xa-c", "UBND xã C", "commune", None, "    opens: 2025-07-15\n"),
+    )
+    [(line, field, message)] = issues(path)
+    assert (line, field) == (line_of(path, "successor: xa-c"), "units[2].successor")
+    assert "«xa-c» mở ngày 2025-07-15, sau ngày đơn vị này đóng (2025-07-01)" in message
+
+
+def test_a_successor_that_closes_by_then_is_refused(mini_plan_path: Path) -> None:
+    path = plan_with_units(
+        mini_plan_path,
+        unit("xa-a", "UBND xã A", "commune", None, "    closes: 2025-07-01\n    successor: xa-c\n"),
+        unit("xa-c", "UBND xã C", "commune", None, "    closes: 2025-06-01\n"),
+    )
+    [(line, field, message)] = issues(path)
+    assert (line, field) == (line_of(path, "successor: xa-c"), "units[2].successor")
+    assert "«xa-c» đóng ngày 2025-06-01, không muộn hơn ngày đơn vị này đóng (2025-07-01)" in message
