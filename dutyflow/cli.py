@@ -17,6 +17,7 @@ from rich.table import Table
 from dutyflow import admin
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli_register import add_register_commands, print_register_warnings
+from dutyflow.cli_signing import report_verify
 from dutyflow.messages import t
 from dutyflow.obligations import Standing, expand_obligations
 from dutyflow.periods import expand_periods
@@ -398,6 +399,9 @@ def report_open() -> None:
     for path in sorted(latest.iterdir()):
         if path.suffix in {".docx", ".pdf", ".html"}:
             console.print(str(path), highlight=False)
+
+
+report_app.command("verify", help=t("help.report_verify"))(report_verify)
 
 
 @run_app.command("assign", help=t("help.run_assign"))
