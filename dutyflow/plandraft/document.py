@@ -98,12 +98,13 @@ def _txt_lines(path: Path) -> list[Line]:
 
 def _docx_lines(path: Path) -> list[Line]:
     import docx  # python-docx: only this reader needs it
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph as DocxParagraph
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise DraftError(t("plandraft.bad_docx", path=path, problem=exc)) from None
 
     def texts(items: Iterable[DocxParagraph | Table]) -> Iterator[str]:
