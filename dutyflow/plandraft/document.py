@@ -55,9 +55,16 @@ class Document:
     def heading(self, section: str) -> Paragraph | None:
         return next((p for p in self.paragraphs if p.is_heading and p.section == section), None)
 
-    def within(self, section: str) -> list[Paragraph]:
-        """Paragraphs of `section` and its sub-sections, headings included."""
-        return [p for p in self.paragraphs if p.section == section or p.section.startswith(section + ".")]
+    def under(self, roman: Paragraph) -> list[Paragraph]:
+        """The paragraphs of a roman-numbered section, its heading first, up to the next one (by
+        position: a document that repeats a number does not merge two sections)."""
+        start = self.paragraphs.index(roman)
+        out = [roman]
+        for p in self.paragraphs[start + 1 :]:
+            if p.kind == "roman" or p.tail:
+                break
+            out.append(p)
+        return out
 
 
 @dataclass(frozen=True)

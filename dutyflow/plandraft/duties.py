@@ -45,7 +45,7 @@ def read_duties(document: Document, units: UnitsFound, mentions: Mentions, rules
             continue
         by_section: dict[str, list[tuple[Paragraph, str]]] = {}
         headings: dict[str, Paragraph] = {}
-        for p in document.within(roman.section):
+        for p in document.under(roman):
             if p.kind in ("roman", "number"):
                 headings[p.section] = p
                 found.used.add(p.line)

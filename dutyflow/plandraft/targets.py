@@ -47,7 +47,7 @@ def read_targets(document: Document, rules: Rules) -> TargetsFound:
     found = TargetsFound()
     for roman in _target_sections(document, rules):
         skip: str | None = None
-        for p in document.within(roman.section):
+        for p in document.under(roman):
             if p.kind == "roman":
                 found.used.add(p.line)
                 continue

@@ -106,7 +106,7 @@ def read_units(
     romans = [p for p in document.paragraphs if p.kind == "roman" and rx(rules.sections.organisation).search(p.body)]
     for roman in romans:
         found.used.add(roman.line)
-        for p in document.within(roman.section):
+        for p in document.under(roman):
             if p.kind == "number":
                 _read_heading(p, header, rules.units, found)
     for group in list(found.groups.values()):
