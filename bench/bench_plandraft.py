@@ -82,11 +82,21 @@ def main() -> None:
             median = statistics.median(again)
             label = "first call of the process (loads the register)" if i == 0 else "first call"
             rows.append((f"{kind}: {label}", f"{first:.2f} s"))
-            rows.append((f"{kind}: median of {args.repeat}", f"{median:.2f} s  ({draft.counts['indicators']} targets, {draft.counts['duties']} duties)"))
+            rows.append(
+                (
+                    f"{kind}: median of {args.repeat}",
+                    f"{median:.2f} s  ({draft.counts['indicators']} targets, {draft.counts['duties']} duties)",
+                )
+            )
             record[f"{kind}_first_s"] = round(first, 3)
             record[f"{kind}_median_s"] = round(median, 3)
         worst = max(float(str(v)) for k, v in record.items() if k.endswith("_first_s"))
-        rows.append(("goal", f"< {GOAL_SECONDS:.0f} s: {'met' if worst < GOAL_SECONDS else 'NOT met'} (worst first call {worst:.2f} s)"))
+        rows.append(
+            (
+                "goal",
+                f"< {GOAL_SECONDS:.0f} s: {'met' if worst < GOAL_SECONDS else 'NOT met'} (worst first call {worst:.2f} s)",
+            )
+        )
         print_table("plan draft on a long plan", rows)
         if not args.no_record:
             append_result(record)

@@ -142,10 +142,14 @@ def test_an_unseen_plan_drafts_into_a_valid_plan_and_most_of_its_reading(name: s
 
 
 def test_an_office_extends_the_rules_without_code(tmp_path: Path) -> None:
-    """"Trưởng các thôn" is no unit the bundled rules know; one group and one phrase in a copy of
+    """ "Trưởng các thôn" is no unit the bundled rules know; one group and one phrase in a copy of
     the rules file make it one."""
     rules_file = tmp_path / "rules.yaml"
-    data = yaml.safe_load((Path(load_rules.__module__.replace(".", "/")).parent.parent / "templates/plandraft/rules.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(
+        (Path(load_rules.__module__.replace(".", "/")).parent.parent / "templates/plandraft/rules.yaml").read_text(
+            encoding="utf-8"
+        )
+    )
     data["units"]["groups"]["cac-thon"] = {"name": "Trưởng các thôn", "kinds": ["commune"]}
     data["units"]["mentions"].insert(0, {"pattern": "(Trưởng )?các thôn", "groups": ["cac-thon"]})
     rules_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

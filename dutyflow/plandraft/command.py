@@ -72,7 +72,14 @@ def print_comparison(comparison: Comparison, reference: Path) -> None:
         console.print(t("plandraft.misses", count=len(misses)), highlight=False)
         for r in misses:
             console.print(
-                t("plandraft.miss", section=r.section, item=r.item, field=r.field, expected=r.expected[:70], got=r.got[:70]),
+                t(
+                    "plandraft.miss",
+                    section=r.section,
+                    item=r.item,
+                    field=r.field,
+                    expected=r.expected[:70],
+                    got=r.got[:70],
+                ),
                 highlight=False,
                 markup=False,
             )

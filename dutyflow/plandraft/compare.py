@@ -119,14 +119,30 @@ def _header(out: Comparison, draft: Plan, ref: Plan, names: _UnitNames) -> None:
         out.add("plan", "signer", name, expected, got, _text_key(expected) == _text_key(got))
     office = ref.unit(r.office).name
     draft_office = names.draft_unit(office)
-    out.add("plan", "plan", "office", office, draft_office.name if draft_office else d.office, draft_office is not None and draft_office.code == d.office)
+    out.add(
+        "plan",
+        "plan",
+        "office",
+        office,
+        draft_office.name if draft_office else d.office,
+        draft_office is not None and draft_office.code == d.office,
+    )
     for basis in r.basis:
         numbers = set(re.findall(r"\d+/[\w-]+", basis))
-        hit = next((b for b in d.basis if numbers & set(re.findall(r"\d+/[\w-]+", b)) or _similar(b, basis) > 0.8), None)
+        hit = next(
+            (b for b in d.basis if numbers & set(re.findall(r"\d+/[\w-]+", b)) or _similar(b, basis) > 0.8), None
+        )
         out.add("plan", "basis", basis[:40], basis[:60], hit[:60] if hit else None, hit is not None)
     got = {_text_key(x) for x in d.recipients}
     for recipient in r.recipients:
-        out.add("plan", "recipients", recipient, recipient, recipient if _text_key(recipient) in got else None, _text_key(recipient) in got)
+        out.add(
+            "plan",
+            "recipients",
+            recipient,
+            recipient,
+            recipient if _text_key(recipient) in got else None,
+            _text_key(recipient) in got,
+        )
 
 
 def _units(out: Comparison, draft: Plan, ref: Plan, names: _UnitNames) -> None:
@@ -193,7 +209,13 @@ def _deliverables(out: Comparison, draft: Plan, ref: Plan, names: _UnitNames) ->
         out.add("deliverables", d.code, "kind", d.kind, found.kind)
         if d.due is not None:
             out.add("deliverables", d.code, "due", d.due, found.due)
-            out.add("deliverables", d.code, "rule", d.rule.value if d.rule else None, found.rule.value if found.rule else None)
+            out.add(
+                "deliverables",
+                d.code,
+                "rule",
+                d.rule.value if d.rule else None,
+                found.rule.value if found.rule else None,
+            )
         out.add("deliverables", d.code, "units", names.of(ref, d.units), names.of(draft, found.units))
         if d.inputs:
             out.add("deliverables", d.code, "inputs", {codes.get(c, c) for c in d.inputs}, set(found.inputs))
@@ -214,7 +236,14 @@ def score_expected(draft: Plan, expected: dict[str, Any], rules: Units) -> Compa
             continue
         out.add("targets", item, "direction", direction, got.direction.value)
         if direction not in ("eliminate",):
-            out.add("targets", item, "target", target, got.target, _same(target, got.target) if target is not None else got.target is None)
+            out.add(
+                "targets",
+                item,
+                "target",
+                target,
+                got.target,
+                _same(target, got.target) if target is not None else got.target is None,
+            )
         out.add("targets", item, "strict", strict, got.strict)
         if measure is not None:
             out.add("targets", item, "measure", measure, got.measure.value)
@@ -233,7 +262,11 @@ def score_expected(draft: Plan, expected: dict[str, Any], rules: Units) -> Compa
         else:
             every, day = str(when).split("/")
             found = next(
-                (d for d in draft.deliverables if d.recurrence and d.recurrence.every == every and d.recurrence.due_day == int(day)),
+                (
+                    d
+                    for d in draft.deliverables
+                    if d.recurrence and d.recurrence.every == every and d.recurrence.due_day == int(day)
+                ),
                 None,
             )
             got_rule = found.recurrence.rule.value if found and found.recurrence else None

@@ -86,7 +86,7 @@ def read_document(path: Path, reading: Reading) -> Document:
     elif suffix == ".pdf":
         lines = _pdf_lines(path)
     else:
-        raise DraftError(t("plandraft.unknown_type", path=path, suffix=suffix or "(không có)"))
+        raise DraftError(t("plandraft.unknown_type", path=path, suffix=suffix or t("plandraft.no_suffix")))
     return Document(path.name, tuple(paragraphs(lines, reading)))
 
 
@@ -154,7 +154,7 @@ _SENTENCE_END = (".", ":", "!", "?")
 
 
 def _ends_sentence(text: str) -> bool:
-    return text.rstrip("\"”’)» ").endswith(_SENTENCE_END)
+    return text.rstrip('"”’)» ').endswith(_SENTENCE_END)
 
 
 def _is_caps(text: str) -> bool:

@@ -8,19 +8,20 @@ could not be placed is listed at the end under "# chưa xử lý". Nothing is dr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dutyflow.messages import t
 from dutyflow.plandraft.document import Document, read_document
-from dutyflow.plandraft.duties import DutiesFound, read_duties
+from dutyflow.plandraft.duties import DutiesFound, DutyDraft, read_duties
 from dutyflow.plandraft.found import Found, Origin, Unplaced
 from dutyflow.plandraft.header import HeaderDraft, read_header
 from dutyflow.plandraft.regime import DeliverableDraft, RegimeFound, read_regime
 from dutyflow.plandraft.rules import Rules, load_rules
 from dutyflow.plandraft.targets import TargetDraft, TargetsFound, read_targets
-from dutyflow.plandraft.text import excerpt, slug
+from dutyflow.plandraft.text import slug
 from dutyflow.plandraft.units import (
     CommuneSource,
     GroupDraft,
@@ -53,7 +54,9 @@ class Draft:
         head = [line for line in t("plandraft.yaml_head", source=self.source).splitlines()]
         tail = ["", *t("plandraft.unplaced_head", count=len(self.unplaced)).splitlines()]
         for item in sorted(self.unplaced, key=lambda u: u.origin.line):
-            where = t("plandraft.where", section=item.origin.section) if item.origin.section else t("plandraft.where_head")
+            where = (
+                t("plandraft.where", section=item.origin.section) if item.origin.section else t("plandraft.where_head")
+            )
             tail.append(t("plandraft.unplaced_item", where=where, line=item.origin.line, reason=item.reason))
             tail.extend(f"      {part}" for part in _wrap(f"«{item.origin.text}»", 96))
         return dump(self.tree, head, tail)
@@ -80,7 +83,11 @@ def draft_plan(path: Path, rules: Rules | None = None, communes: CommuneSource |
 
 def draft_document(document: Document, rules: Rules, communes: CommuneSource | None) -> Draft:
     header = read_header(document, rules.header)
-    year = header.year.value if header.year else (header.issued_on.value.year if header.issued_on else dt.date.today().year)
+    year = (
+        header.year.value
+        if header.year
+        else (header.issued_on.value.year if header.issued_on else dt.date.today().year)
+    )
     on = header.issued_on.value if header.issued_on else dt.date(year, 1, 1)
     targets = read_targets(document, rules)
     units = read_units(document, header, rules, communes, on)
@@ -179,7 +186,15 @@ class _Assembly:
         origin = Origin("", "", 1)
         short = self.header.short_name or t("plandraft.unknown")
         self.units.units.append(
-            UnitDraft("van-phong", f"Văn phòng {short}", f"Văn phòng {short}", "office", origin, None, t("plandraft.no_units"))
+            UnitDraft(
+                "van-phong",
+                t("plandraft.issuer_office", issuer=short),
+                t("plandraft.issuer_office", issuer=short),
+                "office",
+                origin,
+                None,
+                t("plandraft.no_units"),
+            )
         )
 
     # ------------------------------------------------------------------ units and groups
@@ -247,7 +262,7 @@ class _Assembly:
 
     # ------------------------------------------------------------------ duties
 
-    def _duty(self, duty: Any, office: Found[str]) -> Noted:
+    def _duty(self, duty: DutyDraft, office: Found[str]) -> Noted:
         units = list(duty.units)
         above: tuple[str, ...] = ()
         if not units:
@@ -293,7 +308,7 @@ class _Assembly:
         ]
         return out, element_nodes
 
-    def _indicator(self, i: int, target: TargetDraft, element: Any, reporters: list[str]) -> Noted:
+    def _indicator(self, i: int, target: TargetDraft, element: Callable[[str], str], reporters: list[str]) -> Noted:
         body: dict[str, Any] = {
             "code": f"CT{i:02d}",
             "group": target.group,
@@ -322,7 +337,9 @@ class _Assembly:
         reports: list[DeliverableDraft] = []
         for d in self.regime.deliverables:
             if d.due is not None and d.due.year not in (self.year, self.year + 1):
-                self.unplaced.append(Unplaced(d.origin, t("plandraft.due_outside_year", due=d.due.isoformat(), year=self.year)))
+                self.unplaced.append(
+                    Unplaced(d.origin, t("plandraft.due_outside_year", due=d.due.isoformat(), year=self.year))
+                )
                 continue
             if d.kind == "report" and d.due is not None:
                 reports.append(d)
@@ -374,9 +391,7 @@ class _Assembly:
     # ------------------------------------------------------------------ the rest
 
     def _leftovers(self) -> None:
-        used = (
-            self.header.used | self.targets.used | self.units.used | self.duties.used | self.regime.used
-        )
+        used = self.header.used | self.targets.used | self.units.used | self.duties.used | self.regime.used
         placed = {(u.origin.line, u.origin.text) for u in self.unplaced}
         lines_listed = {u.origin.line for u in self.unplaced}
         for p in self.document.paragraphs:
@@ -413,4 +428,4 @@ def _noted(found: Found[Any] | None, default: Any, missing: str | None = None) -
     return Noted(found.value, _comment(found))
 
 
-__all__ = ["Draft", "draft_document", "draft_plan", "excerpt"]
+__all__ = ["Draft", "draft_document", "draft_plan"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dutyflow.messages import t
 from dutyflow.plandraft.document import Document, Paragraph
 from dutyflow.plandraft.found import Origin, Unplaced
 from dutyflow.plandraft.rules import Rules, rx
@@ -59,14 +60,16 @@ def read_duties(document: Document, units: UnitsFound, mentions: Mentions, rules
             if organisation and not owners:
                 for p, text in items:
                     found.used.add(p.line)
-                    found.unplaced.append(Unplaced(Origin.of(p, text), "nhiệm vụ của đơn vị chưa nhận ra ở đầu mục"))
+                    found.unplaced.append(Unplaced(Origin.of(p, text), t("plandraft.duty_without_unit")))
                 continue
             for i, (p, text) in enumerate(items, start=1):
                 code = section if len(items) == 1 else f"{section}.{i}"
                 heading = headings.get(section)
                 title = heading.body if tasks and heading and len(items) == 1 else _title(text)
                 partners = tuple(c for c in _partners(text, mentions, rules) if c not in owners)
-                found.duties.append(DutyDraft(code, section, excerpt(title, 110), text, owners, partners, Origin.of(p, text)))
+                found.duties.append(
+                    DutyDraft(code, section, excerpt(title, 110), text, owners, partners, Origin.of(p, text))
+                )
                 found.used.add(p.line)
     return found
 

@@ -6,13 +6,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from dutyflow.messages import t
 from dutyflow.plandraft.document import Document, Paragraph
 from dutyflow.plandraft.found import Found, Origin
 from dutyflow.plandraft.rules import Header, rx
 from dutyflow.plandraft.text import title_case_name
-
-_LEVEL_UPPER = {"tỉnh": "TỈNH", "huyện": "HUYỆN", "xã": "XÃ", "phường": "PHƯỜNG", "thị xã": "THỊ XÃ",
-                "thành phố": "THÀNH PHỐ", "quận": "QUẬN", "thị trấn": "THỊ TRẤN"}  # fmt: skip
 
 
 @dataclass
@@ -40,7 +38,7 @@ class HeaderDraft:
     def issuer_name(self) -> str | None:
         if self.issuer_level is None or self.issuer_area is None:
             return None
-        return f"{_LEVEL_UPPER.get(self.issuer_level.value, self.issuer_level.value.upper())} {self.issuer_area.value.upper()}"
+        return f"{self.issuer_level.value} {self.issuer_area.value}".upper()
 
     @property
     def short_name(self) -> str | None:
@@ -65,12 +63,12 @@ def _head_lines(draft: HeaderDraft, head: list[Paragraph], rules: Header) -> Non
     for p in head:
         text = p.text
         if title_next:
-            title = "Kế hoạch " + text[:1].lower() + text[1:]
+            title = f"{rules.title_prefix} {text[:1].lower()}{text[1:]}"
             draft.title = Found(title.rstrip("."), Origin.of(p))
             draft.used.add(p.line)
-            year = re.search(r"\bnăm (\d{4})\b", text)
+            year = rx(rules.year).search(text)
             if year:
-                draft.year = Found(int(year[1]), Origin.of(p))
+                draft.year = Found(int(year["year"]), Origin.of(p))
             title_next = False
             continue
         if rx(rules.title_word).match(text):
@@ -91,14 +89,15 @@ def _head_lines(draft: HeaderDraft, head: list[Paragraph], rules: Header) -> Non
             draft.issuer_parent = Found(text.replace("UỶ", "ỦY"), Origin.of(p))
             draft.used.add(p.line)
         elif rx(rules.issuer_name).match(text) and draft.issuer_area is None:
-            level = next(lv for lv in sorted(_LEVEL_UPPER, key=len, reverse=True) if text.lower().startswith(lv))
+            # "HUYỆN TRÙNG KHÁNH": the level, then the area's name in capitals
+            level = rx(rules.issuer_name).match(text)["level"].lower()  # type: ignore[index]
             draft.issuer_level = Found(level, Origin.of(p))
             draft.issuer_area = Found(title_case_name(text[len(level) :].strip().lower()), Origin.of(p))
             draft.used.add(p.line)
-        elif text.upper().startswith(("CỘNG HÒA", "CỘNG HOÀ", "ĐỘC LẬP")):
+        elif rx(rules.national_motto).match(text):
             draft.used.add(p.line)
     if draft.year is None and draft.issued_on is not None:
-        draft.year = Found(draft.issued_on.value.year, draft.issued_on.origin, "năm ban hành")
+        draft.year = Found(draft.issued_on.value.year, draft.issued_on.origin, t("plandraft.year_from_date"))
 
 
 def _basis(draft: HeaderDraft, head: list[Paragraph], rules: Header) -> None:
@@ -120,7 +119,7 @@ def _issuer_in_text(draft: HeaderDraft, head: list[Paragraph], rules: Header) ->
             if m:
                 name = _proper_name(m["name"])
                 if name:
-                    note = "không có phần đầu văn bản: lấy từ nội dung"
+                    note = t("plandraft.issuer_from_text")
                     draft.issuer_level = Found(m["level"].lower(), Origin.of(p), note)
                     draft.issuer_area = Found(name, Origin.of(p), note)
                     if draft.place is None:
@@ -156,7 +155,7 @@ def _foot(draft: HeaderDraft, tail: list[Paragraph], rules: Header) -> None:
     after_authority = False
     for p in tail:
         text = p.text
-        if text.lower().startswith("nơi nhận"):
+        if rx(rules.recipients_head).match(text):
             in_recipients = True
             draft.used.add(p.line)
             continue
@@ -181,6 +180,3 @@ def _foot(draft: HeaderDraft, tail: list[Paragraph], rules: Header) -> None:
         elif (after_authority or draft.signer_title is not None) and draft.signer_name is None and text[:1].isupper():
             draft.signer_name = Found(text, Origin.of(p))
             draft.used.add(p.line)
-    if draft.signer_authority is not None and draft.signer_authority.value.startswith("TM") and draft.signer_title:
-        # "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH": the chair signs for the committee.
-        pass

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from dutyflow.messages import t
 from dutyflow.plandraft.document import Document, Paragraph
 from dutyflow.plandraft.found import Origin, Unplaced
 from dutyflow.plandraft.rules import DeliverableRule, Rules, rx
@@ -80,7 +81,7 @@ def read_regime(document: Document, units: UnitsFound, mentions: Mentions, rules
         if in_regime:
             found.used.add(p.line)
             if len(found.deliverables) == before and not _only_plan(p, rules):
-                found.unplaced.append(Unplaced(Origin.of(p), "câu trong chế độ báo cáo không nêu hạn nộp"))
+                found.unplaced.append(Unplaced(Origin.of(p), t("plandraft.regime_without_deadline")))
     return found
 
 
@@ -106,25 +107,23 @@ def _read_sentence(
     via = tuple(c for m in re.finditer(r"\(qua ([^)]+)\)", sentence) for c in mentions(m[1]))
     if in_regime and rx(regime.implementation_plan.pattern).search(sentence):
         found.unplaced.append(
-            Unplaced(origin, f"«{regime.implementation_plan.name}»: kế hoạch không nêu hạn nộp; thêm vào deliverables khi văn phòng chọn hạn")
+            Unplaced(origin, t("plandraft.plan_without_deadline", name=regime.implementation_plan.name))
         )
     m_app = rx(regime.appendices).search(sentence)
     if m_app and in_regime:
-        found.unplaced.append(
-            Unplaced(origin, f"kế hoạch nhắc {m_app[0]} nhưng văn bản không kèm theo: thêm biểu mẫu vào forms")
-        )
+        found.unplaced.append(Unplaced(origin, t("plandraft.appendices_missing", appendices=m_app[0])))
     start = 0
     for m in rx(regime.deadline).finditer(sentence):
         try:
             due = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
         except ValueError:
-            found.unplaced.append(Unplaced(origin, f"ngày không có thật: «{m[0]}»"))
+            found.unplaced.append(Unplaced(origin, t("plandraft.no_such_day", text=m[0])))
             continue
         segment = sentence[start : m.start()]
         rule = _which(segment, sentence[: m.start()], regime.deliverables)
         start = m.end()
         if rule is None:
-            found.unplaced.append(Unplaced(origin, f"không rõ «{m[0]}» là hạn của báo cáo nào"))
+            found.unplaced.append(Unplaced(origin, t("plandraft.deadline_of_what", text=m[0])))
             continue
         kind = rule.kind
         label = rule.label.format(year=year) if rule.label else None
@@ -141,12 +140,10 @@ def _read_sentence(
         day = int(m["d"])
         notes: tuple[str, ...] = ()
         if day > 28:
-            notes = (f"ngày {day} đổi thành 28: hạn định kỳ phải có trong mọi tháng",)
+            notes = (t("plandraft.due_day_28", day=day),)
             day = 28
-        name = "Báo cáo định kỳ hằng tháng" if every == "month" else "Báo cáo định kỳ hằng quý"
-        what = re.search(r"báo cáo\s+(.+?)\s+(về|trước|chậm nhất)\b", sentence, re.IGNORECASE)
-        if what:
-            name = f"Báo cáo {what[1]} ({'hằng tháng' if every == 'month' else 'hằng quý'})"
+        what = rx(regime.recurring_what).search(sentence)
+        name = t(f"plandraft.recurring_{every}", what=what["what"]) if what else t(f"plandraft.recurring_{every}_plain")
         code = "bao-cao-thang" if every == "month" else "bao-cao-quy"
         found.deliverables.append(
             DeliverableDraft(

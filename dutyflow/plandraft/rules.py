@@ -61,6 +61,10 @@ class Sections(_Rules):
 
 class Header(_Rules):
     title_word: str
+    title_prefix: str
+    year: str
+    national_motto: str
+    recipients_head: str
     number: str
     date_line: str
     issuer_parent: str
@@ -157,6 +161,7 @@ class Regime(_Rules):
     deliverables: list[DeliverableRule]
     implementation_plan: ImplementationPlanRule
     appendices: str
+    recurring_what: str
     subject_ends: str
 
 
@@ -191,12 +196,12 @@ def _patterns(rules: Rules) -> list[str]:
         *r.opens_paragraph, *r.stands_alone, r.markers.roman, r.markers.number, r.markers.letter,
         r.markers.item, r.tail, r.page_number, rules.no_targets_in,
         *rules.sections.model_dump().values(),
-        h.title_word, h.number, h.date_line, h.issuer_parent, h.issuer_name, *h.issuer_in_text, *h.basis,
+        h.title_word, h.year, h.national_motto, h.recipients_head, h.number, h.date_line, h.issuer_parent, h.issuer_name, *h.issuer_in_text, *h.basis,
         h.province, h.signer_authority, h.recipient,
         t.number, *(m.pattern for m in t.measures), t.odd_ratio, t.count_clause, t.count_value,
         *t.relative_reduction, t.baseline_year, t.strict_below, t.strict_above, t.at_most_before,
         t.reduce_words, t.eliminate_words, t.target_words, t.name_lead, t.name_tail, t.value_trail, t.baseline_between, t.counted_thing, t.rate_words, t.event_words,
         *(k.pattern for k in u.kinds), u.splits_before, u.heading_lead, *(m.pattern for m in u.mentions), u.partners,
         g.deadline, g.monthly_deadline, *(r.pattern for r in g.recurrence), *(d.pattern for d in g.deliverables),
-        g.implementation_plan.pattern, g.appendices, g.subject_ends,
+        g.implementation_plan.pattern, g.appendices, g.recurring_what, g.subject_ends,
     ]  # fmt: skip

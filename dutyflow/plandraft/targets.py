@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from dutyflow.messages import t
 from dutyflow.plandraft.document import Document, Paragraph
 from dutyflow.plandraft.found import Origin, Unplaced
 from dutyflow.plandraft.rules import Rules, Targets, rx
@@ -58,7 +59,7 @@ def read_targets(document: Document, rules: Rules) -> TargetsFound:
             if skip and (p.section == skip or p.section.startswith(skip + ".")):
                 found.used.add(p.line)
                 if not p.is_heading:
-                    found.unplaced.append(Unplaced(Origin.of(p), "mục tiêu chung, không có chỉ tiêu đo được"))
+                    found.unplaced.append(Unplaced(Origin.of(p), t("plandraft.general_objective")))
                 continue
             _read_paragraph(p, rules.targets, found)
     return found
@@ -78,7 +79,7 @@ def _read_paragraph(p: Paragraph, rules: Targets, found: TargetsFound) -> None:
         if target is None and p.is_heading:
             continue  # a heading such as "a) Về bảo vệ trẻ em": the group's label
         if target is None:
-            found.unplaced.append(Unplaced(Origin.of(p, clause), "không nhận ra chỉ tiêu trong câu này"))
+            found.unplaced.append(Unplaced(Origin.of(p, clause), t("plandraft.no_target")))
         else:
             found.targets.append(target)
 
@@ -135,10 +136,10 @@ def read_clause(clause: str, group: str, origin: Origin, rules: Targets) -> Targ
 def _relative(clause: str, m: re.Match[str], group: str, origin: Origin, rules: Targets) -> TargetDraft:
     thing = rx(rules.counted_thing).search(clause)
     name = cap_first(thing[1]) if thing else _name_before(clause, rules)
-    notes = ["mục tiêu giảm tương đối: «target» là mức giảm tối thiểu (%) so với năm trước"]
+    notes = [t("plandraft.relative_reduction")]
     year = rx(rules.baseline_year).search(clause)
     if year:
-        notes.append(f"so với năm {year['year']}: điền «baseline» là số liệu năm đó")
+        notes.append(t("plandraft.baseline_year", year=year["year"]))
     measure = "count" if name.lower().startswith("số") else "percent"
     return _make(group, name, measure, "reduce", False, parse_number(m["value"]), None, origin, rules, notes)
 
@@ -168,10 +169,10 @@ def _valued(clause: str, values: list[_Value], group: str, origin: Origin, rules
     else:
         name = _name_before(before, rules)
         if after.strip() and not rx(rules.value_trail).match(after):
-            notes.append(f"kế hoạch ghi thêm: «{after.strip()}»")
+            notes.append(t("plandraft.more_words", text=after.strip()))
     measure = value.measure
     if measure is None:
-        notes.append(f"đơn vị «{clause[value.start : value.end]}» không có trong mô hình: tạm ghi là số đếm")
+        notes.append(t("plandraft.odd_measure", text=clause[value.start : value.end]))
         measure = "count"
     return _make(group, name, measure, direction, strict, value.number, baseline, origin, rules, notes)
 

@@ -56,5 +56,5 @@ def excerpt(text: str, limit: int = 70) -> str:
 
 
 def title_case_name(words: str) -> str:
-    """"trùng Khánh" → "Trùng Khánh" (each word's first letter upper case)."""
+    """ "trùng Khánh" → "Trùng Khánh" (each word's first letter upper case)."""
     return " ".join(w[:1].upper() + w[1:] for w in words.split())

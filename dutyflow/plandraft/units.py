@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dutyflow.messages import t
 from dutyflow.plandraft.document import Document, Paragraph
 from dutyflow.plandraft.found import Origin, Unplaced
 from dutyflow.plandraft.header import HeaderDraft
@@ -79,14 +80,14 @@ def register_communes(header: HeaderDraft, on: dt.date) -> list[Commune]:
     from dutyflow.register import AdminKind, communes_of_district, province, units_of_province
 
     if header.issuer_level is None or header.issuer_area is None:
-        raise LookupError("không rõ cơ quan ban hành")
+        raise LookupError(t("plandraft.no_issuer"))
     level, area = header.issuer_level.value, header.issuer_area.value
     if level == "tỉnh":
         found = units_of_province(province(area, on).code, on)
     elif header.province is not None:
         found = communes_of_district(header.province.value, area, on)
     else:
-        raise LookupError("không rõ tỉnh của đơn vị ban hành")
+        raise LookupError(t("plandraft.no_province"))
     kinds = {AdminKind.TOWN: "town", AdminKind.WARD: "town"}
     return [Commune(u.code, u.name, kinds.get(u.kind, "commune")) for u in found]
 
@@ -131,7 +132,7 @@ def _read_heading(p: Paragraph, header: HeaderDraft, rules: Units, found: UnitsF
             continue
         kind = next((k.kind for k in rules.kinds if rx(k.pattern).search(part)), None)
         if kind is None:
-            found.unplaced.append(Unplaced(Origin.of(p, part), "không nhận ra đơn vị hay nhóm đơn vị này"))
+            found.unplaced.append(Unplaced(Origin.of(p, part), t("plandraft.unknown_addressee")))
             continue
         unit = _unit(part, kind, header, p, found)
         codes.append(unit.code)
@@ -204,12 +205,12 @@ def _expand(
     group: GroupDraft, header: HeaderDraft, communes: CommuneSource | None, on: dt.date, found: UnitsFound
 ) -> None:
     if communes is None:
-        found.unplaced.append(Unplaced(group.origin, f"«{group.name}»: chưa mở rộng thành danh sách xã (không dùng danh mục đơn vị hành chính)"))
+        found.unplaced.append(Unplaced(group.origin, t("plandraft.not_expanded_no_register", group=group.name)))
         return
     try:
         listed = communes(header, on)
     except LookupError as exc:
-        found.unplaced.append(Unplaced(group.origin, f"«{group.name}»: chưa mở rộng thành danh sách xã ({exc})"))
+        found.unplaced.append(Unplaced(group.origin, t("plandraft.not_expanded", group=group.name, reason=exc)))
         return
     for commune in listed:
         prefix = {"town": "tt", "commune": "xa"}[commune.kind]
@@ -219,7 +220,7 @@ def _expand(
             first, _, place = commune.name.partition(" ")
             kind_word = first.lower()
         code = _unique_code(f"{prefix}-{slug(place, 40)}", found)
-        note = "đơn vị theo danh mục đơn vị hành chính ngày " + on.strftime("%d/%m/%Y")
+        note = t("plandraft.from_register", day=on.strftime("%d/%m/%Y"))
         found.units.append(
             UnitDraft(code, f"UBND {kind_word} {place}", commune.name, commune.kind, group.origin, commune.code, note)
         )
