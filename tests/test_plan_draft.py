@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import unicodedata
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,9 @@ from dutyflow.plan import Plan, load_plan
 from dutyflow.plandraft.compare import compare_plans, score_expected
 from dutyflow.plandraft.document import DraftError
 from dutyflow.plandraft.draft import Draft, draft_plan
+from dutyflow.plandraft.found import Origin
 from dutyflow.plandraft.rules import load_rules
+from dutyflow.plandraft.targets import read_clause
 from dutyflow.report.pdf import convert_to_pdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plandraft"
@@ -124,6 +127,58 @@ def test_what_cannot_be_placed_is_listed_at_the_end(seed_draft: Draft) -> None:
     assert "«các tổ chức thành viên»" in tail
     assert "Kế hoạch triển khai thực hiện tại đơn vị, địa phương" in tail
     assert all(line.startswith("#") for line in tail.splitlines()[1:])
+
+
+# --------------------------------------------------------------------------- one target clause
+
+
+@pytest.mark.parametrize(
+    ("clause", "direction", "target", "strict", "measure"),
+    [
+        ("Tỷ lệ xã đạt tiêu chuẩn phù hợp với trẻ em đạt 87% trở lên", "at_least", "87", False, "percent"),
+        ("trên 90% trẻ em có hoàn cảnh đặc biệt được trợ giúp", "at_least", "90", True, "percent"),
+        ("Giảm tỷ suất tử vong trẻ sơ sinh xuống còn dưới 7‰", "at_most", "7", True, "permille"),
+        ("giảm tỷ suất tử vong của trẻ em dưới 1 tuổi xuống còn 12‰", "at_most", "12", False, "permille"),
+        ("giảm tỷ suất trẻ em bị tai nạn thương tích xuống 550/100.000 trẻ em", "at_most", "550", False, "per_100000"),
+        ("Tỷ lệ thừa cân béo phì trẻ em dưới 5 tuổi ở mức dưới 10%", "at_most", "10", True, "percent"),
+        ("Giảm tỷ lệ suy dinh dưỡng thể thấp còi xuống dưới 20,00%", "at_most", "20.00", True, "percent"),
+        (
+            "Tỷ lệ trẻ em dưới 1 tuổi được tiêm chủng đầy đủ > đạt 90% với 12 loại vắc xin",
+            "at_least",
+            "90",
+            False,
+            "percent",
+        ),
+        ("Phấn đấu 100% cơ sở giáo dục có công trình vệ sinh", "reach_100", "100", False, "percent"),
+        ("tỷ lệ trẻ em dưới 5 tuổi được đăng ký khai sinh đạt 100%", "reach_100", "100", False, "percent"),
+        ("Loại trừ lây truyền HIV từ mẹ sang con", "eliminate", "0", False, "count"),
+        ("Giảm dần tỷ lệ trẻ em có hoàn cảnh đặc biệt", "reduce", None, False, "percent"),
+        ("duy trì mức giảm số cuộc tảo hôn từ 2 đến 3% hằng năm", "reduce", "2", False, "count"),
+        ("Tỷ lệ bà mẹ được chăm sóc sau sinh không vượt quá 5%", "at_most", "5", False, "percent"),
+        ("Số trẻ em bị xâm hại không quá 10 trường hợp", "at_most", "10", False, "count"),
+        ("Số điểm nguy cơ được cắm biển cảnh báo đạt 20 điểm", "at_least", "20", False, "count"),
+        ("Tăng tỷ lệ sinh con thứ hai từ 80% năm 2024 lên 85%", "at_least", "85", False, "percent"),
+    ],
+)
+def test_a_target_clause_reads_as(clause: str, direction: str, target: str | None, strict: bool, measure: str) -> None:
+    found = read_clause(clause, "a", Origin(clause, "I.2", 1), load_rules().targets)
+    assert found is not None
+    assert (found.direction, found.strict, found.measure) == (direction, strict, measure)
+    assert found.target == (Decimal(target) if target is not None else None)
+
+
+def test_a_clause_without_a_target_is_not_one() -> None:
+    rules = load_rules().targets
+    assert read_clause("Về bảo vệ trẻ em", "b", Origin("Về bảo vệ trẻ em", "I.2.b", 1), rules) is None
+
+
+def test_a_rate_per_population_proposes_that_population_as_its_denominator() -> None:
+    clause = "Giảm tỷ suất chết mẹ xuống dưới 45/100.000 trẻ đẻ sống"
+    found = read_clause(clause, "a", Origin(clause, "II", 1), load_rules().targets)
+    assert found is not None and found.denominator == "Số trẻ đẻ sống"
+    baseline = "Tăng tỷ lệ sinh con thứ hai từ 80% năm 2024 lên 85%"
+    found = read_clause(baseline, "a", Origin(baseline, "II", 1), load_rules().targets)
+    assert found is not None and found.baseline == Decimal(80) and found.name == "Tỷ lệ sinh con thứ hai"
 
 
 # --------------------------------------------------------------------------- unseen plans

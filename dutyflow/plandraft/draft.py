@@ -397,8 +397,8 @@ class _Assembly:
         for p in self.document.paragraphs:
             if p.line in used or p.line in lines_listed or (p.line, p.text) in placed:
                 continue
-            if p.kind == "roman":
-                continue  # a section heading on its own says nothing to place
+            if p.is_heading:
+                continue  # a heading says nothing to place; the paragraphs under it are listed
             reason = t("plandraft.funding") if self._in_funding(p.section) else t("plandraft.not_placed")
             self.unplaced.append(Unplaced(Origin.of(p), reason))
 

@@ -89,6 +89,7 @@ class Targets(_Rules):
     count_value: str
     relative_reduction: list[str]
     baseline_year: str
+    target_year: str
     strict_below: str
     strict_above: str
     at_most_before: str
@@ -102,6 +103,7 @@ class Targets(_Rules):
     counted_thing: str
     predicates: list[str]
     rate_words: str
+    rate_population: str
     event_words: str
 
 
@@ -199,8 +201,8 @@ def _patterns(rules: Rules) -> list[str]:
         h.title_word, h.year, h.national_motto, h.recipients_head, h.number, h.date_line, h.issuer_parent, h.issuer_name, *h.issuer_in_text, *h.basis,
         h.province, h.signer_authority, h.recipient,
         t.number, *(m.pattern for m in t.measures), t.odd_ratio, t.count_clause, t.count_value,
-        *t.relative_reduction, t.baseline_year, t.strict_below, t.strict_above, t.at_most_before,
-        t.reduce_words, t.eliminate_words, t.target_words, t.name_lead, t.name_tail, t.value_trail, t.baseline_between, t.counted_thing, t.rate_words, t.event_words,
+        *t.relative_reduction, t.baseline_year, t.target_year, t.strict_below, t.strict_above, t.at_most_before,
+        t.reduce_words, t.eliminate_words, t.target_words, t.name_lead, t.name_tail, t.value_trail, t.baseline_between, t.counted_thing, t.rate_words, t.rate_population, t.event_words,
         *(k.pattern for k in u.kinds), u.splits_before, u.heading_lead, *(m.pattern for m in u.mentions), u.partners,
         g.deadline, g.monthly_deadline, *(r.pattern for r in g.recurrence), *(d.pattern for d in g.deliverables),
         g.implementation_plan.pattern, g.appendices, g.recurring_what, g.subject_ends,

@@ -20,6 +20,8 @@ from dutyflow.plandraft.found import Origin, Unplaced
 from dutyflow.plandraft.rules import Rules, Targets, rx
 from dutyflow.plandraft.text import cap_first, clauses, parse_number
 
+RATES_OF_A_POPULATION = frozenset({"permille", "per_100000"})
+
 
 @dataclass(frozen=True)
 class TargetDraft:
@@ -120,9 +122,12 @@ def read_clause(clause: str, group: str, origin: Origin, rules: Targets) -> Targ
     count = rx(rules.count_value).search(clause) if rx(rules.count_clause).match(clause) else None
     if count:
         before = clause[: count.start()]
-        name = _name_before(before + " " + count[1], rules)
-        direction = "at_most" if rx(rules.at_most_before).search(before + " ") else "at_least"
-        return _make(group, name, "count", direction, False, parse_number(count["value"]), None, origin, rules, notes)
+        verb = count["verb"]
+        name = _name_before(before, rules)
+        strict = bool(rx(rules.strict_below).search(verb) or rx(rules.strict_above).search(verb))
+        direction = "at_most" if rx(rules.at_most_before).search(verb) else "at_least"
+        value = parse_number(count["value"])
+        return _make(group, name, "count", direction, strict, value, None, origin, rules, notes)
     if rx(rules.eliminate_words).search(clause):
         name = cap_first(clause)
         return _make(group, name, "count", "eliminate", False, Decimal(0), None, origin, rules, notes)
@@ -162,19 +167,23 @@ def _valued(clause: str, values: list[_Value], group: str, origin: Origin, rules
         direction, strict = "reach_100", False
     else:
         direction, strict = "at_least", False
+    per: str | None = None
     lead = rx(rules.name_lead).sub("", before).strip()
     if not lead or rx(rules.strict_above).fullmatch(lead) or lead.lower() in {"đạt", "trên"}:
         name = "Tỷ lệ " + rx(rules.value_trail).sub("", after).strip()
         after = ""
     else:
-        name = _name_before(before, rules)
-        if after.strip() and not rx(rules.value_trail).match(after):
+        name = _name_before(clause[: values[-2].start] if baseline is not None else before, rules)
+        population = rx(rules.rate_population).match(after) if value.measure in RATES_OF_A_POPULATION else None
+        if population:
+            per = population["who"]
+        elif after.strip() and not rx(rules.value_trail).match(after):
             notes.append(t("plandraft.more_words", text=after.strip()))
     measure = value.measure
     if measure is None:
         notes.append(t("plandraft.odd_measure", text=clause[value.start : value.end]))
         measure = "count"
-    return _make(group, name, measure, direction, strict, value.number, baseline, origin, rules, notes)
+    return _make(group, name, measure, direction, strict, value.number, baseline, origin, rules, notes, per)
 
 
 def _name_before(text: str, rules: Targets) -> str:
@@ -194,12 +203,18 @@ def _make(
     origin: Origin,
     rules: Targets,
     notes: list[str],
+    per: str | None = None,
 ) -> TargetDraft:
     if measure != "count" and not rx(rules.rate_words).match(name):
         name = "Tỷ lệ " + name[:1].lower() + name[1:]
     if direction == "reach_100":
         target = Decimal(100)
+    year = rx(rules.target_year).search(origin.text)
+    if year:
+        notes = [*notes, t("plandraft.target_year", year=year["year"])]
     numerator, denominator = propose_elements(name, measure, rules)
+    if per is not None:
+        denominator = "Số " + per
     return TargetDraft(
         group, name, measure, direction, strict, target, baseline, numerator, denominator, origin, tuple(notes)
     )
