@@ -88,6 +88,18 @@ def test_the_seed_draft_recovers_most_fields_of_the_bundled_plan(seed_draft: Dra
     assert ok / total >= 0.85
 
 
+def test_a_document_that_repeats_its_section_numbers_keeps_each_section_once(tmp_path: Path) -> None:
+    """Sections are read by position: a second "I. MỤC TIÊU" adds its own targets, not a copy of
+    every section numbered I."""
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "I. MỤC TIÊU")
+    end = next(i for i, line in enumerate(lines) if line.startswith("Nơi nhận"))
+    doubled = tmp_path / "ke-hoach-lap.txt"
+    doubled.write_text("\n".join([*lines[:end], *lines[start:end], *lines[end:]]), encoding="utf-8")
+    draft = draft_plan(doubled, communes=None)
+    assert draft.counts["indicators"] == 66
+
+
 def test_communes_come_from_the_register_for_the_plan_year(seed_draft: Draft, tmp_path: Path) -> None:
     _, plan = written(seed_draft, tmp_path)
     bundled = load_plan(BUNDLED_PLAN)
