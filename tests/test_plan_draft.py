@@ -141,6 +141,15 @@ def test_what_cannot_be_placed_is_listed_at_the_end(seed_draft: Draft) -> None:
     assert all(line.startswith("#") for line in tail.splitlines()[1:])
 
 
+@pytest.mark.parametrize("name", ["seed-trung-khanh-2025", *UNSEEN])
+def test_the_written_yaml_reads_back_as_the_drafted_data(name: str, tmp_path: Path) -> None:
+    """The writer lays out by hand what PyYAML would: comments, quoting and numbers must not change
+    a value (a comma in a recipient, a colon in a duty, 15,10 % as 15.10)."""
+    draft = draft_plan(FIXTURES / f"{name}.txt")
+    _, plan = written(draft, tmp_path)
+    assert plan == Plan.model_validate(draft.data)
+
+
 # --------------------------------------------------------------------------- one target clause
 
 
