@@ -371,3 +371,10 @@ def test_the_command_reports_an_unreadable_file_without_a_traceback(tmp_path: Pa
     result = CliRunner().invoke(app, ["plan", "draft", str(missing)], catch_exceptions=False)
     assert result.exit_code == 1
     assert "Không tìm thấy tệp văn bản kế hoạch" in result.output and "Traceback" not in result.output
+
+
+def test_the_command_names_an_output_it_cannot_write(tmp_path: Path) -> None:
+    out = tmp_path / "khong-co-thu-muc" / "ke-hoach.yaml"
+    result = CliRunner().invoke(app, ["plan", "draft", str(SEED), "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "Không ghi được tệp" in result.output and "khong-co-thu-muc" in result.output

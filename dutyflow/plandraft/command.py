@@ -42,7 +42,10 @@ def plan_draft(
     except DraftError as exc:
         raise _fail(str(exc)) from None
     target = out or file.with_name(f"{file.stem}.draft.yaml")
-    target.write_text(draft.yaml(), encoding="utf-8")
+    try:
+        target.write_text(draft.yaml(), encoding="utf-8")
+    except OSError as exc:
+        raise _fail(t("plandraft.cannot_write", path=target, problem=exc.strerror or exc)) from None
     try:
         plan = load_plan(target)
     except PlanError as exc:
