@@ -378,3 +378,25 @@ def test_the_command_names_an_output_it_cannot_write(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["plan", "draft", str(SEED), "--out", str(out)], catch_exceptions=False)
     assert result.exit_code == 1
     assert "Không ghi được tệp" in result.output and "khong-co-thu-muc" in result.output
+
+
+def test_a_text_without_units_or_deadlines_still_drafts_a_valid_plan_and_says_what_it_made_up(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "ke-hoach-ngan.txt"
+    source.write_text(
+        "KẾ HOẠCH\nTổ chức Tết Trung thu cho trẻ em năm 2026 trên địa bàn xã Phục Hòa\n", encoding="utf-8"
+    )
+    draft = draft_plan(source, communes=None)
+    path, plan = written(draft, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert plan.plan.year == 2026 and [u.kind.value for u in plan.units] == ["office"]
+    assert "văn bản không có mục tổ chức thực hiện" in text
+    assert "mục giữ chỗ để kế hoạch hợp lệ" in text and "hạn giữ chỗ: cần sửa" in text
+
+
+def test_an_empty_file_is_named(tmp_path: Path) -> None:
+    empty = tmp_path / "trong.txt"
+    empty.write_text("\n \n", encoding="utf-8")
+    with pytest.raises(DraftError, match="không có chữ nào"):
+        draft_plan(empty)

@@ -87,7 +87,10 @@ def read_document(path: Path, reading: Reading) -> Document:
         lines = _pdf_lines(path)
     else:
         raise DraftError(t("plandraft.unknown_type", path=path, suffix=suffix or t("plandraft.no_suffix")))
-    return Document(path.name, tuple(paragraphs(lines, reading)))
+    found = tuple(paragraphs(lines, reading))
+    if not found:
+        raise DraftError(t("plandraft.empty", path=path))
+    return Document(path.name, found)
 
 
 def normalise(text: str) -> str:

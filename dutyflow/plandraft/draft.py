@@ -347,7 +347,23 @@ class _Assembly:
             if d.due is not None and d.due.year not in (self.year, self.year + 1):
                 continue
             out.append(self._deliverable(d, office, reports))
+        if not out:
+            out.append(self._placeholder_report())
         return out
+
+    def _placeholder_report(self) -> Noted:
+        """A plan needs one deliverable; a text with no reporting regime gets a marked stand-in."""
+        body: dict[str, Any] = {
+            "code": "bao-cao-nam",
+            "name": t("plandraft.placeholder_name", year=self.year),
+            "kind": "report",
+            "units": [self._reporting_group((), Origin("", "", 1))],
+            "forms": [],
+            "attachments": True,
+            "due": Noted(dt.date(self.year, 12, 15), t("plandraft.placeholder_due")),
+            "rule": "by",
+        }
+        return Noted(body, None, (t("plandraft.placeholder"),))
 
     def _deliverable(self, d: DeliverableDraft, office: Found[str], reports: list[DeliverableDraft]) -> Noted:
         above: list[str] = list(d.notes)
