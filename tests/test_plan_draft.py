@@ -300,6 +300,54 @@ def test_a_docx_goes_through_the_same_path(tmp_path: Path) -> None:
     assert from_docx.plan.recipients == from_txt.plan.recipients
 
 
+AUTO_NUMBERING = """
+<w:abstractNum xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:abstractNumId="90">
+  <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="upperRoman"/><w:lvlText w:val="%1."/></w:lvl>
+  <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%2."/></w:lvl>
+  <w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="lowerLetter"/><w:lvlText w:val="%3)"/></w:lvl>
+  <w:lvl w:ilvl="3"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="-"/></w:lvl>
+</w:abstractNum>"""
+
+
+def test_a_docx_numbered_by_word_reads_as_one_numbered_by_hand(tmp_path: Path) -> None:
+    """Headings "I.", "1.", "a)" and "-" items made by Word's numbering, not typed: the reader
+    renders the numbers from numbering.xml and drafts the same plan."""
+    from docx.oxml import parse_xml
+
+    typed = build_docx(HA_QUANG, tmp_path / "typed.docx")
+    document = DocxDocument(str(typed))
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(AUTO_NUMBERING))
+    numbering.append(
+        parse_xml(
+            '<w:num xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:numId="90">'
+            '<w:abstractNumId w:val="90"/></w:num>'
+        )
+    )
+    markers = [(r"^[IVX]+\.\s+", 0), (r"^\d{1,2}\.\s+", 1), (r"^[a-z]\)\s+", 2), (r"^-\s+", 3)]
+    numbered = 0
+    for paragraph in document.paragraphs:
+        for pattern, level in markers:
+            if re.match(pattern, paragraph.text) and not paragraph.text.startswith("- Lưu"):
+                text = re.sub(pattern, "", paragraph.text)
+                for run in paragraph.runs[1:]:
+                    run._r.getparent().remove(run._r)
+                paragraph.runs[0].text = text
+                num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+                num_pr.get_or_add_ilvl().val = level
+                num_pr.get_or_add_numId().val = 90
+                numbered += 1
+                break
+    auto = tmp_path / "auto.docx"
+    document.save(str(auto))
+    assert numbered > 20
+    assert not any(re.match(r"^(II|III)\.", p.text) for p in DocxDocument(str(auto)).paragraphs)
+
+    _, from_typed = written(draft_plan(typed), tmp_path, "typed.yaml")
+    _, from_auto = written(draft_plan(auto), tmp_path, "auto.yaml")
+    assert essentials(from_auto) == essentials(from_typed)
+
+
 def require(tool: str) -> None:
     if shutil.which(tool) is None:
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:

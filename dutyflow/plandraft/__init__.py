@@ -4,6 +4,7 @@ Module map, one job each, in the order a draft runs:
 
 - `rules`: loads the drafting rules (templates/plandraft/rules.yaml): phrases, patterns, unit words;
 - `document`: reads .txt, .docx or text-layer .pdf into numbered paragraphs with section ids;
+- `numbering`: renders Word's automatic numbering of a .docx ("I.", "1.", "a)", "-");
 - `header`: issuer, number, date, place, title, legal basis, signer, recipients;
 - `targets`: the targets of the objectives: measure, direction, value, baseline, numerator/denominator;
 - `units`: the addressees of the organisation section, groups, communes from the unit register;

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from dutyflow.messages import t
+from dutyflow.plandraft.numbering import Numbering
 from dutyflow.plandraft.rules import Reading, rx
 
 Kind = Literal["roman", "number", "letter", "item", "text"]
@@ -128,8 +129,10 @@ def _docx_lines(path: Path) -> list[Line]:
                         seen.add(id(cell._tc))
                         yield from texts(cell.iter_inner_content())
             else:
-                yield item.text
+                marker = numbering.marker(item)
+                yield f"{marker} {item.text}" if marker else item.text
 
+    numbering = Numbering(document)
     lines: list[Line] = []
     for number, text in enumerate(texts(document.iter_inner_content()), start=1):
         for j, part in enumerate(text.split("\n")):
