@@ -16,6 +16,7 @@ from rich.table import Table
 
 from dutyflow import admin
 from dutyflow.calendar import WorkingCalendar
+from dutyflow.cli_register import add_register_commands, print_register_warnings
 from dutyflow.messages import t
 from dutyflow.obligations import Standing, expand_obligations
 from dutyflow.periods import expand_periods
@@ -40,6 +41,7 @@ app.add_typer(run_app, name="run")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
+add_register_commands(plan_app)
 
 console = Console()
 errors = Console(stderr=True)
@@ -94,7 +96,9 @@ def read_plan(path: Path) -> Plan:
 
 @plan_app.command("check", help=t("help.plan_check"))
 def plan_check(path: PathArg = None) -> None:
-    plan = read_plan(path or runtime().settings.plan)
+    path = path or runtime().settings.plan
+    plan = read_plan(path)
+    print_register_warnings(path, plan)
     obligations = expand_obligations(plan, WorkingCalendar.from_config(plan.calendar))
     console.print(
         t(

@@ -39,6 +39,7 @@ __all__ = [
     "districts_of_province",
     "lookup",
     "name_key",
+    "plain_ascii",
     "province",
     "same_name",
     "successors",
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 REFORM_DAY = dt.date(2025, 7, 1)
-"""First day of the two-level local government (Resolution 202/2025/QH15)."""
+"""First day of the two-level local government: provinces and communes, no districts."""
 
 
 class AdminKind(StrEnum):
@@ -136,8 +137,9 @@ def name_key(name: str) -> str:
     """A form of a unit's name that two spellings of the same name share.
 
     Case, spacing, the kind of dash or apostrophe and the placement of the tone mark (Thủy /
-    Thuỷ, Hòa / Hoà) do not count; every other letter does (Quang Hán is not Quảng Hàn). A leading "UBND" or "Ủy ban nhân
-    dân" is dropped, so "UBND xã Quang Hán" and "Xã Quang Hán" share their key."""
+    Thuỷ, Hòa / Hoà) do not count; every other letter does (Quang Hán is not Quảng Hàn). A
+    leading "UBND" or "Ủy ban nhân dân" is dropped, so "UBND xã Quang Hán" and "Xã Quang Hán"
+    share their key."""
     words = []
     text = name.casefold().translate(_PUNCTUATION).replace("-", " - ")
     for word in unicodedata.normalize("NFD", text).split():
@@ -145,7 +147,7 @@ def name_key(name: str) -> str:
         base = "".join(ch for ch in word if ch not in _TONE_MARKS)
         words.append(unicodedata.normalize("NFC", base) + tones)
     key = " ".join(words)
-    plain = _strip_marks(key)
+    plain = plain_ascii(key)
     for prefix in _AUTHORITY_PREFIXES:
         if plain.startswith(prefix):
             key = " ".join(key.split()[len(prefix.split()) :])
@@ -153,7 +155,8 @@ def name_key(name: str) -> str:
     return key
 
 
-def _strip_marks(text: str) -> str:
+def plain_ascii(text: str) -> str:
+    """`text` without its diacritics ("Đàm Thuỷ" → "Dam Thuy")."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -282,7 +285,7 @@ def _conversion() -> _Conversion:
 
     # The new units are named by the conversion table's keys; the codes and names in force are
     # vietnam-provinces', which differ from vietnamadminunits' own codes for 114 wards: join by
-    # province and name (decision "The register of units in force is vietnam-provinces").
+    # province and name (docs/decisions.md, decision 13).
     in_force = {(u.province_code, name_key(u.name)): u.code for u in _new().communes.values()}
     new_by_key = {
         f"{r['provinceKey']}_{r['wardKey']}": in_force[(r["provinceCode"], name_key(r["ward"]))]
@@ -331,10 +334,14 @@ def province(name_or_code: str, on: dt.date) -> RegisteredUnit:
 
 
 def units_of_province(province_code: str, on: dt.date) -> list[RegisteredUnit]:
-    """The commune-level units of a province on `on`, by code: its communes, wards and special
-    zones from 1/7/2025; before it, the communes, wards and towns of all its districts."""
+    """The commune-level units of a province on `on`: its communes, wards and special zones from
+    1/7/2025, by code; before it, the communes, wards and towns of its districts, by district
+    code and then by code."""
     home = province(province_code, on)
-    return sorted((u for u in _register(on).communes.values() if u.province_code == home.code), key=lambda u: u.code)
+    return sorted(
+        (u for u in _register(on).communes.values() if u.province_code == home.code),
+        key=lambda u: (u.district_code or "", u.code),
+    )
 
 
 def districts_of_province(province_code: str, on: dt.date) -> list[RegisteredUnit]:
@@ -385,8 +392,8 @@ def _find(
         match = [u for u in pool if key in (name_key(u.name), name_key(u.short_name))]
         if not match:
             # "TP Hà Nội", "Tp. Cao Bằng": an abbreviation of the type.
-            plain = _strip_marks(key).replace("tp. ", "").replace("tp ", "")
-            match = [u for u in pool if _strip_marks(name_key(u.short_name)) == plain]
+            plain = plain_ascii(key).replace("tp. ", "").replace("tp ", "")
+            match = [u for u in pool if plain_ascii(name_key(u.short_name)) == plain]
     if len(match) == 1:
         return match[0]
     known = ", ".join(f"{u.name} ({u.code})" for u in (match or pool))

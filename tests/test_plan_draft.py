@@ -31,6 +31,7 @@ from dutyflow.plandraft.draft import Draft, draft_plan
 from dutyflow.plandraft.found import Origin
 from dutyflow.plandraft.rules import load_rules
 from dutyflow.plandraft.targets import read_clause
+from dutyflow.reform import reform_plan
 from dutyflow.report.pdf import convert_to_pdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plandraft"
@@ -107,6 +108,18 @@ def test_communes_come_from_the_register_for_the_plan_year(seed_draft: Draft, tm
     assert communes == {u.gso_code: u.kind for u in bundled.units if u.kind in ("commune", "town")}
     assert len(communes) == 21
     assert "UBND xã Quang Hán" in {u.name for u in plan.units}
+
+
+def test_communes_the_2025_reform_ends_point_to_plan_reform_which_applies_to_the_draft(
+    seed_draft: Draft, tmp_path: Path
+) -> None:
+    path, plan = written(seed_draft, tmp_path)
+    assert "chấm dứt hoạt động từ ngày 01/07/2025" in path.read_text(encoding="utf-8")
+    reformed = reform_plan(path)
+    assert len(reformed.closed) == 21 and reformed.opened
+    again = tmp_path / "reformed.yaml"
+    again.write_text(reformed.text, encoding="utf-8")
+    assert len(load_plan(again).units) == len(plan.units) + len(reformed.opened)
 
 
 def test_without_the_register_the_communes_are_listed_as_unplaced(tmp_path: Path) -> None:

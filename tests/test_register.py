@@ -181,3 +181,13 @@ def test_island_districts_became_special_zones_and_other_districts_have_no_succe
 )
 def test_name_keys(given: str, official: str, same: bool) -> None:
     assert (register.name_key(given) == register.name_key(official)) is same
+
+
+@pytest.mark.parametrize("given", ["04", "4", "Cao Bằng", "tỉnh Cao Bằng", "Tỉnh Cao Bằng", "UBND tỉnh Cao Bằng"])
+def test_a_province_by_code_or_name(given: str) -> None:
+    assert register.province(given, AFTER).code == "04"
+
+
+@pytest.mark.parametrize("given", ["TP Hà Nội", "Tp. Hà Nội", "Thành phố Hà Nội", "Hà Nội", "01"])
+def test_a_central_city_by_its_abbreviation(given: str) -> None:
+    assert register.province(given, AFTER).name == "Thành phố Hà Nội"

@@ -34,7 +34,9 @@ from dutyflow.plandraft.units import (
 from dutyflow.plandraft.write import Noted, dump, plain
 
 REPORTING = "don-vi-bao-cao"
-ALL_BUT_OFFICE = ["department", "agency", "organisation", "front", "commune", "town"]
+ALL_BUT_OFFICE = [
+    "department", "province_department", "agency", "organisation", "front", "commune", "ward", "town", "special_zone",
+]  # fmt: skip
 
 
 @dataclass

@@ -107,7 +107,10 @@ class Targets(_Rules):
     event_words: str
 
 
-UnitKindName = Literal["office", "department", "agency", "organisation", "front", "commune", "town"]
+UnitKindName = Literal[
+    "office", "department", "province_department", "agency", "organisation", "front", "commune", "ward", "town",
+    "special_zone",
+]  # fmt: skip
 
 
 class KindRule(_Rules):

@@ -62,13 +62,18 @@ class UnitsFound:
 
 @dataclass(frozen=True)
 class Commune:
-    """A commune-level unit of the register, as the draft needs it."""
+    """A commune-level unit of the register, as a plan names it (dutyflow.plan_units)."""
 
     code: str
+    """The plan code: "xa-quang-han"."""
     name: str
-    """With its type: "Xã Quang Hán", "Thị trấn Trùng Khánh", "Phường Đông Kinh"."""
+    """"UBND xã Quang Hán"."""
+    short_name: str
+    """The official name: "Xã Quang Hán"."""
     kind: str
-    """commune or town (a ward counts as a town: the plan model has no ward)."""
+    gso_code: str
+    ends: dt.date | None = None
+    """First day it no longer exists (the 2025 reorganisation), when the register says so."""
 
 
 CommuneSource = Callable[[HeaderDraft, dt.date], list[Commune]]
@@ -77,7 +82,8 @@ CommuneSource = Callable[[HeaderDraft, dt.date], list[Commune]]
 
 def register_communes(header: HeaderDraft, on: dt.date) -> list[Commune]:
     """The communes of the issuing district (or province) on `on`, from dutyflow.register."""
-    from dutyflow.register import AdminKind, communes_of_district, province, units_of_province
+    from dutyflow.plan_units import draft_units
+    from dutyflow.register import communes_of_district, province, units_of_province
 
     if header.issuer_level is None or header.issuer_area is None:
         raise LookupError(t("plandraft.no_issuer"))
@@ -88,8 +94,10 @@ def register_communes(header: HeaderDraft, on: dt.date) -> list[Commune]:
         found = communes_of_district(header.province.value, area, on)
     else:
         raise LookupError(t("plandraft.no_province"))
-    kinds = {AdminKind.TOWN: "town", AdminKind.WARD: "town"}
-    return [Commune(u.code, u.name, kinds.get(u.kind, "commune")) for u in found]
+    ends = {u.code: u.valid_to for u in found}
+    return [
+        Commune(d.code, d.name, d.short_name, d.kind.value, d.gso_code, ends[d.gso_code]) for d in draft_units(found)
+    ]
 
 
 def key(name: str, rules: Units) -> str:
@@ -212,18 +220,15 @@ def _expand(
     except LookupError as exc:
         found.unplaced.append(Unplaced(group.origin, t("plandraft.not_expanded", group=group.name, reason=exc)))
         return
+    note = t("plandraft.from_register", day=on.strftime("%d/%m/%Y"))
     for commune in listed:
-        prefix = {"town": "tt", "commune": "xa"}[commune.kind]
-        if commune.name.startswith("Thị trấn "):
-            kind_word, place = "thị trấn", commune.name[len("Thị trấn ") :]
-        else:
-            first, _, place = commune.name.partition(" ")
-            kind_word = first.lower()
-        code = _unique_code(f"{prefix}-{slug(place, 40)}", found)
-        note = t("plandraft.from_register", day=on.strftime("%d/%m/%Y"))
+        code = _unique_code(commune.code, found)
         found.units.append(
-            UnitDraft(code, f"UBND {kind_word} {place}", commune.name, commune.kind, group.origin, commune.code, note)
+            UnitDraft(code, commune.name, commune.short_name, commune.kind, group.origin, commune.gso_code, note)
         )
+    ending = sorted({c.ends for c in listed if c.ends is not None and c.ends.year == on.year})
+    if ending:
+        group.note = t("plandraft.reform_hint", day=ending[0].strftime("%d/%m/%Y"), on=ending[0].isoformat())
 
 
 class Mentions:
