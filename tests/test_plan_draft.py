@@ -26,7 +26,7 @@ from dutyflow.cli import app
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
 from dutyflow.plandraft.compare import compare_plans, score_expected
-from dutyflow.plandraft.document import DraftError
+from dutyflow.plandraft.document import DraftError, read_document
 from dutyflow.plandraft.draft import Draft, draft_plan
 from dutyflow.plandraft.found import Origin
 from dutyflow.plandraft.rules import load_rules
@@ -359,6 +359,24 @@ def test_a_docx_numbered_by_word_reads_as_one_numbered_by_hand(tmp_path: Path) -
     _, from_typed = written(draft_plan(typed), tmp_path, "typed.yaml")
     _, from_auto = written(draft_plan(auto), tmp_path, "auto.yaml")
     assert essentials(from_auto) == essentials(from_typed)
+
+
+def test_a_numbering_given_by_the_paragraph_style_counts_too(tmp_path: Path) -> None:
+    document = DocxDocument()
+    document.add_paragraph("IV. TỔ CHỨC THỰC HIỆN")
+    for name in ("Phòng Tư pháp", "Phòng Nội vụ"):
+        document.add_paragraph(name, style="List Number")
+        document.add_paragraph("Thực hiện Kế hoạch này.")
+    document.add_paragraph("Có nguy cơ", style="List Bullet")
+    path = tmp_path / "kieu.docx"
+    document.save(str(path))
+    paragraphs = read_document(path, load_rules().reading).paragraphs
+    assert [(p.kind, p.section, p.body) for p in paragraphs if p.kind != "text"] == [
+        ("roman", "IV", "TỔ CHỨC THỰC HIỆN"),
+        ("number", "IV.1", "Phòng Tư pháp"),
+        ("number", "IV.2", "Phòng Nội vụ"),
+        ("item", "IV.2", "Có nguy cơ"),
+    ]
 
 
 def require(tool: str) -> None:

@@ -66,7 +66,15 @@ class Numbering:
             abstract[node.get(f"{_W}abstractNumId", "")] = levels
         for num in root.findall(f"{_W}num"):
             self._levels[num.get(f"{_W}numId", "")] = abstract.get(_val(num, "abstractNumId") or "", {})
-        self._styles = document.styles
+        self._style_refs: dict[str, Any] = {}
+        for style in document.styles:
+            current, num_pr = style, None
+            while num_pr is None and current is not None:
+                spr = current.element.pPr
+                num_pr = spr.numPr if spr is not None else None
+                current = getattr(current, "base_style", None)  # a numbering style has no base
+            if num_pr is not None:
+                self._style_refs[style.style_id] = num_pr
 
     def marker(self, paragraph: Any) -> str:
         """The paragraph's rendered number ("II.", "3.", "b)", "-"), or "" if it has none."""
@@ -92,11 +100,8 @@ class Numbering:
     def _reference(self, paragraph: Any) -> tuple[str | None, int]:
         ppr = paragraph._p.pPr
         num_pr = ppr.numPr if ppr is not None else None
-        style = paragraph.style
-        while num_pr is None and style is not None:
-            spr = style.element.pPr
-            num_pr = spr.numPr if spr is not None else None
-            style = style.base_style
+        if num_pr is None and ppr is not None and ppr.pStyle is not None:
+            num_pr = self._style_refs.get(ppr.pStyle.val)
         if num_pr is None or num_pr.numId is None:
             return None, 0
         ilvl = num_pr.ilvl.val if num_pr.ilvl is not None else 0
