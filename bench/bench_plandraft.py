@@ -7,14 +7,20 @@ head once, its body (sections I to VI) repeated until LibreOffice lays the .docx
 `--pages` A4 pages (Liberation Serif 13 pt, as offices type them), its foot once. Writes the same
 text as .txt, as .docx and, through LibreOffice, as .pdf, then times `draft_plan` on each: the
 first call in the process (which loads the register of administrative units) and the median of
-`--repeat` further calls. The
-register is loaded once per process, by the first file's call (the .txt). Goal: under 5 s for 30 pages. Building the files is not timed.
+`--repeat` further calls (the
+register is loaded once per process, by the first file's call), and a new Python process per
+format (what `dutyflow plan draft` costs: imports, the register, the draft), as wall time and as
+CPU time: on a shared machine the wall time mostly measures the other jobs; the goal is judged on
+the CPU time of a new process. Goal: under 5 s for 30 pages. Building the files is not timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -90,11 +96,23 @@ def main() -> None:
             )
             record[f"{kind}_first_s"] = round(first, 3)
             record[f"{kind}_median_s"] = round(median, 3)
-        worst = max(float(str(v)) for k, v in record.items() if k.endswith("_first_s"))
+        for path in (txt, docx, pdf):
+            kind = path.suffix.lstrip(".")
+            code = (
+                f"from pathlib import Path; from dutyflow.plandraft import draft_plan; draft_plan(Path({str(path)!r}))"
+            )
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            _, cold = timed(lambda code=code: subprocess.run([sys.executable, "-c", code], check=True))  # type: ignore[misc]
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            rows.append((f"{kind}: a new process (imports, register, draft)", f"{cold:.2f} s wall, {cpu:.2f} s CPU"))
+            record[f"{kind}_cold_s"] = round(cold, 3)
+            record[f"{kind}_cold_cpu_s"] = round(cpu, 3)
+        worst = max(float(str(v)) for k, v in record.items() if k.endswith("_cold_cpu_s"))
         rows.append(
             (
                 "goal",
-                f"< {GOAL_SECONDS:.0f} s: {'met' if worst < GOAL_SECONDS else 'NOT met'} (worst first call {worst:.2f} s)",
+                f"< {GOAL_SECONDS:.0f} s: {'met' if worst < GOAL_SECONDS else 'NOT met'} (worst new process {worst:.2f} s of CPU; wall time is longer on a loaded machine)",
             )
         )
         print_table("plan draft on a long plan", rows)
