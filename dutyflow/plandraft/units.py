@@ -254,7 +254,7 @@ class Mentions:
                 # position in the folded text; good enough to order the units of one sentence
                 hits.append((int(at * len(text) / max(len(plain), 1)), code))
         seen: list[str] = []
-        for _, code in sorted(hits):
+        for _, code in sorted(hits, key=lambda hit: hit[0]):  # stable: a phrase's groups keep the rule's order
             if code not in seen:
                 seen.append(code)
         return seen
