@@ -19,7 +19,7 @@ from dutyflow.plandraft.duties import DutiesFound, DutyDraft, read_duties
 from dutyflow.plandraft.found import Found, Origin, Unplaced
 from dutyflow.plandraft.header import HeaderDraft, read_header
 from dutyflow.plandraft.regime import DeliverableDraft, RegimeFound, read_regime
-from dutyflow.plandraft.rules import Rules, load_rules
+from dutyflow.plandraft.rules import Rules, load_rules, rx
 from dutyflow.plandraft.targets import TargetDraft, TargetsFound, read_targets
 from dutyflow.plandraft.text import slug
 from dutyflow.plandraft.units import (
@@ -421,15 +421,11 @@ class _Assembly:
             self.unplaced.append(Unplaced(Origin.of(p), reason))
 
     def _in_funding(self, section: str) -> bool:
-        from dutyflow.plandraft.rules import rx
-
         heading = self.document.heading(section.split(".")[0]) if section else None
         return heading is not None and bool(rx(self.rules.sections.funding).search(heading.body))
 
 
 def _event(name: str, rules: Rules) -> bool:
-    from dutyflow.plandraft.rules import rx
-
     return bool(rx(rules.targets.event_words).search(name))
 
 

@@ -17,9 +17,8 @@ from dutyflow.messages import t
 from dutyflow.plandraft.document import Document, Paragraph
 from dutyflow.plandraft.found import Origin, Unplaced
 from dutyflow.plandraft.rules import DeliverableRule, Rules, rx
+from dutyflow.plandraft.text import sentences
 from dutyflow.plandraft.units import Mentions, UnitsFound
-
-_SENTENCE = re.compile(r"(?<=\.)\s+(?=[A-ZĐÀ-Ỹ])")
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def read_regime(document: Document, units: UnitsFound, mentions: Mentions, rules
                 found.used.add(p.line)
             continue
         before = len(found.deliverables)
-        for sentence in _SENTENCE.split(p.body):
+        for sentence in sentences(p.body):
             _read_sentence(sentence, p, units, mentions, rules, year, found, in_regime)
         if in_regime:
             found.used.add(p.line)

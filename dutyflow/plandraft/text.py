@@ -6,7 +6,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
-_CLAUSE = re.compile(r";|\.\s+(?=[A-ZĐÀ-Ỹ])|\.$")
+_PERIOD = re.compile(r"\.\s+(?=\S)")
 
 
 def parse_number(text: str) -> Decimal:
@@ -37,9 +37,22 @@ def slug(text: str, limit: int = 48, sep: str = "-") -> str:
     return out or "x"
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a paragraph: split after a period followed by a capital letter (a
+    Vietnamese capital too: str.isupper, which a regular expression's A-Z range would miss)."""
+    out: list[str] = []
+    start = 0
+    for m in _PERIOD.finditer(text):
+        if text[m.end()].isupper():
+            out.append(text[start : m.start() + 1])
+            start = m.end()
+    out.append(text[start:])
+    return [s.strip() for s in out if s.strip()]
+
+
 def clauses(text: str) -> list[str]:
-    """The clauses of a paragraph: split at ";" and at sentence ends."""
-    parts = (p.strip(" .") for p in _CLAUSE.split(text))
+    """The clauses of a paragraph: its sentences split at ";"."""
+    parts = (part.strip(" .") for sentence in sentences(text) for part in sentence.split(";"))
     return [p for p in parts if p]
 
 

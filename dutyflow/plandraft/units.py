@@ -163,7 +163,7 @@ def _parts(head: str, rules: Units) -> list[str]:
 def _group_codes(part: str, rules: Units) -> list[str]:
     for mention in rules.mentions:
         m = rx(mention.pattern).search(part)
-        if m and m.start() <= 3 + part.lower().find("các"):
+        if m and m.start() == 0:  # the part is the group phrase, not a unit that mentions one
             return list(mention.groups)
     return []
 
