@@ -9,6 +9,7 @@ The .docx is built here with python-docx and the .pdf converted from it by Libre
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -213,6 +214,40 @@ def test_a_rate_per_population_proposes_that_population_as_its_denominator() -> 
     baseline = "Tăng tỷ lệ sinh con thứ hai từ 80% năm 2024 lên 85%"
     found = read_clause(baseline, "a", Origin(baseline, "II", 1), load_rules().targets)
     assert found is not None and found.baseline == Decimal(80) and found.name == "Tỷ lệ sinh con thứ hai"
+
+
+def regime_of(tmp_path: Path, *sentences: str) -> list[tuple[str, object, object, object]]:
+    source = tmp_path / "che-do.txt"
+    lines = ["KẾ HOẠCH", "Thực hiện công tác dân số năm 2026 trên địa bàn huyện Hà Quảng", "I. CHẾ ĐỘ BÁO CÁO"]
+    source.write_text("\n".join([*lines, *sentences]) + "\n", encoding="utf-8")
+    _, plan = written(draft_plan(source, communes=None), tmp_path)
+    return [
+        (d.kind, d.due or (d.recurrence.every, d.recurrence.due_day), d.rule or d.recurrence.rule, d.period_label)  # type: ignore[union-attr]
+        for d in plan.deliverables
+    ]
+
+
+def test_a_report_word_carries_over_to_the_next_deadline(tmp_path: Path) -> None:
+    found = regime_of(
+        tmp_path,
+        "Các đơn vị báo cáo định kỳ 6 tháng (trước ngày 15/6/2026) và hằng năm (chậm nhất ngày 15/12/2026).",
+    )
+    assert found == [
+        ("report", dt.date(2026, 6, 15), "before", "6 tháng đầu năm 2026"),
+        ("report", dt.date(2026, 12, 15), "by", "năm 2026"),
+    ]
+
+
+def test_monthly_and_quarterly_deadlines_are_recurrences(tmp_path: Path) -> None:
+    found = regime_of(
+        tmp_path,
+        "Trạm Y tế định kỳ hằng tháng báo cáo số ca mắc trước ngày 25 hằng tháng.",
+        "Các xã định kỳ hằng quý báo cáo kết quả chậm nhất ngày 10 của tháng đầu quý sau.",
+    )
+    assert [(kind, when, rule) for kind, when, rule, _ in found] == [
+        ("report", ("month", 25), "before"),
+        ("report", ("quarter", 10), "by"),
+    ]
 
 
 # --------------------------------------------------------------------------- unseen plans

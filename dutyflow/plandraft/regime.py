@@ -153,9 +153,10 @@ def _read_sentence(
 
 
 def _which(segment: str, whole: str, rules: list[DeliverableRule]) -> DeliverableRule | None:
-    """The deliverable a deadline belongs to: named in the words since the last deadline, else in
-    the sentence so far."""
-    for text in (segment, whole):
+    """The deliverable a deadline belongs to: named in the words since the last deadline (which
+    may leave out "báo cáo"), else in the sentence so far."""
+    carried = "báo cáo " + segment.strip(" (),;") if "báo cáo" not in segment.lower() else segment
+    for text in (segment, carried, whole):  # "báo cáo 6 tháng (…) và hằng năm (…)": the word carries over
         for rule in rules:
             if rx(rule.pattern).search(text):
                 return rule
