@@ -113,7 +113,9 @@ class _Assembly:
     ) -> None:
         self.document, self.rules, self.header, self.year = document, rules, header, year
         self.targets, self.units, self.duties, self.regime = targets, units, duties, regime
-        self.unplaced: list[Unplaced] = [*targets.unplaced, *units.unplaced, *duties.unplaced, *regime.unplaced]
+        # A sentence of the reporting regime under no addressee is no lost duty: the regime read it.
+        orphans = [u for u in duties.unplaced if u.origin.line not in regime.used]
+        self.unplaced: list[Unplaced] = [*targets.unplaced, *units.unplaced, *orphans, *regime.unplaced]
         self.groups: dict[str, GroupDraft] = dict(units.groups)
 
     def build(self) -> Draft:

@@ -54,8 +54,8 @@ class RegimeFound:
 
 def read_regime(document: Document, units: UnitsFound, mentions: Mentions, rules: Rules, year: int) -> RegimeFound:
     found = RegimeFound()
-    other = "|".join((rules.sections.targets, rules.sections.tasks, rules.sections.organisation))
-    regime_sections = {
+    other = "|".join((rules.sections.targets, rules.sections.tasks))
+    regime_sections = {  # "TỔ CHỨC THỰC HIỆN VÀ CHẾ ĐỘ BÁO CÁO" is both
         p.section
         for p in document.paragraphs
         if p.kind == "roman" and rx(rules.sections.regime).search(p.body) and not rx(other).search(p.body)
