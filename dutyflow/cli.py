@@ -22,6 +22,7 @@ from dutyflow.messages import t
 from dutyflow.obligations import Standing, expand_obligations
 from dutyflow.periods import expand_periods
 from dutyflow.plan import Plan, PlanError, load_plan
+from dutyflow.plandraft.command import plan_draft
 from dutyflow.runtime import Runtime, actor, utcnow
 from dutyflow.settings import SettingsError
 from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope, upgrade
@@ -179,6 +180,10 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
         "forms": [{"code": f.code, "name": f.name, "title": f.title, "kind": f.kind} for f in plan.forms],
         "deliverables": deliverables,
     }
+
+
+# `plan draft` lives in its own module (dutyflow/plandraft/command.py).
+plan_app.command("draft", help=t("plandraft.help"))(plan_draft)
 
 
 @plan_app.command("show", help=t("help.plan_show"))
