@@ -446,7 +446,7 @@ def run_chase(as_of: AsOf = None) -> None:
 @app.command("serve", help=t("help.serve"))
 def serve_command(
     host: Annotated[str, typer.Option("--host", help=t("help.host"))] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help=t("help.port"))] = 8000,
+    port: Annotated[int, typer.Option("--port", help=t("help.port"), min=1, max=65535)] = 8000,
     portal: Annotated[bool, typer.Option("--portal/--no-portal", help=t("help.serve_portal"))] = True,
 ) -> None:
     from dutyflow.portal.server import background_server
@@ -600,7 +600,7 @@ def schedule_set(
 @app.command("portal", help=t("help.portal"))
 def portal_command(
     host: Annotated[str, typer.Option("--host", help=t("help.host"))] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help=t("help.port"))] = 8000,
+    port: Annotated[int, typer.Option("--port", help=t("help.port"), min=1, max=65535)] = 8000,
 ) -> None:
     import uvicorn
 

@@ -76,6 +76,10 @@ def _expected(param: Any) -> str:
         return t("usage.expect_choice", choices=t("usage.or").join(str(getattr(c, "value", c)) for c in choices))
     if annotation is bool:
         return t("usage.expect_bool")
+    info = getattr(descriptor, "parameter_info", None)
+    low, high = getattr(info, "min", None), getattr(info, "max", None)
+    if annotation in (int, float) and low is not None and high is not None:
+        return t("usage.expect_range", low=low, high=high)
     if annotation is int:
         return t("usage.expect_int")
     if annotation is float:

@@ -190,7 +190,13 @@ NUMBERS = [
 @pytest.mark.parametrize(("path", "option"), NUMBERS, ids=[f"{' '.join(p)} {o}" for p, o in NUMBERS])
 def test_a_number_option_refuses_a_word(path: list[str], option: str, env: dict[str, str]) -> None:
     result = invoke([*path, option, "tám-nghìn"], env)
-    assert_vietnamese_refusal(result, option, "số nguyên")
+    assert_vietnamese_refusal(result, option, "cần một số")
+
+
+@pytest.mark.parametrize("command", ["serve", "portal"])
+def test_a_port_out_of_range_is_refused_with_the_range(command: str, env: dict[str, str]) -> None:
+    result = invoke([command, "--port", "99999"], env)
+    assert_vietnamese_refusal(result, "--port", "từ 1 đến 65535")
 
 
 FILES = [
