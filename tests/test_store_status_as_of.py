@@ -42,7 +42,7 @@ def obligation(session, plan_id: int, unit: str) -> ObligationRow:  # type: igno
 def history(announced: Engine, tmp_path) -> Engine:  # type: ignore[no-untyped-def]
     """xa-a: an invalid report on 15/5, a valid one on 22/5 (late), returned by the office on 26/5.
     xa-b: extended on 20/5 until 30/5, paused on 2/6. Every receipt is sent when it happens."""
-    n = notifier(announced)
+    n = notifier(announced, clock=lambda: dt.datetime.now(dt.UTC))  # claims on the real clock, as the flows do
     files = FileStore(tmp_path / "uploads")
     with session_scope(announced) as session:
         plan_row = current_plan(session)

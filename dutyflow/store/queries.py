@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from dutyflow.history import Submitted, handed_in, state_then, value_then
@@ -222,9 +222,20 @@ def _last_notices(
     session: Session, obligation_filter: list[ColumnElement[bool]], until: dt.datetime | None = None
 ) -> dict[int, tuple[str | None, str | None]]:
     """Per obligation matching `obligation_filter`: its latest delivered message and its latest
-    delivery problem (of those claimed before `until`, as they stood then)."""
+    delivery problem (of those that had left, or been tried, before `until`)."""
     out: dict[int, tuple[str | None, str | None]] = {}
-    claimed = [NotificationRow.claimed_at < until] if until is not None else []
+    # A claim is timed on the real clock, a delivery on the run's business time (docs/decisions.md
+    # "The outbox has its own clock"): what had left by `until` is told by `sent_at`.
+    claimed = (
+        [
+            or_(
+                NotificationRow.sent_at < until,
+                and_(NotificationRow.sent_at.is_(None), NotificationRow.claimed_at < until),
+            )
+        ]
+        if until is not None
+        else []
+    )
     rows = session.execute(
         select(
             NotificationRow.obligation_id,
@@ -241,8 +252,6 @@ def _last_notices(
         .order_by(NotificationRow.claimed_at, NotificationRow.id)
     )
     for obligation_id, template, status, sent_at, recipient, error in rows:
-        if until is not None and sent_at is not None and sent_at >= until:
-            status, error = "claimed", None  # it left later: at `until` it was still on its way
         last, problem = out.get(obligation_id, (None, None))
         label = t(f"notice.{template}")
         if status == "sent" and sent_at is not None:
