@@ -180,8 +180,9 @@ class VietnameseGroup(TyperGroup):
         stderr = Console(stderr=True)
         try:
             result = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
-        except NoArgsIsHelpError as exc:  # a bare group: its help, as Click would show it
-            exc.show()
+        except NoArgsIsHelpError as exc:  # a bare group: its help (Rich has printed it already)
+            if exc.format_message().strip():
+                print(exc.format_message())
             _exit(exc.exit_code)
         except ClickException as exc:
             report(exc, stderr)
