@@ -17,6 +17,8 @@ from dutyflow import admin
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli_errors import VietnameseGroup
 from dutyflow.cli_output import Cell, Output
+from dutyflow.cli_register import add_register_commands, print_register_warnings
+from dutyflow.cli_signing import report_verify
 from dutyflow.messages import t
 from dutyflow.obligations import Standing, effective_last_day, expand_obligations
 from dutyflow.periods import expand_periods
@@ -40,6 +42,7 @@ app.add_typer(run_app, name="run")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
+add_register_commands(plan_app)
 
 console = Output()
 errors = Output(stderr=True)
@@ -99,7 +102,9 @@ def read_plan(path: Path) -> Plan:
 
 @plan_app.command("check", help=t("help.plan_check"))
 def plan_check(path: PathArg = None) -> None:
-    plan = read_plan(path or runtime().settings.plan)
+    path = path or runtime().settings.plan
+    plan = read_plan(path)
+    print_register_warnings(path, plan)
     obligations = expand_obligations(plan, WorkingCalendar.from_config(plan.calendar))
     console.print(
         t(
@@ -431,6 +436,9 @@ def report_open() -> None:
     for path in sorted(latest.iterdir()):
         if path.suffix in {".docx", ".pdf", ".html"}:
             console.line(str(path))
+
+
+report_app.command("verify", help=t("help.report_verify"))(report_verify)
 
 
 @run_app.command("assign", help=t("help.run_assign"))

@@ -59,7 +59,9 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 """Identifier used in URLs, file names and the CLI: letters, digits, dot, dash, underscore."""
 Email = Annotated[str, AfterValidator(_email)]
-GsoCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+GsoCode = Annotated[str, StringConstraints(pattern=r"^(\d{2}|\d{3}|\d{5})$")]
+"""Mã đơn vị hành chính: 2 digits for a province, 3 for a district, 5 for a commune-level unit;
+which one a unit has depends on its kind (`UnitKind.gso_code_length`)."""
 
 
 class Measure(StrEnum):
@@ -94,13 +96,51 @@ class DeadlineRule(StrEnum):
 
 
 class UnitKind(StrEnum):
+    """What a unit is. Administrative units (a province, a district, a commune-level unit) have a
+    national administrative code (`gso_code`); the others (offices, departments, agencies,
+    organisations, the Front) do not."""
+
     OFFICE = "office"
+    """The office that collects the reports (Văn phòng)."""
     DEPARTMENT = "department"
+    """A department of a district People's Committee (phòng)."""
+    PROVINCE_DEPARTMENT = "province_department"
+    """A department of a province People's Committee (sở)."""
     AGENCY = "agency"
     ORGANISATION = "organisation"
     FRONT = "front"
+    PROVINCE = "province"
+    """Tỉnh, thành phố trực thuộc trung ương."""
+    DISTRICT = "district"
+    """Huyện, quận, thị xã, thành phố thuộc tỉnh: plans before 1/7/2025 only."""
     COMMUNE = "commune"
+    """Xã."""
+    WARD = "ward"
+    """Phường."""
     TOWN = "town"
+    """Thị trấn: plans before 1/7/2025 only."""
+    SPECIAL_ZONE = "special_zone"
+    """Đặc khu: plans from 1/7/2025."""
+
+    @property
+    def gso_code_length(self) -> int | None:
+        """Digits of this kind's administrative code; None for a kind that has none."""
+        return _GSO_CODE_LENGTH.get(self)
+
+    @property
+    def is_commune_level(self) -> bool:
+        """Xã, phường, thị trấn, đặc khu."""
+        return _GSO_CODE_LENGTH.get(self) == 5
+
+
+_GSO_CODE_LENGTH = {
+    UnitKind.PROVINCE: 2,
+    UnitKind.DISTRICT: 3,
+    UnitKind.COMMUNE: 5,
+    UnitKind.WARD: 5,
+    UnitKind.TOWN: 5,
+    UnitKind.SPECIAL_ZONE: 5,
+}
 
 
 class Strict(BaseModel):
@@ -447,7 +487,7 @@ def _translate(error: Any) -> str:
 
 def _pattern_hint(pattern: str) -> str:
     hints = {
-        r"^\d{5}$": "mã gồm đúng 5 chữ số (mã đơn vị hành chính)",
+        r"^(\d{2}|\d{3}|\d{5})$": "mã đơn vị hành chính gồm 2 chữ số (tỉnh), 3 chữ số (huyện) hoặc 5 chữ số (xã, phường, thị trấn, đặc khu)",
         r"^[A-Z]{2}$": "mã quốc gia 2 chữ in hoa, ví dụ VN",
     }
     if pattern in hints:
@@ -538,6 +578,7 @@ def _cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
         yield ("plan", "office"), t("plan.office_missing", code=plan.plan.office)
 
     yield from _check_units(plan, unit_codes)
+    yield from _check_gso_code_reuse(plan, source)
     for i, group in enumerate(plan.groups):
         for j, code in enumerate(group.members):
             if code not in unit_codes:
@@ -629,6 +670,9 @@ def _check_units(plan: Plan, unit_codes: set[str]) -> Iterator[Problem]:
                 yield (*loc, "successor"), t("plan.successor_self")
             if unit.closes is None:
                 yield (*loc, "successor"), t("plan.successor_without_close")
+            else:
+                yield from _check_succession(unit, by_code.get(unit.successor), loc)
+        yield from _check_gso_code(unit, loc)
         if unit.opens and unit.closes and unit.closes <= unit.opens:
             yield (
                 (*loc, "closes"),
@@ -642,6 +686,71 @@ def _check_units(plan: Plan, unit_codes: set[str]) -> Iterator[Problem]:
                 current = getattr(by_code[current], attr)
             if current is not None and current == unit.code and len(chain) > 1:
                 yield (*loc, attr), t(message_key, chain=" → ".join([*chain, current]))
+
+
+def _check_succession(unit: Unit, successor: Unit | None, loc: Location) -> Iterator[Problem]:
+    """What a unit owes from its `closes` on passes to its successor, which must exist that day:
+    opening later leaves a gap owed by nobody, closing by then leaves the duty nowhere."""
+    if successor is None or successor.code == unit.code or unit.closes is None:
+        return
+    day = unit.closes.isoformat()
+    if successor.opens is not None and successor.opens > unit.closes:
+        yield (
+            (*loc, "successor"),
+            t("plan.successor_gap", successor=successor.code, opens=successor.opens.isoformat(), closes=day),
+        )
+    if successor.closes is not None and successor.closes <= unit.closes:
+        yield (
+            (*loc, "successor"),
+            t(
+                "plan.successor_closed",
+                successor=successor.code,
+                successor_closes=successor.closes.isoformat(),
+                closes=day,
+            ),
+        )
+
+
+def _check_gso_code(unit: Unit, loc: Location) -> Iterator[Problem]:
+    if unit.gso_code is None:
+        return
+    kind = t(f"unit_kind.{unit.kind.value}")
+    length = unit.kind.gso_code_length
+    if length is None:
+        yield (*loc, "gso_code"), t("plan.gso_code_forbidden", kind=kind)
+    elif len(unit.gso_code) != length:
+        yield (*loc, "gso_code"), t("plan.gso_code_length", kind=kind, digits=length, code=unit.gso_code)
+
+
+def _check_gso_code_reuse(plan: Plan, source: SourceMap) -> Iterator[Problem]:
+    """An administrative code names one unit at a time: the new communes of 1/7/2025 reuse old
+    codes, so a code may repeat in a plan, for units whose lifetimes do not overlap."""
+    holders: dict[str, list[int]] = {}
+    for i, unit in enumerate(plan.units):
+        if unit.gso_code is not None:
+            holders.setdefault(unit.gso_code, []).append(i)
+    for code, indexes in holders.items():
+        for n, i in enumerate(indexes):
+            unit = plan.units[i]
+            for j in indexes[:n]:
+                other = plan.units[j]
+                if _lifetimes_overlap(unit, other):
+                    yield (
+                        ("units", i, "gso_code"),
+                        t(
+                            "plan.gso_code_overlap",
+                            code=code,
+                            other=other.code,
+                            line=source.line_of(("units", j, "gso_code")),
+                        ),
+                    )
+                    break
+
+
+def _lifetimes_overlap(a: Unit, b: Unit) -> bool:
+    starts_before_b_ends = b.closes is None or a.opens is None or a.opens < b.closes
+    starts_before_a_ends = a.closes is None or b.opens is None or b.opens < a.closes
+    return starts_before_b_ends and starts_before_a_ends
 
 
 def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], assignable: set[str]) -> Iterator[Problem]:

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from dutyflow.messages import t
 from dutyflow.paths import BUNDLED_PLAN, PROJECT_ROOT, SETTINGS_FILE
 
-SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key"})
+SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key", "signing_key_password"})
 
 
 class SettingsError(Exception):
@@ -77,11 +77,20 @@ class Settings(BaseSettings):
     """First delay of the exponential backoff when a message could not be handed to the server."""
     claim_lease_minutes: float = Field(default=15, ge=0)
     """A claimed message whose delivery was not confirmed is re-sent after this long."""
+    signing_key: Path | None = None
+    """The PKCS#12 file (.p12/.pfx) that signs the final report; empty: the report is not signed."""
+    signing_key_password: SecretStr = SecretStr("")
+    signing_trust_store: Path | None = None
+    """A folder of trusted root certificates (and .crl files) for signing and verifying."""
+    signing_tsa_url: str = ""
+    """An RFC 3161 time-stamping authority; empty: no timestamp."""
 
-    @field_validator("data_dir", "plan")
+    @field_validator("data_dir", "plan", "signing_key", "signing_trust_store")
     @classmethod
-    def _anchor(cls, value: Path) -> Path:
-        return value if value.is_absolute() else (PROJECT_ROOT / value)
+    def _anchor(cls, value: Path | None) -> Path | None:
+        if value is None or value.is_absolute():
+            return value
+        return PROJECT_ROOT / value
 
     @classmethod
     def settings_customise_sources(

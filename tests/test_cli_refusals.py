@@ -5,6 +5,7 @@ argument", "No such option", "Invalid value", "does not exist")."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from dutyflow.cli import app
 from dutyflow.paths import BUNDLED_PLAN
+from dutyflow.signing.testca import TestAuthority
 
 runner = CliRunner()
 
@@ -58,6 +60,8 @@ PLACEHOLDERS = {
     "reason": "Bão lũ",
     "cron": "0 8 * * 1-5",
     "flow": "chase",
+    "path": str(BUNDLED_PLAN),
+    "province": "04",
 }
 
 
@@ -151,7 +155,7 @@ DATED = [
     (path, command, param.opts[0])
     for path, command in COMMANDS
     for param in command.params
-    if param.param_type_name == "option" and param.opts[0] in {"--as-of", "--until", "--received"}
+    if param.param_type_name == "option" and param.opts[0] in {"--as-of", "--until", "--received", "--on"}
 ]
 
 
@@ -179,6 +183,8 @@ def test_the_sweep_reaches_every_date_option() -> None:
         "run assign",
         "run chase",
         "run consolidate",
+        "plan units",
+        "plan reform",
     }
 
 
@@ -211,9 +217,13 @@ def test_every_command_taking_a_file_says_it_is_missing(
     path: list[str], command: Any, env: dict[str, str], a_file: Path, tmp_path: Path
 ) -> None:
     missing = tmp_path / "khong-co.xlsx"
-    args = [str(missing) if a == str(a_file) else a for a in required_args(command, a_file)]
+    placeholders = {str(a_file), PLACEHOLDERS["path"]}
+    args = [str(missing) if a in placeholders else a for a in required_args(command, a_file)]
     if str(missing) not in args:
         args.insert(0, str(missing))
+    if path == ["report", "verify"]:  # the trust store is checked first: give it a real one
+        authority = TestAuthority.create(now=dt.datetime.now(dt.UTC))
+        args += ["--trust", str(authority.write_trust_store(tmp_path / "trust"))]
     result = invoke([*path, *args], env)
     assert_vietnamese_refusal(result, str(missing))
     assert "Không" in result.output and "tệp" in result.output
