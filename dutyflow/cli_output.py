@@ -25,6 +25,9 @@ class Output:
 
     def __init__(self, *, stderr: bool = False) -> None:
         self.console = Console(stderr=stderr)
+        self._written_to: object = None
+        """The stream last written to: a piped table after other output there gets a blank line first.
+        (The stream changes under a test runner; the CLI's outputs live as long as the module.)"""
 
     @property
     def piped(self) -> bool:
@@ -38,12 +41,14 @@ class Output:
         options.setdefault("markup", False)
         if self.piped:
             options["soft_wrap"] = True
+        self._written_to = self.console.file
         self.console.print(*objects, **options)
 
     def line(self, text: str) -> None:
         """One line of plain text (a path, a name, a row), written as it is when piped: Rich
         would turn its tabs into spaces."""
         if self.piped:
+            self._written_to = self.console.file
             self.console.file.write(text + "\n")
         else:
             self.print(text)
@@ -62,8 +67,11 @@ class Output:
         *,
         justify: Sequence[str] = (),
     ) -> None:
-        """A titled table: drawn on a terminal, tab-separated rows (header first) when piped."""
+        """A titled table: drawn on a terminal; when piped, its title, a header row and tab-separated
+        rows, after a blank line if something came before."""
         if self.piped:
+            if self._written_to is self.console.file:
+                self.line("")
             self.line(title)
             for row in (headers, *rows):
                 self.line("\t".join(_plain(cell) for cell in row))

@@ -96,4 +96,13 @@ def test_piped_a_cell_with_a_tab_or_a_line_break_stays_one_cell() -> None:
     out.console = Console(file=io.StringIO(), width=20)
     assert out.piped
     out.table("T", ["a", "b"], [["x\ty", "dòng 1\ndòng 2"]])
-    assert out.console.file.getvalue().splitlines() == ["T", "a\tb", "x y\tdòng 1 dòng 2"]  # type: ignore[attr-defined]
+    out.table("U", ["c"], [["z"]])
+    assert out.console.file.getvalue().splitlines() == [  # type: ignore[attr-defined]
+        "T",
+        "a\tb",
+        "x y\tdòng 1 dòng 2",
+        "",  # a blank line sets the next table apart
+        "U",
+        "c",
+        "z",
+    ]
