@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from rich.console import Console
+from rich.text import Text
 from typer._click.core import Context
 from typer._click.exceptions import (
     BadArgumentUsage,
@@ -138,7 +139,9 @@ def _help_hint(exc: ClickException) -> str:
 
 def report(exc: ClickException, console: Console) -> None:
     """Print a refusal: what was wrong, and where the command's help is."""
-    console.print(f"[bold red]{t('usage.error')}[/] {describe(exc)}", highlight=False, markup=True, soft_wrap=True)
+    # What the person typed is in the message: never read it as markup.
+    message = Text.assemble((t("usage.error"), "bold red"), " ", describe(exc))
+    console.print(message, highlight=False, soft_wrap=True)
     hint = _help_hint(exc)
     if hint:
         console.print(hint, highlight=False, markup=False, soft_wrap=True)

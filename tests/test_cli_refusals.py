@@ -262,3 +262,9 @@ def test_a_message_with_brackets_is_printed_as_typed(env: dict[str, str]) -> Non
     """What a person typed is never read as Rich markup (it would vanish, or raise)."""
     result = invoke(["status", "--standing", "[bold]x[/]"], env)
     assert_vietnamese_refusal(result, "«[bold]x[/]»")
+
+
+@pytest.mark.parametrize("typed", [["status", "[/]"], ["status", "--[bold]"], ["[red]lenh"]])
+def test_what_was_typed_is_shown_as_typed_in_a_refusal(typed: list[str], env: dict[str, str]) -> None:
+    result = invoke(typed, env)
+    assert_vietnamese_refusal(result, typed[-1])
