@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dutyflow.messages import t
-from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, ScheduleRow, UnitRow
+from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, PlanRow, ScheduleRow, UnitRow
 
 DEFAULT_SCHEDULES = {
     "assign": "0 7 * * 1-5",
@@ -22,6 +23,9 @@ DEFAULT_SCHEDULES = {
     "consolidate": "0 17 * * 1-5",
 }
 """Working days (Monday to Friday) in the plan's timezone; the ladder itself skips holidays."""
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+"""A plan's timezone when its calendar names none (the plan model's default)."""
 
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
 
@@ -71,7 +75,13 @@ def extend(
     actor: str,
     period: str | None = None,
 ) -> list[str]:
-    """Extend the last day of a unit's open obligations for a deliverable; returns their periods."""
+    """Extend the last day of a unit's open obligations for a deliverable; returns their periods.
+
+    `now` is when the decision takes effect: it is audited at that instant and the chase looks
+    again from then. The new last day must fall after the current one, not before the day of
+    `now` (a day already past extends nothing) and not after the end of the year following the
+    plan's (docs/decisions.md, "Which days an extension may name").
+    """
     reason = _require_reason(reason)
     unit = _unit(session, plan_id, unit_code)
     deliverable = session.scalars(
@@ -94,6 +104,13 @@ def extend(
             raise AdminError(
                 t("admin.extension_too_early", until=f"{until:%d/%m/%Y}", last_day=f"{row.last_day:%d/%m/%Y}")
             )
+    plan = session.get(PlanRow, plan_id)
+    assert plan is not None
+    today = now.astimezone(ZoneInfo(plan.document.get("calendar", {}).get("timezone", DEFAULT_TIMEZONE))).date()
+    if until < today:
+        raise AdminError(t("dates.extension_in_past", until=f"{until:%d/%m/%Y}", today=f"{today:%d/%m/%Y}"))
+    if until.year > plan.year + 1:
+        raise AdminError(t("dates.extension_too_far", until=f"{until:%d/%m/%Y}", year=plan.year, limit=plan.year + 1))
     for row in rows:
         before = row.extended_until
         row.extended_until = until
@@ -177,15 +194,12 @@ def set_schedule(
 AUDITED_CHANGES = ("extended", "paused", "resumed", "schedule_changed")
 
 
-def recent_changes(session: Session, limit: int = 10) -> list[AuditEventRow]:
-    return list(
-        session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.action.in_(AUDITED_CHANGES))
-            .order_by(AuditEventRow.at.desc(), AuditEventRow.id.desc())
-            .limit(limit)
-        )
-    )
+def recent_changes(session: Session, limit: int = 10, *, until: dt.datetime | None = None) -> list[AuditEventRow]:
+    """The latest audited changes, of those made before `until` when given."""
+    query = select(AuditEventRow).where(AuditEventRow.action.in_(AUDITED_CHANGES))
+    if until is not None:
+        query = query.where(AuditEventRow.at < until)
+    return list(session.scalars(query.order_by(AuditEventRow.at.desc(), AuditEventRow.id.desc()).limit(limit)))
 
 
 def audit_token(session: Session, now: dt.datetime, actor: str, unit_code: str, generation: int) -> None:

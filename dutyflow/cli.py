@@ -11,17 +11,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from dutyflow import admin
 from dutyflow.calendar import WorkingCalendar
+from dutyflow.cli_errors import VietnameseGroup
+from dutyflow.cli_output import Cell, Output
 from dutyflow.cli_register import add_register_commands, print_register_warnings
 from dutyflow.cli_signing import report_verify
 from dutyflow.messages import t
-from dutyflow.obligations import Standing, expand_obligations
+from dutyflow.obligations import Standing, effective_last_day, expand_obligations
 from dutyflow.periods import expand_periods
-from dutyflow.plan import Plan, PlanError, load_plan
+from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
 from dutyflow.plandraft.command import plan_draft
 from dutyflow.runtime import Runtime, actor, utcnow
 from dutyflow.settings import SettingsError
@@ -29,13 +30,13 @@ from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope, upgrad
 from dutyflow.store.queries import NoPlanLoaded, StatusLine, current_plan, status_lines
 from dutyflow.store.sync import PlanLoadRefused, load_plan_into_store
 
-app = typer.Typer(help=t("help.app"), no_args_is_help=True, add_completion=False)
-plan_app = typer.Typer(help=t("help.plan"), no_args_is_help=True)
-db_app = typer.Typer(help=t("help.db"), no_args_is_help=True)
-run_app = typer.Typer(help=t("help.run"), no_args_is_help=True)
-token_app = typer.Typer(help=t("help.token"), no_args_is_help=True)
-report_app = typer.Typer(help=t("help.report"), no_args_is_help=True)
-schedule_app = typer.Typer(help=t("help.schedule"), no_args_is_help=True)
+app = typer.Typer(cls=VietnameseGroup, help=t("help.app"), no_args_is_help=True, add_completion=False)
+plan_app = typer.Typer(cls=VietnameseGroup, help=t("help.plan"), no_args_is_help=True)
+db_app = typer.Typer(cls=VietnameseGroup, help=t("help.db"), no_args_is_help=True)
+run_app = typer.Typer(cls=VietnameseGroup, help=t("help.run"), no_args_is_help=True)
+token_app = typer.Typer(cls=VietnameseGroup, help=t("help.token"), no_args_is_help=True)
+report_app = typer.Typer(cls=VietnameseGroup, help=t("help.report"), no_args_is_help=True)
+schedule_app = typer.Typer(cls=VietnameseGroup, help=t("help.schedule"), no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
 app.add_typer(run_app, name="run")
@@ -44,8 +45,8 @@ app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
 add_register_commands(plan_app)
 
-console = Console()
-errors = Console(stderr=True)
+console = Output()
+errors = Output(stderr=True)
 
 STANDING_STYLE = {
     Standing.OVERDUE: "bold red",
@@ -65,7 +66,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help=t("help.json"))]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]Lỗi:[/] {message}", highlight=False)
+    errors.print(Text.assemble((t("usage.error"), "bold red"), " ", message))
     return typer.Exit(code)
 
 
@@ -83,6 +84,11 @@ def parse_day(value: str | None, rt: Runtime | None = None) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise fail(t("cli.bad_date", value=value), 2) from None
+
+
+def plan_calendar(plan: Any) -> WorkingCalendar:
+    """The working calendar of a stored plan (its timezone, holidays and make-up days)."""
+    return WorkingCalendar.from_config(CalendarConfig.model_validate(plan.document.get("calendar", {})))
 
 
 def read_plan(path: Path) -> Plan:
@@ -111,7 +117,6 @@ def plan_check(path: PathArg = None) -> None:
             deliverables=len(plan.deliverables),
             obligations=len(obligations),
         ),
-        highlight=False,
     )
 
 
@@ -193,19 +198,40 @@ def plan_show(path: PathArg = None, as_json: JsonFlag = False) -> None:
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         return
-    console.rule(f"[bold]{plan.plan.title}")
-    for title, rows, columns in (
-        ("Đơn vị", summary["units"], ("code", "name", "kind", "gso_code")),
-        ("Chỉ tiêu", summary["indicators"], ("code", "name", "measure", "direction", "target")),
-        ("Biểu mẫu", summary["forms"], ("code", "name", "title")),
-        ("Sản phẩm báo cáo", summary["deliverables"], ("code", "name", "due", "rule", "last_day")),
-    ):
-        table = Table(title=title, title_justify="left")
-        for column in columns:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
-        console.print(table)
+    console.rule(plan.plan.title)
+    for key, rows, columns in plan_tables(summary):
+        console.table(
+            t(f"plan_show.title_{key}"),
+            [t(f"plan_show.col_{c}") for c in columns],
+            [[_plan_cell(row[c]) for c in columns] for row in rows],
+        )
+
+
+def plan_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], tuple[str, ...]]]:
+    """The tables of `plan show`: (title key, rows, columns), every period of every deliverable included."""
+    periods = [{"deliverable": d["code"], **p} for d in summary["deliverables"] for p in d["periods"]]
+    return [
+        ("units", summary["units"], ("code", "name", "kind", "gso_code")),
+        ("groups", summary["groups"], ("code", "name", "units")),
+        ("duties", summary["duties"], ("code", "section", "title", "units")),
+        ("indicators", summary["indicators"], ("code", "name", "measure", "direction", "target")),
+        ("forms", summary["forms"], ("code", "name", "title")),
+        ("deliverables", summary["deliverables"], ("code", "name", "due", "rule", "last_day")),
+        ("periods", periods, ("deliverable", "code", "label", "due", "last_day")),
+    ]
+
+
+def _plan_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return f"{dt.date.fromisoformat(value):%d/%m/%Y}"
+        except ValueError:
+            return value
+    return str(value)
 
 
 @plan_app.command("load", help=t("help.plan_load"))
@@ -221,7 +247,7 @@ def plan_load(path: PathArg = None) -> None:
         raise fail(str(exc)) from None
     except PlanLoadRefused as exc:
         raise fail("\n".join(exc.reasons)) from None
-    console.print(report.describe(), highlight=False)
+    console.print(report.describe())
 
 
 # --------------------------------------------------------------------------- db
@@ -237,7 +263,12 @@ def db_upgrade() -> None:
 # --------------------------------------------------------------------------- status
 
 
-def days_text(line: StatusLine) -> str:
+def days_text(line: StatusLine, tz: dt.tzinfo) -> str:
+    """Days left or overdue; for a report handed in, whether it came on time (never "quá N ngày")."""
+    if line.submitted_at is not None and line.standing in {Standing.ACCEPTED, Standing.SUBMITTED}:
+        deadline = effective_last_day(line.last_day, line.extended_until)
+        late = (line.submitted_at.astimezone(tz).date() - deadline).days
+        return t("delivery.late", n=late) if late > 0 else t("delivery.on_time")
     if line.days_left > 0:
         return t("days.left", n=line.days_left)
     if line.days_left == 0:
@@ -245,41 +276,40 @@ def days_text(line: StatusLine) -> str:
     return t("days.overdue", n=-line.days_left)
 
 
-def status_table(lines: list[StatusLine], as_of: dt.date) -> Table:
-    table = Table(title=t("cli.status_title", as_of=as_of.strftime("%d/%m/%Y")), title_justify="left")
-    for key in ("unit", "deliverable", "period", "last_day", "standing", "days", "last_notice", "note"):
-        table.add_column(t(f"columns.{key}"))
+def status_rows(lines: list[StatusLine], tz: dt.tzinfo) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
     for line in lines:
-        style = STANDING_STYLE[line.standing]
         last_day = line.last_day.strftime("%d/%m/%Y")
         if line.extended_until:
             last_day += f" → {line.extended_until.strftime('%d/%m/%Y')}"
-        table.add_row(
-            line.unit_name,
-            line.deliverable_name,
-            line.period_label,
-            last_day,
-            f"[{style}]{t(f'standing.{line.standing.value}')}[/]" if style else t(f"standing.{line.standing.value}"),
-            days_text(line),
-            line.last_notice or "",
-            f"[red]{line.problem}[/]" if line.problem else "",
+        rows.append(
+            [
+                line.unit_name,
+                line.deliverable_name,
+                line.period_label,
+                last_day,
+                Text(t(f"standing.{line.standing.value}"), style=STANDING_STYLE[line.standing]),
+                days_text(line, tz),
+                line.last_notice or "",
+                Text(line.problem or "", style="red"),
+            ]
         )
-    return table
+    return rows
 
 
-def recent_changes(limit: int = 10) -> Table | None:
-    """The latest administrative changes (extensions, pauses, schedules), for the status page."""
+STATUS_COLUMNS = ("unit", "deliverable", "period", "last_day", "standing", "days", "last_notice", "note")
+
+
+def print_recent_changes(until: dt.datetime, tz: dt.tzinfo, limit: int = 10) -> None:
+    """The latest administrative changes made by `until` (extensions, pauses, schedules)."""
     rt = runtime()
     with session_scope(rt.engine) as session:
-        events = admin.recent_changes(session, limit)
+        events = admin.recent_changes(session, limit, until=until)
     if not events:
-        return None
-    table = Table(title=t("cli.changes_title"), title_justify="left")
-    for key in ("when", "who", "what", "reason"):
-        table.add_column(t(f"columns.{key}"))
-    for event in events:
-        table.add_row(
-            f"{event.at:%d/%m/%Y %H:%M}",
+        return
+    rows: list[list[Cell]] = [
+        [
+            f"{event.at.astimezone(tz):%d/%m/%Y %H:%M}",
             event.actor,
             t(
                 f"audit.{event.action}",
@@ -287,8 +317,10 @@ def recent_changes(limit: int = 10) -> Table | None:
                 **{k: v for k, v in event.detail.items() if k in {"before", "after"}},
             ),
             event.reason or "",
-        )
-    return table
+        ]
+        for event in events
+    ]
+    console.table(t("cli.changes_title"), [t(f"columns.{key}") for key in ("when", "who", "what", "reason")], rows)
 
 
 @app.command("status", help=t("help.status"))
@@ -301,11 +333,16 @@ def status(
 ) -> None:
     rt = runtime()
     today = parse_day(as_of)
+    standings = [kind.value for kind in Standing]
+    if standing_filter is not None and standing_filter not in standings:
+        raise fail(t("cli.unknown_standing", value=standing_filter, known=", ".join(standings)), 2)
     try:
         ensure_ready(rt.engine)
         with session_scope(rt.engine) as session:
             plan = current_plan(session)
-            lines = status_lines(session, plan.id, today, unit=unit, deliverable=deliverable)
+            calendar = plan_calendar(plan)
+            until = calendar.start_of_day(today + dt.timedelta(days=1))  # what had happened by the end of `today`
+            lines = status_lines(session, plan.id, today, unit=unit, deliverable=deliverable, history_until=until)
     except StoreNotReady as exc:
         raise fail(str(exc)) from None
     except NoPlanLoaded:
@@ -330,6 +367,7 @@ def status(
                 "state": line.state.value,
                 "standing": line.standing.value,
                 "days_left": line.days_left,
+                "submitted_at": line.submitted_at.isoformat() if line.submitted_at else None,
                 "last_notice": line.last_notice,
                 "problem": line.problem,
             }
@@ -340,10 +378,9 @@ def status(
     if not lines:
         console.print(t("cli.status_empty"))
         return
-    console.print(status_table(lines, today))
-    changes = recent_changes()
-    if changes is not None:
-        console.print(changes)
+    title = t("cli.status_title", as_of=today.strftime("%d/%m/%Y"))
+    console.table(title, [t(f"columns.{key}") for key in STATUS_COLUMNS], status_rows(lines, calendar.tz))
+    print_recent_changes(until, calendar.tz)
 
 
 # --------------------------------------------------------------------------- flows
@@ -370,7 +407,7 @@ def _run_flow(name: str, as_of: str | None) -> None:
 
     flow = {"assign": assign, "chase": chase}[name]
     result = flow(as_of=day)
-    console.print(t("cli.flow_done", flow=name, units=result["units"], sent=result["sent"]), highlight=False)
+    console.print(t("cli.flow_done", flow=name, units=result["units"], sent=result["sent"]))
 
 
 @run_app.command("consolidate", help=t("help.run_consolidate"))
@@ -384,11 +421,11 @@ def run_consolidate(
     from flows.consolidate import consolidate_flow
 
     result = consolidate_flow(as_of=day, final=final)
-    console.print(t("cli.report_final" if result["final"] else "cli.report_draft"), highlight=False)
+    console.print(t("cli.report_final" if result["final"] else "cli.report_draft"))
     for path in result["files"]:  # type: ignore[union-attr]
-        console.print(f"  {path}", highlight=False)
+        console.line(f"  {path}")
     for note in result["notes"]:  # type: ignore[union-attr]
-        errors.print(f"[yellow]{note}[/]", highlight=False)
+        errors.print(Text(str(note), style="yellow"))
 
 
 @report_app.command("open", help=t("help.report_open"))
@@ -403,7 +440,7 @@ def report_open() -> None:
     latest = folders[-1]
     for path in sorted(latest.iterdir()):
         if path.suffix in {".docx", ".pdf", ".html"}:
-            console.print(str(path), highlight=False)
+            console.line(str(path))
 
 
 report_app.command("verify", help=t("help.report_verify"))(report_verify)
@@ -422,7 +459,7 @@ def run_chase(as_of: AsOf = None) -> None:
 @app.command("serve", help=t("help.serve"))
 def serve_command(
     host: Annotated[str, typer.Option("--host", help=t("help.host"))] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help=t("help.port"))] = 8000,
+    port: Annotated[int, typer.Option("--port", help=t("help.port"), min=1, max=65535)] = 8000,
     portal: Annotated[bool, typer.Option("--portal/--no-portal", help=t("help.serve_portal"))] = True,
 ) -> None:
     from dutyflow.portal.server import background_server
@@ -442,21 +479,36 @@ def serve_command(
         serve_all()
         return
     with background_server(application, port, host) as url:
-        console.print(t("portal.started", url=url), highlight=False)
+        console.print(t("portal.started", url=url))
         serve_all()
 
 
 # --------------------------------------------------------------------------- administration
 
 
-def _admin(action: Any) -> Any:
-    """Run `action(session, plan_id, now, actor)` in one transaction; print AdminError as a clean failure."""
+def acting_moment(
+    calendar: WorkingCalendar, day: dt.date | None, future_key: str = "dates.as_of_in_future"
+) -> dt.datetime:
+    """When an action given a day (--as-of, --received) takes effect: now for today, noon of that day
+    in the plan's timezone for a past one; a day still to come is refused."""
+    real = utcnow()
+    if day is None:
+        return real
+    today = calendar.local_date(real)
+    if day > today:
+        raise admin.AdminError(t(future_key, day=f"{day:%d/%m/%Y}", today=f"{today:%d/%m/%Y}"))
+    return real if day == today else calendar.start_of_day(day) + dt.timedelta(hours=12)
+
+
+def _admin(action: Any, day: dt.date | None = None, future_key: str = "dates.as_of_in_future") -> Any:
+    """Run `action(session, plan, now, actor)` in one transaction, `now` being the moment of `day`
+    (see `acting_moment`); print AdminError as a clean failure."""
     rt = runtime()
     try:
         ensure_ready(rt.engine)
         with session_scope(rt.engine) as session:
             plan = current_plan(session)
-            return action(session, plan, utcnow(), actor())
+            return action(session, plan, acting_moment(plan_calendar(plan), day, future_key), actor())
     except StoreNotReady as exc:
         raise fail(str(exc)) from None
     except NoPlanLoaded:
@@ -466,6 +518,7 @@ def _admin(action: Any) -> Any:
 
 
 Reason = Annotated[str, typer.Option("--reason", help=t("help.reason"))]
+ActingDay = Annotated[str | None, typer.Option("--as-of", help=t("help.acting_day"), show_default=False)]
 
 
 @app.command("extend", help=t("help.extend"))
@@ -475,30 +528,40 @@ def extend_command(
     until: Annotated[str, typer.Option("--until", help=t("help.until"))],
     reason: Reason,
     period: Annotated[str | None, typer.Option("--period", help=t("help.period"))] = None,
+    as_of: ActingDay = None,
 ) -> None:
     day = parse_day(until)
     periods = _admin(
-        lambda s, p, now, who: admin.extend(s, p.id, unit, deliverable, day, reason, now=now, actor=who, period=period)
+        lambda s, p, now, who: admin.extend(s, p.id, unit, deliverable, day, reason, now=now, actor=who, period=period),
+        parse_day(as_of) if as_of else None,
     )
     console.print(
         t("admin.extended", unit=unit, deliverable=deliverable, until=f"{day:%d/%m/%Y}", periods=", ".join(periods)),
-        highlight=False,
     )
 
 
 @app.command("pause", help=t("help.pause"))
-def pause_command(unit: Annotated[str, typer.Argument(help=t("help.unit"))], reason: Reason) -> None:
-    _admin(lambda s, p, now, who: admin.pause(s, p.id, unit, reason, now=now, actor=who))
-    console.print(t("admin.paused", unit=unit), highlight=False)
+def pause_command(
+    unit: Annotated[str, typer.Argument(help=t("help.unit"))], reason: Reason, as_of: ActingDay = None
+) -> None:
+    _admin(
+        lambda s, p, now, who: admin.pause(s, p.id, unit, reason, now=now, actor=who),
+        parse_day(as_of) if as_of else None,
+    )
+    console.print(t("admin.paused", unit=unit))
 
 
 @app.command("resume", help=t("help.resume"))
 def resume_command(
     unit: Annotated[str, typer.Argument(help=t("help.unit"))],
     reason: Annotated[str, typer.Option("--reason", help=t("help.reason"))] = "",
+    as_of: ActingDay = None,
 ) -> None:
-    _admin(lambda s, p, now, who: admin.resume(s, p.id, unit, reason, now=now, actor=who))
-    console.print(t("admin.resumed", unit=unit), highlight=False)
+    _admin(
+        lambda s, p, now, who: admin.resume(s, p.id, unit, reason, now=now, actor=who),
+        parse_day(as_of) if as_of else None,
+    )
+    console.print(t("admin.resumed", unit=unit))
 
 
 @schedule_app.command("show", help=t("help.schedule_show"))
@@ -509,12 +572,11 @@ def schedule_show() -> None:
             for r in admin.schedules(s, p.document["calendar"]["timezone"]).values()
         ]
     )
-    table = Table(title=t("admin.schedule_title"), title_justify="left")
-    for column in ("flow", "cron", "timezone", "updated_by", "updated_at"):
-        table.add_column(column)
-    for flow, cron, timezone, who, when in rows:
-        table.add_row(flow, cron, timezone, who, f"{when:%d/%m/%Y %H:%M} UTC")
-    console.print(table)
+    console.table(
+        t("admin.schedule_title"),
+        [t(f"admin.schedule_col_{column}") for column in ("flow", "cron", "timezone", "updated_by", "updated_at")],
+        [[flow, cron, timezone, who, f"{when:%d/%m/%Y %H:%M} UTC"] for flow, cron, timezone, who, when in rows],
+    )
 
 
 @schedule_app.command("set", help=t("help.schedule_set"))
@@ -535,14 +597,14 @@ def schedule_set(
         return row.cron, row.timezone
 
     saved, timezone = _admin(change)
-    console.print(t("admin.schedule_set", flow=flow, cron=saved, timezone=timezone), highlight=False)
+    console.print(t("admin.schedule_set", flow=flow, cron=saved, timezone=timezone))
     pushed = False
     if os.environ.get("PREFECT_API_URL"):  # a served deployment lives on a Prefect server
         try:
             pushed = push_schedule(flow, saved, timezone)
         except Exception as exc:  # the server did not answer: the schedule applies at the next `serve`
-            errors.print(f"[yellow]{exc}[/]", highlight=False)
-    console.print(t("admin.schedule_pushed") if pushed else t("admin.schedule_not_served"), highlight=False)
+            errors.print(Text(str(exc), style="yellow"))
+    console.print(t("admin.schedule_pushed") if pushed else t("admin.schedule_not_served"))
 
 
 # --------------------------------------------------------------------------- portal and intake
@@ -551,7 +613,7 @@ def schedule_set(
 @app.command("portal", help=t("help.portal"))
 def portal_command(
     host: Annotated[str, typer.Option("--host", help=t("help.host"))] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help=t("help.port"))] = 8000,
+    port: Annotated[int, typer.Option("--port", help=t("help.port"), min=1, max=65535)] = 8000,
 ) -> None:
     import uvicorn
 
@@ -565,7 +627,7 @@ def portal_command(
         raise fail(str(exc)) from None
     except NoPlanLoaded:
         raise fail(t("load.no_plan_loaded")) from None
-    console.print(t("portal.started", url=f"http://{host}:{port}"), highlight=False)
+    console.print(t("portal.started", url=f"http://{host}:{port}"))
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
@@ -594,29 +656,51 @@ def token_reissue(unit: Annotated[str, typer.Argument(help=t("help.unit"))]) -> 
     now = utcnow()
     notifier = notifier_for(rt)
     notifier.send_link(unit, url, notifier.calendar.local_date(now), now, generation_key=f"{unit}-{generation}")
-    console.print(t("portal.token_reissued", unit=unit, url=url), highlight=False)
+    console.print(t("portal.token_reissued", unit=unit, url=url))
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a file named on the command line, or a clean failure saying what is wrong with it."""
+    if path.is_dir():
+        raise fail(t("files.is_directory", path=path), 2)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise fail(t("files.missing", path=path), 2) from None
+    except OSError as exc:
+        raise fail(t("files.unreadable", path=path, reason=exc.strerror or exc.__class__.__name__), 2) from None
 
 
 @app.command("import", help=t("help.import"))
 def import_command(
-    file: Annotated[Path, typer.Argument(help=t("help.import_file"), exists=True, dir_okay=False, readable=True)],
+    file: Annotated[Path, typer.Argument(help=t("help.import_file"), show_default=False)],
     unit: Annotated[str, typer.Option("--unit", help=t("help.unit"))],
     deliverable: Annotated[str, typer.Option("--deliverable", help=t("help.deliverable"))],
     period: Annotated[str | None, typer.Option("--period", help=t("help.period"))] = None,
     received: Annotated[str | None, typer.Option("--received", help=t("help.received"))] = None,
 ) -> None:
-    from dutyflow.intake import IntakeRefused, Limits, submit_file
+    from dutyflow.intake import IntakeRefused, Limits, check_received_year, submit_file
     from dutyflow.wiring import file_store, notifier_for
 
     rt = runtime()
-    data = file.read_bytes()
-    when = utcnow() if received is None else WorkingCalendar().start_of_day(parse_day(received)).replace(hour=12)
+    data = read_input(file)
+    received_on = parse_day(received) if received else None
 
     def record(s: Any, p: Any, now: dt.datetime, who: str) -> Any:
         from sqlalchemy import select
 
         from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 
+        if received_on is not None:
+            try:
+                check_received_year(received_on, p.year)
+            except IntakeRefused as exc:
+                raise admin.AdminError(str(exc)) from None
+        if s.scalars(select(UnitRow.id).where(UnitRow.plan_id == p.id, UnitRow.code == unit)).first() is None:
+            raise admin.AdminError(t("cli.unknown_unit", code=unit))
+        found = select(DeliverableRow.id).where(DeliverableRow.plan_id == p.id, DeliverableRow.code == deliverable)
+        if s.scalars(found).first() is None:
+            raise admin.AdminError(t("admin.unknown_deliverable", code=deliverable))
         query = (
             select(ObligationRow)
             .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
@@ -628,10 +712,11 @@ def import_command(
             query = query.where(ObligationRow.period == period)
         obligations = s.scalars(query).all()
         if not obligations:
-            raise admin.AdminError(t("admin.nothing_to_extend", unit=unit, deliverable=deliverable))
+            which = t("import.unknown_period", period=period) if period else ""
+            raise admin.AdminError(t("import.unknown_obligation", unit=unit, deliverable=deliverable, period=which))
         obligation = next((o for o in obligations if o.state != "accepted"), obligations[-1])
         try:
-            return submit_file(
+            result = submit_file(
                 s,
                 file_store(rt.settings),
                 Plan.model_validate(p.document),
@@ -640,13 +725,14 @@ def import_command(
                 file.name,
                 channel="import",
                 actor=who,
-                now=when,
+                now=now,
                 limits=Limits(max_bytes=int(rt.settings.max_upload_mb * 1024 * 1024), max_per_day=10_000),
             )
         except IntakeRefused as exc:
             raise admin.AdminError(str(exc)) from None
+        return result, now
 
-    result = _admin(record)
+    result, when = _admin(record, received_on, "dates.received_in_future")
     console.print(
         t(
             "intake.imported",
@@ -656,13 +742,12 @@ def import_command(
             period=period or "",
             status=t(f"intake.status.{result.status}"),
         ),
-        highlight=False,
     )
     for reason in result.reasons:
-        console.print(f"  - {reason}", highlight=False)
+        console.line(f"  - {reason}")
     notifier = notifier_for(rt)
-    now = utcnow()
-    notifier.acknowledge(result.submission_id, notifier.calendar.local_date(now), now)
+    # The receipt is written on the day the report was received, not on the day it was typed in.
+    notifier.acknowledge(result.submission_id, notifier.calendar.local_date(when), when)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -681,14 +766,14 @@ def demo(
     from flows.simulate import run_demo
 
     data_dir = (out or Path(tempfile.mkdtemp(prefix="dutyflow-demo-"))).resolve()
-    console.print(t("demo.data_dir", path=data_dir), highlight=False)
+    console.print(t("demo.data_dir", path=data_dir))
     start, end = dt.date(2025, 4, 21).toordinal(), dt.date(2025, 11, 21).toordinal()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.fields[day]}"),
         TimeElapsedColumn(),
-        console=console,
+        console=console.console,
     ) as bar:
         task = bar.add_task(t("demo.progress"), total=end - start, day="")
 
@@ -697,25 +782,22 @@ def demo(
 
         result = run_demo(data_dir, seed=seed, quick=quick, progress=advance)
         bar.update(task, completed=end - start)
-    summary = Table(title=t("demo.summary_title"), title_justify="left")
-    summary.add_column(t("demo.col_what"))
-    summary.add_column(t("demo.col_count"), justify="right")
-    for template, count in sorted(result.messages.items()):
-        summary.add_row(t(f"demo.template.{template}"), str(count))
-    for state, count in sorted(result.states.items()):
-        summary.add_row(t(f"demo.state.{state.replace(' ', '_')}"), str(count))
-    console.print(summary)
-    console.print(
-        t("demo.cast", never=result.cast.get("never", ""), corrects=result.cast.get("corrects", "")), highlight=False
+    console.table(
+        t("demo.summary_title"),
+        [t("demo.col_what"), t("demo.col_count")],
+        [[t(f"demo.template.{template}"), str(count)] for template, count in sorted(result.messages.items())]
+        + [[t(f"demo.state.{state.replace(' ', '_')}"), str(count)] for state, count in sorted(result.states.items())],
+        justify=("left", "right"),
     )
+    console.print(t("demo.cast", never=result.cast.get("never", ""), corrects=result.cast.get("corrects", "")))
     for key in ("pdf", "docx", "html", "status", "mail"):
         if key in result.files:
-            console.print(t(f"demo.file.{key}", path=result.files[key]), highlight=False)
-    console.print(t("demo.eml", path=data_dir / "mail"), highlight=False)
-    console.print(t("demo.prefect_ui", home=data_dir / "prefect"), highlight=False)
+            console.print(t(f"demo.file.{key}", path=result.files[key]))
+    console.print(t("demo.eml", path=data_dir / "mail"))
+    console.print(t("demo.prefect_ui", home=data_dir / "prefect"))
     for note in result.notes:
-        errors.print(f"[yellow]{note}[/]", highlight=False)
-    console.print(t("demo.done_in", seconds=round(result.seconds), days=result.days), highlight=False)
+        errors.print(Text(str(note), style="yellow"))
+    console.print(t("demo.done_in", seconds=round(result.seconds), days=result.days))
 
 
 def main() -> None:

@@ -60,6 +60,12 @@ class IntakeResult:
         return self.status != RETURNED
 
 
+def check_received_year(received_on: dt.date, plan_year: int) -> None:
+    """A report for a plan cannot have been received before the plan's year began."""
+    if received_on.year < plan_year:
+        raise IntakeRefused(t("dates.received_before_plan", day=f"{received_on:%d/%m/%Y}", year=plan_year))
+
+
 def obligation_for_unit(session: Session, obligation_id: int, unit_id: int) -> ObligationRow:
     obligation = session.get(ObligationRow, obligation_id)
     if obligation is None:
@@ -364,6 +370,7 @@ __all__ = [
     "IntakeRefused",
     "IntakeResult",
     "Limits",
+    "check_received_year",
     "decide",
     "next_version",
     "obligation_for_unit",

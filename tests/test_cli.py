@@ -104,10 +104,13 @@ def test_demo_builds_a_fresh_store_and_prints_the_status(tmp_path: Path) -> None
 def test_an_administrator_extends_pauses_resumes_and_reschedules(env: dict[str, str]) -> None:
     run(["db", "upgrade"], env)
     run(["plan", "load", str(BUNDLED_PLAN)], env)
-    extended = run(["extend", "tu-phap", "bao-cao-6-thang", "--until", "2025-05-26", "--reason", "Bão lũ"], env)
+    extended = run(
+        ["extend", "tu-phap", "bao-cao-6-thang", "--until", "2025-05-26", "--reason", "Bão lũ", "--as-of", "2025-05-19"],
+        env,
+    )
     assert extended.exit_code == 0, extended.output
     assert "26/05/2025" in extended.output
-    paused = run(["pause", "xa-tri-phuong", "--reason", "Sáp nhập đơn vị"], env)
+    paused = run(["pause", "xa-tri-phuong", "--reason", "Sáp nhập đơn vị", "--as-of", "2025-05-13"], env)
     assert paused.exit_code == 0, paused.output
     assert run(["pause", "xa-tri-phuong", "--reason", "x"], env).exit_code == 1
     assert run(["resume", "xa-tri-phuong"], env).exit_code == 0
