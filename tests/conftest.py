@@ -21,7 +21,7 @@ from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.store.db import make_engine, upgrade
 from tests.ci import in_ci, unavailable
 
-pytest_plugins = ["tests.chasing"]  # the chase tests' shared fixtures
+pytest_plugins = ["tests.chasing", "tests.office_cli"]  # shared fixtures: the chase tests', the office's CLI
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_PLAN = FIXTURES / "mini-plan.yaml"
