@@ -70,25 +70,25 @@ class Site:
     outbox: MemoryTransport
     now: dt.datetime
 
-    def token(self) -> str:
+    def token(self, unit_code: str = UNIT) -> str:
         with session_scope(self.engine) as session:
-            unit = session.scalars(select(UnitRow).where(UnitRow.code == UNIT)).one()
+            unit = session.scalars(select(UnitRow).where(UnitRow.code == unit_code)).one()
             return current_token(session, SECRET, self.plan.plan.code, unit, now=self.now, expires_at=expiry_for(2025, ICT))
 
-    def obligation_id(self, deliverable: str) -> int:
+    def obligation_id(self, deliverable: str, unit: str = UNIT) -> int:
         with session_scope(self.engine) as session:
             return session.scalars(
                 select(ObligationRow.id)
                 .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
                 .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
-                .where(UnitRow.code == UNIT, DeliverableRow.code == deliverable)
+                .where(UnitRow.code == unit, DeliverableRow.code == deliverable)
             ).one()
 
-    def target(self, deliverable: str) -> FormTarget:
+    def target(self, deliverable: str, unit: str = UNIT) -> FormTarget:
         with session_scope(self.engine) as session:
-            row = session.get(ObligationRow, self.obligation_id(deliverable))
+            row = session.get(ObligationRow, self.obligation_id(deliverable, unit))
             assert row is not None
-            return FormTarget(self.plan, UNIT, deliverable, row.period, row.period_label)
+            return FormTarget(self.plan, unit, deliverable, row.period, row.period_label)
 
     def office_page(self, path: str) -> str:
         response = self.client.post("/van-phong/dang-nhap", data={"password": PASSWORD}, follow_redirects=False)
@@ -122,9 +122,9 @@ def site(engine: Engine, bundled_plan_path: Path, tmp_path: Path) -> Iterator[Si
         yield Site(engine, plan, client, outbox, now)
 
 
-def typing(site: Site) -> Callable[[str, WebField], object]:
+def typing(site: Site, unit: str = UNIT) -> Callable[[str, WebField], object]:
     """Figures that pass every check (the demo's), and PAYLOAD in every text cell."""
-    figures = values_for(site.plan, UNIT, "2025", seed=7)
+    figures = values_for(site.plan, unit, "2025", seed=7)
 
     def fill(form_code: str, field: WebField) -> object:
         return PAYLOAD if field.kind == "text" else figures(form_code, field)
@@ -183,11 +183,13 @@ def test_a_file_name_is_shown_as_text(site: Site) -> None:
     assert PAYLOAD in receipt.text
 
 
-def test_a_narrative_reaches_the_report_as_text(site: Site, tmp_path: Path) -> None:
-    # The report's figures and narratives come from the annual report.
-    target = site.target("bao-cao-nam")
-    obligation = site.obligation_id("bao-cao-nam")
-    response = site.client.post(f"/u/{site.token()}/nhap/{obligation}", data=web_entries(target, typing(site)))
+@pytest.mark.parametrize("unit", [UNIT, "tu-phap"], ids=["commune", "department"])
+def test_a_narrative_reaches_the_report_as_text(site: Site, tmp_path: Path, unit: str) -> None:
+    # The report's figures and narratives come from the annual report; communes' narratives and a
+    # department's are laid out apart.
+    target = site.target("bao-cao-nam", unit)
+    obligation = site.obligation_id("bao-cao-nam", unit)
+    response = site.client.post(f"/u/{site.token(unit)}/nhap/{obligation}", data=web_entries(target, typing(site, unit)))
     assert response.status_code == 200 and "Biên nhận" in response.text, response.text
     files = build_report(site.engine, None, dt.date(2025, 11, 20), tmp_path, final=False, pdf=False)
     shows_escaped(files.html.read_text(encoding="utf-8"), "report (HTML)")
