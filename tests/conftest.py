@@ -40,6 +40,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"skipped in CI, where nothing may skip: {reason}"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """In CI a module that skips itself when imported (`importorskip` at the top) fails as well."""
+    outcome = yield
+    report: pytest.CollectReport = outcome.get_result()
+    if report.skipped and in_ci():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may skip: {reason}"
+
+
 def at(day: str, hour: int = 8) -> dt.datetime:
     """A timezone-aware instant on `day` (ISO) at `hour` in Asia/Ho_Chi_Minh."""
     return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), tzinfo=ICT)

@@ -39,9 +39,20 @@ def test_passes():
 '''
 
 
-def run_pytest(tmp_path: Path, ci: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "conftest.py").write_text("from tests.conftest import pytest_runtest_makereport  # noqa: F401\n")
-    (tmp_path / "test_skipping.py").write_text(SKIPPING)
+SKIPPING_MODULE = '''
+import pytest
+pytest.importorskip("another_module_that_is_not_installed")
+
+def test_never_collected():
+    pass
+'''
+
+
+def run_pytest(tmp_path: Path, ci: str, module: str = SKIPPING) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "conftest.py").write_text(
+        "from tests.conftest import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401\n"
+    )
+    (tmp_path / "test_skipping.py").write_text(module)
     env = {**os.environ, "CI": ci, "PYTHONPATH": str(CHECKOUT)}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
@@ -67,6 +78,14 @@ def test_in_ci_every_skip_is_a_failure(tmp_path: Path) -> None:
     for name in ("test_skip", "test_importorskip", "test_unavailable"):
         assert f"FAILED test_skipping.py::{name}" in result.stdout, (name, result.stdout)
     assert "ERROR test_skipping.py::test_skipif" in result.stdout, result.stdout
+
+
+def test_in_ci_a_module_that_skips_itself_is_an_error(tmp_path: Path) -> None:
+    result = run_pytest(tmp_path, "true", SKIPPING_MODULE)
+    assert result.returncode != 0, result.stdout
+    assert "ERROR test_skipping.py - skipped in CI" in result.stdout, result.stdout
+    elsewhere = run_pytest(tmp_path, "", SKIPPING_MODULE)
+    assert elsewhere.returncode == 5 and "1 skipped" in elsewhere.stdout, elsewhere.stdout
 
 
 def test_elsewhere_a_skip_stays_a_skip(tmp_path: Path) -> None:
