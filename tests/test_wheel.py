@@ -62,7 +62,8 @@ def test_the_installed_wheel_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
     target, cwd, out = tmp_path / "site", tmp_path / "cwd", tmp_path / "demo"
     cwd.mkdir()
     run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)], cwd=cwd)
-    env = {**os.environ, "PYTHONPATH": str(target), "COLUMNS": "160"}
+    # Prefect's ephemeral API server gets 20 s to start by default: too short on a busy 2-core machine.
+    env = {**os.environ, "PYTHONPATH": str(target), "COLUMNS": "160", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
     for key in [k for k in env if k.startswith("DUTYFLOW_")]:
         del env[key]
 
