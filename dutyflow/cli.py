@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -475,6 +476,8 @@ def serve_command(
         raise fail(t("load.no_plan_loaded")) from None
     from flows.serve import serve_all
 
+    # A service manager stops us with SIGTERM: shut down as on Ctrl-C (the runner, then the portal).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if application is None:
         serve_all()
         return

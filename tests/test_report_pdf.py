@@ -1,12 +1,11 @@
 """The report as a PDF, through LibreOffice: it exists and its first page renders.
 
 Needs `soffice` (libreoffice-writer-nogui) and `pdftoppm` (poppler-utils): skipped without them on
-a developer's machine, failed without them in CI (CI=true).
+a developer's machine, failed without them in CI (tests/ci.py).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from dutyflow.report import pdf as pdf_module
 from dutyflow.report.build import build_from_input
 from dutyflow.report.pdf import PdfUnavailable, convert_to_pdf
+from tests.ci import unavailable
 from tests.test_report_docx import fixed_input
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -24,9 +24,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def require(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{tool} is required in CI but is not installed")
-        pytest.skip(f"{tool} is not installed")
+        unavailable(f"{tool} is not installed")
     return path
 
 
