@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dutyflow import admin
@@ -85,7 +86,7 @@ def read_plan(path: Path) -> Plan:
     try:
         return load_plan(path)
     except PlanError as exc:
-        raise fail(exc.render()) from None
+        raise fail(escape(exc.render())) from None  # the file's own text is not Rich markup
 
 
 # --------------------------------------------------------------------------- plan

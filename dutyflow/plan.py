@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from dutyflow.messages import t
-from dutyflow.yamlsource import Location, SourceMap, YamlSyntaxError, load_yaml_with_lines
+from dutyflow.yamlsource import Location, SourceMap, YamlSourceError, load_yaml_with_lines
 
 # --------------------------------------------------------------------------- field types
 
@@ -405,44 +405,113 @@ def _field_name(loc: Location) -> str:
     return out or "(tệp)"
 
 
+# pydantic error types as they reach a plan's author, by family; every other type gets the
+# generic message. tests/test_plan_errors.py sweeps every field with hostile values and checks
+# that none falls through to it.
+_ERROR_FAMILIES = {
+    "missing": "missing",
+    "extra_forbidden": "extra_forbidden",
+    "string_type": "string_type",
+    "string_unicode": "string_type",
+    "string_too_short": "string_too_short",
+    "too_short": "too_short",
+    "string_pattern_mismatch": "string_pattern_mismatch",
+    "date_": "date",
+    "datetime_": "date",
+    "int_": "int",
+    "decimal_": "number",
+    "float_": "number",
+    "finite_number": "finite_number",
+    "bool_": "bool",
+    "list_type": "list",
+    "dict_type": "dict",
+    "model_type": "dict",
+    "model_attributes_type": "dict",
+    "literal_error": "literal",
+    "enum": "literal",
+    "greater_than_equal": "greater_than_equal",
+    "less_than_equal": "less_than_equal",
+    "greater_than": "greater_than",
+    "less_than": "less_than",
+}
+
+
 def _translate(error: Any) -> str:
+    """A pydantic error in the author's words: what was expected, and what the file holds."""
     kind: str = error["type"]
     ctx: dict[str, Any] = error.get("ctx") or {}
-    value = error.get("input")
+    loc: Location = tuple(error["loc"])
+    value = _shown(error.get("input"))
     if kind == "value_error":
         reason = str(ctx.get("error", ""))
         if reason == "control_chars":
             return t("plan.control_chars")
         if reason.startswith("email:"):
             return t("plan.email", reason=f"«{reason[6:]}»")
-        return t("plan.generic", detail=reason)
-    if kind == "missing":
-        return t("plan.missing")
-    if kind == "extra_forbidden":
-        return t("plan.extra_forbidden", allowed="…")
-    if kind in {"string_type"}:
-        return t("plan.string_type")
-    if kind == "string_too_short":
-        return t("plan.string_too_short")
-    if kind == "string_pattern_mismatch":
-        return t("plan.string_pattern_mismatch", expected=_pattern_hint(str(ctx.get("pattern", ""))))
-    if kind.startswith("date"):
-        return t("plan.date", value=value)
-    if kind.startswith("int"):
-        return t("plan.int", value=value)
-    if kind.startswith(("decimal", "float")):
-        return t("plan.number", value=value)
-    if kind.startswith("bool"):
-        return t("plan.bool", value=value)
-    if kind in {"list_type", "too_short"}:
-        return t("plan.list") if kind == "list_type" else t("plan.string_too_short")
-    if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return t("plan.dict")
-    if kind in {"literal_error", "enum"}:
-        return t("plan.literal", value=value, expected=ctx.get("expected", ""))
-    if kind in {"greater_than_equal", "less_than_equal", "greater_than"}:
-        return t(f"plan.{kind}", **{k: v for k, v in ctx.items() if k in {"ge", "le", "gt"}})
-    return t("plan.generic", detail=error.get("msg", kind))
+        return t("plan.invalid_value", value=value)
+    family = next((name for prefix, name in _ERROR_FAMILIES.items() if kind.startswith(prefix)), None)
+    if family is None:
+        return t("plan.invalid_value", value=value)
+    extra: dict[str, Any] = {}
+    if family == "extra_forbidden":
+        extra["allowed"] = _allowed_fields(loc)
+    elif family == "literal":
+        extra["expected"] = _one_of(_choices(_annotation_at(loc)) or _quoted_in(str(ctx.get("expected", ""))))
+    elif family == "string_pattern_mismatch":
+        extra["expected"] = _pattern_hint(str(ctx.get("pattern", "")))
+    elif family in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        extra["bound"] = next((v for k, v in ctx.items() if k in {"ge", "le", "gt", "lt"}), "")
+    return t(f"plan.errors.{family}", value=value, **extra)
+
+
+def _shown(value: Any) -> str:
+    """How a value the file holds reads in a message: short, and in the author's terms."""
+    if value is None:
+        return t("plan.shown.empty")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return t("plan.shown.mapping")
+    if isinstance(value, list):
+        return t("plan.shown.list")
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _one_of(values: list[str]) -> str:
+    quoted = [f"«{v}»" for v in values]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return t("plan.one_of", items=", ".join(quoted[:-1]), last=quoted[-1])
+
+
+def _quoted_in(expected: str) -> list[str]:
+    """The values of pydantic's own list ("'a', 'b' or 'c'"), when the model cannot say."""
+    return re.findall(r"'([^']*)'", expected)
+
+
+def _annotation_at(loc: Location) -> Any:
+    """The type annotation of the field at `loc` (list indexes skipped), or None."""
+    current: Any = Plan
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        model = _model_of(current)
+        if model is None or part not in model.model_fields:
+            return None
+        current = model.model_fields[part].annotation
+    return current
+
+
+def _choices(annotation: Any) -> list[str]:
+    """The allowed values of a Literal or an Enum inside `annotation` (through Optional, list…)."""
+    if annotation is None:
+        return []
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return [str(member.value) for member in annotation]
+    if get_origin(annotation) is Literal:
+        return [str(arg) for arg in get_args(annotation)]
+    return [choice for arg in get_args(annotation) for choice in _choices(arg)]
 
 
 def _pattern_hint(pattern: str) -> str:
@@ -465,29 +534,24 @@ def _pattern_hint(pattern: str) -> str:
 def load_plan(path: Path | str) -> Plan:
     """Read, validate and cross-check a plan file; raise PlanError with every problem found."""
     path = Path(path)
-    if not path.is_file():
-        raise PlanError(path, [PlanIssue(path, 1, "(tệp)", t("plan.file_not_found", path=path))])
     try:
         data, source = load_yaml_with_lines(path)
-    except YamlSyntaxError as exc:
-        message = t("plan.yaml_syntax", problem=exc.problem)
-        raise PlanError(path, [PlanIssue(path, exc.line, "(tệp)", message)]) from exc
+    except YamlSourceError as exc:
+        raise PlanError(path, [PlanIssue(path, p.line, _field_name(p.loc), p.message) for p in exc.problems]) from None
     if not isinstance(data, dict):
-        raise PlanError(path, [PlanIssue(path, 1, "(tệp)", t("plan.not_a_mapping"))])
+        shape = "empty" if data is None else "list" if isinstance(data, list) else "scalar"
+        raise PlanError(path, [PlanIssue(path, source.lines.get((), 1), "(tệp)", t(f"plan.not_a_mapping.{shape}"))])
     return parse_plan(data, source)
 
 
 def parse_plan(data: dict[str, Any], source: SourceMap) -> Plan:
-    issues: list[PlanIssue] = []
+    issues = [PlanIssue(source.path, p.line, _field_name(p.loc), p.message) for p in source.problems]
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(error["loc"])
-            message = _translate(error)
-            if error["type"] == "extra_forbidden":
-                message = t("plan.extra_forbidden", allowed=_allowed_fields(loc))
-            issues.append(PlanIssue(source.path, source.line_of(loc), _field_name(loc), message))
+            issues.append(PlanIssue(source.path, source.line_of(loc), _field_name(loc), _translate(error)))
         raise PlanError(source.path, issues) from None
     for loc, message in _cross_check(plan, source):
         issues.append(PlanIssue(source.path, source.line_of(loc), _field_name(loc), message))
@@ -663,6 +727,19 @@ def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], ass
                 expected=ind.measure.default_factor,
             ),
         )
+    upper = None if ind.measure is Measure.COUNT else ind.measure.default_factor
+    for key in ("target", "baseline"):
+        value: Decimal | None = getattr(ind, key)
+        if value is not None and (value < 0 or (upper is not None and value > upper)):
+            yield (
+                (*loc, key),
+                t(
+                    "plan.out_of_range",
+                    what=t(f"plan.out_of_range_what.{key}"),
+                    value=value,
+                    range=t(f"plan.measure_range.{ind.measure.value}"),
+                ),
+            )
     if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and ind.target is None:
         yield (*loc, "target"), t("plan.target_required", direction=ind.direction.value)
     if ind.direction is Direction.REACH_100 and (ind.target != 100 or ind.measure is not Measure.PERCENT):
@@ -713,6 +790,18 @@ def _check_deadline(
             (*loc, "recurrence", "end"),
             t("plan.period_reversed", start=rec.start.isoformat(), end=rec.end.isoformat()),
         )
+    if deliverable.recurrence is not None and not _recurrence_in_years(deliverable.recurrence, plan.plan.year):
+        rec = deliverable.recurrence
+        yield (
+            (*loc, "recurrence"),
+            t(
+                "plan.recurrence_outside_years",
+                start=rec.start.isoformat(),
+                end=rec.end.isoformat(),
+                first=plan.plan.year - 1,
+                last=plan.plan.year + 1,
+            ),
+        )
     if deliverable.kind == "consolidated":
         if not deliverable.inputs:
             yield (*loc, "inputs"), t("plan.consolidated_needs_inputs")
@@ -720,6 +809,8 @@ def _check_deadline(
             source = by_code.get(code)
             if source is None or deliverable.due is None:
                 continue
+            if source.recurrence is not None and not _recurrence_in_years(source.recurrence, plan.plan.year):
+                continue  # refused above; its periods cannot be counted
             latest = _latest_due(source)
             if latest is not None and latest >= deliverable.due:
                 yield (
@@ -733,6 +824,12 @@ def _check_deadline(
                 )
     elif deliverable.inputs:
         yield (*loc, "inputs"), t("plan.inputs_only_consolidated")
+
+
+def _recurrence_in_years(rec: Recurrence, year: int) -> bool:
+    """Whether a recurrence lies within the plan's year, the one before and the one after: its
+    periods are counted one by one, and their due days fall in the month after each period."""
+    return year - 1 <= rec.start.year and rec.end.year <= year + 1
 
 
 def _latest_due(deliverable: Deliverable) -> dt.date | None:

@@ -61,7 +61,7 @@ CASES = [
         "    rule: before\n    cutoff: 2025-05-15",
         "    rule: truoc\n    cutoff: 2025-05-15",
         "deliverables[0].rule",
-        "'before'",
+        "«before» hoặc «by»",
     ),
     ('    gso_code: "00001"\n', '    gso_code: "1"\n', "units[2].gso_code", "5 chữ số"),
     ("  office: vp\n", "  office: vp-khong-co\n", "plan.office", "vp-khong-co"),
