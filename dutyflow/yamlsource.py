@@ -390,5 +390,17 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> SourceProblem:
     context = _vietnamese(_CONTEXTS, "contexts", exc.context)
     if context is not None and context_line is not None and problem_line is not None and context_line != problem_line:
         message = t("yaml.syntax_in", problem=problem, problem_line=problem_line, context=context, context_line=context_line)
+        quote = _unclosed_quote(lines, context_line, problem_line)
+        if quote is not None:
+            message += t("yaml.quote_hint", line=quote)
         return SourceProblem(context_line, message)
     return SourceProblem(problem_line or context_line or 1, t("yaml.syntax", problem=problem))
+
+
+def _unclosed_quote(lines: list[str], first: int, last: int) -> int | None:
+    """The first line in [first, last) with an odd number of double quotes: a quoted value left
+    open there runs on over the next lines, and the parser only stops lines later."""
+    for number in range(first, min(last, len(lines) + 1)):
+        if len(re.findall(r'(?<!\\)"', lines[number - 1].split(" #")[0])) % 2:
+            return number
+    return None
