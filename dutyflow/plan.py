@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from dutyflow.messages import t
+from dutyflow.pydantic_errors import describe
 from dutyflow.yamlsource import Location, SourceMap, YamlSourceError, load_yaml_with_lines
 
 # --------------------------------------------------------------------------- field types
@@ -405,113 +406,15 @@ def _field_name(loc: Location) -> str:
     return out or "(tệp)"
 
 
-# pydantic error types as they reach a plan's author, by family; every other type gets the
-# generic message. tests/test_plan_errors.py sweeps every field with hostile values and checks
-# that none falls through to it.
-_ERROR_FAMILIES = {
-    "missing": "missing",
-    "extra_forbidden": "extra_forbidden",
-    "string_type": "string_type",
-    "string_unicode": "string_type",
-    "string_too_short": "string_too_short",
-    "too_short": "too_short",
-    "string_pattern_mismatch": "string_pattern_mismatch",
-    "date_": "date",
-    "datetime_": "date",
-    "int_": "int",
-    "decimal_": "number",
-    "float_": "number",
-    "finite_number": "finite_number",
-    "bool_": "bool",
-    "list_type": "list",
-    "dict_type": "dict",
-    "model_type": "dict",
-    "model_attributes_type": "dict",
-    "literal_error": "literal",
-    "enum": "literal",
-    "greater_than_equal": "greater_than_equal",
-    "less_than_equal": "less_than_equal",
-    "greater_than": "greater_than",
-    "less_than": "less_than",
-}
-
-
 def _translate(error: Any) -> str:
-    """A pydantic error in the author's words: what was expected, and what the file holds."""
-    kind: str = error["type"]
-    ctx: dict[str, Any] = error.get("ctx") or {}
-    loc: Location = tuple(error["loc"])
-    value = _shown(error.get("input"))
-    if kind == "value_error":
-        reason = str(ctx.get("error", ""))
+    """A pydantic error in the plan author's words (our own validators' reasons first)."""
+    if error["type"] == "value_error":
+        reason = str((error.get("ctx") or {}).get("error", ""))
         if reason == "control_chars":
             return t("plan.control_chars")
         if reason.startswith("email:"):
             return t("plan.email", reason=f"«{reason[6:]}»")
-        return t("plan.invalid_value", value=value)
-    family = next((name for prefix, name in _ERROR_FAMILIES.items() if kind.startswith(prefix)), None)
-    if family is None:
-        return t("plan.invalid_value", value=value)
-    extra: dict[str, Any] = {}
-    if family == "extra_forbidden":
-        extra["allowed"] = _allowed_fields(loc)
-    elif family == "literal":
-        extra["expected"] = _one_of(_choices(_annotation_at(loc)) or _quoted_in(str(ctx.get("expected", ""))))
-    elif family == "string_pattern_mismatch":
-        extra["expected"] = _pattern_hint(str(ctx.get("pattern", "")))
-    elif family in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        extra["bound"] = next((v for k, v in ctx.items() if k in {"ge", "le", "gt", "lt"}), "")
-    return t(f"plan.errors.{family}", value=value, **extra)
-
-
-def _shown(value: Any) -> str:
-    """How a value the file holds reads in a message: short, and in the author's terms."""
-    if value is None:
-        return t("plan.shown.empty")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return t("plan.shown.mapping")
-    if isinstance(value, list):
-        return t("plan.shown.list")
-    text = str(value)
-    return text if len(text) <= 60 else text[:59] + "…"
-
-
-def _one_of(values: list[str]) -> str:
-    quoted = [f"«{v}»" for v in values]
-    if len(quoted) < 2:
-        return "".join(quoted)
-    return t("plan.one_of", items=", ".join(quoted[:-1]), last=quoted[-1])
-
-
-def _quoted_in(expected: str) -> list[str]:
-    """The values of pydantic's own list ("'a', 'b' or 'c'"), when the model cannot say."""
-    return re.findall(r"'([^']*)'", expected)
-
-
-def _annotation_at(loc: Location) -> Any:
-    """The type annotation of the field at `loc` (list indexes skipped), or None."""
-    current: Any = Plan
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        model = _model_of(current)
-        if model is None or part not in model.model_fields:
-            return None
-        current = model.model_fields[part].annotation
-    return current
-
-
-def _choices(annotation: Any) -> list[str]:
-    """The allowed values of a Literal or an Enum inside `annotation` (through Optional, list…)."""
-    if annotation is None:
-        return []
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return [str(member.value) for member in annotation]
-    if get_origin(annotation) is Literal:
-        return [str(arg) for arg in get_args(annotation)]
-    return [choice for arg in get_args(annotation) for choice in _choices(arg)]
+    return describe(error, Plan, _pattern_hint)
 
 
 def _pattern_hint(pattern: str) -> str:
@@ -558,31 +461,6 @@ def parse_plan(data: dict[str, Any], source: SourceMap) -> Plan:
     if issues:
         raise PlanError(source.path, issues)
     return plan
-
-
-def _allowed_fields(loc: Location) -> str:
-    """Names of the fields the model at `loc`'s parent accepts, for a typo's message."""
-    model: Any = Plan
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return "…"
-        model = _model_of(field.annotation)
-        if model is None:
-            return "…"
-    return ", ".join(model.model_fields)
-
-
-def _model_of(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
 
 
 Problem = tuple[Location, str]

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from dutyflow.messages import t
 from dutyflow.paths import BUNDLED_PLAN, PROJECT_ROOT, SETTINGS_FILE
+from dutyflow.pydantic_errors import describe
 
 SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key"})
 
@@ -107,5 +108,5 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise SettingsError(
-            t("settings.invalid", source=f"{SETTINGS_FILE} / DUTYFLOW_*", field=field, message=first["msg"])
+            t("settings.invalid", source=f"{SETTINGS_FILE} / DUTYFLOW_*", field=field, message=describe(first, Settings))
         ) from exc

@@ -479,7 +479,7 @@ def test_every_error_a_plan_can_hold_reads_in_vietnamese(tmp_path: Path) -> None
     base = _sweep_base()
     source = SourceMap(tmp_path / "plan.yaml")
     parse_plan(base, source)  # the base itself is valid
-    catch_all = t("plan.invalid_value", value="@@").split("@@")[1]
+    catch_all = t("validation.invalid_value", value="@@").split("@@")[1]
     types: set[str] = set()
     messages: set[str] = set()
     for data in _variants(base):
