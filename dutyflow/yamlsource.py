@@ -5,12 +5,11 @@ line of the file. `load_yaml_with_lines` returns the plain data and a map from e
 its line, so an error can be pointed at the exact line that holds the faulty field.
 
 Before anything is built from the file, it is checked the way a hostile or careless author could
-get it wrong (decisions.md, 13): the file must be a regular
-file of at most `MAX_BYTES`, UTF-8 text without control characters, well-formed YAML whose aliases
-do not expand it beyond `alias_limit` values nor refer to themselves, with plain keys, no tags
-beyond YAML's core types, and no key twice in one mapping. Every refusal is a `SourceProblem`
-with its line and a Vietnamese message; duplicate keys do not stop the reading, so they are
-reported together with the plan's other errors.
+get it wrong (docs/decisions.md, 13): a regular file of at most `MAX_BYTES`, UTF-8 text without
+control characters, well-formed YAML whose aliases neither refer to their own block nor expand it
+beyond `alias_limit` values, with plain keys, no tags beyond YAML's core types, and no key twice
+in one mapping. Every refusal is a `SourceProblem` with its line and a Vietnamese message; a key
+given twice does not stop the reading, so it is reported together with the plan's other errors.
 """
 
 from __future__ import annotations

@@ -498,3 +498,19 @@ def test_every_error_a_plan_can_hold_reads_in_vietnamese(tmp_path: Path) -> None
     reached = {kind.split("_")[0] for kind in types}
     assert {"missing", "extra", "string", "date", "int", "decimal", "bool", "list", "model", "literal", "enum"} <= reached
     assert {"greater", "less", "too", "finite", "value"} <= reached, sorted(types)
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"),
+        lambda text: text.replace("\n", "\r\n").encode("utf-8"),
+    ],
+    ids=["utf-8-with-bom", "crlf"],
+)
+def test_plain_utf8_variants_are_read_with_their_lines(tmp_path: Path, encode: Callable[[str], bytes]) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_bytes(encode(MINI_TEXT))
+    assert load_plan(path).plan.code == "mini-2025"
+    path.write_bytes(encode(MINI_TEXT.replace("    kind: office\n", "    kind: ministry\n", 1)))
+    assert only_issue(path).line == line_of(MINI_TEXT, "    kind: office")
