@@ -386,17 +386,24 @@ class PlanIssue:
         return t("plan.location", path=self.path, line=self.line, field=self.field, message=self.message)
 
 
-class PlanError(Exception):
-    """Every problem of one plan file."""
+MAX_ISSUES = 200
+"""Issues spelled out per file; beyond them a file's errors are counted, not translated (a 15 MB
+list of wrong items would otherwise give millions of lines and minutes of work)."""
 
-    def __init__(self, path: Path, issues: list[PlanIssue]) -> None:
+
+class PlanError(Exception):
+    """Every problem of one plan file (the first `MAX_ISSUES` spelled out, the rest counted)."""
+
+    def __init__(self, path: Path, issues: list[PlanIssue], more: int = 0) -> None:
         self.path = path
         self.issues = sorted(issues, key=lambda i: (i.line, i.field))
+        self.more = more
         super().__init__(self.render())
 
     def render(self) -> str:
-        head = t("plan.summary", path=self.path, count=len(self.issues))
-        return "\n".join([head, *(f"  - {issue}" for issue in self.issues)])
+        head = t("plan.summary", path=self.path, count=len(self.issues) + self.more)
+        tail = [f"  {t('plan.more_issues', count=self.more)}"] if self.more else []
+        return "\n".join([head, *(f"  - {issue}" for issue in self.issues), *tail])
 
 
 def _field_name(loc: Location) -> str:
@@ -448,18 +455,22 @@ def load_plan(path: Path | str) -> Plan:
 
 
 def parse_plan(data: dict[str, Any], source: SourceMap) -> Plan:
-    issues = [PlanIssue(source.path, p.line, _field_name(p.loc), p.message) for p in source.problems]
+    """Validate and cross-check `data`; raise PlanError with the file's problems, its model errors
+    and (when the model holds) its cross-check problems, the first `MAX_ISSUES` of them spelled out."""
+    issues = [PlanIssue(source.path, p.line, _field_name(p.loc), p.message) for p in source.problems[:MAX_ISSUES]]
+    found = len(source.problems)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
+        for error in exc.errors(include_url=False)[: max(0, MAX_ISSUES - len(issues))]:
             loc = tuple(error["loc"])
             issues.append(PlanIssue(source.path, source.line_of(loc), _field_name(loc), _translate(error)))
-        raise PlanError(source.path, issues) from None
-    for loc, message in _cross_check(plan, source):
+        raise PlanError(source.path, issues, more=found + exc.error_count() - len(issues)) from None
+    problems = list(_cross_check(plan, source))
+    for loc, message in problems[: max(0, MAX_ISSUES - len(issues))]:
         issues.append(PlanIssue(source.path, source.line_of(loc), _field_name(loc), message))
     if issues:
-        raise PlanError(source.path, issues)
+        raise PlanError(source.path, issues, more=found + len(problems) - len(issues))
     return plan
 
 

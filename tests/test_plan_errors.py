@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from dutyflow.cli import app
 from dutyflow.messages import t
-from dutyflow.plan import Plan, PlanError, load_plan, parse_plan
+from dutyflow.plan import MAX_ISSUES, Plan, PlanError, load_plan, parse_plan
 from dutyflow.yamlsource import SourceMap, load_yaml_with_lines
 from tests.conftest import MINI_PLAN
 
@@ -234,7 +234,7 @@ BAD_PLANS: list[Bad] = [
     # the file itself
     Bad("missing-file", None, (1,), "Không tìm thấy tệp kế hoạch"),
     Bad("directory", None, (1,), "là một thư mục", make=lambda p: p.mkdir()),
-    Bad("too-large", None, (1,), "vượt giới hạn 16,0 MB", make=_sparse(17 * 1024 * 1024)),
+    Bad("too-large", None, (1,), "vượt giới hạn 8,0 MB", make=_sparse(9 * 1024 * 1024)),
     Bad("empty", b"", (1,), "tệp kế hoạch rỗng"),
     Bad("only-comments", b"# k\xe1\xba\xbf ho\xe1\xba\xa1ch\n\n# tr\xe1\xbb\x91ng\n", (1,), "tệp kế hoạch rỗng"),
     Bad("top-level-list", b"- plan\n- units\n", (1,), "không phải một danh sách"),
@@ -514,3 +514,18 @@ def test_plain_utf8_variants_are_read_with_their_lines(tmp_path: Path, encode: C
     assert load_plan(path).plan.code == "mini-2025"
     path.write_bytes(encode(MINI_TEXT.replace("    kind: office\n", "    kind: ministry\n", 1)))
     assert only_issue(path).line == line_of(MINI_TEXT, "    kind: office")
+
+
+def test_a_flood_of_errors_is_counted_beyond_the_first_ones(tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    flood = "".join(f"  - {n}\n" for n in range(MAX_ISSUES + 50))
+    text = MINI_TEXT.replace("groups:\n", "nhom:\n" + flood + "groups:\n", 1)
+    path.write_text(text.replace("units:\n  - code: vp\n", "units:\n" + flood + "  - code: vp\n", 1), encoding="utf-8")
+    with pytest.raises(PlanError) as caught:
+        load_plan(path)
+    error = caught.value
+    assert len(error.issues) == MAX_ISSUES
+    assert error.more == (MAX_ISSUES + 50) + 1 - MAX_ISSUES  # each wrong unit, and the unknown section
+    rendered = error.render()
+    assert rendered.startswith(f"Tệp {path} có {MAX_ISSUES + 51} lỗi:")
+    assert rendered.endswith(f"… và {error.more} lỗi khác; hãy sửa các lỗi trên rồi kiểm tra lại")
