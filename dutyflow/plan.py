@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from dutyflow.messages import t
-from dutyflow.pydantic_errors import describe
+from dutyflow.pydantic_errors import describe, shown
 from dutyflow.yamlsource import Location, SourceMap, YamlSourceError, load_yaml_with_lines
 
 # --------------------------------------------------------------------------- field types
@@ -409,7 +409,7 @@ class PlanError(Exception):
 def _field_name(loc: Location) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{shown(part)}" if out else shown(part))
     return out or "(tệp)"
 
 
@@ -420,7 +420,7 @@ def _translate(error: Any) -> str:
         if reason == "control_chars":
             return t("plan.control_chars")
         if reason.startswith("email:"):
-            return t("plan.email", reason=f"«{reason[6:]}»")
+            return t("plan.email", reason=f"«{shown(reason[6:])}»")
     return describe(error, Plan, _pattern_hint)
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from dutyflow.messages import t
 
-__all__ = ["allowed_fields", "describe", "model_of"]
+__all__ = ["allowed_fields", "describe", "model_of", "one_of", "shown"]
 
 Loc = tuple[str | int, ...]
 

@@ -282,7 +282,8 @@ def _walk(root: yaml.Node, loader: Any, source: SourceMap) -> list[SourceProblem
                 child = (*loc, key)
                 identity = (key_node.tag, key)
                 if identity in first and key_node.tag != _MERGE:
-                    message = t("yaml.duplicate_key", key=key, first_line=first[identity], line=line)
+                    shown = key if len(key) <= 60 else key[:59] + "…"
+                    message = t("yaml.duplicate_key", key=shown, first_line=first[identity], line=line)
                     note(source.problems, SourceProblem(line, message, child))
                 first.setdefault(identity, line)
                 source.lines[child] = line

@@ -278,6 +278,9 @@ BAD_PLANS: list[Bad] = [
     _case("year-is-a-list", "  year: 2025\n", "  year: [2025]\n", "cần một số nguyên; đã nhận «một danh sách»"),
     _case("impossible-date", "    due: 2025-05-20\n", "    due: 2025-02-29\n", "ngày không có thật"),
     _case("units-not-a-list", "    units: [vp]\n    inputs", "    units: vp\n    inputs", "cần một danh sách", "    units: vp"),
+    _case("long-key-twice", "groups:\n", "k" * 1000 + ": 1\n" + "k" * 1000 + ": 2\ngroups:\n", "k" * 59 + "…", "k" * 1000 + ": 2"),
+    _case("overlong-key", "groups:\n", "k" * 100_000 + ": 1\ngroups:\n", "thiếu dấu hai chấm «:» sau tên khoá", "k" * 100_000),
+    _case("very-long-email", '"vhxh@xa-a.thunghiem.example"', '"' + "v" * 100_000 + '@x"', "thư điện tử không hợp lệ: «vvvv", "v" * 1000),
     _case("contact-not-a-mapping", '    focal: {name: "Cán bộ Văn phòng", email: "vanthu@vp.thunghiem.example"}\n', "    focal: vanthu@vp\n", "cần một bảng khoá–giá trị"),
 ]
 
@@ -312,6 +315,7 @@ def test_plan_check_answers_every_bad_plan_in_vietnamese(tmp_path: Path, bad: Ba
         assert re.search(rf"dòng {line}\b", output), (line, output)
     assert bad.words in output, output
     assert "Lỗi:" in output and "Tệp " in output
+    assert len(output) < 20_000 + len(bad.words)  # what the file holds is quoted short
     english = ENGLISH.findall(output.replace(str(path), ""))
     assert not english, (english, output)
 
