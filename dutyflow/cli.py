@@ -96,7 +96,7 @@ def read_plan(path: Path) -> Plan:
     try:
         return load_plan(path)
     except PlanError as exc:
-        raise fail(exc.render()) from None
+        raise fail(exc.render()) from None  # fail() prints plain text: the file's own words are never markup
 
 
 # --------------------------------------------------------------------------- plan

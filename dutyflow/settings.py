@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from dutyflow.messages import t
 from dutyflow.paths import BUNDLED_PLAN
+from dutyflow.pydantic_errors import describe
 
 DEFAULT_SETTINGS_FILE = Path("config") / "settings.toml"
 
@@ -128,5 +129,5 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise SettingsError(
-            t("settings.invalid", source=f"{settings_file()} / DUTYFLOW_*", field=field, message=first["msg"])
+            t("settings.invalid", source=f"{settings_file()} / DUTYFLOW_*", field=field, message=describe(first, Settings))
         ) from exc

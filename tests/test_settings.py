@@ -89,6 +89,26 @@ def test_a_bad_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "smtp_security" in str(caught.value) and "Cấu hình không hợp lệ" in str(caught.value)
+    assert "cần «none», «starttls» hoặc «ssl»" in str(caught.value)
+    assert "Input should" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("DUTYFLOW_SMTP_PORT", "cổng", "cần một số nguyên; đã nhận «cổng»"),
+        ("DUTYFLOW_SMTP_PORT", "70000", "cần nhỏ hơn hoặc bằng 65535"),
+        ("DUTYFLOW_MAX_UPLOAD_MB", "0", "cần lớn hơn 0"),
+        ("DUTYFLOW_SMTP_TIMEOUT_SECONDS", "mãi", "cần một số; đã nhận «mãi»"),
+    ],
+)
+def test_every_bad_value_is_explained_in_vietnamese(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, words: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert words in str(caught.value)
 
 
 def test_a_secret_in_the_settings_file_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
