@@ -22,8 +22,8 @@ from dutyflow.cli_register import add_register_commands, print_register_warnings
 from dutyflow.cli_signing import report_verify
 from dutyflow.messages import t
 from dutyflow.obligations import Standing, effective_last_day, expand_obligations
-from dutyflow.periods import expand_periods
 from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
+from dutyflow.plan.periods import expand_periods
 from dutyflow.plandraft.command import plan_draft
 from dutyflow.runtime import Runtime, actor, utcnow
 from dutyflow.settings import SettingsError

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.periods import expand_periods
 from dutyflow.plan import DeadlineRule, Plan, Unit
+from dutyflow.plan.periods import expand_periods
 
 
 class State(StrEnum):

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from dutyflow.cli import app
 from dutyflow.messages import t
 from dutyflow.plan import MAX_ISSUES, Plan, PlanError, load_plan, parse_plan
-from dutyflow.yamlsource import SourceMap, load_yaml_with_lines
+from dutyflow.plan.source import SourceMap, load_yaml_with_lines
 from tests.conftest import MINI_PLAN
 
 
@@ -271,7 +271,7 @@ BAD_PLANS: list[Bad] = [
     _case("baseline-negative", _TARGET_BLOCK, _indicator("percent", "reduce", "    baseline: -0.5\n"), "giá trị năm trước (baseline) -0.5", "    baseline"),
     _case("target-not-a-number", "    target: 100\n", "    target: .nan\n", "cần một số hữu hạn"),
     _case("target-text", "    target: 100\n", "    target: một trăm\n", "cần một số; đã nhận «một trăm»"),
-    _case("unit-kind", "    kind: office\n", "    kind: ministry\n", "«commune» hoặc «town»"),
+    _case("unit-kind", "    kind: office\n", "    kind: ministry\n", "«town» hoặc «special_zone»"),
     _case("deadline-rule", "    rule: before\n    cutoff: 2025-05-15", "    rule: truoc\n    cutoff: 2025-05-15", "«before» hoặc «by»", "    rule: truoc"),
     _case("rich-markup-in-value", "    kind: office\n", '    kind: "[/bold]"\n', "«[/bold]»", "    kind: \"["),
     _case("recurrence-far", "end: 2025-06-30", "end: 9999-12-31", "lịch lặp", "    recurrence:"),

@@ -30,8 +30,8 @@ from dutyflow.indicators import (
 )
 from dutyflow.mail.render import ngay
 from dutyflow.messages import t
-from dutyflow.periods import expand_periods
 from dutyflow.plan import Deliverable, Form, Plan, Unit, UnitKind
+from dutyflow.plan.periods import expand_periods
 
 COMMUNE_KINDS = frozenset({UnitKind.COMMUNE, UnitKind.TOWN})
 DUTY_STATUSES = ("done", "doing", "not_done")
