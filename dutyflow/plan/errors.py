@@ -47,7 +47,7 @@ def field_name(loc: Location) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{shown(part)}" if out else shown(part))
-    return out or "(tệp)"
+    return out or t("plan.whole_file")
 
 
 def translate(error: Any) -> str:
@@ -62,14 +62,11 @@ def translate(error: Any) -> str:
 
 
 def _pattern_hint(pattern: str) -> str:
-    hints = {
-        r"^(\d{2}|\d{3}|\d{5})$": "mã đơn vị hành chính gồm 2 chữ số (tỉnh), 3 chữ số (huyện) hoặc 5 chữ số (xã, phường, thị trấn, đặc khu)",
-        r"^[A-Z]{2}$": "mã quốc gia 2 chữ in hoa, ví dụ VN",
-    }
+    hints = {r"^(\d{2}|\d{3}|\d{5})$": "gso_code", r"^[A-Z]{2}$": "country"}
     if pattern in hints:
-        return hints[pattern]
+        return t(f"plan.pattern_hint.{hints[pattern]}")
     if pattern.startswith("^[A-Za-z0-9]"):
-        return "mã gồm chữ không dấu, chữ số, dấu chấm, gạch ngang hoặc gạch dưới (tối đa 64 ký tự)"
+        return t("plan.pattern_hint.code")
     if pattern.startswith(r"^\d+"):
-        return "số phiên bản như 1 hoặc 1.2"
+        return t("plan.pattern_hint.version")
     return pattern

@@ -26,7 +26,7 @@ errors = Console(stderr=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]Lỗi:[/] {message}", highlight=False)
+    errors.print(f"[bold red]{t('usage.error')}[/] {message}", highlight=False)
     return typer.Exit(1)
 
 
