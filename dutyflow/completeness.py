@@ -1,8 +1,9 @@
 """Who reported, on time or late, and who did not: completeness and timeliness of reports.
 
-Pure. DESIGN decision 5: completeness = received / expected; timeliness = received by the
-deadline / expected; expected counts only units open in the period, which the obligations
-already guarantee (a closed unit's obligations pass to its successor when the plan is loaded).
+Pure (docs/decisions.md, "District rates and completeness are DHIS2's"): completeness =
+received / expected; timeliness = received by the deadline / expected; expected counts only
+units open in the period, which the obligations already guarantee (a closed unit's obligations
+pass to its successor when the plan is loaded).
 
 An obligation counts as received when one of its submissions was accepted; a submission that
 awaits the office or was returned does not. Values come from the latest accepted version, but

@@ -357,7 +357,7 @@ def _environment(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: in
 
     default_runtime.cache_clear()
     fields = _get_settings_fields(Settings)
-    # No flow heartbeats in the demo: they cost about a second per flow run (see DESIGN.md).
+    # No flow heartbeats in the demo: they cost about a second per flow run.
     try:
         with temporary_settings(updates={fields["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"]: None}):
             yield

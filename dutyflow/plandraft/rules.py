@@ -1,7 +1,7 @@
 """The drafting rules: phrases, patterns and unit words, read from templates/plandraft/rules.yaml.
 
 The rules are data so that an office can extend them without touching Python (docs/decisions.md,
-"plan draft"). This module only loads and validates them and compiles their patterns; the other
+16). This module only loads and validates them and compiles their patterns; the other
 modules of the package apply them.
 """
 

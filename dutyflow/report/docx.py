@@ -1,6 +1,6 @@
 """Render the report's DOCX from templates/report/bao-cao.docx with docxtpl.
 
-Autoescaping is on and undefined names are errors (DESIGN decision 6): without autoescape, a unit
+Autoescaping is on and undefined names are errors: without autoescape, a unit
 called "Văn phòng HĐND&UBND" or a narrative holding "<" silently breaks or vanishes from the
 document; without StrictUndefined, a misspelt tag prints nothing instead of failing.
 """
