@@ -166,7 +166,8 @@ def test_it_refuses_to_format_something_that_is_not_a_date() -> None:
         (-1234.5, None, "-1.234,5"),
         (86.20689655, 1, "86,2"),
         (Decimal("2.25"), 1, "2,3"),
-        (100, 1, "100,0"),
+        (100, 1, "100"),
+        (Decimal("9.50"), 2, "9,5"),
     ],
 )
 def test_it_writes_numbers_the_vietnamese_way(value: int | float | Decimal, digits: int | None, expected: str) -> None:

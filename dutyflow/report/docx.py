@@ -7,7 +7,9 @@ document; without StrictUndefined, a misspelt tag prints nothing instead of fail
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,19 @@ LABEL_MIN = Cm(4.0)
 VALUE_COLUMN = Cm(2.5)
 
 
+@dataclass(frozen=True)
+class DocumentProperties:
+    """What a file manager, Word's "Properties" and a records system read of the report."""
+
+    title: str
+    author: str
+    """The issuing body (UBND huyện …), not the program."""
+    created: dt.datetime
+    """The report's own instant: its cut-off, the moment it was built."""
+    subject: str = ""
+    language: str = "vi-VN"
+
+
 def jinja_environment() -> jinja2.Environment:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
     env.filters.update(ngay=ngay, dmy=dmy, vn_number=vn_number)
@@ -40,6 +55,7 @@ def render_docx(
     charts: Mapping[str, Path],
     out: Path,
     template: Path = TEMPLATE,
+    properties: DocumentProperties | None = None,
 ) -> Path:
     """Write the report to `out`; `charts` maps "attainment" and "completeness" to PNG files."""
     document = DocxTemplate(str(template))
@@ -48,9 +64,30 @@ def render_docx(
         values[f"chart_{name}"] = InlineImage(document, str(path), width=CHART_WIDTH)
     document.render(values, jinja_environment(), autoescape=True)
     fit_dynamic_tables(document.docx)
+    if properties is not None:
+        set_properties(document.docx, properties)
     out.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(out))
     return out
+
+
+def set_properties(document: DocxDocument, properties: DocumentProperties) -> None:
+    """Replace the template's core properties (python-docx's default says 2013, "python-docx")."""
+    core = document.core_properties
+    # OOXML stores these instants in UTC; python-docx writes the fields as given, so hand it UTC.
+    instant = properties.created.astimezone(dt.UTC).replace(tzinfo=None)
+    core.title = properties.title
+    core.subject = properties.subject
+    core.author = properties.author
+    core.last_modified_by = properties.author
+    core.created = instant
+    core.modified = instant
+    core.last_printed = instant
+    core.revision = 1
+    core.language = properties.language
+    core.keywords = ""
+    core.comments = ""
+    core.category = ""
 
 
 def fit_dynamic_tables(document: DocxDocument) -> None:
