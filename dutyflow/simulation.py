@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.obligations import ObligationSpec
-from dutyflow.plan import Form, Plan, UnitKind
+from dutyflow.plan import Form, Measure, Plan, UnitKind
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def unit_figures(plan: Plan, rng: random.Random) -> dict[str, int]:
         if indicator.denominator:
             wholes[indicator.numerator].add(indicator.denominator)
             wholes.setdefault(indicator.denominator, set())
-            target = float(indicator.target if indicator.target is not None else indicator.effective_factor / 20)
+            target = float(indicator.target if indicator.target is not None else _TYPICAL_RATE[indicator.measure])
             share = min(1.0, target / float(indicator.effective_factor) * rng.uniform(0.85, 1.12))
             rates.setdefault(indicator.numerator, []).append((indicator.denominator, share))
     units = {d.code for d in plan.data_elements if d.counts_units}
@@ -167,6 +167,10 @@ def unit_figures(plan: Plan, rng: random.Random) -> dict[str, int]:
         else:  # a part without a target of its own (deaths among cases): a fraction of the whole
             figures[code] = round(bound * rng.uniform(0.0, 0.3))
     return figures
+
+
+_TYPICAL_RATE = {Measure.PERCENT: 5, Measure.PERMILLE: 5, Measure.PER_100000: 50, Measure.COUNT: 1}
+"""A rate without a target ("giảm so với năm trước") lands near this: 5%, 5‰, 50/100.000."""
 
 
 def _wholes_first(wholes: dict[str, set[str]]) -> list[str]:

@@ -11,10 +11,12 @@ import pytest
 from dutyflow.forms import FormTarget, validate_entries, web_fields
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.periods import expand_periods
-from dutyflow.plan import Plan, UnitKind, load_plan
+from dutyflow.plan import Measure, Plan, UnitKind, load_plan
 from dutyflow.simulation import values_for
 
 COMMUNES = {UnitKind.COMMUNE, UnitKind.TOWN}
+TYPICAL = {Measure.PERCENT: 10, Measure.PERMILLE: 10, Measure.PER_100000: 100, Measure.COUNT: 1}
+"""Rates without a target that a district would find plausible: under 10%, 10‰, 100/100.000."""
 
 
 def handed_in(plan: Plan, seed: int) -> list[tuple[str, str, dict[str, dict[tuple[str, str], Decimal]]]]:
@@ -64,6 +66,9 @@ def test_simulated_figures_are_plausible_and_consistent(plan: Plan, seed: int) -
             top, bottom = figures.get(indicator.numerator), figures.get(indicator.denominator or "")
             if top is not None and bottom is not None:
                 assert top <= bottom, (unit, indicator.code, top, bottom)
+                # A rate near its target, or near a plausible level without one (not 5% abused).
+                ceiling = 2 * (indicator.target or TYPICAL[indicator.measure]) / indicator.effective_factor
+                assert top <= max(1, bottom * ceiling), (unit, indicator.code, top, bottom)
                 reached["rates"] += 1
         for code, element in elements.items():
             for whole in element.part_of:

@@ -80,7 +80,7 @@ class ReportInput:
     consolidated: str
     """Code of the consolidated deliverable being assembled."""
     obligations: tuple[ObligationFact, ...]
-    """Every obligation of the consolidated report's inputs, with its submissions up to `as_of`."""
+    """Every obligation of the consolidated report's inputs, with its submissions up to the cut-off."""
     indicator_sums: Mapping[str, IndicatorSums]
     """Indicator code → its sums over the units that count (`indicators.sums_from_values` from
     per-unit figures, or the database's `report.figures.indicator_sums`)."""
