@@ -69,11 +69,11 @@ DISTRICT_VALUES: dict[str, dict[str, int]] = {
         "tre_den_8_tuoi": 400,
         "tre_den_8_tuoi_tiep_can_dich_vu": 396,
         "tre_de_song": 1000,
-        "tre_so_sinh_tu_vong": 7,  # 7,00‰ against "dưới 7‰": the strict boundary fails
-        "tre_duoi_1_tuoi_tu_vong": 12,  # 12,00‰ against "12‰": the boundary itself is met
+        "tre_so_sinh_tu_vong": 7,  # 7‰ against "dưới 7‰": the strict boundary fails
+        "tre_duoi_1_tuoi_tu_vong": 12,  # 12‰ against "12‰": the boundary itself is met
         "tre_duoi_5_tuoi_tu_vong": 15,
         "tre_duoi_5_tuoi_can_do": 4000,
-        "tre_duoi_5_tuoi_sdd_nhe_can": 604,  # 15,10% against "dưới 15,10%"
+        "tre_duoi_5_tuoi_sdd_nhe_can": 604,  # 15,1% against "dưới 15,1%"
         "tre_duoi_5_tuoi_sdd_thap_coi": 720,
         "tre_duoi_5_tuoi_thua_can_beo_phi": 160,
         "tre_duoi_1_tuoi": 1000,
@@ -118,7 +118,7 @@ DISTRICT_VALUES: dict[str, dict[str, int]] = {
 
 # Phụ lục I of the fixed data set, as the office reads it: (code, result, units reporting, verdict).
 # Checked by hand, e.g. CT16 = (190 + 40) / (59.000 + 3.000) × 100.000 = 370,97; CT33 = (3.950 + 120) /
-# (19.700 + 400) = 20,25% < 25%; CT03 = 7/1.000 = 7,00‰, not "dưới 7‰"; CT30 = 3/20 = 15,00% ≥ 15%.
+# (19.700 + 400) = 20,25% < 25%; CT03 = 7/1.000 = 7‰, not "dưới 7‰"; CT30 = 3/20 = 15% ≥ 15%.
 GOLDEN_PL1 = [
     ("CT01", "90%", "20/21", "Đạt"),
     ("CT02", "89,19%", "21/22", "Đạt"),
