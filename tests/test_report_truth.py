@@ -95,6 +95,8 @@ def test_docx_properties_carry_the_reports_title_issuer_and_instant(tmp_path: Pa
     assert core.author == report_input.plan.plan.issuer.name == core.last_modified_by
     assert core.created == core.modified == dt.datetime(2025, 11, 20, 10, 0, tzinfo=dt.UTC)
     assert core.language == "vi-VN"
+    draft = build_from_input(report_input, tmp_path / "draft", final=False, pdf=False)
+    assert Document(str(draft.docx)).core_properties.title == f"DỰ THẢO – {core.title}"
 
 
 def test_the_report_states_its_cut_off(tmp_path: Path) -> None:

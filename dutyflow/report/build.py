@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from dutyflow.messages import t
 from dutyflow.report.charts import draw_charts
 from dutyflow.report.collect import collect
 from dutyflow.report.data import ReportContext, ReportInput, report_context, template_context
@@ -80,8 +81,9 @@ def document_properties(rc: ReportContext, context: dict[str, object]) -> Docume
     cut-off; without one, the start of the day it is dated)."""
     tz = ZoneInfo(rc.plan.calendar.timezone)
     created = rc.input.cutoff or dt.datetime.combine(rc.issued_on, dt.time.min, tzinfo=tz)
+    title = str(context["document_title"])
     return DocumentProperties(
-        title=str(context["document_title"]),
+        title=title if rc.final else t("report.draft_title", title=title),
         author=rc.plan.plan.issuer.name,
         created=created,
         subject=rc.plan.plan.title,
