@@ -125,6 +125,10 @@ def values_for(plan: Plan, unit: str, period: str, seed: int, *, broken: bool = 
     return fill
 
 
+_TYPICAL_RATE = {Measure.PERCENT: 5, Measure.PERMILLE: 5, Measure.PER_100000: 50, Measure.COUNT: 1}
+"""A rate without a target ("giảm so với năm trước") lands near this: 5%, 5‰, 50/100.000."""
+
+
 def unit_figures(plan: Plan, rng: random.Random) -> dict[str, int]:
     """One unit's value of every data element, consistent with one another.
 
@@ -167,10 +171,6 @@ def unit_figures(plan: Plan, rng: random.Random) -> dict[str, int]:
         else:  # a part without a target of its own (deaths among cases): a fraction of the whole
             figures[code] = round(bound * rng.uniform(0.0, 0.3))
     return figures
-
-
-_TYPICAL_RATE = {Measure.PERCENT: 5, Measure.PERMILLE: 5, Measure.PER_100000: 50, Measure.COUNT: 1}
-"""A rate without a target ("giảm so với năm trước") lands near this: 5%, 5‰, 50/100.000."""
 
 
 def _wholes_first(wholes: dict[str, set[str]]) -> list[str]:
