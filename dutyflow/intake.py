@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms import FormResult, FormTarget, Problem, check_document, parse_workbook, sniff, validate_entries
+from dutyflow.forms.numbers import format_size
 from dutyflow.messages import t
 from dutyflow.obligations import State, effective_last_day
 from dutyflow.plan import Plan
@@ -233,7 +234,7 @@ def decide(
 def _check_limits(session: Session, obligation: ObligationRow, size: int, now: dt.datetime, limits: Limits) -> None:
     if size > limits.max_bytes:
         raise IntakeRefused(
-            t("intake.too_big", size=f"{size / 1048576:.1f}", limit=f"{limits.max_bytes / 1048576:.0f}")
+            t("intake.too_big", size=format_size(size), limit=format_size(limits.max_bytes))
         )
     since = now - dt.timedelta(days=1)
     count = session.scalar(

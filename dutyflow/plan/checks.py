@@ -54,6 +54,11 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
                 if code not in assignable:
                     yield ("duties", i, key, j), t("plan.unknown_unit", code=code)
 
+    for i, element in enumerate(plan.data_elements):
+        for j, code in enumerate(element.part_of):
+            if code not in element_codes or code == element.code:
+                yield ("data_elements", i, "part_of", j), t("plan.unknown_data_element", code=code)
+
     for i, ind in enumerate(plan.indicators):
         yield from _check_indicator(ind, ("indicators", i), element_codes, assignable)
 

@@ -128,6 +128,11 @@ class DataElement(Strict):
     name: Text
     nature: Literal["event", "stock"] = "event"
     """event: counted over the period, sums across periods; stock: a head count at a date, latest wins."""
+    counts_units: bool = False
+    """The figure counts the reporting units themselves (the number of communes, of communes
+    meeting a standard): each unit reports 1 or 0 of itself."""
+    part_of: list[Code] = []
+    """Data elements this one is a part of and never exceeds (deaths among the cases)."""
 
 
 class Indicator(Strict):
