@@ -24,22 +24,28 @@ from matplotlib import font_manager
 from PIL import ImageFont
 
 from dutyflow.mail.render import dmy, ngay, vn_number
-from dutyflow.paths import TEMPLATES_DIR
+from dutyflow.report.template_layout import (
+    CHART_WIDTH_CM,
+    DATA_PAD_CM,
+    DATA_TABLE_STYLE,
+    DYNAMIC_TABLE,
+    FONT,
+    NUMBER_COLUMN_CM,
+    TABLE_FONT_SIZE,
+    TEMPLATE,
+    VALUE_COLUMN_CM,
+)
 
-TEMPLATE = TEMPLATES_DIR / "report" / "bao-cao.docx"
-DYNAMIC_TABLE = "dutyflow:fit-columns"
-"""Caption that tools/make_report_template.py gives tables whose columns come from the plan."""
-CHART_WIDTH = Cm(16)
-NUMBER_COLUMN = Cm(0.9)
+CHART_WIDTH = Cm(CHART_WIDTH_CM)
+NUMBER_COLUMN = Cm(NUMBER_COLUMN_CM)
 LABEL_MIN = Cm(4.0)
-VALUE_COLUMN = Cm(2.5)
-CELL_MARGINS = Cm(0.3)
-"""The appendices' cell margins (1 mm each side, see tools/make_report_template.py) and a little air."""
+VALUE_COLUMN = Cm(VALUE_COLUMN_CM)
+CELL_MARGINS = Cm(2 * DATA_PAD_CM + 0.1)
+"""The data tables' cell margins, left and right, and a little air."""
 MIN_COLUMN = Cm(1.0)
 FIGURE = re.compile(r"^[-−]?\d[\d.,]*(?:%|‰|/[\d.]+)?$")
 """A figure as the report writes it: 1.234,5 · 90% · 9,5‰ · 4.878,3/100.000 · 20/21."""
-TABLE_FONTS = ("Times New Roman", "Liberation Serif", "Tinos")
-TABLE_FONT_SIZE = 12
+TABLE_FONTS = (FONT, "Liberation Serif", "Tinos")
 
 
 @dataclass(frozen=True)
@@ -103,13 +109,13 @@ def set_properties(document: DocxDocument, properties: DocumentProperties) -> No
 
 
 def fit_columns_to_content(document: DocxDocument, *, measure: Callable[[str], int] | None = None) -> None:
-    """Widen the columns of the data tables (style "Table Grid") whose widest figure would not
+    """Widen the columns of the data tables (`DATA_TABLE_STYLE`) whose widest figure would not
     fit on one line ("4.878,3/100.000" must not break after "100.00"), taking the room from the
     columns with the most to spare (the label). A figure never wraps; text still may.
     """
     measure = measure or text_width
     for table in document.tables:
-        if table.style is None or table.style.name != "Table Grid":
+        if table.style is None or table.style.name != DATA_TABLE_STYLE:
             continue
         grid = table._tbl.tblGrid
         columns = grid.findall(qn("w:gridCol"))
