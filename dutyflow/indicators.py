@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Literal
 
-from dutyflow.mail.render import vn_number
+from dutyflow.formatting import vn_number
 from dutyflow.messages import t
 from dutyflow.plan import Direction, Indicator, Measure, Plan
 

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
+from dutyflow.formatting import format_size
 from dutyflow.forms import FormResult, FormTarget, Problem, check_document, parse_workbook, sniff, validate_entries
-from dutyflow.forms.numbers import format_size
 from dutyflow.messages import t
 from dutyflow.obligations import State, effective_last_day
 from dutyflow.plan import Plan

@@ -10,8 +10,8 @@ import pytest
 
 from dutyflow.forms import FormTarget, validate_entries, web_fields
 from dutyflow.paths import BUNDLED_PLAN
-from dutyflow.plan.periods import expand_periods
 from dutyflow.plan import Measure, Plan, UnitKind, load_plan
+from dutyflow.plan.periods import expand_periods
 from dutyflow.simulation import values_for
 
 COMMUNES = {UnitKind.COMMUNE, UnitKind.TOWN}

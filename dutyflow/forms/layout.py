@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dutyflow.formatting import format_number
 from dutyflow.forms.model import CellKind, FormTarget
-from dutyflow.forms.numbers import format_number
 from dutyflow.messages import t
 from dutyflow.plan import Direction, Duty, Form, Indicator, Measure
 

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms import build_workbook, web_fields
 from dutyflow.intake import IntakeRefused, Limits, decide, obligation_for_unit, submit_entries, submit_file, target_of
-from dutyflow.mail.render import environment
 from dutyflow.messages import t
 from dutyflow.notify import Notifier
 from dutyflow.obligations import State, effective_last_day, standing
@@ -34,6 +33,7 @@ from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AdminSessionRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.queries import current_plan, status_lines
+from dutyflow.templating import environment
 from dutyflow.tokens import unit_for_token
 
 Clock = Callable[[], dt.datetime]

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dutyflow.completeness import Completeness, ObligationFact, Outcome, Tally, completeness
+from dutyflow.formatting import dmy, ngay
 from dutyflow.indicators import (
     Attainment,
     IndicatorResult,
@@ -28,7 +29,6 @@ from dutyflow.indicators import (
     format_value,
     results_from_sums,
 )
-from dutyflow.mail.render import dmy, ngay
 from dutyflow.messages import t
 from dutyflow.plan import Deliverable, Form, Plan, Unit, UnitKind
 from dutyflow.plan.periods import expand_periods

@@ -15,7 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Pt
@@ -23,7 +22,6 @@ from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
 from matplotlib import font_manager
 from PIL import ImageFont
 
-from dutyflow.mail.render import dmy, ngay, vn_number
 from dutyflow.report.template_layout import (
     CHART_WIDTH_CM,
     DATA_PAD_CM,
@@ -35,6 +33,7 @@ from dutyflow.report.template_layout import (
     TEMPLATE,
     VALUE_COLUMN_CM,
 )
+from dutyflow.templating import docx_environment
 
 CHART_WIDTH = Cm(CHART_WIDTH_CM)
 NUMBER_COLUMN = Cm(NUMBER_COLUMN_CM)
@@ -61,12 +60,6 @@ class DocumentProperties:
     language: str = "vi-VN"
 
 
-def jinja_environment() -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
-    env.filters.update(ngay=ngay, dmy=dmy, vn_number=vn_number)
-    return env
-
-
 def render_docx(
     context: Mapping[str, Any],
     charts: Mapping[str, Path],
@@ -79,7 +72,7 @@ def render_docx(
     values = dict(context)
     for name, path in charts.items():
         values[f"chart_{name}"] = InlineImage(document, str(path), width=CHART_WIDTH)
-    document.render(values, jinja_environment(), autoescape=True)
+    document.render(values, docx_environment(), autoescape=True)
     fit_dynamic_tables(document.docx)
     fit_columns_to_content(document.docx)
     if properties is not None:

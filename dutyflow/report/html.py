@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dutyflow.mail.render import environment
+from dutyflow.templating import environment
 
 TEMPLATE = "report/report.html.j2"
 
