@@ -165,10 +165,14 @@ def test_another_units_token_a_forged_token_and_an_expired_token_are_refused(sit
     data = filled_workbook(site.target("xa-a", "bao-cao-6-thang"))
     assert upload(site, other, mine.id, data).status_code == 403
     assert site.client.get(f"/u/{other}/bieu-mau/{mine.id}.xlsx").status_code == 403
-    assert site.client.get("/u/" + "A" * 43).status_code == 404
+    forged = site.client.get("/u/" + "A" * 43)
+    assert forged.status_code == 404 and "Đường dẫn không đúng" in forged.text
+    assert "vanthu@vp.thunghiem.example" in forged.text and "Văn phòng HĐND&amp;UBND huyện" in forged.text
     token = site.token("xa-a")
     site.clock.now = dt.datetime(2026, 1, 1, 0, 0, tzinfo=ICT)
-    assert site.client.get(f"/u/{token}").status_code == 404
+    expired = site.client.get(f"/u/{token}")
+    assert expired.status_code == 410 and "đã hết hạn từ ngày 01/01/2026" in expired.text
+    assert "cấp đường dẫn mới" in expired.text and "vanthu@vp.thunghiem.example" in expired.text
     assert site.obligation("xa-a", "bao-cao-6-thang").state == "announced"
 
 
@@ -177,7 +181,9 @@ def test_a_reissued_link_revokes_the_old_one(site: Site) -> None:
     with session_scope(site.engine) as session:
         unit = session.scalars(select(UnitRow).where(UnitRow.code == "xa-a")).one()
         new = issue(session, SECRET, site.plan.plan.code, unit, now=site.clock(), expires_at=expiry_for(2025, ICT))
-    assert site.client.get(f"/u/{old}").status_code == 404
+    revoked = site.client.get(f"/u/{old}")
+    assert revoked.status_code == 410 and "đã được thay bằng đường dẫn mới từ ngày 12/05/2025" in revoked.text
+    assert "thư mới nhất" in revoked.text and "vanthu@vp.thunghiem.example" in revoked.text
     assert site.client.get(f"/u/{new}").status_code == 200
 
 
@@ -185,10 +191,14 @@ def test_uploads_are_limited_in_size_and_number(site: Site) -> None:
     token = site.token("xa-a")
     obligation = site.obligation("xa-a", "bao-cao-6-thang")
     assert upload(site, token, obligation.id, b"\0" * (2 * 1024 * 1024 + 10)).status_code == 413
+    # A file that is not a workbook at all is not a version of the report: refused, not counted.
+    garbage = upload(site, token, obligation.id, b"not a workbook")
+    assert garbage.status_code == 415 and "không phải bảng tính Excel" in garbage.text
+    wrong = filled_workbook(site.target("xa-a", "bao-cao-6-thang"), lambda form, field: "12a")
     for _ in range(5):
-        assert upload(site, token, obligation.id, b"not a workbook").status_code == 422
-    sixth = upload(site, token, obligation.id, b"not a workbook")
-    assert sixth.status_code == 400 and "giới hạn 5" in sixth.text
+        assert upload(site, token, obligation.id, wrong).status_code == 422
+    sixth = upload(site, token, obligation.id, wrong)
+    assert sixth.status_code == 429 and "giới hạn 5" in sixth.text
 
 
 def test_what_a_unit_typed_is_escaped_in_pages(site: Site) -> None:
@@ -197,7 +207,7 @@ def test_what_a_unit_typed_is_escaped_in_pages(site: Site) -> None:
     response = upload(
         site, token, obligation.id, b"<script>alert(1)</script>", name="<img src=x onerror=alert(1)>.xlsx"
     )
-    assert response.status_code == 422
+    assert response.status_code == 415
     assert "<script>" not in response.text and "<img" not in response.text
 
 
