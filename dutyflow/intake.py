@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,10 @@ from dutyflow.store.models import (
 )
 
 ACCEPTED, SUBMITTED, RETURNED = "accepted", "submitted", "returned"
+
+
+class WorkbookParser(Protocol):
+    def __call__(self, data: bytes, target: FormTarget, *, max_bytes: int) -> FormResult: ...
 
 
 class IntakeRefused(Exception):
@@ -118,8 +122,10 @@ def submit_file(
     actor: str,
     now: dt.datetime,
     limits: Limits = Limits(),
+    parse: WorkbookParser = parse_workbook,
 ) -> IntakeResult:
-    """Validate and record an uploaded (or imported) file for `obligation`."""
+    """Validate and record an uploaded (or imported) file for `obligation`. `parse` reads a
+    workbook; the portal passes one that runs in a worker process."""
     _check_limits(session, obligation, len(data), now, limits)
     deliverable = obligation.deliverable.definition
     filename = _clean_name(filename)
@@ -131,7 +137,7 @@ def submit_file(
         refusal = refuse_workbook(data, max_bytes=limits.max_bytes)
         if refusal is not None:
             raise FileRefused(refusal)
-        result = parse_workbook(data, target_of(plan, obligation), max_bytes=limits.max_bytes)
+        result = parse(data, target_of(plan, obligation), max_bytes=limits.max_bytes)
         received = _received_forms(plan, result)
     elif deliverable.get("attachments"):
         problems = check_document(data, filename or "", max_bytes=limits.max_bytes)
@@ -418,6 +424,7 @@ __all__ = [
     "TooBig",
     "TooMany",
     "UnknownObligation",
+    "WorkbookParser",
     "decide",
     "next_version",
     "obligation_for_unit",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -67,11 +69,13 @@ class Site:
         return FormTarget(self.plan, unit, deliverable, o.period, o.period_label)
 
 
-@pytest.fixture
-def site(engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[Site]:
-    plan = load_plan(mini_plan_path)
+@contextmanager
+def open_site(engine: Engine, plan_path: Path, root: Path, **options: Any) -> Iterator[Site]:
+    """The mini plan loaded and assigned (every unit has its link), and the portal over it on 12/5/2025.
+    `options` go to `create_app` (and `raise_server_exceptions` to the client)."""
+    plan = load_plan(plan_path)
     with session_scope(engine) as session:
-        load_plan_into_store(session, plan, mini_plan_path, now=at("2025-04-20"), actor="t")
+        load_plan_into_store(session, plan, plan_path, now=at("2025-04-20"), actor="t")
     clock = Clock(at("2025-05-12", 10))
     outbox = MemoryTransport()
 
@@ -81,16 +85,24 @@ def site(engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[Site]
     notifier = Notifier(engine, MailSetup(outbox, MailRenderer(), OFFICE, OFFICE, links=links))
     notifier.assign([u.code for u in notifier.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
     outbox.sent.clear()
+    raise_server_exceptions = options.pop("raise_server_exceptions", True)
     app = create_app(
         engine,
-        FileStore(tmp_path / "uploads"),
+        FileStore(root / "uploads"),
         notifier=notifier,
         admin_password="mật-khẩu-văn-phòng",
         clock=clock,
-        limits=Limits(max_bytes=2 * 1024 * 1024, max_per_day=5),
+        limits=options.pop("limits", Limits(max_bytes=2 * 1024 * 1024, max_per_day=5)),
+        **options,
     )
-    with TestClient(app) as client:
-        yield Site(engine, plan, client, clock, outbox, tmp_path)
+    with TestClient(app, raise_server_exceptions=raise_server_exceptions) as client:
+        yield Site(engine, plan, client, clock, outbox, root)
+
+
+@pytest.fixture
+def site(engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[Site]:
+    with open_site(engine, mini_plan_path, tmp_path) as opened:
+        yield opened
 
 
 def upload(site: Site, token: str, obligation_id: int, data: bytes, name: str = "bao-cao.xlsx"):

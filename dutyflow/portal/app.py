@@ -39,6 +39,7 @@ from dutyflow.intake import (
     TooBig,
     TooMany,
     UnknownObligation,
+    WorkbookParser,
     decide,
     obligation_for_unit,
     submit_entries,
@@ -53,6 +54,7 @@ from dutyflow.portal.errors import Contact, Refusal, install, refusal_of
 from dutyflow.portal.guard import BodyLimit, SecurityHeaders
 from dutyflow.portal.pages import SECURITY_HEADERS, page
 from dutyflow.portal.throttle import LoginThrottle
+from dutyflow.portal.workers import shared_pool
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AdminSessionRow, ObligationRow, SubmissionRow, UnitRow
@@ -88,6 +90,7 @@ class Portal:
     limits: Limits
     calendar: WorkingCalendar
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    parse: WorkbookParser = field(default_factory=lambda: shared_pool().parse)
 
     def today(self) -> dt.date:
         return self.calendar.local_date(self.clock())
@@ -110,9 +113,11 @@ def create_app(
     limits: Limits | None = None,
     throttle: LoginThrottle | None = None,
     trusted_proxy: str = "",
+    parse: WorkbookParser | None = None,
 ) -> FastAPI:
     """The portal's ASGI app. `trusted_proxy`: the addresses (comma-separated) of a reverse proxy
-    whose X-Forwarded-Proto/-For are believed; from anyone else they are ignored."""
+    whose X-Forwarded-Proto/-For are believed; from anyone else they are ignored. `parse` reads an
+    uploaded workbook (default: in a worker process, `workers`)."""
     with session_scope(engine) as session:
         row = current_plan(session)
         plan = Plan.model_validate(row.document)
@@ -128,6 +133,7 @@ def create_app(
         limits=limits or Limits(),
         calendar=WorkingCalendar.from_config(plan.calendar),
         throttle=throttle or LoginThrottle(),
+        parse=parse or shared_pool().parse,
     )
     app = FastAPI(title="dutyflow", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal
@@ -301,6 +307,7 @@ def _receive_file(
                 actor=f"unit:{unit.code}",
                 now=portal.clock(),
                 limits=portal.limits,
+                parse=portal.parse,
             )
         except IntakeRefused as exc:
             raise _intake_refusal(exc, token) from None

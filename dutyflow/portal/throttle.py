@@ -46,9 +46,7 @@ class LoginThrottle:
         )
         session.flush()
 
-    def _until(
-        self, session: Session, who: ColumnElement[bool], limit: int, now: dt.datetime
-    ) -> dt.datetime | None:
+    def _until(self, session: Session, who: ColumnElement[bool], limit: int, now: dt.datetime) -> dt.datetime | None:
         recent = session.scalars(
             select(AuditEventRow.at)
             .where(AuditEventRow.action == LOGIN_FAILED, who, AuditEventRow.at > now - self.window)
