@@ -180,8 +180,8 @@ def test_healthz_answers_within_200_ms_while_the_heaviest_legal_upload_is_parsed
                 time.sleep(0.02)
             thread.join()
     assert outcome and outcome[0].status_code == 200, outcome[0].text if outcome else "no answer"
-    assert len(latencies) >= 10, "the upload was parsed too fast to measure anything"
     assert max(latencies) < 0.2, f"slowest /healthz {max(latencies):.3f} s over {len(latencies)} polls"
+    assert len(latencies) >= 10, "the upload was parsed too fast to measure anything"
 
 
 # --------------------------------------------------------------------------- office login
