@@ -65,8 +65,7 @@ class NothingEntered(IntakeRefused):
 
 class FileRefused(IntakeRefused):
     """The file is not the kind of file this report is handed in as, or is unsafe to open. It is not
-    a version of the report, so nothing is recorded (docs/decisions.md, "A file that is not the
-    report is refused at the door")."""
+    a version of the report, so nothing is recorded (docs/decisions.md, 13)."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 `per_account` failures on one account, within `window`, further attempts are refused until the
 oldest of those failures leaves the window. Every failure is an audit event, and the audit table
 is the throttle's memory, so it holds across restarts and across several portal processes.
-The clock is a parameter: tests move `now`, nothing sleeps.
+The clock is a parameter: tests move `now`, nothing sleeps (docs/decisions.md, 15).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ them, so a legal workbook with 700,000 of them makes the garbage collector walk 
 many times, and every collection stops every thread of the process, the event loop included
 (/healthz held for 0.4–0.9 s at a time). In another process the parse takes nothing from the
 portal but a core; a parse that exhausts its worker (MemoryError, a kill) breaks the pool, not the
-portal: the upload is then refused as unreadable and the next one gets a fresh pool.
+portal: the upload is then refused as unreadable and the next one gets a fresh pool
+(docs/decisions.md, 14).
 """
 
 from __future__ import annotations
