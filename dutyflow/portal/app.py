@@ -16,7 +16,7 @@ import hmac
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -50,7 +50,7 @@ from dutyflow.messages import t
 from dutyflow.notify import Notifier
 from dutyflow.obligations import State, effective_last_day, standing
 from dutyflow.plan import Plan
-from dutyflow.portal.errors import Contact, Refusal, install, refusal_of
+from dutyflow.portal.errors import Contact, Refusal, bare_refusal, install, refusal_of
 from dutyflow.portal.guard import BodyLimit, SecurityHeaders
 from dutyflow.portal.pages import SECURITY_HEADERS, page
 from dutyflow.portal.throttle import LoginThrottle
@@ -89,8 +89,8 @@ class Portal:
     clock: Clock
     limits: Limits
     calendar: WorkingCalendar
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
-    parse: WorkbookParser = field(default_factory=lambda: shared_pool().parse)
+    throttle: LoginThrottle
+    parse: WorkbookParser
 
     def today(self) -> dt.date:
         return self.calendar.local_date(self.clock())
@@ -137,7 +137,8 @@ def create_app(
     )
     app = FastAPI(title="dutyflow", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal
-    install(app, Contact.of(plan))
+    contact = Contact.of(plan)
+    install(app, contact)
     _unit_routes(app, portal)
     _office_routes(app, portal)
 
@@ -145,22 +146,7 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    contact = Contact.of(plan)
-
-    def refuse(status_code: int) -> Response:
-        key = "too_large" if status_code == 413 else "bad_request"
-        refusal = refusal_of(key, status_code)
-        return page(
-            "error",
-            status_code,
-            title=refusal.title,
-            message=refusal.message,
-            hint=refusal.hint,
-            back=None,
-            contact=contact,
-        )
-
-    app.add_middleware(BodyLimit, limit_for=portal.body_limit, refuse=refuse)
+    app.add_middleware(BodyLimit, limit_for=portal.body_limit, refuse=lambda status: bare_refusal(status, contact))
     app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS)
     if trusted_proxy.strip():
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxy)  # outermost: sets client, scheme

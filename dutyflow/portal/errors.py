@@ -70,40 +70,49 @@ def refusal_of(key: str, status_code: int, headers: dict[str, str] | None = None
     )
 
 
+def render(refusal: Refusal, contact: Contact) -> Response:
+    return page(
+        "error",
+        status_code=refusal.status_code,
+        headers=refusal.headers,
+        title=refusal.title,
+        message=refusal.message,
+        hint=refusal.hint,
+        back=refusal.back,
+        contact=contact,
+    )
+
+
+def bare_refusal(status_code: int, contact: Contact) -> Response:
+    """The page for a request refused before any route saw it (`guard.BodyLimit`): 413 or 400."""
+    return render(refusal_of("too_large" if status_code == 413 else "bad_request", status_code), contact)
+
+
 def install(app: FastAPI, contact: Contact) -> None:
-    def render(refusal: Refusal) -> Response:
-        return page(
-            "error",
-            status_code=refusal.status_code,
-            headers=refusal.headers,
-            title=refusal.title,
-            message=refusal.message,
-            hint=refusal.hint,
-            back=refusal.back,
-            contact=contact,
-        )
+    def render_(refusal: Refusal) -> Response:
+        return render(refusal, contact)
 
     async def on_refusal(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refusal)
-        return render(exc)
+        return render_(exc)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if 300 <= exc.status_code < 400:  # "log in first": a redirect, not a refusal
             return Response(status_code=exc.status_code, headers=exc.headers)
         key = _BY_STATUS.get(exc.status_code, "bad_request" if exc.status_code < 500 else "server")
-        return render(refusal_of(key, exc.status_code, headers=dict(exc.headers or {})))
+        return render_(refusal_of(key, exc.status_code, headers=dict(exc.headers or {})))
 
     async def on_invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = list(exc.errors())
         if any(error["loc"][:1] == ("path",) for error in errors):
-            return render(refusal_of("not_found", 404))  # an id out of range names nothing that exists
-        return render(Refusal(422, _field_message(errors[0]), hint=t("portal.errors.field.hint")))
+            return render_(refusal_of("not_found", 404))  # an id out of range names nothing that exists
+        return render_(Refusal(422, _field_message(errors[0]), hint=t("portal.errors.field.hint")))
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        return render(refusal_of("server", 500))
+        return render_(refusal_of("server", 500))
 
     app.add_exception_handler(Refusal, on_refusal)
     app.add_exception_handler(StarletteHTTPException, on_http)
