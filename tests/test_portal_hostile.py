@@ -261,6 +261,9 @@ CORPUS: dict[str, Case] = {
     "GET on an upload": Case(get(lambda p: f"/u/{p.a}/nop/{p.report}"), 405, METHOD),
     "OPTIONS on the office": Case(raw("OPTIONS", lambda p: "/van-phong"), 405, METHOD),
     "DELETE on a decision": Case(raw("DELETE", lambda p: f"/van-phong/bao-cao/{p.submission}/chap-nhan"), 405, METHOD),
+    "HEAD on a forged link": Case(raw("HEAD", lambda p: f"/u/{FORGED}"), 404),
+    "HEAD on a unit's page": Case(raw("HEAD", lambda p: f"/u/{p.a}"), 200),
+    "HEAD on a form id above 64 bits": Case(raw("HEAD", lambda p: f"/u/{p.a}/bieu-mau/{HUGE}.xlsx"), 404),
     "TRACE on the login": Case(raw("TRACE", lambda p: "/van-phong/dang-nhap"), 405, METHOD),
     # ------------------------------------------------------------------ uploads refused before reading
     "upload with a forged link": Case(lambda p: p.upload(FORGED, p.report, p.workbook), 404, LINK),
@@ -469,6 +472,8 @@ def test_a_hostile_request_gets_a_vietnamese_page_and_changes_nothing(portal: Po
     assert response.status_code == case.status, response.text[-1500:]
     if 300 <= case.status < 400:
         assert response.headers["location"] == "/van-phong/dang-nhap" and not response.content
+    elif response.request.method == "HEAD":
+        assert response.headers["content-type"].startswith("text/html")
     else:
         assert response.headers["content-type"].startswith("text/html")
         assert '<html lang="vi">' in response.text

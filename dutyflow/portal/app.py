@@ -157,13 +157,14 @@ def create_app(
 
 
 def _unit_routes(app: FastAPI, portal: Portal) -> None:
-    @app.get("/u/{token}", response_class=HTMLResponse)
+    # HEAD as well as GET: mail scanners and link checkers probe a unit's link before it is opened.
+    @app.api_route("/u/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
     def unit_page(token: str) -> HTMLResponse:
         with session_scope(portal.engine) as session:
             unit = _open_link(portal, session, token)
             return page("unit", **_unit_context(portal, session, unit, token))
 
-    @app.get("/u/{token}/bieu-mau/{obligation_id}.xlsx")
+    @app.api_route("/u/{token}/bieu-mau/{obligation_id}.xlsx", methods=["GET", "HEAD"])
     def download_form(token: str, obligation_id: RowId) -> Response:
         with session_scope(portal.engine) as session:
             unit = _open_link(portal, session, token)
@@ -193,7 +194,7 @@ def _unit_routes(app: FastAPI, portal: Portal) -> None:
         _acknowledge_later(background, portal, submission_id)
         return response
 
-    @app.get("/u/{token}/nhap/{obligation_id}", response_class=HTMLResponse)
+    @app.api_route("/u/{token}/nhap/{obligation_id}", methods=["GET", "HEAD"], response_class=HTMLResponse)
     def web_form(token: str, obligation_id: RowId) -> HTMLResponse:
         with session_scope(portal.engine) as session:
             unit = _open_link(portal, session, token)
@@ -232,8 +233,8 @@ def _open_link(portal: Portal, session: Session, token: str) -> UnitRow:
         raise refusal_of("link_revoked", 410, since=_dmy(portal, check.since))
     if check.state is LinkState.EXPIRED and check.since is not None:
         raise refusal_of("link_expired", 410, since=_dmy(portal, check.since))
-    if check.state is LinkState.OPEN:  # a unit of an earlier plan: its year is over
-        raise refusal_of("link_expired", 410, since=_dmy(portal, portal.clock()))
+    if check.state is LinkState.OPEN:  # a unit of another plan than the one being run
+        raise refusal_of("link_other_plan", 410)
     raise refusal_of("link_unknown", 404)
 
 
