@@ -12,6 +12,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -172,16 +173,34 @@ def test_healthz_answers_within_200_ms_while_the_heaviest_legal_upload_is_parsed
             thread = threading.Thread(target=send)
             thread.start()
             time.sleep(0.3)  # let the upload reach the parser (not a deadline: the polls below measure)
-            latencies = []
+            polls: list[Poll] = []
             while thread.is_alive():
-                started = time.perf_counter()
+                wall, cpu = time.perf_counter(), time.process_time()
                 assert client.get("/healthz").status_code == 200
-                latencies.append(time.perf_counter() - started)
+                polls.append(Poll(time.perf_counter() - wall, time.process_time() - cpu))
                 time.sleep(0.02)
             thread.join()
     assert outcome and outcome[0].status_code == 200, outcome[0].text if outcome else "no answer"
-    assert max(latencies) < 0.2, f"slowest /healthz {max(latencies):.3f} s over {len(latencies)} polls"
-    assert len(latencies) >= 10, "the upload was parsed too fast to measure anything"
+    held = [poll for poll in polls if poll.wall >= 0.2 and not poll.machine_busy]
+    assert not held, f"/healthz held by the portal: {held} of {len(polls)} polls"
+    assert len(polls) >= 10, "the upload was parsed too fast to measure anything"
+    assert max(poll.wall for poll in polls) < 1, max(polls)
+    assert sum(poll.wall >= 0.2 for poll in polls) <= len(polls) // 50, "the machine is too busy to tell"
+
+
+@dataclass(frozen=True, order=True)
+class Poll:
+    """One /healthz: its wall time, and the processor time this process (server and client) used
+    meanwhile. A slow answer while the process hardly ran was the machine's scheduler (other
+    programs on a shared machine), not the portal: the parse on the event loop (the bug) or a
+    garbage collection of a parse in a thread (decisions 14) both spend this process's time."""
+
+    wall: float
+    cpu: float
+
+    @property
+    def machine_busy(self) -> bool:
+        return self.cpu < 0.25 * self.wall
 
 
 # --------------------------------------------------------------------------- office login

@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, select, text
 
 from dutyflow.store.db import make_engine, session_scope, upgrade
-from dutyflow.store.models import Base
+from dutyflow.store.models import Base, SubmissionRow
 from tests.conftest import MINI_PLAN, PG_URL, _postgres_available
 from tests.filling import filled_workbook, web_entries
 from tests.test_forms_corpus import PDF, doctype, docx_bytes, good, password_protected, rezip, zeros_member
@@ -118,8 +118,6 @@ def portal(store: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)
         assert csrf is not None
         with session_scope(store) as session:
-            from dutyflow.store.models import SubmissionRow
-
             submission = session.scalars(select(SubmissionRow.id)).one()
         yield Portal(
             site=site,

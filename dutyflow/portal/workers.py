@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +22,7 @@ from dutyflow.forms import FormResult, FormTarget, Problem, parse_workbook
 from dutyflow.messages import t
 
 WORKERS = 2
+NICENESS = 10
 
 
 class ParsePool:
@@ -49,7 +51,7 @@ class ParsePool:
             if self._executor is None:
                 # spawn: a fresh interpreter, never a fork of a process that runs threads
                 context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_background)
             return self._executor
 
     def _discard(self, executor: ProcessPoolExecutor) -> None:
@@ -57,6 +59,11 @@ class ParsePool:
             if self._executor is executor:
                 self._executor = None
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _background() -> None:
+    """A worker yields the processor to the portal itself: a long parse must not slow its pages."""
+    os.nice(NICENESS)
 
 
 _shared: ParsePool | None = None
