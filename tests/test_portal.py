@@ -223,6 +223,27 @@ def test_what_a_unit_typed_is_escaped_in_pages(site: Site) -> None:
     assert "<script>" not in response.text and "<img" not in response.text
 
 
+def test_nul_bytes_in_a_file_name_or_a_typed_value_are_answered_not_crashed_on(site: Site) -> None:
+    token = site.token("xa-a")
+    obligation = site.obligation("xa-a", "bao-cao-6-thang")
+    data = filled_workbook(site.target("xa-a", "bao-cao-6-thang"))
+    # Raw multipart: httpx would percent-encode the NUL; a hostile client sends it as it is.
+    name = "../bao\x00cáo\u202e.xlsx".encode()
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="' + name + b'"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + data + b"\r\n--b--\r\n"
+    )
+    headers = {"content-type": "multipart/form-data; boundary=b"}
+    named = site.client.post(f"/u/{token}/nop/{obligation.id}", content=body, headers=headers)
+    assert named.status_code == 200 and "Biên nhận" in named.text
+    with session_scope(site.engine) as session:
+        assert session.scalars(select(SubmissionRow.file_name)).all() == ["baocáo.xlsx"]
+    other = site.obligation("xa-b", "bao-cao-6-thang")
+    entries = web_entries(site.target("xa-b", "bao-cao-6-thang")) | {"PL1__G12": "1\x002"}
+    typed = site.client.post(f"/u/{site.token('xa-b')}/nhap/{other.id}", data=entries)
+    assert typed.status_code == 422 and "Phụ lục I, ô G12" in typed.text and "\x00" not in typed.text
+
+
 def login(site: Site, password: str = "mật-khẩu-văn-phòng"):
     return site.client.post("/van-phong/dang-nhap", data={"password": password}, follow_redirects=False)
 

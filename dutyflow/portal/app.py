@@ -323,7 +323,8 @@ def _receive_entries(
         if result.ok:
             context = _result_context(session, result.submission_id, portal)
             return page("result", token=token, **context), result.submission_id
-        values = {f"{f}__{c}": v for f, cells in entries.items() for c, v in cells.items()}
+        # echoed back to be corrected; a NUL byte is not text and never goes back into a page
+        values = {f"{f}__{c}": v.replace("\x00", "") for f, cells in entries.items() for c, v in cells.items()}
         response = page(
             "web_form",
             status_code=422,
