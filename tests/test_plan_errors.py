@@ -234,7 +234,7 @@ BAD_PLANS: list[Bad] = [
     # the file itself
     Bad("missing-file", None, (1,), "Không tìm thấy tệp kế hoạch"),
     Bad("directory", None, (1,), "là một thư mục", make=lambda p: p.mkdir()),
-    Bad("too-large", None, (1,), "vượt giới hạn 8,0 MB", make=_sparse(9 * 1024 * 1024)),
+    Bad("too-large", None, (1,), "vượt giới hạn 8 MB", make=_sparse(9 * 1024 * 1024)),
     Bad("empty", b"", (1,), "tệp kế hoạch rỗng"),
     Bad("only-comments", b"# k\xe1\xba\xbf ho\xe1\xba\xa1ch\n\n# tr\xe1\xbb\x91ng\n", (1,), "tệp kế hoạch rỗng"),
     Bad("top-level-list", b"- plan\n- units\n", (1,), "không phải một danh sách"),
