@@ -16,7 +16,8 @@ from dutyflow.mail import MailRenderer
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Measure, load_plan
 from dutyflow.report.build import build_from_input
-from dutyflow.report.data import report_context, template_context
+from dutyflow.report.context import template_context
+from dutyflow.report.data import report_context
 from tests.test_mail_templates import context
 from tests.test_report_docx import body_lines, fixed_input
 

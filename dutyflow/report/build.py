@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from dutyflow.messages import t
 from dutyflow.report.charts import draw_charts
 from dutyflow.report.collect import collect
-from dutyflow.report.data import ReportContext, ReportInput, report_context, template_context
+from dutyflow.report.context import template_context
+from dutyflow.report.data import ReportContext, ReportInput, report_context
 from dutyflow.report.docx import DocumentProperties, render_docx
 from dutyflow.report.html import render_html
 from dutyflow.report.pdf import PdfUnavailable, convert_to_pdf

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, and_, case, exists, not_, null, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -72,7 +72,7 @@ def deadline() -> ColumnElement[dt.date]:
 def due_step(thresholds: Thresholds) -> ColumnElement[str | None]:
     """The code of the latest step whose day has come, or NULL (see `chase.due_thresholds`)."""
     if not thresholds:
-        return null()
+        return cast("ColumnElement[str | None]", null())
     return case(*((deadline() <= last, step.code) for step, last in reversed(thresholds)), else_=null())
 
 
@@ -111,7 +111,13 @@ def find_due(session: Session, scope: Scope, thresholds: Thresholds) -> Iterator
         .where(*scope.conditions(), still_due(thresholds, scope.stale_before))
         .order_by(UnitRow.code, ObligationRow.id)
     )
-    return (DueRow(*row) for row in result)
+    return (_due_row(*row) for row in result)
+
+
+def _due_row(obligation_id: int, unit: str, step: str | None, chase_round: int) -> DueRow:
+    if step is None:  # pragma: no cover - `still_due` selects only rows with a due step
+        raise ValueError(f"obligation {obligation_id} has no due step")
+    return DueRow(obligation_id, unit, step, chase_round)
 
 
 def reschedule(

@@ -252,6 +252,8 @@ def _last_notices(
         .order_by(NotificationRow.claimed_at, NotificationRow.id)
     )
     for obligation_id, template, status, sent_at, recipient, error in rows:
+        if obligation_id is None:  # pragma: no cover - joined on its obligation
+            continue
         last, problem = out.get(obligation_id, (None, None))
         label = t(f"notice.{template}")
         if status == "sent" and sent_at is not None:
