@@ -34,7 +34,6 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
     assignable = unit_codes | group_codes
     element_codes = {d.code for d in plan.data_elements}
     form_codes = {f.code for f in plan.forms}
-    deliverable_codes = {d.code for d in plan.deliverables}
 
     if plan.plan.office not in unit_codes:
         yield ("plan", "office"), t("plan.office_missing", code=plan.plan.office)
@@ -65,6 +64,17 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
     for i, form in enumerate(plan.forms):
         yield from _check_form(form, ("forms", i))
 
+    yield from _check_deliverables(plan, assignable, form_codes)
+
+    yield from _check_ladder(plan.chase)
+    for key in ("extra_holidays", "extra_working_days"):
+        for j, note in enumerate(getattr(plan.calendar, key)):
+            other = "extra_working_days" if key == "extra_holidays" else "extra_holidays"
+            if key == "extra_holidays" and any(n.date == note.date for n in getattr(plan.calendar, other)):
+                yield ("calendar", key, j, "date"), t("plan.weekday_holiday", day=note.date.isoformat())
+
+
+def _check_deliverables(plan: Plan, assignable: set[str], form_codes: set[str]) -> Iterator[Problem]:
     by_code = {d.code: d for d in plan.deliverables}
     for i, deliverable in enumerate(plan.deliverables):
         loc: Location = ("deliverables", i)
@@ -75,18 +85,11 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
             if code not in form_codes:
                 yield (*loc, "forms", j), t("plan.unknown_form", code=code)
         for j, code in enumerate(deliverable.inputs):
-            if code not in deliverable_codes:
+            if code not in by_code:
                 yield (*loc, "inputs", j), t("plan.unknown_deliverable", code=code)
         if not deliverable.forms and not deliverable.attachments:
             yield (*loc, "forms"), t("plan.nothing_to_submit")
         yield from _check_deadline(plan, deliverable, loc, by_code)
-
-    yield from _check_ladder(plan.chase)
-    for key in ("extra_holidays", "extra_working_days"):
-        for j, note in enumerate(getattr(plan.calendar, key)):
-            other = "extra_working_days" if key == "extra_holidays" else "extra_holidays"
-            if key == "extra_holidays" and any(n.date == note.date for n in getattr(plan.calendar, other)):
-                yield ("calendar", key, j, "date"), t("plan.weekday_holiday", day=note.date.isoformat())
 
 
 def _check_ladder(chase: ChaseConfig) -> Iterator[Problem]:

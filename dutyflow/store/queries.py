@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, or_, select
 from sqlalchemy.orm import Session
 
 from dutyflow.history import Submitted, handed_in, state_then, value_then
@@ -24,6 +26,9 @@ from dutyflow.store.models import (
 
 QUIET = frozenset({Standing.ACCEPTED, Standing.ON_TRACK, Standing.NOT_YET})
 """Standings that need nobody's attention."""
+
+# SQLAlchemy types the first ten columns of a select; the other two (deliverable name and id) are Any.
+_ObligationRow = Row[int, str, dt.date, dt.date | None, str, str, str, str, bool, str, *tuple[Any, ...]]
 
 
 class NoPlanLoaded(LookupError):
@@ -80,41 +85,8 @@ def status_lines(
     reports, and obligations not submitted, returned nor paused whose last day is more than
     DUE_SOON_DAYS away. A few queries, columns only: no ORM object per obligation.
     """
-    where = [ObligationRow.plan_id == plan_id]
-    if unit:
-        where.append(UnitRow.code == unit)
-    if deliverable:
-        where.append(DeliverableRow.code == deliverable)
-    if needing_attention and history_until is None:  # the stored state is today's, not history's
-        soon = today + dt.timedelta(days=DUE_SOON_DAYS)
-        where.append(ObligationRow.state != State.ACCEPTED.value)
-        where.append(
-            or_(
-                ObligationRow.state.in_([State.SUBMITTED.value, State.RETURNED.value]),
-                UnitRow.paused.is_(True),
-                deadline() <= soon,
-            )
-        )
-    rows = session.execute(
-        select(
-            ObligationRow.id,
-            ObligationRow.state,
-            ObligationRow.last_day,
-            ObligationRow.extended_until,
-            ObligationRow.period,
-            ObligationRow.period_label,
-            UnitRow.code,
-            UnitRow.name,
-            UnitRow.paused,
-            DeliverableRow.code,
-            DeliverableRow.name,
-            DeliverableRow.id,
-        )
-        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
-        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
-        .where(*where)
-        .order_by(ObligationRow.last_day, DeliverableRow.id, UnitRow.id, ObligationRow.period)
-    ).all()
+    where = _status_filter(plan_id, today, unit, deliverable, needing_attention and history_until is None)
+    rows = _obligation_rows(session, where)
     notices = _last_notices(session, where, history_until)
     submissions = _submissions(session, where)
     review = _needs_review(session, plan_id)
@@ -154,6 +126,53 @@ def status_lines(
             )
         )
     return lines
+
+
+def _status_filter(
+    plan_id: int, today: dt.date, unit: str | None, deliverable: str | None, needing_attention: bool
+) -> list[ColumnElement[bool]]:
+    """The obligations `status_lines` reads; `needing_attention` (on the stored state, which is
+    today's) leaves out what can only be accepted or on track."""
+    where = [ObligationRow.plan_id == plan_id]
+    if unit:
+        where.append(UnitRow.code == unit)
+    if deliverable:
+        where.append(DeliverableRow.code == deliverable)
+    if needing_attention:
+        soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+        where.append(ObligationRow.state != State.ACCEPTED.value)
+        where.append(
+            or_(
+                ObligationRow.state.in_([State.SUBMITTED.value, State.RETURNED.value]),
+                UnitRow.paused.is_(True),
+                deadline() <= soon,
+            )
+        )
+    return where
+
+
+def _obligation_rows(session: Session, where: list[ColumnElement[bool]]) -> Sequence[_ObligationRow]:
+    """The columns of every obligation `where` selects, in the order status lines are listed."""
+    return session.execute(
+        select(
+            ObligationRow.id,
+            ObligationRow.state,
+            ObligationRow.last_day,
+            ObligationRow.extended_until,
+            ObligationRow.period,
+            ObligationRow.period_label,
+            UnitRow.code,
+            UnitRow.name,
+            UnitRow.paused,
+            DeliverableRow.code,
+            DeliverableRow.name,
+            DeliverableRow.id,
+        )
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .where(*where)
+        .order_by(ObligationRow.last_day, DeliverableRow.id, UnitRow.id, ObligationRow.period)
+    ).all()
 
 
 def _submissions(session: Session, obligation_filter: list[ColumnElement[bool]]) -> dict[int, list[Submitted]]:
