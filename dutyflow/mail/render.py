@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 import jinja2
 
@@ -28,7 +27,7 @@ class MailRenderer:
     def __init__(self, env: jinja2.Environment | None = None) -> None:
         self._env = env if env is not None else environment()
 
-    def render(self, name: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
+    def render(self, name: str, context: Mapping[str, object]) -> tuple[str, str, str]:
         if not _TEMPLATE_NAME.match(name):
             raise ValueError(f"not an email template name: {name!r}")
         subject = self._env.get_template(f"email/{name}.subject.j2").render(context)

@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from dutyflow.completeness import Tally
@@ -28,6 +27,21 @@ from dutyflow.indicators import (
 from dutyflow.messages import t
 from dutyflow.plan import Deliverable, Form, Plan, Unit
 from dutyflow.plan.periods import expand_periods
+from dutyflow.report.context_types import (
+    CommuneDuty,
+    CommuneEntry,
+    CommuneSection,
+    DutyRow,
+    Heading,
+    IndicatorGroup,
+    IndicatorRow,
+    TableRow,
+    TableView,
+    TallyRow,
+    TemplateContext,
+    UnitDuty,
+    UnitSection,
+)
 from dutyflow.report.data import (
     COMMUNE_KINDS,
     DUTY_STATUSES,
@@ -42,7 +56,7 @@ from dutyflow.report.data import (
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def template_context(rc: ReportContext) -> dict[str, Any]:
+def template_context(rc: ReportContext) -> TemplateContext:
     """Every value the report templates use, formatted; the templates only place them."""
     plan = rc.plan
     header = plan.plan
@@ -147,7 +161,7 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _indicator_row(number: int, result: IndicatorResult) -> dict[str, Any]:
+def _indicator_row(number: int, result: IndicatorResult) -> IndicatorRow:
     target = format_target(result)
     return {
         "number": number,
@@ -168,11 +182,11 @@ def _indicator_row(number: int, result: IndicatorResult) -> dict[str, Any]:
     }
 
 
-def _indicator_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
+def _indicator_groups(rows: list[IndicatorRow]) -> list[IndicatorGroup]:
+    groups: dict[str, list[IndicatorRow]] = {}
     for row in rows:
         groups.setdefault(row["group"], []).append(row)
-    out = []
+    out: list[IndicatorGroup] = []
     for code, members in groups.items():
         try:
             title = t(f"report.indicator_groups.{code}")
@@ -182,7 +196,7 @@ def _indicator_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _form_heading(plan: Plan, kind: str, roman: str) -> dict[str, str]:
+def _form_heading(plan: Plan, kind: str, roman: str) -> Heading:
     form = next((f for f in plan.forms if f.kind == kind), None)
     if form is None:
         return {"name": t("report.appendix", roman=roman), "title": ""}
@@ -192,7 +206,7 @@ def _form_heading(plan: Plan, kind: str, roman: str) -> dict[str, str]:
 # --------------------------------------------------------------------------- section II and Phụ lục II
 
 
-def _duty_sections(rc: ReportContext) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def _duty_sections(rc: ReportContext) -> tuple[list[UnitSection], CommuneSection | None]:
     """Section II: one part per department, agency or organisation, then one for the communes."""
     plan = rc.plan
     reports = {(r.unit, r.duty): r for r in rc.input.duty_reports}
@@ -214,9 +228,9 @@ def _unit_section(
     number: int,
     reports: Mapping[tuple[str, str], DutyReport],
     holders: Mapping[str, set[str]],
-) -> dict[str, Any]:
+) -> UnitSection:
     """A department's part: each duty it carries out (or reported on), its status and narrative."""
-    duties: list[dict[str, Any]] = []
+    duties: list[UnitDuty] = []
     for duty in rc.plan.duties:
         report = reports.get((unit.code, duty.code))
         if report is None and unit.code not in holders[duty.code]:
@@ -244,16 +258,16 @@ def _commune_section(
     number: int,
     reports: Mapping[tuple[str, str], DutyReport],
     holders: Mapping[str, set[str]],
-) -> dict[str, Any]:
+) -> CommuneSection:
     """The communes' part: per duty, how many of the communes that hold it (in charge or
     cooperating) answered what, then what each one wrote."""
-    duties: list[dict[str, Any]] = []
+    duties: list[CommuneDuty] = []
     for duty in rc.plan.duties:
         assigned = [u for u in communes if u.code in holders[duty.code]]
         if not assigned:
             continue
         counts = dict.fromkeys((*DUTY_STATUSES, "other", "unreported"), 0)
-        entries: list[dict[str, str]] = []
+        entries: list[CommuneEntry] = []
         for unit in assigned:
             report = reports.get((unit.code, duty.code))
             if report is None:
@@ -261,10 +275,20 @@ def _commune_section(
                 continue
             counts[duty_status_key(report.status) or "unreported"] += 1
             entries.extend(
-                {"unit": unit.short_name or unit.name, "text": text} for text in paragraphs(report.narrative)
+                CommuneEntry(unit=unit.short_name or unit.name, text=text) for text in paragraphs(report.narrative)
             )
         duties.append(
-            {"section": duty.section, "title": duty.title, "assigned": len(assigned), **counts, "entries": entries}
+            CommuneDuty(
+                section=duty.section,
+                title=duty.title,
+                assigned=len(assigned),
+                done=counts["done"],
+                doing=counts["doing"],
+                not_done=counts["not_done"],
+                other=counts["other"],
+                unreported=counts["unreported"],
+                entries=entries,
+            )
         )
     return {
         "number": number,
@@ -276,7 +300,7 @@ def _commune_section(
     }
 
 
-def _duty_rows(rc: ReportContext) -> list[dict[str, Any]]:
+def _duty_rows(rc: ReportContext) -> list[DutyRow]:
     """Phụ lục II: each duty, how many units that owe the report carry it out (in charge or
     cooperating), and what those same units answered: the status columns add up to the first."""
     plan = rc.plan
@@ -285,7 +309,7 @@ def _duty_rows(rc: ReportContext) -> list[dict[str, Any]]:
     for r in rc.input.duty_reports:
         if r.unit in rc.input.value_units and r.unit in holders.get(r.duty, set()):
             reports.setdefault(r.duty, []).append(r)
-    rows = []
+    rows: list[DutyRow] = []
     for number, duty in enumerate(plan.duties, start=1):
         assigned = holders[duty.code] & rc.input.value_units
         answered = reports.get(duty.code, [])
@@ -298,7 +322,17 @@ def _duty_rows(rc: ReportContext) -> list[dict[str, Any]]:
             key: str(value) if assigned or answered else t("report.not_applicable") for key, value in counts.items()
         }
         rows.append(
-            {"number": number, "section": duty.section, "title": duty.title, "assigned": len(assigned), **shown}
+            DutyRow(
+                number=number,
+                section=duty.section,
+                title=duty.title,
+                assigned=len(assigned),
+                done=shown["done"],
+                doing=shown["doing"],
+                not_done=shown["not_done"],
+                other=shown["other"],
+                unreported=shown["unreported"],
+            )
         )
     return rows
 
@@ -306,7 +340,7 @@ def _duty_rows(rc: ReportContext) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- section III: reporting
 
 
-def _reporting(rc: ReportContext) -> list[dict[str, Any]]:
+def _reporting(rc: ReportContext) -> list[TallyRow]:
     plan = rc.plan
     consolidated = consolidated_deliverable(plan, rc.input.consolidated)
     by_code = {d.code: d for d in plan.deliverables}
@@ -320,7 +354,7 @@ def _reporting(rc: ReportContext) -> list[dict[str, Any]]:
     return out
 
 
-def _tally_row(name: str, period_label: str, tally: Tally) -> dict[str, Any]:
+def _tally_row(name: str, period_label: str, tally: Tally) -> TallyRow:
     return {
         "name": name,
         "period_label": period_label,
@@ -348,7 +382,7 @@ def _period_label(plan: Plan, deliverable: Deliverable) -> str:
     return deliverable.period_label or t("periods.year", year=plan.plan.year)
 
 
-def _tables(rc: ReportContext) -> list[dict[str, Any]]:
+def _tables(rc: ReportContext) -> list[TableView]:
     plan = rc.plan
     out = []
     for form in plan.forms:
@@ -359,7 +393,7 @@ def _tables(rc: ReportContext) -> list[dict[str, Any]]:
     return out
 
 
-def _table(form: Form, cells: Mapping[tuple[str, str], Decimal], units: int) -> dict[str, Any]:
+def _table(form: Form, cells: Mapping[tuple[str, str], Decimal], units: int) -> TableView:
     """Counts broken down by columns (sex, age) get a row total; money by source gets a column total."""
     by_row = form.value_type == "integer"
     digits = 0
@@ -368,7 +402,7 @@ def _table(form: Form, cells: Mapping[tuple[str, str], Decimal], units: int) -> 
         return format_number(value, digits)
 
     header = [c.label for c in form.columns] + ([t("report.total")] if by_row else [])
-    rows = []
+    rows: list[TableRow] = []
     for index, row in enumerate(form.rows, start=1):
         values = [cells.get((row.code, c.code), Decimal(0)) for c in form.columns]
         shown = [number(v) for v in values]

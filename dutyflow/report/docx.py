@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
@@ -61,7 +60,7 @@ class DocumentProperties:
 
 
 def render_docx(
-    context: Mapping[str, Any],
+    context: Mapping[str, object],
     charts: Mapping[str, Path],
     out: Path,
     template: Path = TEMPLATE,
