@@ -80,6 +80,7 @@ def _fonts(element: CT_Style, size: float | None = None, *, lang: bool = False) 
 
 
 def _styles(doc: DocxDocument) -> None:
+    """The document's paragraph styles, one line each: a list reads best as one function."""
     styles = doc.styles
     normal = styles["Normal"]
     normal.font.name = FONT
@@ -360,6 +361,10 @@ def _title(flow: Flow) -> None:
 
 
 def _body(flow: Flow) -> None:
+    """Sections I to IV of the report, in the order they print.
+
+    Long because it is the document's text with its template tags, paragraph after paragraph;
+    split at arbitrary points it would read worse, not better."""
     flow.p(
         "Thực hiện {{ plan.title }}{% if plan.number %} (số {{ plan.number }}{% if plan.issued_on %}"
         " {{ plan.issued_on }}{% endif %}){% endif %}; trên cơ sở báo cáo của các cơ quan, đơn vị và "

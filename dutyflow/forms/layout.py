@@ -169,6 +169,9 @@ def goal_label(indicator: Indicator) -> str:
 
 
 def _indicators_layout(target: FormTarget, form: Form) -> FormLayout:
+    """The indicators form (Phụ lục I): its columns, then a row per indicator the unit reports.
+
+    Its length is the column table, one line per column, which reads best as one list."""
     numerator, denominator = t("forms.columns.numerator"), t("forms.columns.denominator")
     columns = (
         Column("A", t("forms.columns.code"), 8),
