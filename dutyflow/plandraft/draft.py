@@ -19,7 +19,7 @@ from dutyflow.plandraft.found import Found, Origin, Unplaced
 from dutyflow.plandraft.header import HeaderDraft, read_header
 from dutyflow.plandraft.regime import DeliverableDraft, RegimeFound, read_regime
 from dutyflow.plandraft.rules import Rules, load_rules, rx
-from dutyflow.plandraft.targets import TargetDraft, TargetsFound, read_targets
+from dutyflow.plandraft.targets import TargetDraft, TargetsFound, read_targets, without_count
 from dutyflow.plandraft.text import slug
 from dutyflow.plandraft.units import (
     CommuneSource,
@@ -258,7 +258,7 @@ class _Assembly:
         def element(name: str) -> str:
             if name not in elements:
                 taken = {code for code, _ in elements.values()}
-                base = slug(name.removeprefix("Số ").removeprefix("số "), 56, "_")
+                base = slug(without_count(name, self.rules.targets), 56, "_")
                 code, n = base, 2
                 while code in taken:
                     code, n = f"{base}_{n}", n + 1

@@ -103,6 +103,10 @@ class Targets(_Rules):
     counted_thing: str
     predicates: list[str]
     rate_words: str
+    rate_name: str
+    count_name: str
+    unknown_subject: str
+    bare_leads: list[str]
     rate_population: str
     event_words: str
 
