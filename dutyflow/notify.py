@@ -236,7 +236,7 @@ class Notifier:
             )
             for oid, item in zip(ids, items, strict=True)
         ]
-        attachment = Attachment("han-bao-cao.ics", build_ics(events), "text/calendar")
+        attachment = Attachment("han-bao-cao.ics", build_ics(events, made_at=now), "text/calendar", charset="utf-8")
         recipients = [(unit_info["focal"], "to")]
         outcome = self._deliver(
             connection,
