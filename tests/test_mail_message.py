@@ -96,7 +96,9 @@ def test_it_rejects_a_subject_on_more_than_one_line(subject: str) -> None:
         message(subject=subject)
 
 
-@pytest.mark.parametrize("message_id", ["reminder@x.vn", "<reminder>", "<a@x.vn>\r\nBcc: evil@x.vn", "<a b@x.vn>"])
+@pytest.mark.parametrize(
+    "message_id", ["reminder@x.vn", "<reminder>", "<a@x.vn>\r\nBcc: evil@x.vn", "<a b@x.vn>", "<nhắc@x.vn>"]
+)
 def test_it_rejects_a_malformed_message_id(message_id: str) -> None:
     with pytest.raises(ValueError):
         message(message_id=message_id)
@@ -282,3 +284,9 @@ def test_a_text_attachment_declares_its_charset() -> None:
 
 def test_a_display_name_keeps_the_spacing_every_reader_shows() -> None:
     assert Address("  Phòng   Y tế  huyện ", "yte@trungkhanh.example.vn").name == "Phòng Y tế huyện"
+
+
+def test_a_long_message_id_reads_back_exactly() -> None:
+    message_id = "<179605228672.11535.18014571585714162249@vphdndubnd.trungkhanh.example>"
+    parsed = parse(to_mime(message(message_id=message_id)))
+    assert str(parsed["Message-ID"]) == message_id

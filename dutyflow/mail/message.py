@@ -104,6 +104,10 @@ class _WirePolicy(email.policy.EmailPolicy):
         if lowered in _ADDRESS_HEADERS and addresses is not None:
             separator = "," + self.linesep + " "
             return f"{name}: {separator.join(_wire_address(address) for address in addresses)}{self.linesep}"
+        if lowered == "message-id":
+            # Unfolded: CPython moves a long id to a continuation line, and Python's parser then
+            # reads it back with a leading space.
+            return f"{name}: {str(value).strip()}{self.linesep}"
         if lowered == "subject" and _needs_encoding(str(value)):
             words = encoded_words(str(value), _MAX_LINE - len(name) - 2)
             return f"{name}: {(self.linesep + ' ').join(words)}{self.linesep}"
@@ -112,7 +116,7 @@ class _WirePolicy(email.policy.EmailPolicy):
 
     def fold_binary(self, name: str, value: str) -> bytes:
         lowered = name.lower()
-        if (lowered in _ADDRESS_HEADERS and hasattr(value, "addresses")) or lowered == "subject":
+        if (lowered in _ADDRESS_HEADERS and hasattr(value, "addresses")) or lowered in ("subject", "message-id"):
             return self.fold(name, value).encode("ascii")
         return super().fold_binary(name, value)
 
@@ -186,7 +190,7 @@ class OutgoingMessage:
         object.__setattr__(self, "cc", tuple(self.cc))
         object.__setattr__(self, "attachments", tuple(self.attachments))
         _check_line("subject", self.subject)
-        if not _MESSAGE_ID.match(self.message_id):
+        if not _MESSAGE_ID.match(self.message_id) or not self.message_id.isascii():
             raise ValueError(f"message id must look like '<local@domain>': {self.message_id!r}")
         if not self.to:
             raise ValueError("a message needs at least one 'to' recipient")
