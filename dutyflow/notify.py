@@ -464,9 +464,11 @@ class Notifier:
     # ------------------------------------------------------------------ the district report
 
     def send_report(
-        self, files: Sequence[Path], today: dt.date, now: dt.datetime, *, title: str, report_key: str
+        self, files: Sequence[Path], today: dt.date, now: dt.datetime, *, title: str, obligation_id: int
     ) -> Outcome:
-        """The final district report, with its files, to the office's head and the leaders, once."""
+        """The final district report, with its files, to the office's head and the leaders: once
+        for its consolidated obligation, whatever day the run that sends it is for."""
+        report_key = f"o{obligation_id}"
         office, unit_info = self._office_info()
         addresses = [Address(office.head.name, office.head.email), *self._leaders()]
         context = self._context(unit_info, today) | {

@@ -71,6 +71,15 @@ class _Handler:
         self._sink._greeted(server)
         return f"250 {server.hostname}"
 
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+    ) -> str:
+        if self._sink._defer_one():
+            return "451 4.3.0 Try again later: deferred by the test sink"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
@@ -126,6 +135,8 @@ class MailSink:
         self._implicit_tls = implicit_tls
         self._credentials = credentials
         self.refuse: set[str] = {address.lower() for address in refuse}
+        self.defer = 0
+        """The next this many transactions are answered 451 (try again later) at MAIL FROM."""
         self.received: list[ReceivedMail] = []
         self.connections = 0
         """Client connections that greeted (EHLO/HELO); the start-up probe of aiosmtpd does not."""
@@ -193,6 +204,13 @@ class MailSink:
             auth_data.password, password.encode()
         )
         return AuthResult(success=accepted, handled=False)
+
+    def _defer_one(self) -> bool:
+        with self._lock:
+            if self.defer <= 0:
+                return False
+            self.defer -= 1
+            return True
 
     def _greeted(self, server: SMTP) -> None:
         # One SMTP instance per TCP connection; a client greets twice on it around STARTTLS.
