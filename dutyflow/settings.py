@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     """First delay of the exponential backoff when a message could not be handed to the server."""
     claim_lease_minutes: float = Field(default=15, ge=0)
     """A claimed message whose delivery was not confirmed is re-sent after this long."""
+    simulated_clock: bool = False
+    """The runs act on a simulated clock (the demo): messages are dated at the run's time, not
+    at the real moment they are sent. The outbox's claims keep the real clock (decision 11)."""
 
     @field_validator("data_dir", "plan")
     @classmethod
