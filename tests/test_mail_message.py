@@ -204,6 +204,14 @@ def decoded_by_rfc2047(raw: str) -> str:
     return str(make_header(decode_header(raw)))
 
 
+def subject_lines(wire: bytes) -> list[bytes]:
+    """The Subject header's lines as written: its first line and its continuation lines."""
+    lines = wire.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(b"Subject:"))
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith(b" ")), len(lines))
+    return lines[start:end]
+
+
 def raw_header(wire: bytes, name: str) -> str:
     """A header's raw value, unfolded (RFC 5322 §2.2.3)."""
     head = wire.split(b"\r\n\r\n", 1)[0].decode("ascii").replace("\r\n ", " ")
@@ -221,7 +229,7 @@ def test_a_subject_cut_anywhere_decodes_to_exactly_what_was_written(end: int) ->
     encoded = raw_header(wire, "Subject")
     if not subject.isascii() or "=?" in subject:
         assert decoded_by_rfc2047(encoded.replace(" =?", "\r\n =?")) == subject
-    assert all(len(line) <= 78 for line in wire.split(b"\r\n\r\n", 1)[0].split(b"\r\n") if line[:8] == b"Subject:")
+    assert all(len(line) <= 78 for line in subject_lines(wire))
 
 
 @pytest.mark.parametrize("end", range(1, len(LONG_TEXT) + 1, 3))
@@ -290,3 +298,21 @@ def test_a_long_message_id_reads_back_exactly() -> None:
     message_id = "<179605228672.11535.18014571585714162249@vphdndubnd.trungkhanh.example>"
     parsed = parse(to_mime(message(message_id=message_id)))
     assert str(parsed["Message-ID"]) == message_id
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Nhac han",
+        "x" * 300,
+        "a" * 70 + " " + "b" * 80,
+        ("Report  for   unit " * 10).strip(),
+        " a leading space and a trailing one ",
+        "=?utf-8?q?gi=E1=BA=A3?=",
+        "",
+    ],
+)
+def test_an_ascii_subject_of_any_shape_reads_back_exactly(subject: str) -> None:
+    wire = to_mime(message(subject=subject)).as_bytes()
+    assert parse_bytes(wire)["Subject"] == subject
+    assert all(len(line) <= 78 for line in subject_lines(wire))

@@ -46,6 +46,12 @@ def _needs_encoding(text: str) -> bool:
     return not text.isascii() or "=?" in text
 
 
+def _as_is(text: str) -> bool:
+    """Whether `text` reads back exactly when written as it is on one line: ASCII that does not
+    look like an encoded word and has no white space at either end (a parser strips it)."""
+    return not _needs_encoding(text) and text == text.strip()
+
+
 def encoded_words(text: str, first_room: int) -> list[str]:
     """`text` as RFC 2047 "B" encoded words, one per line, that decode to exactly `text`.
 
@@ -83,8 +89,9 @@ class _WirePolicy(email.policy.EmailPolicy):
 
     CPython 3.11's folder is not used for the headers people read (decisions 5 and 13):
     - the Subject: it folds a long non-ASCII subject between two encoded words with the space that
-      separated them outside both, and every RFC 2047 reader drops it ("Danh sáchtrẻ em"). Here a
-      subject that needs encoding is cut into encoded words that carry their spaces inside.
+      separated them outside both, and every RFC 2047 reader drops it ("Danh sáchtrẻ em"); a long
+      ASCII word fares no better. Here a subject goes as it is when it is plain ASCII that fits on
+      its line, and otherwise as encoded words that carry their spaces inside.
     - address headers: it cuts a long display name into several encoded words, and Python's own
       parser (email.policy.default) keeps the white space between encoded words of a phrase, where
       other readers drop it, so no split of a name reads the same everywhere. One encoded word per
@@ -108,8 +115,11 @@ class _WirePolicy(email.policy.EmailPolicy):
             # Unfolded: CPython moves a long id to a continuation line, and Python's parser then
             # reads it back with a leading space.
             return f"{name}: {str(value).strip()}{self.linesep}"
-        if lowered == "subject" and _needs_encoding(str(value)):
-            words = encoded_words(str(value), _MAX_LINE - len(name) - 2)
+        if lowered == "subject":
+            text = str(value)
+            if _as_is(text) and len(name) + 2 + len(text) <= _MAX_LINE:
+                return f"{name}: {text}{self.linesep}"
+            words = encoded_words(text, _MAX_LINE - len(name) - 2)
             return f"{name}: {(self.linesep + ' ').join(words)}{self.linesep}"
         folded: str = super().fold(name, value)
         return folded
