@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from dutyflow.messages import t
 from dutyflow.paths import BUNDLED_PLAN, PROJECT_ROOT, SETTINGS_FILE
 
-SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key"})
+SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key", "imap_password"})
 
 
 class SettingsError(Exception):
@@ -77,6 +77,19 @@ class Settings(BaseSettings):
     """First delay of the exponential backoff when a message could not be handed to the server."""
     claim_lease_minutes: float = Field(default=15, ge=0)
     """A claimed message whose delivery was not confirmed is re-sent after this long."""
+
+    imap_host: str = ""
+    """The office's mailbox, read for reports sent by email; empty: email intake is off."""
+    imap_port: int = Field(default=993, ge=1, le=65535)
+    imap_security: Literal["none", "starttls", "ssl"] = "ssl"
+    imap_user: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_folder: str = "INBOX"
+    imap_processed_folder: str = "dutyflow-da-xu-ly"
+    imap_review_folder: str = "dutyflow-can-xem-xet"
+    imap_cafile: Path | None = None
+    """Certificate authorities to trust for the IMAP server; empty: the system's."""
+    imap_max_per_sender_per_day: int = Field(default=20, ge=1)
 
     @field_validator("data_dir", "plan")
     @classmethod

@@ -103,6 +103,8 @@ class OutgoingMessage:
     cc: tuple[Address, ...] = ()
     reply_to: Address | None = None
     attachments: tuple[Attachment, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Accept any sequence from callers but keep the frozen value immutable and hashable.
@@ -114,6 +116,10 @@ class OutgoingMessage:
             raise ValueError(f"message id must look like '<local@domain>': {self.message_id!r}")
         if not self.to:
             raise ValueError("a message needs at least one 'to' recipient")
+        object.__setattr__(self, "references", tuple(self.references))
+        for thread_id in (*self.references, *([self.in_reply_to] if self.in_reply_to else [])):
+            if not _MESSAGE_ID.match(thread_id):
+                raise ValueError(f"a replied-to message id must look like '<local@domain>': {thread_id!r}")
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -147,6 +153,9 @@ def to_mime(message: OutgoingMessage) -> EmailMessage:
     if message.reply_to is not None:
         mime["Reply-To"] = _header_address(message.reply_to)
     mime["Subject"] = message.subject
+    if message.in_reply_to:
+        mime["In-Reply-To"] = message.in_reply_to
+        mime["References"] = " ".join(message.references or (message.in_reply_to,))
     mime.set_content(message.text, subtype="plain", charset="utf-8")
     mime.add_alternative(message.html, subtype="html", charset="utf-8")
     for attachment in message.attachments:
