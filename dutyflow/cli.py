@@ -410,6 +410,16 @@ def run_chase(as_of: AsOf = None) -> None:
     _run_flow("chase", as_of)
 
 
+@run_app.command("intake-mail", help=t("mailin.help"))
+def run_intake_mail(as_of: AsOf = None) -> None:
+    rt = runtime()
+    day = parse_day(as_of) if as_of else None
+    _require_plan(rt)
+    from flows.intake_mail import intake_mail
+
+    console.print(t("mailin.done", **intake_mail(as_of=day)), highlight=False)
+
+
 @app.command("serve", help=t("help.serve"))
 def serve_command(
     host: Annotated[str, typer.Option("--host", help=t("help.host"))] = "127.0.0.1",
