@@ -709,6 +709,8 @@ def demo(
     console.print(
         t("demo.cast", never=result.cast.get("never", ""), corrects=result.cast.get("corrects", "")), highlight=False
     )
+    if result.cast.get("email"):
+        console.print(t("mailin.demo_email", units=result.cast["email"]), highlight=False)
     for key in ("pdf", "docx", "html", "status", "mail"):
         if key in result.files:
             console.print(t(f"demo.file.{key}", path=result.files[key]), highlight=False)

@@ -736,7 +736,7 @@ class Notifier:
 
     def _reply_to(self, slots: Sequence[Slot]) -> Address:
         """The office's address, plus a token naming the unit (and its one obligation) when the
-        message is to one unit, so its answer is identified without guessing (decision "Reply-To tokens")."""
+        message is to one unit, so its answer is identified without guessing (decision 15)."""
         units = {slot.unit_id for slot in slots}
         unit_id = units.pop() if len(units) == 1 else None
         if self.mail.reply_token is None or unit_id is None:

@@ -1,6 +1,6 @@
 """Who sent what: the unit an email comes from and the obligation each of its files is for.
 
-In order (decision "Reply-To tokens"): the token of the Reply-To address the unit answered; else
+In order (decision 15): the token of the Reply-To address the unit answered; else
 the sender is a contact (focal officer or head) of exactly one unit; else the files are dutyflow
 workbooks whose identification sheet names the unit, deliverable and period. A file goes to the
 obligation its own identification names (so a reply carrying several reports is split), else to

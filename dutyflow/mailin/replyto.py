@@ -3,7 +3,7 @@
 The token is `<unit id>-<obligation id or 0>-<mac>`, the mac the first 100 bits of
 HMAC-SHA256(secret, "reply:plan:unit:obligation") in lower-case base32, so a reply names its unit
 (and obligation) and cannot be forged; lower case because some servers fold the local part. At
-most 40 characters, well inside a local part's 64. See docs/decisions.md, "Reply-To tokens".
+most 40 characters, well inside a local part's 64. See decision 15 in docs/decisions.md.
 """
 
 from __future__ import annotations
