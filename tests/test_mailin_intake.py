@@ -203,3 +203,17 @@ def test_a_flood_from_one_sender_is_limited(office: Office) -> None:
     assert office.folder(REVIEW) == ["<lu-3@xa-a>"]
     assert row_of(office, "<lu-3@xa-a>").outcome == "flood"
     _ = NOW
+
+
+def test_a_form_inside_an_outlook_winmail_dat_is_taken(office: Office) -> None:
+    from tests.test_mailin_parse import tnef
+
+    winmail = tnef({"PL1-xa-a.xlsx": office.form("xa-a")})
+    office.deliver(
+        outlook(FOCAL_A, office.reply_to("xa-a"), [File("winmail.dat", winmail, "application/ms-tnef")],
+                message_id="<winmail@xa-a>")
+    )
+    office.run()
+    [submission] = submissions(office)
+    assert submission.status == "accepted" and submission.file_name == "PL1-xa-a.xlsx"
+    assert office.obligation("xa-a", "bao-cao-6-thang").state == "accepted"
