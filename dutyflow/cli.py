@@ -418,6 +418,11 @@ def run_intake_mail(as_of: AsOf = None) -> None:
     from flows.intake_mail import intake_mail
 
     console.print(t("mailin.done", **intake_mail(as_of=day)), highlight=False)
+    from dutyflow.mailin.ledger import review_queue
+
+    with session_scope(rt.engine) as session:
+        for row in review_queue(session):
+            console.print(t("mailin.review_line", sender=row.sender, subject=row.subject, reason=row.reason), highlight=False)
 
 
 @app.command("serve", help=t("help.serve"))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from dutyflow.mailin.ledger import FLOOD, REVIEW
+from dutyflow.mailin.ledger import FLOOD, REVIEW, review_queue
 from dutyflow.messages import t
+from dutyflow.store.db import session_scope
 from dutyflow.wiring import default_runtime, imap_mailbox, mail_intake_for
-from flows._common import resolve_now, run_name
+from flows._common import capped, resolve_now, run_name
 from tasks.mailin import read_mailbox
 
 
@@ -31,4 +32,15 @@ def intake_mail(as_of: dt.date | None = None) -> dict[str, int]:
         "review": run.outcomes.get(REVIEW, 0) + run.outcomes.get(FLOOD, 0),
     }
     create_markdown_artifact(key="intake-mail-summary", markdown=t("mailin.done", **result), description=t("mailin.title"))
+    with session_scope(runtime.engine) as session:
+        queue = [
+            {
+                t("mailin.col_received"): row.processed_at.astimezone(intake.notifier.calendar.tz).strftime("%d/%m/%Y %H:%M"),
+                t("mailin.col_sender"): row.sender,
+                t("mailin.col_subject"): row.subject,
+                t("mailin.col_reason"): row.reason or "",
+            }
+            for row in review_queue(session)
+        ]
+    create_table_artifact(key="intake-mail-review", table=capped(queue), description=t("mailin.review_title"))
     return result

@@ -80,9 +80,15 @@ def test_a_unit_answers_its_assignment_with_its_form_and_gets_a_receipt_in_its_t
     chase(as_of=dt.date(2025, 5, 12))
     reminded = [str(m["To"]) for m in mailed.messages[after:]]
     assert reminded and not any(FOCAL_A in to for to in reminded)
-    # The CLI runs the same flow: nothing new to read.
+    # The CLI runs the same flow; the reply is not read again; a doubtful message is shown with its reason.
     from dutyflow.cli import app
 
+    pdf = File("Kế hoạch.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    with ImapMailbox(settings_of(mailed.imap)) as box:  # type: ignore[attr-defined]
+        box.append(gmail(FOCAL_A, "vanthu@vp.thunghiem.example", [pdf], subject="Kế hoạch của xã"))
     result = CliRunner().invoke(app, ["run", "intake-mail", "--as-of", "2025-05-12"])
     assert result.exit_code == 0, result.output
-    assert "đọc 0 thư" in result.output
+    text = " ".join(result.output.split())
+    assert "đọc 1 thư, ghi nhận 0 lần nộp, gửi 0 thư trả lời, 1 thư cần Văn phòng xem xét" in text
+    assert "Cần xem xét: thư «Kế hoạch của xã» của vhxh@xa-a.thunghiem.example" in text
+    assert "Kế hoạch.pdf" in text

@@ -217,3 +217,26 @@ def test_a_form_inside_an_outlook_winmail_dat_is_taken(office: Office) -> None:
     [submission] = submissions(office)
     assert submission.status == "accepted" and submission.file_name == "PL1-xa-a.xlsx"
     assert office.obligation("xa-a", "bao-cao-6-thang").state == "accepted"
+
+
+def test_a_message_the_intake_fails_on_is_parked_for_review_and_the_others_still_go_through(office: Office) -> None:
+    office.deliver(
+        gmail(FOCAL_A, office.reply_to("xa-a", "bao-cao-6-thang"), [File("a.xlsx", office.form("xa-a"))],
+              message_id="<hong@xa-a>"),
+        gmail(FOCAL_B, office.reply_to("xa-b", "bao-cao-6-thang"), [File("b.xlsx", office.form("xa-b"))],
+              message_id="<tot@xa-b>"),
+    )
+    failed = []
+
+    def fail_first(point: str) -> None:
+        if point == "submitted" and not failed:
+            failed.append(point)
+            raise ValueError("a reader that did not expect this file")
+
+    with office.mailbox() as box:
+        office.intake(fault=fail_first).run(box, NOW)
+    assert office.folder(REVIEW) == ["<hong@xa-a>"]
+    assert "ValueError" in (row_of(office, "<hong@xa-a>").reason or "")
+    [submission] = submissions(office)  # the failed message's submission was rolled back
+    assert submission.obligation_id == office.obligation("xa-b", "bao-cao-6-thang").id
+    assert office.folder(PROCESSED) == ["<tot@xa-b>"]

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dutyflow.intake import IntakeRefused, Limits, submit_file
@@ -33,6 +35,7 @@ from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, InboundMailRow, ObligationRow, UnitRow
 
 Fault = Callable[[str], None]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class MailIntake:
             report.read += 1
             message = parse_message(fetched.raw)
             self.fault("read")
-            row = self._known(message.key) or self._process(message, directory, now, report)
+            row = self._known(message.key) or self._process_or_park(message, directory, now, report)
             self.fault("recorded")
             self._finish(row, fetched.uid, mailbox, today, now, report)
         return report
@@ -115,6 +118,28 @@ class MailIntake:
     def _known(self, key: str) -> InboundMailRow | None:
         with session_scope(self.engine) as session:
             return ledger.find(session, key)
+
+    def _process_or_park(
+        self, message: Inbound, directory: Directory, now: dt.datetime, report: MailRun
+    ) -> InboundMailRow:
+        """A message the intake fails on (a file no reader expected) goes to the review folder with
+        the error, instead of stopping every later message; the store's own failures propagate
+        (the run is retried and nothing was written)."""
+        try:
+            return self._process(message, directory, now, report)
+        except SQLAlchemyError:
+            raise
+        except Exception as error:  # one poisonous message must not block the mailbox
+            logger.exception("email %s could not be processed", message.key)
+            with session_scope(self.engine) as session:
+                row = _row(message, now)
+                row.outcome, row.destination = ledger.REVIEW, self.config.review_folder
+                row.reason = t("mailin.review.error", error=type(error).__name__)
+                ledger.record(session, row)
+                found = ledger.find(session, message.key)
+                assert found is not None
+                report.outcomes[found.outcome] = report.outcomes.get(found.outcome, 0) + 1
+                return found
 
     def _process(self, message: Inbound, directory: Directory, now: dt.datetime, report: MailRun) -> InboundMailRow:
         """Record the message and make its submissions, in one transaction."""

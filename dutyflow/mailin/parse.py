@@ -109,10 +109,8 @@ def is_automatic(message: Message, subject: str) -> bool:
         return True
     if _text(message.get("Precedence", "")).strip().lower() in {"bulk", "junk", "list", "auto_reply"}:
         return True
-    if any(message.get(h) is not None for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")):
-        suppress = _text(message.get("X-Auto-Response-Suppress", "")).lower()
-        if message.get("X-Autoreply") is not None or message.get("X-Autorespond") is not None or "oof" in suppress:
-            return True
+    if message.get("X-Autoreply") is not None or message.get("X-Autorespond") is not None:
+        return True
     if message.get("List-Id") is not None or message.get("List-Unsubscribe") is not None:
         return True
     return bool(_AUTO_SUBJECT.search(subject))
