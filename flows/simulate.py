@@ -177,9 +177,9 @@ def _run_year(
     planned = behaviour(plan, specs, calendar, seed)
     if account is None:  # no IMAP server: every unit uses the portal
         planned = [replace(p, channel="portal") for p in planned]
-    result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel == "email"}))
     roles = cast(plan, seed)
     result.cast = {"never": plan.unit(roles.never).name, "corrects": plan.unit(roles.corrects).name}
+    result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel == "email"}))
     consolidated = next(
         s for s in specs if any(d.code == s.deliverable and d.kind == "consolidated" for d in plan.deliverables)
     )
