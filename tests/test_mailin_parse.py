@@ -56,3 +56,10 @@ def test_a_message_without_message_id_is_keyed_by_its_content() -> None:
     first, again = parse_message(raw), parse_message(raw)
     assert first.message_id is None and first.key.startswith("sha256:") and first.key == again.key
     assert parse_message(raw + b"\n").key != first.key
+
+
+def test_malformed_message_ids_are_not_kept_for_the_thread() -> None:
+    raw = gmail(FOCAL_A, OFFICE.email, [], message_id="<khong-co-a-cong>", in_reply_to="<cung khong>")
+    message = parse_message(raw)
+    assert message.message_id is None and message.references == ()
+    assert message.key.startswith("sha256:")

@@ -26,7 +26,8 @@ _SIGNATURE_TYPES = frozenset(
 _SIGNATURE_SUFFIXES = (".p7s", ".asc", ".sig", ".vcf", ".ics")
 _NOT_REPORTS = frozenset({"text/calendar", "text/vcard", "text/x-vcard"})
 _TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
-_MSGID = re.compile(r"<[^<>\s]+>")
+_MSGID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
+"""A message id as outgoing messages accept it in In-Reply-To (dutyflow.mail.message); others are ignored."""
 _AUTO_SUBJECT = re.compile(
     r"(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|autoreply|auto:|"
     r"vắng mặt|trả lời tự động|thư trả lời tự động|không có mặt tại cơ quan|đang nghỉ phép)",
