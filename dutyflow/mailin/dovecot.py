@@ -12,6 +12,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -36,9 +37,7 @@ class ImapAccount:
 
 
 def dovecot_binary() -> str | None:
-    return shutil.which("dovecot") or (
-        "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
-    )
+    return shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 
 
 def free_port() -> int:
@@ -78,7 +77,10 @@ class ThrowawayDovecot:
         port = free_port()
         config = self._write_config(port)
         self.process = subprocess.Popen(
-            [binary, "-c", str(config), "-F"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [binary, "-c", str(config), "-F"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group: stop() ends exactly these processes
         )
         self._wait_until_listening(port)
         security = "none" if self.cert is None else ("starttls" if self.starttls else "ssl")
@@ -92,11 +94,14 @@ class ThrowawayDovecot:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            # A polite SIGTERM makes Dovecot wait about 6 s for its children; its store is thrown
+            # away, so after a moment the whole group it started is killed.
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         if self.process is not None and self.process.stderr is not None:
             self.process.stderr.close()
