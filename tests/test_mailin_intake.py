@@ -240,3 +240,21 @@ def test_a_message_the_intake_fails_on_is_parked_for_review_and_the_others_still
     [submission] = submissions(office)  # the failed message's submission was rolled back
     assert submission.obligation_id == office.obligation("xa-b", "bao-cao-6-thang").id
     assert office.folder(PROCESSED) == ["<tot@xa-b>"]
+
+
+def test_a_message_left_where_it_was_is_not_downloaded_again(office: Office) -> None:
+    from dutyflow.mailin.mailbox import ImapMailbox
+
+    class Counting(ImapMailbox):
+        downloads = 0
+
+        def raw(self, uid: str) -> bytes:
+            Counting.downloads += 1
+            return super().raw(uid)
+
+    office.deliver(gmail(FOCAL_A, OFFICE.email, [], subject="Hỏi về biểu mẫu", message_id="<hoi@xa-a>"))
+    for _ in range(3):
+        with Counting(office.mailbox().settings) as box:
+            report = office.intake().run(box, NOW)
+    assert report.read == 1 and Counting.downloads == 1
+    assert office.folder("INBOX") == ["<hoi@xa-a>"]

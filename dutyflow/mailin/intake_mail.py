@@ -26,7 +26,7 @@ from dutyflow.mail import Address
 from dutyflow.mailin import ledger
 from dutyflow.mailin.identify import Directory, ObligationEntry, UnitEntry, identify
 from dutyflow.mailin.mailbox import Mailbox
-from dutyflow.mailin.parse import Inbound, parse_message
+from dutyflow.mailin.parse import Inbound, key_of, parse_message
 from dutyflow.mailin.replyto import token_in
 from dutyflow.messages import t
 from dutyflow.notify import MailReply, Notifier, Outcome
@@ -82,13 +82,16 @@ class MailIntake:
         today = self.notifier.calendar.local_date(now)
         directory = self.directory()
         report = MailRun()
-        for fetched in mailbox.messages(today - dt.timedelta(days=self.config.lookback_days)):
+        for listed in mailbox.messages(today - dt.timedelta(days=self.config.lookback_days)):
             report.read += 1
-            message = parse_message(fetched.raw)
-            self.fault("read")
-            row = self._known(message.key) or self._process_or_park(message, directory, now, report)
+            key = key_of(listed.headers)
+            row = self._known(key) if key else None
+            if row is None:  # new, or keyed by its content: read it whole
+                message = parse_message(mailbox.raw(listed.uid))
+                self.fault("read")
+                row = self._known(message.key) or self._process_or_park(message, directory, now, report)
             self.fault("recorded")
-            self._finish(row, fetched.uid, mailbox, today, now, report)
+            self._finish(row, listed.uid, mailbox, today, now, report)
         return report
 
     def directory(self) -> Directory:

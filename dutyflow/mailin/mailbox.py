@@ -17,17 +17,21 @@ from types import TracebackType
 from typing import Protocol
 
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
-from imap_tools.message import MailMessage
 
 
 @dataclass(frozen=True)
-class Fetched:
+class Listed:
+    """A message in the watched folder: its UID and its header section (the body is fetched only
+    for a message the store does not know yet)."""
+
     uid: str
-    raw: bytes
+    headers: bytes
 
 
 class Mailbox(Protocol):
-    def messages(self, since: dt.date | None) -> Iterator[Fetched]: ...
+    def messages(self, since: dt.date | None) -> Iterator[Listed]: ...
+
+    def raw(self, uid: str) -> bytes: ...
 
     def move(self, uid: str, folder: str) -> None: ...
 
@@ -79,13 +83,22 @@ class ImapMailbox:
                 self.box.logout()
             self.box = None
 
-    def messages(self, since: dt.date | None = None) -> Iterator[Fetched]:
+    def messages(self, since: dt.date | None = None) -> Iterator[Listed]:
         box = self._box()
         criteria = AND(date_gte=since) if since else "ALL"
-        message: MailMessage
-        for message in box.fetch(criteria, mark_seen=False, bulk=False):
-            if message.uid:
-                yield Fetched(message.uid, message.obj.as_bytes())
+        listed = [
+            Listed(message.uid, message.obj.as_bytes())
+            for message in box.fetch(criteria, mark_seen=False, headers_only=True, bulk=True)
+            if message.uid
+        ]
+        yield from listed
+
+    def raw(self, uid: str) -> bytes:
+        """The whole message (BODY.PEEK: \\Seen stays as it was)."""
+        for message in self._box().fetch(AND(uid=uid), mark_seen=False, bulk=False):
+            if message.uid == uid:
+                return message.obj.as_bytes()
+        raise LookupError(f"message {uid} is no longer in the folder")
 
     def move(self, uid: str, folder: str) -> None:
         box = self._box()
@@ -103,4 +116,4 @@ class ImapMailbox:
         return self.box
 
 
-__all__ = ["Fetched", "ImapMailbox", "ImapSettings", "Mailbox", "tls_context"]
+__all__ = ["ImapMailbox", "ImapSettings", "Listed", "Mailbox", "tls_context"]

@@ -66,6 +66,13 @@ class Inbound:
     """Names of winmail.dat parts that could not be unpacked."""
 
 
+def key_of(headers: bytes) -> str | None:
+    """The store key of a message from its header section alone, when it has a usable Message-ID
+    (without one, the key is a hash of the whole message)."""
+    message_id = _first_msgid(email.message_from_bytes(headers, policy=email.policy.compat32).get("Message-ID", ""))
+    return message_id if message_id and len(message_id) <= 255 else None
+
+
 def parse_message(raw: bytes) -> Inbound:
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     message_id = _first_msgid(message.get("Message-ID", ""))
@@ -190,4 +197,4 @@ def _first_msgid(value: object) -> str | None:
     return found[0][:998] if found else None
 
 
-__all__ = ["Inbound", "MailFile", "is_automatic", "parse_message"]
+__all__ = ["Inbound", "MailFile", "is_automatic", "key_of", "parse_message"]
