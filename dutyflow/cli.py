@@ -457,6 +457,21 @@ def run_chase(as_of: AsOf = None) -> None:
     _run_flow("chase", as_of)
 
 
+@run_app.command("intake-mail", help=t("mailin.help"))
+def run_intake_mail(as_of: AsOf = None) -> None:
+    rt = runtime()
+    day = parse_day(as_of) if as_of else None
+    _require_plan(rt)
+    from flows.intake_mail import intake_mail
+
+    console.print(t("mailin.done", **intake_mail(as_of=day)), highlight=False)
+    from dutyflow.mailin.ledger import review_queue
+
+    with session_scope(rt.engine) as session:
+        for row in review_queue(session):
+            console.print(t("mailin.review_line", sender=row.sender, subject=row.subject, reason=row.reason), highlight=False)
+
+
 @app.command("serve", help=t("help.serve"))
 def serve_command(
     host: Annotated[str, typer.Option("--host", help=t("help.host"))] = "127.0.0.1",
@@ -794,6 +809,8 @@ def demo(
         justify=("left", "right"),
     )
     console.print(t("demo.cast", never=result.cast.get("never", ""), corrects=result.cast.get("corrects", "")))
+    if result.cast.get("email"):
+        console.print(t("mailin.demo_email", units=result.cast["email"]), highlight=False)
     for key in ("pdf", "docx", "html", "status", "mail"):
         if key in result.files:
             console.print(t(f"demo.file.{key}", path=result.files[key]))

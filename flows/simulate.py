@@ -16,8 +16,8 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ from sqlalchemy import func, select
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.mail import MailSink
+from dutyflow.mailin.dovecot import ImapAccount, ThrowawayDovecot, dovecot_binary
+from dutyflow.messages import t
 from dutyflow.obligations import State, expand_obligations
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
@@ -121,7 +123,14 @@ def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: 
     calendar = WorkingCalendar.from_config(plan.calendar)
     result = DemoResult(out_dir=out_dir, plan=plan)
     port = _free_port()
-    with MailSink(out_dir / "mail") as sink, _environment(out_dir, plan_path, sink.port, port):
+    mailbox = ThrowawayDovecot() if dovecot_binary() else None
+    if mailbox is None:
+        result.notes.append(t("mailin.demo_no_dovecot"))
+    with (
+        MailSink(out_dir / "mail") as sink,
+        mailbox or nullcontext() as account,
+        _environment(out_dir, plan_path, sink.port, port, account),
+    ):
         from dutyflow.wiring import default_runtime, portal_app
 
         runtime = default_runtime()
@@ -135,7 +144,9 @@ def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: 
             background_server(portal_app(runtime, clock), port) as base,
             httpx.Client(base_url=base, timeout=30) as http,
         ):
-            _run_year(plan, calendar, runtime, clock, sink, http, seed, result, progress or (lambda d, s: None))
+            _run_year(
+                plan, calendar, runtime, clock, sink, http, seed, result, progress or (lambda d, s: None), account
+            )
             result.files["status"] = _save_status_page(http, out_dir)
         result.messages = _messages_by_template(runtime.engine)
         result.states = _states(runtime.engine)
@@ -154,16 +165,21 @@ def _run_year(
     seed: int,
     result: DemoResult,
     progress: Progress,
+    account: ImapAccount | None = None,
 ) -> None:
     from dutyflow.consolidate import final_from
     from flows.assign import assign
     from flows.chase import chase
     from flows.consolidate import consolidate_flow
+    from flows.intake_mail import intake_mail
 
     specs = expand_obligations(plan, calendar)
     planned = behaviour(plan, specs, calendar, seed)
+    if account is None:  # no IMAP server: every unit uses the portal
+        planned = [replace(p, channel="portal") for p in planned]
     roles = cast(plan, seed)
     result.cast = {"never": plan.unit(roles.never).name, "corrects": plan.unit(roles.corrects).name}
+    result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel == "email"}))
     consolidated = next(
         s for s in specs if any(d.code == s.deliverable and d.kind == "consolidated" for d in plan.deliverables)
     )
@@ -179,10 +195,19 @@ def _run_year(
             assign(as_of=day)
             links = _links_from_mailbox(plan, sink)
         chase(as_of=day)
+        emailed: list[PlannedSubmission] = []
         for submission in [p for p in planned if p.day == day]:
             clock.at(day, submission.hour, calendar.tz)
+            if submission.channel == "email" and account is not None:
+                if _email(plan, runtime, sink, account, submission, seed, clock.now):
+                    emailed.append(submission)
+                continue
             outcome = _upload(plan, runtime, http, links, submission, seed)
             result.uploads[outcome] += 1
+        if emailed:  # the office's mailbox is read on its schedule; the units' replies are in it now
+            intake_mail(as_of=day)
+            for submission in emailed:
+                result.uploads[f"email-{_latest_status(runtime, submission)}"] += 1
         if day == draft_day:
             consolidate_flow(as_of=day, final=False)
         if day == final_day:
@@ -270,6 +295,82 @@ def _upload(
     return "returned" if response.status_code == 422 else "accepted"
 
 
+def _obligation(session: Any, planned: PlannedSubmission) -> ObligationRow:
+    return session.scalars(
+        select(ObligationRow)
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .where(
+            UnitRow.code == planned.unit,
+            DeliverableRow.code == planned.deliverable,
+            ObligationRow.period == planned.period,
+        )
+    ).one()
+
+
+def _email(
+    plan: Plan,
+    runtime: Any,
+    sink: MailSink,
+    account: ImapAccount,
+    planned: PlannedSubmission,
+    seed: int,
+    now: dt.datetime,
+) -> bool:
+    """The unit answers the latest message it received with its filled form attached, delivered to
+    the office's mailbox (IMAP APPEND) as its mail server would. False if it has nothing to answer."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    from dutyflow.forms import FormTarget, build_workbook, fill_workbook
+    from dutyflow.mailin.mailbox import ImapMailbox, ImapSettings
+
+    unit = plan.unit(planned.unit)
+    with session_scope(runtime.engine) as session:
+        obligation = _obligation(session, planned)
+        if obligation.state == State.ACCEPTED.value:
+            return False
+        period_label = obligation.period_label
+    latest = next(
+        (r.message for r in reversed(sink.received) if unit.focal.email.lower() in {a.lower() for a in r.rcpt_tos}),
+        None,
+    )
+    if latest is None or latest["Reply-To"] is None:
+        return False
+    target = FormTarget(plan, planned.unit, planned.deliverable, planned.period, period_label)
+    data = fill_workbook(
+        build_workbook(target), target, values_for(plan, planned.unit, planned.period, seed, broken=planned.broken)
+    )
+    reply = EmailMessage()
+    reply["From"] = f"{unit.focal.name} <{unit.focal.email}>"
+    reply["To"] = latest["Reply-To"]
+    reply["Subject"] = f"Re: {latest['Subject']}"
+    reply["Date"] = format_datetime(now)
+    reply["Message-ID"] = make_msgid(domain=unit.focal.email.rpartition("@")[2])
+    reply["In-Reply-To"] = latest["Message-ID"]
+    reply["References"] = latest["Message-ID"]
+    reply.set_content(f"Kính gửi Văn phòng,\n{unit.name} gửi báo cáo kèm theo thư này.\n\nTrân trọng.\n")
+    name = f"Báo cáo {unit.name} – {period_label}.xlsx"
+    reply.add_attachment(
+        data, maintype="application", subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=name
+    )
+    settings = ImapSettings(account.host, account.port, account.security, account.user, account.password)
+    with ImapMailbox(settings) as box:
+        box.append(reply.as_bytes())
+    return True
+
+
+def _latest_status(runtime: Any, planned: PlannedSubmission) -> str:
+    with session_scope(runtime.engine) as session:
+        obligation = _obligation(session, planned)
+        status = session.scalars(
+            select(SubmissionRow.status)
+            .where(SubmissionRow.obligation_id == obligation.id)
+            .order_by(SubmissionRow.version.desc())
+        ).first()
+    return status or "missing"
+
+
 def _plan_document(plan: Plan, planned: PlannedSubmission) -> bytes:
     from docx import Document
 
@@ -323,7 +424,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _environment(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: int) -> Iterator[None]:
+def _environment(
+    out_dir: Path, plan_path: Path, smtp_port: int, portal_port: int, imap: ImapAccount | None = None
+) -> Iterator[None]:
     """Settings for the demo (only 127.0.0.1 anywhere), and Prefect on a store in the demo folder."""
     prefect_home = out_dir / "prefect"
     prefect_home.mkdir(parents=True, exist_ok=True)
@@ -341,6 +444,11 @@ def _environment(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: in
         "DUTYFLOW_RETRY_DELAY_SECONDS": "0",
         "DUTYFLOW_BATCH_SIZE": "8",
         "DUTYFLOW_SIMULATED_CLOCK": "true",
+        "DUTYFLOW_IMAP_HOST": imap.host if imap else "",
+        "DUTYFLOW_IMAP_PORT": str(imap.port) if imap else "993",
+        "DUTYFLOW_IMAP_SECURITY": imap.security if imap else "ssl",
+        "DUTYFLOW_IMAP_USER": imap.user if imap else "",
+        "DUTYFLOW_IMAP_PASSWORD": imap.password if imap else "",
         "PREFECT_HOME": str(prefect_home),
         "PREFECT_API_URL": "",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
