@@ -36,7 +36,7 @@ def test_the_short_demo_runs_the_province_plan_through_2026(tmp_path: Path) -> N
         "Thư đề nghị sửa báo cáo": 1,
         "Thư gửi báo cáo tổng hợp cho lãnh đạo": 1,
     }
-    # Piped, the summary table is one tab-separated row per line.
+    # Piped, the summary table is one tab-separated row per line (docs/decisions.md, 18).
     rows = dict(line.split("\t") for line in result.output.splitlines() if line.count("\t") == 1)
     assert {label: rows.get(label) for label in expected} == {label: str(n) for label, n in expected.items()}
     assert rows["Nghĩa vụ đã hoàn thành (báo cáo được chấp nhận)"] == "16"
