@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -96,7 +97,7 @@ def read_plan(path: Path) -> Plan:
     try:
         return load_plan(path)
     except PlanError as exc:
-        raise fail(exc.render()) from None
+        raise fail(exc.render()) from None  # fail() prints plain text: the file's own words are never markup
 
 
 # --------------------------------------------------------------------------- plan
@@ -476,6 +477,8 @@ def serve_command(
         raise fail(t("load.no_plan_loaded")) from None
     from flows.serve import serve_all
 
+    # A service manager stops us with SIGTERM: shut down as on Ctrl-C (the runner, then the portal).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if application is None:
         serve_all()
         return
@@ -629,7 +632,8 @@ def portal_command(
     except NoPlanLoaded:
         raise fail(t("load.no_plan_loaded")) from None
     console.print(t("portal.started", url=f"http://{host}:{port}"))
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    # The app decides whose X-Forwarded-* to believe (DUTYFLOW_TRUSTED_PROXY), not uvicorn's default.
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @token_app.command("reissue", help=t("help.token_reissue"))

@@ -27,7 +27,8 @@ from pydantic import (
 )
 
 from dutyflow.messages import t
-from dutyflow.yamlsource import Location, SourceMap, YamlSyntaxError, load_yaml_with_lines
+from dutyflow.pydantic_errors import describe, shown
+from dutyflow.yamlsource import Location, SourceMap, YamlSourceError, load_yaml_with_lines
 
 # --------------------------------------------------------------------------- field types
 
@@ -246,6 +247,11 @@ class DataElement(Strict):
     name: Text
     nature: Literal["event", "stock"] = "event"
     """event: counted over the period, sums across periods; stock: a head count at a date, latest wins."""
+    counts_units: bool = False
+    """The figure counts the reporting units themselves (the number of communes, of communes
+    meeting a standard): each unit reports 1 or 0 of itself."""
+    part_of: list[Code] = []
+    """Data elements this one is a part of and never exceeds (deaths among the cases)."""
 
 
 class Indicator(Strict):
@@ -425,64 +431,42 @@ class PlanIssue:
         return t("plan.location", path=self.path, line=self.line, field=self.field, message=self.message)
 
 
-class PlanError(Exception):
-    """Every problem of one plan file."""
+MAX_ISSUES = 200
+"""Issues spelled out per file; beyond them a file's errors are counted, not translated (a 15 MB
+list of wrong items would otherwise give millions of lines and minutes of work)."""
 
-    def __init__(self, path: Path, issues: list[PlanIssue]) -> None:
+
+class PlanError(Exception):
+    """Every problem of one plan file (the first `MAX_ISSUES` spelled out, the rest counted)."""
+
+    def __init__(self, path: Path, issues: list[PlanIssue], more: int = 0) -> None:
         self.path = path
         self.issues = sorted(issues, key=lambda i: (i.line, i.field))
+        self.more = more
         super().__init__(self.render())
 
     def render(self) -> str:
-        head = t("plan.summary", path=self.path, count=len(self.issues))
-        return "\n".join([head, *(f"  - {issue}" for issue in self.issues)])
+        head = t("plan.summary", path=self.path, count=len(self.issues) + self.more)
+        tail = [f"  {t('plan.more_issues', count=self.more)}"] if self.more else []
+        return "\n".join([head, *(f"  - {issue}" for issue in self.issues), *tail])
 
 
 def _field_name(loc: Location) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{shown(part)}" if out else shown(part))
     return out or "(tệp)"
 
 
 def _translate(error: Any) -> str:
-    kind: str = error["type"]
-    ctx: dict[str, Any] = error.get("ctx") or {}
-    value = error.get("input")
-    if kind == "value_error":
-        reason = str(ctx.get("error", ""))
+    """A pydantic error in the plan author's words (our own validators' reasons first)."""
+    if error["type"] == "value_error":
+        reason = str((error.get("ctx") or {}).get("error", ""))
         if reason == "control_chars":
             return t("plan.control_chars")
         if reason.startswith("email:"):
-            return t("plan.email", reason=f"«{reason[6:]}»")
-        return t("plan.generic", detail=reason)
-    if kind == "missing":
-        return t("plan.missing")
-    if kind == "extra_forbidden":
-        return t("plan.extra_forbidden", allowed="…")
-    if kind in {"string_type"}:
-        return t("plan.string_type")
-    if kind == "string_too_short":
-        return t("plan.string_too_short")
-    if kind == "string_pattern_mismatch":
-        return t("plan.string_pattern_mismatch", expected=_pattern_hint(str(ctx.get("pattern", ""))))
-    if kind.startswith("date"):
-        return t("plan.date", value=value)
-    if kind.startswith("int"):
-        return t("plan.int", value=value)
-    if kind.startswith(("decimal", "float")):
-        return t("plan.number", value=value)
-    if kind.startswith("bool"):
-        return t("plan.bool", value=value)
-    if kind in {"list_type", "too_short"}:
-        return t("plan.list") if kind == "list_type" else t("plan.string_too_short")
-    if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return t("plan.dict")
-    if kind in {"literal_error", "enum"}:
-        return t("plan.literal", value=value, expected=ctx.get("expected", ""))
-    if kind in {"greater_than_equal", "less_than_equal", "greater_than"}:
-        return t(f"plan.{kind}", **{k: v for k, v in ctx.items() if k in {"ge", "le", "gt"}})
-    return t("plan.generic", detail=error.get("msg", kind))
+            return t("plan.email", reason=f"«{shown(reason[6:])}»")
+    return describe(error, Plan, _pattern_hint)
 
 
 def _pattern_hint(pattern: str) -> str:
@@ -505,60 +489,34 @@ def _pattern_hint(pattern: str) -> str:
 def load_plan(path: Path | str) -> Plan:
     """Read, validate and cross-check a plan file; raise PlanError with every problem found."""
     path = Path(path)
-    if not path.is_file():
-        raise PlanError(path, [PlanIssue(path, 1, "(tệp)", t("plan.file_not_found", path=path))])
     try:
         data, source = load_yaml_with_lines(path)
-    except YamlSyntaxError as exc:
-        message = t("plan.yaml_syntax", problem=exc.problem)
-        raise PlanError(path, [PlanIssue(path, exc.line, "(tệp)", message)]) from exc
+    except YamlSourceError as exc:
+        raise PlanError(path, [PlanIssue(path, p.line, _field_name(p.loc), p.message) for p in exc.problems]) from None
     if not isinstance(data, dict):
-        raise PlanError(path, [PlanIssue(path, 1, "(tệp)", t("plan.not_a_mapping"))])
+        shape = "empty" if data is None else "list" if isinstance(data, list) else "scalar"
+        raise PlanError(path, [PlanIssue(path, source.lines.get((), 1), "(tệp)", t(f"plan.not_a_mapping.{shape}"))])
     return parse_plan(data, source)
 
 
 def parse_plan(data: dict[str, Any], source: SourceMap) -> Plan:
-    issues: list[PlanIssue] = []
+    """Validate and cross-check `data`; raise PlanError with the file's problems, its model errors
+    and (when the model holds) its cross-check problems, the first `MAX_ISSUES` of them spelled out."""
+    issues = [PlanIssue(source.path, p.line, _field_name(p.loc), p.message) for p in source.problems[:MAX_ISSUES]]
+    found = len(source.problems)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
+        for error in exc.errors(include_url=False)[: max(0, MAX_ISSUES - len(issues))]:
             loc = tuple(error["loc"])
-            message = _translate(error)
-            if error["type"] == "extra_forbidden":
-                message = t("plan.extra_forbidden", allowed=_allowed_fields(loc))
-            issues.append(PlanIssue(source.path, source.line_of(loc), _field_name(loc), message))
-        raise PlanError(source.path, issues) from None
-    for loc, message in _cross_check(plan, source):
+            issues.append(PlanIssue(source.path, source.line_of(loc), _field_name(loc), _translate(error)))
+        raise PlanError(source.path, issues, more=found + exc.error_count() - len(issues)) from None
+    problems = list(_cross_check(plan, source))
+    for loc, message in problems[: max(0, MAX_ISSUES - len(issues))]:
         issues.append(PlanIssue(source.path, source.line_of(loc), _field_name(loc), message))
     if issues:
-        raise PlanError(source.path, issues)
+        raise PlanError(source.path, issues, more=found + len(problems) - len(issues))
     return plan
-
-
-def _allowed_fields(loc: Location) -> str:
-    """Names of the fields the model at `loc`'s parent accepts, for a typo's message."""
-    model: Any = Plan
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return "…"
-        model = _model_of(field.annotation)
-        if model is None:
-            return "…"
-    return ", ".join(model.model_fields)
-
-
-def _model_of(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
 
 
 Problem = tuple[Location, str]
@@ -591,6 +549,11 @@ def _cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
             for j, code in enumerate(getattr(duty, key)):
                 if code not in assignable:
                     yield ("duties", i, key, j), t("plan.unknown_unit", code=code)
+
+    for i, element in enumerate(plan.data_elements):
+        for j, code in enumerate(element.part_of):
+            if code not in element_codes or code == element.code:
+                yield ("data_elements", i, "part_of", j), t("plan.unknown_data_element", code=code)
 
     for i, ind in enumerate(plan.indicators):
         yield from _check_indicator(ind, ("indicators", i), element_codes, assignable)
@@ -772,6 +735,19 @@ def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], ass
                 expected=ind.measure.default_factor,
             ),
         )
+    upper = None if ind.measure is Measure.COUNT else ind.measure.default_factor
+    for key in ("target", "baseline"):
+        value: Decimal | None = getattr(ind, key)
+        if value is not None and (value < 0 or (upper is not None and value > upper)):
+            yield (
+                (*loc, key),
+                t(
+                    "plan.out_of_range",
+                    what=t(f"plan.out_of_range_what.{key}"),
+                    value=value,
+                    range=t(f"plan.measure_range.{ind.measure.value}"),
+                ),
+            )
     if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and ind.target is None:
         yield (*loc, "target"), t("plan.target_required", direction=ind.direction.value)
     if ind.direction is Direction.REACH_100 and (ind.target != 100 or ind.measure is not Measure.PERCENT):
@@ -822,6 +798,18 @@ def _check_deadline(
             (*loc, "recurrence", "end"),
             t("plan.period_reversed", start=rec.start.isoformat(), end=rec.end.isoformat()),
         )
+    if deliverable.recurrence is not None and not _recurrence_in_years(deliverable.recurrence, plan.plan.year):
+        rec = deliverable.recurrence
+        yield (
+            (*loc, "recurrence"),
+            t(
+                "plan.recurrence_outside_years",
+                start=rec.start.isoformat(),
+                end=rec.end.isoformat(),
+                first=plan.plan.year - 1,
+                last=plan.plan.year + 1,
+            ),
+        )
     if deliverable.kind == "consolidated":
         if not deliverable.inputs:
             yield (*loc, "inputs"), t("plan.consolidated_needs_inputs")
@@ -829,6 +817,8 @@ def _check_deadline(
             source = by_code.get(code)
             if source is None or deliverable.due is None:
                 continue
+            if source.recurrence is not None and not _recurrence_in_years(source.recurrence, plan.plan.year):
+                continue  # refused above; its periods cannot be counted
             latest = _latest_due(source)
             if latest is not None and latest >= deliverable.due:
                 yield (
@@ -842,6 +832,12 @@ def _check_deadline(
                 )
     elif deliverable.inputs:
         yield (*loc, "inputs"), t("plan.inputs_only_consolidated")
+
+
+def _recurrence_in_years(rec: Recurrence, year: int) -> bool:
+    """Whether a recurrence lies within the plan's year, the one before and the one after: its
+    periods are counted one by one, and their due days fall in the month after each period."""
+    return year - 1 <= rec.start.year and rec.end.year <= year + 1
 
 
 def _latest_due(deliverable: Deliverable) -> dt.date | None:

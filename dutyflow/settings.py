@@ -1,10 +1,15 @@
-"""Settings: config/settings.toml, overridden by DUTYFLOW_* environment variables.
+"""Settings: a settings file, overridden by DUTYFLOW_* environment variables.
 
 The only module that reads the environment. Secrets are accepted from the environment alone.
+The settings file is `DUTYFLOW_SETTINGS` if set, else `config/settings.toml` in the current directory;
+relative paths (in the file, the environment or the defaults) are relative to the current directory,
+made absolute once when the settings load. A checkout run from its root and an installed package
+behave alike (docs/decisions.md, 21).
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +19,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from dutyflow.messages import t
-from dutyflow.paths import BUNDLED_PLAN, PROJECT_ROOT, SETTINGS_FILE
+from dutyflow.paths import BUNDLED_PLAN
+from dutyflow.pydantic_errors import describe
+
+DEFAULT_SETTINGS_FILE = Path("config") / "settings.toml"
 
 SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key", "signing_key_password"})
 
@@ -30,6 +38,8 @@ class _TomlSource(PydanticBaseSettingsSource):
         super().__init__(settings_cls)
         self.path = path
         self.data: dict[str, Any] = {}
+        if os.environ.get("DUTYFLOW_SETTINGS") and not path.is_file():
+            raise SettingsError(t("settings.file_missing", path=path))
         if path.is_file():
             with path.open("rb") as handle:
                 self.data = tomllib.load(handle)
@@ -65,6 +75,10 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=30, gt=0)
     mail_from: str = ""
     portal_url: str = "http://127.0.0.1:8000"
+    trusted_proxy: str = ""
+    """Addresses (comma-separated) of the reverse proxy in front of the portal. Only from them are
+    X-Forwarded-Proto (https: the office's cookie gets Secure) and X-Forwarded-For (the client a failed
+    login is counted against) believed. Empty: no proxy, the headers are ignored."""
     admin_password: SecretStr = SecretStr("")
     """The office's password for the portal's office pages; empty: the office pages are closed."""
     secret_key: SecretStr = SecretStr("")
@@ -84,13 +98,14 @@ class Settings(BaseSettings):
     """A folder of trusted root certificates (and .crl files) for signing and verifying."""
     signing_tsa_url: str = ""
     """An RFC 3161 time-stamping authority; empty: no timestamp."""
+    simulated_clock: bool = False
+    """The runs act on a simulated clock (the demo): messages are dated at the run's time, not
+    at the real moment they are sent. The outbox's claims keep the real clock (decision 11)."""
 
     @field_validator("data_dir", "plan", "signing_key", "signing_trust_store")
     @classmethod
     def _anchor(cls, value: Path | None) -> Path | None:
-        if value is None or value.is_absolute():
-            return value
-        return PROJECT_ROOT / value
+        return None if value is None else value.expanduser().absolute()
 
     @classmethod
     def settings_customise_sources(
@@ -101,11 +116,16 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, _TomlSource(settings_cls, SETTINGS_FILE)
+        return init_settings, env_settings, _TomlSource(settings_cls, settings_file())
 
     @cached_property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'dutyflow.db'}"
+
+
+def settings_file() -> Path:
+    """The settings file in force: `DUTYFLOW_SETTINGS`, else ./config/settings.toml (absent: defaults)."""
+    return Path(os.environ.get("DUTYFLOW_SETTINGS") or DEFAULT_SETTINGS_FILE).expanduser().absolute()
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -116,5 +136,5 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise SettingsError(
-            t("settings.invalid", source=f"{SETTINGS_FILE} / DUTYFLOW_*", field=field, message=first["msg"])
+            t("settings.invalid", source=f"{settings_file()} / DUTYFLOW_*", field=field, message=describe(first, Settings))
         ) from exc

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
-
 from dutyflow.portal.server import background_server
+from tests.ci import unavailable
 
 CHROMIUM = os.environ.get("DUTYFLOW_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,10 +28,7 @@ CHROMIUM_ARGS = [
 def require_chromium() -> str:
     path = shutil.which(CHROMIUM) or (CHROMIUM if os.path.exists(CHROMIUM) else None)
     if path is None:
-        message = f"Chromium not found at {CHROMIUM} (Debian package `chromium`; `bash .ci/setup --test` installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"Chromium not found at {CHROMIUM} (Debian package `chromium`; `bash .ci/setup --test` installs it)")
     return path
 
 

@@ -19,13 +19,36 @@ from sqlalchemy import Engine, create_engine, text
 
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.store.db import make_engine, upgrade
+from tests.ci import in_ci, unavailable
 
-pytest_plugins = ["tests.chasing"]  # the chase tests' shared fixtures
+pytest_plugins = ["tests.chasing", "tests.office_cli"]  # shared fixtures: the chase tests', the office's CLI
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_PLAN = FIXTURES / "mini-plan.yaml"
 PG_URL = os.environ.get("DUTYFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ICT = dt.timezone(dt.timedelta(hours=7))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """In CI nothing skips (tests/ci.py): a skip, whatever raised it, is reported as a failure."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if report.skipped and in_ci() and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may skip: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """In CI a module that skips itself when imported (`importorskip` at the top) fails as well."""
+    outcome = yield
+    report: pytest.CollectReport = outcome.get_result()
+    if report.skipped and in_ci():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may skip: {reason}"
 
 
 def at(day: str, hour: int = 8) -> dt.datetime:
@@ -65,9 +88,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         eng.dispose()
         return
     if not _postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI but {PG_URL} does not answer")
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+        unavailable(f"PostgreSQL not reachable at {PG_URL}")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL)
     with admin.begin() as connection:

@@ -113,14 +113,37 @@ def test_a_unit_that_submitted_gets_nothing_more(district) -> None:
     assert not [m for m in transport.sent if m.to[0].email.startswith("vanthu@tuphap") and "06 tháng" in m.text]
 
 
-def test_several_deliverables_due_the_same_day_make_one_message(district) -> None:
-    _engine, transport, notifier = district
+def test_several_deliverables_due_the_same_day_make_one_message(engine: Engine, bundled_plan_path: Path, tmp_path: Path) -> None:
+    # The bundled plan gives no unit two reports with one last day; move the implementation plan's
+    # to the 6-month report's (19/5), so every reporting unit owes both on the same day.
+    source = bundled_plan_path.read_text(encoding="utf-8")
+    moved = source.replace("    due: 2025-05-09        #", "    due: 2025-05-19        #", 1)
+    assert moved != source
+    same_day = tmp_path / "same-day.yaml"
+    same_day.write_text(moved, encoding="utf-8")
+    with session_scope(engine) as session:
+        load_plan_into_store(session, load_plan(same_day), same_day, now=at("2025-04-20"), actor="t")
+    transport = MemoryTransport()
+    notifier = make_notifier(engine, transport)
     run_day(notifier, D("2025-04-21"), assign=True)
     transport.sent.clear()
-    run_day(notifier, D("2025-05-12"))
-    to_commune = [m for m in transport.sent if m.to[0].email.endswith("@xa-tri-phuong.trungkhanh.example")]
-    assert len({m.message_id for m in to_commune}) == len(to_commune)
-    assert len(to_commune) == len({(m.subject) for m in to_commune})
+
+    run_day(notifier, D("2025-05-12"))  # 5 working days before 19/5: the first reminder of both
+    both = ("Kế hoạch triển khai thực hiện tại đơn vị, địa phương", "Báo cáo kết quả thực hiện 06 tháng")
+    with session_scope(engine) as session:
+        reporting = set(
+            session.scalars(
+                select(UnitRow.focal_email)
+                .join(ObligationRow)
+                .join(DeliverableRow)
+                .where(DeliverableRow.code == "ke-hoach-trien-khai")
+            )
+        )
+    assert len(reporting) == 30
+    reminders = [m for m in transport.sent if any(name in m.text for name in both)]
+    assert Counter(m.to[0].email for m in reminders) == Counter(dict.fromkeys(reporting, 1))
+    for message in reminders:
+        assert all(name in message.text for name in both), (message.to[0].email, message.text)
 
 
 def test_the_weekly_digest_lists_late_units_once_a_week(district) -> None:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import load_plan
@@ -19,7 +20,20 @@ from dutyflow.store.sync import load_plan_into_store
 from tests.conftest import at
 
 
-def test_serve_starts_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
+def group_ends(pgid: int, within: float = 10) -> bool:
+    """Whether every process of the group has ended within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_starts_the_portal_and_stops_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -60,11 +74,21 @@ def test_serve_starts_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
         # Give the runner time to register its deployments; it must still be running.
         time.sleep(3)
         assert process.poll() is None, (tmp_path / "serve.log").read_text()
+
+        # Ctrl-C, as a terminal sends it, to the whole process group; SIGTERM, as a service manager does.
+        if stop == signal.SIGINT:
+            os.killpg(process.pid, stop)
+        else:
+            process.send_signal(stop)
+        returncode = process.wait(timeout=30)  # TimeoutExpired: it did not stop on its own
+        output = (tmp_path / "serve.log").read_text()
+        assert returncode in (0, 130), output  # 130: Typer's exit status after an interrupt
+        assert "Traceback" not in output and "Error" not in output, output
+        with pytest.raises(httpx.ConnectError):  # the portal let go of its port
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+        assert group_ends(process.pid), "a process of `dutyflow serve` outlived it"
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+        if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         log.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -130,20 +131,21 @@ def taken(session, step: str) -> set[int]:
 def test_two_workers_claiming_at_once_split_nothing_twice(loaded) -> None:
     engine, plan_id, obligations = loaded
     slots = slots_for(obligations, ["a@x.example", "b@x.example"])
-    barrier = threading.Barrier(4)
-    results: list[set[str]] = []
-    lock = threading.Lock()
+    workers = 4
+    barrier = threading.Barrier(workers)
 
-    def worker() -> None:
+    def worker() -> set[str]:
         barrier.wait()
         held = take(engine, plan_id, slots, at("2025-05-12"))
-        with lock:
-            results.append({s.key for s in held.slots} if held else set())
+        return {s.key for s in held.slots} if held else set()
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(worker) for _ in range(workers)]
+        # result() raises what a worker raised: a losing worker must lose quietly, not fail.
+        results = [future.result(timeout=60) for future in futures]
     claimed = [key for keys in results for key in keys]
     assert len(claimed) == len(set(claimed)) == len(slots)
+    with session_scope(engine) as session:
+        rows = session.execute(select(NotificationRow.key, NotificationRow.status, NotificationRow.attempts)).all()
+    assert sorted(key for key, _, _ in rows) == sorted(s.key for s in slots)
+    assert {(status, attempts) for _, status, attempts in rows} == {("claimed", 1)}
