@@ -1,37 +1,76 @@
-"""Read YAML while remembering where every value came from.
+"""Read YAML while remembering where every value came from, and refuse what is not a plan file.
 
 pydantic reports an error by its location (a tuple of keys and indexes); the office needs the
 line of the file. `load_yaml_with_lines` returns the plain data and a map from each location to
 its line, so an error can be pointed at the exact line that holds the faulty field.
+
+Before anything is built from the file, it is checked the way a hostile or careless author could
+get it wrong (docs/decisions.md, 22): a regular file of at most `MAX_BYTES`, UTF-8 text without
+control characters, well-formed YAML whose aliases neither refer to their own block nor expand it
+beyond `alias_limit` values, with plain keys, no tags beyond YAML's core types, and no key twice
+in one mapping. Every refusal is a `SourceProblem` with its line and a Vietnamese message; a key
+given twice does not stop the reading, so it is reported together with the plan's other errors.
 """
 
 from __future__ import annotations
 
+import errno
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from dutyflow.messages import t
+
 Location = tuple[str | int, ...]
 
+MAX_BYTES = 8 * 1024 * 1024
+"""A plan file's size cap: the national-scale plan of 11,201 units is 3.5 MB; a hostile file of this
+size (1.4 million wrong list items) was answered in 41 s on two cores shared with other work."""
 
-class YamlSyntaxError(Exception):
-    """The file is not well-formed YAML; carries the line and the parser's own words."""
+ALIAS_FLOOR = 100_000
+"""Aliases may expand a document to this many values, or to twice the values it writes if more."""
 
-    def __init__(self, path: Path, line: int, problem: str) -> None:
-        super().__init__(f"{path}:{line}: {problem}")
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+
+# Characters YAML 1.1 does not allow in a stream (NUL is reported as "not text" instead).
+_FORBIDDEN = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# An anchor (`&name`) starts a value: at a line's start, after a space or a flow indicator.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&\S", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """One thing wrong with the file itself, at `line`; `loc` is the key path when there is one."""
+
+    line: int
+    message: str
+    loc: Location = ()
+
+
+class YamlSourceError(Exception):
+    """The file cannot be read as a plan's YAML; carries every problem found."""
+
+    def __init__(self, path: Path, problems: list[SourceProblem]) -> None:
+        super().__init__("; ".join(f"{path}:{p.line}: {p.message}" for p in problems))
         self.path = path
-        self.line = line
-        self.problem = problem
+        self.problems = problems
 
 
 @dataclass
 class SourceMap:
-    """Lines (1-based) of every mapping key and sequence item in a YAML document."""
+    """Lines (1-based) of every mapping key and sequence item in a YAML document, and the problems
+    of the file that did not stop it from being read (a key given twice)."""
 
     path: Path
     lines: dict[Location, int] = field(default_factory=dict)
+    problems: list[SourceProblem] = field(default_factory=list)
 
     def line_of(self, loc: Location) -> int:
         """The line of `loc`, or of its nearest ancestor the file spells out (1 at worst)."""
@@ -58,36 +97,324 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _fail(path: Path, line: int, message: str) -> YamlSourceError:
+    return YamlSourceError(path, [SourceProblem(line, message)])
+
+
+def _format_size(size: int) -> str:
+    # Imported on use: dutyflow.forms imports dutyflow.plan, which imports this module, so a
+    # module-level import breaks `python -m dutyflow.cli` (plan imported before forms).
+    from dutyflow.forms.numbers import format_size
+
+    return format_size(size)
+
+
+def _format_number(value: int) -> str:
+    from dutyflow.forms.numbers import format_number
+
+    return format_number(value)
+
+
+def read_source(path: Path) -> str:
+    """The text of `path`, or YamlSourceError saying why it is not a readable UTF-8 text file."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise _fail(path, 1, t("yaml.not_found", path=path)) from None
+    except OSError as exc:
+        raise _fail(path, 1, t("yaml.unreadable", path=path, reason=_reason(exc))) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise _fail(path, 1, t("yaml.directory", path=path))
+    if not stat.S_ISREG(info.st_mode):
+        raise _fail(path, 1, t("yaml.not_regular", path=path))
+    if info.st_size > MAX_BYTES:
+        raise _fail(path, 1, t("yaml.too_large", size=_format_size(info.st_size), limit=_format_size(MAX_BYTES)))
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise _fail(path, 1, t("yaml.unreadable", path=path, reason=_reason(exc))) from None
+    if len(data) > MAX_BYTES:  # grew since stat
+        raise _fail(path, 1, t("yaml.too_large", size=_format_size(len(data)), limit=_format_size(MAX_BYTES)))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(path, data.count(b"\n", 0, exc.start) + 1, t("yaml.not_utf8")) from None
+    nul = text.find("\0")
+    if nul >= 0:
+        raise _fail(path, text.count("\n", 0, nul) + 1, t("yaml.not_utf8"))
+    bad = _FORBIDDEN.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise _fail(path, line, t("yaml.control_char", code=f"U+{ord(bad.group()):04X}", column=column))
+    return text
+
+
+def _reason(exc: OSError) -> str:
+    key = {errno.EACCES: "permission", errno.EPERM: "permission", errno.ELOOP: "loop"}.get(exc.errno or 0, "other")
+    return t(f"yaml.reason.{key}", code=errno.errorcode.get(exc.errno or 0, "?"))
+
+
 def load_yaml_with_lines(path: Path) -> tuple[Any, SourceMap]:
     """Parse `path`; return its data and the line of every location in it."""
-    text = path.read_text(encoding="utf-8")
+    text = read_source(path)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         source = SourceMap(path)
         if node is None:
             return None, source
+        _check_aliases(path, text, node)
         source.lines[()] = node.start_mark.line + 1
-        _walk(node, (), source)
+        fatal = _walk(node, loader, source)
+        if fatal:
+            raise YamlSourceError(path, fatal)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise YamlSyntaxError(path, line, str(exc.problem or exc.context or exc)) from exc
+        raise YamlSourceError(path, [_syntax_problem(text, exc)]) from None
+    except yaml.YAMLError:
+        raise _fail(path, 1, t("yaml.syntax", problem=t("yaml.problems.unknown"))) from None
     finally:
         loader.dispose()
     return data, source
 
 
-def _walk(node: yaml.Node, loc: Location, source: SourceMap) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-            child = (*loc, key)
-            source.lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            child = (*loc, index)
-            source.lines[child] = item.start_mark.line + 1
-            _walk(item, child, source)
+# --------------------------------------------------------------------------- aliases
+
+
+def alias_limit(distinct: int) -> int:
+    """How many values a document that writes `distinct` values may expand to through aliases."""
+    return max(ALIAS_FLOOR, 2 * distinct)
+
+
+def _check_aliases(path: Path, text: str, root: yaml.Node) -> None:
+    """Refuse an alias that refers to the block holding it, or aliases that expand the document
+    beyond `alias_limit` (an "alias bomb": 600 bytes that expand to a billion values).
+
+    The composed document shares aliased nodes, so its expanded size is counted on the shared
+    graph in linear time; only a refused document is read again, as events, to find the line.
+    A file without an anchor (`&name` at the start of a value) has no alias and is not walked."""
+    if not _ANCHOR.search(text):
+        return
+    size: dict[int, int] = {}
+    opened: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        key = id(node)
+        if key in size:
+            stack.pop()
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            size[key] = 1
+            stack.pop()
+            continue
+        children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+        if key not in opened:
+            opened.add(key)
+            pending = [child for child in children if id(child) not in size]
+            if any(id(child) in opened for child in pending):  # open and unsized: an ancestor
+                raise YamlSourceError(path, [_locate_alias(text, alias_limit(len(opened)))])
+            stack.extend(pending)
+            continue
+        size[key] = 1 + sum(size[id(child)] for child in children)
+        stack.pop()
+    limit = alias_limit(len(size))
+    if size[id(root)] > limit:
+        raise YamlSourceError(path, [_locate_alias(text, limit)])
+
+
+def _locate_alias(text: str, limit: int) -> SourceProblem:
+    """The alias that refers to its own block, or that takes the expanded document over `limit`."""
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = []  # [anchor, expanded size so far]
+    total = 0
+
+    def add(count: int) -> None:
+        if stack:
+            stack[-1][1] += count
+
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, yaml.AliasEvent):
+            name = str(event.anchor)
+            if any(anchor == name for anchor, _ in stack) or name not in sizes:
+                return SourceProblem(line, t("yaml.alias_recursive", name=name))
+            total += sizes[name]
+            add(sizes[name])
+            if total > limit:
+                return SourceProblem(line, t("yaml.alias_bomb", name=name, limit=_format_number(limit)))
+        elif isinstance(event, yaml.ScalarEvent):
+            total += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+            add(1)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            total += 1
+            stack.append([event.anchor, 1])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, count = stack.pop()
+            if anchor:
+                sizes[anchor] = count
+            add(count)
+    return SourceProblem(1, t("yaml.alias_bomb", name="?", limit=limit))  # pragma: no cover - the graph said so
+
+
+# --------------------------------------------------------------------------- keys, tags, lines
+
+
+def _walk(root: yaml.Node, loader: Any, source: SourceMap) -> list[SourceProblem]:
+    """Record the line of every location; note duplicate keys in `source`; return the problems
+    that forbid building the document (complex keys, foreign tags)."""
+    fatal: list[SourceProblem] = []
+    seen_problems: set[tuple[int, str]] = set()
+
+    def note(into: list[SourceProblem], problem: SourceProblem) -> None:
+        if (problem.line, problem.message) not in seen_problems:  # a shared (aliased) node is walked again
+            seen_problems.add((problem.line, problem.message))
+            into.append(problem)
+
+    stack: list[tuple[yaml.Node, Location]] = [(root, ())]
+    while stack:
+        node, loc = stack.pop()
+        tag_problem = _foreign_tag(node, loader)
+        if tag_problem is not None:
+            note(fatal, SourceProblem(node.start_mark.line + 1, tag_problem, loc))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for key_node, value_node in node.value:
+                line = key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode):
+                    note(fatal, SourceProblem(line, t("yaml.complex_key"), loc))
+                    continue
+                key = key_node.value
+                child = (*loc, key)
+                identity = (key_node.tag, key)
+                if identity in first and key_node.tag != _MERGE:
+                    shown = key if len(key) <= 60 else key[:59] + "…"
+                    message = t("yaml.duplicate_key", key=shown, first_line=first[identity], line=line)
+                    note(source.problems, SourceProblem(line, message, child))
+                first.setdefault(identity, line)
+                source.lines[child] = line
+                stack.append((value_node, child))
+                stack.append((key_node, child))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                child = (*loc, index)
+                source.lines[child] = item.start_mark.line + 1
+                stack.append((item, child))
+    return fatal
+
+
+def _foreign_tag(node: yaml.Node, loader: Any) -> str | None:
+    """A message if `node` carries a tag other than YAML's core types as the file would read anyway."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _STR or node.tag == loader.resolve(yaml.ScalarNode, node.value, (True, False)):
+            return None
+    elif node.tag == (_MAP if isinstance(node, yaml.MappingNode) else _SEQ):
+        return None
+    shown = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+    return t("yaml.tag", tag=shown)
+
+
+# --------------------------------------------------------------------------- syntax errors
+
+# PyYAML's and libyaml's wording (the only English the parser gives), mapped to the catalogue.
+_PROBLEMS = {
+    "did not find expected ',' or ']'": "flow_sequence_end",
+    "did not find expected ',' or '}'": "flow_mapping_end",
+    "did not find expected key": "expected_key",
+    "did not find expected node content": "node_content",
+    "did not find expected '-' indicator": "sequence_dash",
+    "did not find expected <document start>": "document_start",
+    "did not find expected comment or line break": "line_break",
+    "could not find expected ':'": "colon",
+    "mapping values are not allowed in this context": "mapping_values",
+    "mapping keys are not allowed in this context": "mapping_keys",
+    "block sequence entries are not allowed in this context": "sequence_entries",
+    "found character that cannot start any token": "bad_character",
+    "found unexpected end of stream": "end_of_stream",
+    "found unexpected ':'": "colon_unexpected",
+    "found unknown escape character": "escape",
+    "found invalid Unicode character escape code": "escape",
+    "did not find expected hexdecimal number": "escape",
+    "found unexpected document indicator": "document_indicator",
+    "found a tab character that violates indentation": "tab",
+    "found a tab character where an indentation space is expected": "tab",
+    "found undefined alias": "undefined_alias",
+    "but found another document": "another_document",
+    "exceeded maximum nesting depth": "nesting",
+    "found unhashable key": "complex_key",
+    "found undefined tag handle": "tag_handle",
+    "found an indentation indicator equal to 0": "block_indicator",
+    "did not find expected whitespace or line break": "whitespace",
+    "did not find expected whitespace": "whitespace",
+    "found duplicate anchor": "duplicate_anchor",
+    "expected a mapping for merging": "merge",
+    "expected a mapping or list of mappings for merging": "merge",
+    "expected alphabetic or numeric character": "anchor_name",
+    "did not find expected alphabetic or numeric character": "anchor_name",
+    "found unknown directive name": "directive",
+    "found incompatible YAML document": "directive",
+}
+_CONTEXTS = {
+    "while parsing a flow sequence": "flow_sequence",
+    "while parsing a flow mapping": "flow_mapping",
+    "while scanning a quoted scalar": "quoted",
+    "while parsing a quoted scalar": "quoted",
+    "while parsing a block mapping": "block_mapping",
+    "while parsing a block collection": "block",
+    "while parsing a block node": "block",
+    "while parsing a flow node": "block",
+    "while parsing a node": "block",
+    "while scanning a simple key": "simple_key",
+    "while scanning a plain scalar": "plain",
+    "while scanning a block scalar": "block_scalar",
+    "while scanning an alias": "alias",
+    "while scanning an anchor": "alias",
+    "while scanning a tag": "tag",
+    "while parsing a tag": "tag",
+    "while constructing a mapping": "mapping",
+    "expected a single document in the stream": "document",
+}
+
+
+def _vietnamese(table: dict[str, str], section: str, english: str | None) -> str | None:
+    if not english:
+        return None
+    for words, key in table.items():
+        if english.startswith(words):
+            return t(f"yaml.{section}.{key}")
+    return t(f"yaml.{section}.unknown")
+
+
+def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> SourceProblem:
+    """The error at the line where the broken construct starts (`context_mark`), naming also the
+    line where the parser gave up (`problem_mark`)."""
+    problem_line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+    context_line = exc.context_mark.line + 1 if exc.context_mark is not None else None
+    lines = text.splitlines()
+    for line in (problem_line, context_line):
+        if line is not None and line <= len(lines):
+            indent = lines[line - 1][: len(lines[line - 1]) - len(lines[line - 1].lstrip(" \t"))]
+            if "\t" in indent:
+                return SourceProblem(line, t("yaml.tab_indent", line=line))
+    problem = _vietnamese(_PROBLEMS, "problems", exc.problem) or t("yaml.problems.unknown")
+    context = _vietnamese(_CONTEXTS, "contexts", exc.context)
+    if context is not None and context_line is not None and problem_line is not None and context_line != problem_line:
+        message = t("yaml.syntax_in", problem=problem, problem_line=problem_line, context=context, context_line=context_line)
+        quote = _unclosed_quote(lines, context_line, problem_line)
+        if quote is not None:
+            message += t("yaml.quote_hint", line=quote)
+        return SourceProblem(context_line, message)
+    return SourceProblem(problem_line or context_line or 1, t("yaml.syntax", problem=problem))
+
+
+def _unclosed_quote(lines: list[str], first: int, last: int) -> int | None:
+    """The first line in [first, last) with an odd number of double quotes: a quoted value left
+    open there runs on over the next lines, and the parser only stops lines later."""
+    for number in range(first, min(last, len(lines) + 1)):
+        if len(re.findall(r'(?<!\\)"', lines[number - 1].split(" #")[0])) % 2:
+            return number
+    return None
