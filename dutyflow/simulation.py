@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.obligations import ObligationSpec
-from dutyflow.plan import Form, Measure, Plan, UnitKind
+from dutyflow.plan import Form, Measure, Plan
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Cast:
 
 
 def cast(plan: Plan, seed: int) -> Cast:
-    communes = [u.code for u in plan.units if u.kind in {UnitKind.COMMUNE, UnitKind.TOWN}]
+    communes = [u.code for u in plan.units if u.kind.is_commune_level]
     others = [u.code for u in plan.units if u.code != plan.plan.office]
     pool = communes if len(communes) >= 2 else others
     rng = random.Random(seed)

@@ -31,7 +31,7 @@ from dutyflow.mailin.dovecot import ImapAccount, ThrowawayDovecot, dovecot_binar
 from dutyflow.messages import t
 from dutyflow.obligations import State, expand_obligations
 from dutyflow.paths import BUNDLED_PLAN
-from dutyflow.plan import Plan, load_plan
+from dutyflow.plan import Plan, UnitKind, load_plan
 from dutyflow.portal.server import background_server
 from dutyflow.simulation import PlannedSubmission, behaviour, cast, values_for
 from dutyflow.store.db import session_scope, upgrade
@@ -69,13 +69,17 @@ class DemoResult:
 
 
 def quick_plan(plan: Plan, communes: int = 3) -> Plan:
-    """The bundled plan cut down to the office, two departments and a few communes (CI's short mode)."""
-    keep_kinds = {"commune": communes, "town": 0}
+    """A plan cut down to the office, two departments and a few communes (CI's short mode).
+
+    Departments are a district's (phòng) or a province's (sở); communes are xã first, then the
+    plan's other commune-level units (phường, thị trấn, đặc khu) if it has too few xã."""
     kept: list[str] = [plan.plan.office]
-    departments = [u.code for u in plan.units if u.kind.value == "department"][:2]
-    kept += departments
-    for kind, count in keep_kinds.items():
-        kept += [u.code for u in plan.units if u.kind.value == kind][:count]
+    department_kinds = {UnitKind.DEPARTMENT, UnitKind.PROVINCE_DEPARTMENT}
+    kept += [u.code for u in plan.units if u.kind in department_kinds][:2]
+    commune_level = sorted(
+        (u for u in plan.units if u.kind.is_commune_level), key=lambda u: u.kind is not UnitKind.COMMUNE
+    )
+    kept += [u.code for u in commune_level][:communes]
     keep = set(kept)
     data = plan.model_dump(mode="json")
     data["units"] = [u for u in data["units"] if u["code"] in keep]
@@ -104,7 +108,27 @@ def quick_plan(plan: Plan, communes: int = 3) -> Plan:
     return Plan.model_validate(data)
 
 
-def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: Progress | None = None) -> DemoResult:
+def demo_span(plan: Plan) -> tuple[dt.date, dt.date]:
+    """The simulated part of the plan's own year: from the assignment to the final report."""
+    from dutyflow.consolidate import final_from
+
+    calendar = WorkingCalendar.from_config(plan.calendar)
+    specs = expand_obligations(plan, calendar)
+    consolidated = next(
+        s for s in specs if any(d.code == s.deliverable and d.kind == "consolidated" for d in plan.deliverables)
+    )
+    return calendar.next_working_day(dt.date(plan.plan.year, 4, 21)), final_from(consolidated.last_day, calendar)
+
+
+def run_demo(
+    out_dir: Path,
+    *,
+    plan_path: Path = BUNDLED_PLAN,
+    seed: int = 2025,
+    quick: bool = False,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Run the year of the plan at `plan_path` (the bundled 2025 plan by default)."""
     started = time.monotonic()
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -112,10 +136,10 @@ def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: 
         (out_dir / stale).unlink(missing_ok=True)
     for folder in ("mail", "reports", "prefect", "uploads"):
         shutil.rmtree(out_dir / folder, ignore_errors=True)
-    plan_path = BUNDLED_PLAN
+    plan_path = plan_path.resolve()
     if quick:
+        reduced = quick_plan(load_plan(plan_path))
         plan_path = out_dir / "ke-hoach-rut-gon.yaml"
-        reduced = quick_plan(load_plan(BUNDLED_PLAN))
         plan_path.write_text(
             yaml.safe_dump(reduced.model_dump(mode="json"), allow_unicode=True, sort_keys=False), "utf-8"
         )
@@ -167,7 +191,6 @@ def _run_year(
     progress: Progress,
     account: ImapAccount | None = None,
 ) -> None:
-    from dutyflow.consolidate import final_from
     from flows.assign import assign
     from flows.chase import chase
     from flows.consolidate import consolidate_flow
@@ -180,12 +203,8 @@ def _run_year(
     roles = cast(plan, seed)
     result.cast = {"never": plan.unit(roles.never).name, "corrects": plan.unit(roles.corrects).name}
     result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel == "email"}))
-    consolidated = next(
-        s for s in specs if any(d.code == s.deliverable and d.kind == "consolidated" for d in plan.deliverables)
-    )
-    final_day = final_from(consolidated.last_day, calendar)
+    assign_day, final_day = demo_span(plan)
     draft_day = calendar.add_working_days(final_day, -3)
-    assign_day = calendar.next_working_day(dt.date(plan.plan.year, 4, 21))
     day = assign_day
     links: dict[str, str] = {}
     while day <= final_day:
