@@ -23,7 +23,8 @@ from dutyflow.messages import t
 from dutyflow.plan import Deliverable, Plan, UnitKind
 from dutyflow.plan.periods import expand_periods
 
-COMMUNE_KINDS = frozenset({UnitKind.COMMUNE, UnitKind.TOWN})
+COMMUNE_KINDS = frozenset(kind for kind in UnitKind if kind.is_commune_level)
+"""Xã, phường, thị trấn, đặc khu: reported together after the departments and agencies."""
 DUTY_STATUSES = ("done", "doing", "not_done")
 
 
