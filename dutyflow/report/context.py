@@ -7,8 +7,6 @@ Pure: no database, no files. Wording lives in templates/report/ and templates/me
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -51,9 +49,7 @@ from dutyflow.report.data import (
     consolidated_deliverable,
     duty_holders,
 )
-
-# XML 1.0 forbids these; a pasted narrative may carry them (Excel's vertical tab, form feeds).
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from dutyflow.report.text import clean_text, duty_status_key, paragraphs
 
 
 def template_context(rc: ReportContext) -> TemplateContext:
@@ -127,34 +123,6 @@ def cutoff_label(report_input: ReportInput) -> str:
         day, hour = day - dt.timedelta(days=1), 24
     minute = t("report.cutoff_minute", minute=local.minute) if local.minute else ""
     return t("report.cutoff", hour=hour, minute=minute, day=dmy(day))
-
-
-def clean_text(text: str) -> str:
-    """User text made safe for a document: NFC, no XML-invalid characters, no stray spaces."""
-    return " ".join(_XML_INVALID.sub(" ", unicodedata.normalize("NFC", text)).split())
-
-
-def paragraphs(text: str | None) -> list[str]:
-    """A narrative as paragraphs: one per non-blank line."""
-    if not text:
-        return []
-    lines = (clean_text(line) for line in unicodedata.normalize("NFC", text).splitlines())
-    return [line for line in lines if line]
-
-
-def duty_status_key(text: str | None) -> str | None:
-    """ "Đã hoàn thành" → "done", …; unknown text → "other"; nothing → None."""
-    if not text or not text.strip():
-        return None
-    wanted = _fold(text)
-    for key in DUTY_STATUSES:
-        if _fold(t(f"report.duty_status.{key}")) == wanted:
-            return key
-    return "other"
-
-
-def _fold(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 def _lower_first(text: str) -> str:
