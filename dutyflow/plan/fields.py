@@ -35,6 +35,9 @@ def _email(value: str) -> str:
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_no_control_chars)]
 """A single-line text (names, titles): may reach an email header, so no CR/LF ever."""
+Name = Annotated[Text, StringConstraints(max_length=150)]
+"""A person's or a unit's name: it becomes an email display name, which must fit on one header
+line (150 characters of at most 3 bytes each stay under the mail layer's MAX_NAME_OCTETS, 450)."""
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """Free text (duty paragraphs); may span lines."""
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]

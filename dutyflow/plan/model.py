@@ -21,6 +21,7 @@ from dutyflow.plan.fields import (
     GsoCode,
     LongText,
     Measure,
+    Name,
     Text,
     UnitKind,
 )
@@ -77,7 +78,7 @@ class CalendarConfig(Strict):
 
 
 class Contact(Strict):
-    name: Text
+    name: Name
     title: Text | None = None
     email: Email
     phone: Annotated[str, StringConstraints(pattern=r"^[0-9 +().-]{6,20}$")] | None = None
@@ -85,8 +86,8 @@ class Contact(Strict):
 
 class Unit(Strict):
     code: Code
-    name: Text
-    short_name: Text | None = None
+    name: Name
+    short_name: Name | None = None
     kind: UnitKind
     gso_code: GsoCode | None = None
     parent: Code | None = None
