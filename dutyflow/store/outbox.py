@@ -70,70 +70,95 @@ def claim(
     Returns None when there is nothing left for this worker to send.
     """
     with session_scope(engine) as session:
-        existing = {
-            row.key: row
-            for row in session.scalars(select(NotificationRow).where(NotificationRow.key.in_([s.key for s in slots])))
-        }
-        held: list[Slot] = []
-        reused_ids: list[str] = []
-        for slot in slots:
-            row = existing.get(slot.key)
-            if row is None:
-                continue
-            if row.status in DONE:
-                continue
-            if row.status == CLAIMED and row.claimed_at > now - lease:
-                continue  # another worker holds it and may be sending right now
-            taken = session.execute(
-                update(NotificationRow)
-                .where(
-                    and_(
-                        NotificationRow.id == row.id,
-                        NotificationRow.status == row.status,
-                        NotificationRow.claimed_at == row.claimed_at,
-                    )
+        return claim_in(
+            session,
+            slots,
+            plan_id=plan_id,
+            step=step,
+            template=template,
+            new_message_id=new_message_id,
+            now=now,
+            lease=lease,
+        )
+
+
+def claim_in(
+    session: Session,
+    slots: Sequence[Slot],
+    *,
+    plan_id: int,
+    step: str,
+    template: str,
+    new_message_id: Callable[[], str],
+    now: dt.datetime,
+    lease: dt.timedelta = DEFAULT_LEASE,
+) -> Claim | None:
+    """`claim` inside the caller's transaction: the claim holds once the caller commits, and the
+    caller must commit before it sends (a dispatcher commits several claims and marks at once)."""
+    existing = {
+        row.key: row
+        for row in session.scalars(select(NotificationRow).where(NotificationRow.key.in_([s.key for s in slots])))
+    }
+    held: list[Slot] = []
+    reused_ids: list[str] = []
+    for slot in slots:
+        row = existing.get(slot.key)
+        if row is None:
+            continue
+        if row.status in DONE:
+            continue
+        if row.status == CLAIMED and row.claimed_at > now - lease:
+            continue  # another worker holds it and may be sending right now
+        taken = session.execute(
+            update(NotificationRow)
+            .where(
+                and_(
+                    NotificationRow.id == row.id,
+                    NotificationRow.status == row.status,
+                    NotificationRow.claimed_at == row.claimed_at,
                 )
-                .values(status=CLAIMED, claimed_at=now, attempts=NotificationRow.attempts + 1)
-                .execution_options(synchronize_session=False)
             )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
-                held.append(slot)
-                reused_ids.append(row.message_id)
-        message_id = reused_ids[0] if reused_ids else new_message_id()
-        fresh = [s for s in slots if s.key not in existing]
-        if fresh:
-            inserted = _insert_ignoring_conflicts(
-                session,
-                [
-                    {
-                        "key": s.key,
-                        "plan_id": plan_id,
-                        "obligation_id": s.obligation_id,
-                        "unit_id": s.unit_id,
-                        "round": s.round,
-                        "step": step,
-                        "template": template,
-                        "recipient": s.recipient,
-                        "status": CLAIMED,
-                        "message_id": message_id,
-                        "claimed_at": now,
-                        "attempts": 1,
-                    }
-                    for s in fresh
-                ],
-            )
-            held.extend(s for s in fresh if s.key in inserted)
-        if not held:
-            return None
-        if reused_ids:
-            # Every slot of one message carries the same Message-ID, the one first promised.
-            session.execute(
-                update(NotificationRow)
-                .where(NotificationRow.key.in_([s.key for s in held]))
-                .values(message_id=message_id)
-                .execution_options(synchronize_session=False)
-            )
-        return Claim(message_id=message_id, slots=tuple(held), resent=bool(reused_ids))
+            .values(status=CLAIMED, claimed_at=now, attempts=NotificationRow.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            held.append(slot)
+            reused_ids.append(row.message_id)
+    message_id = reused_ids[0] if reused_ids else new_message_id()
+    fresh = [s for s in slots if s.key not in existing]
+    if fresh:
+        inserted = _insert_ignoring_conflicts(
+            session,
+            [
+                {
+                    "key": s.key,
+                    "plan_id": plan_id,
+                    "obligation_id": s.obligation_id,
+                    "unit_id": s.unit_id,
+                    "round": s.round,
+                    "step": step,
+                    "template": template,
+                    "recipient": s.recipient,
+                    "status": CLAIMED,
+                    "message_id": message_id,
+                    "claimed_at": now,
+                    "attempts": 1,
+                }
+                for s in fresh
+            ],
+        )
+        held.extend(s for s in fresh if s.key in inserted)
+    if not held:
+        return None
+    if reused_ids:
+        # Every slot of one message carries the same Message-ID, the one first promised.
+        session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.key.in_([s.key for s in held]))
+            .values(message_id=message_id)
+            .execution_options(synchronize_session=False)
+        )
+    return Claim(message_id=message_id, slots=tuple(held), resent=bool(reused_ids))
 
 
 def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, object]]) -> set[str]:
@@ -150,29 +175,46 @@ def mark_sent(
     refused: dict[str, str] | None = None,
 ) -> None:
     """Record delivery; recipients the server refused are kept as refused with its reply."""
-    refused = {k.lower(): v for k, v in (refused or {}).items()}
     with session_scope(engine) as session:
-        for slot in claim_.slots:
-            reason = refused.get(slot.recipient.lower())
-            session.execute(
-                update(NotificationRow)
-                .where(NotificationRow.key == slot.key)
-                .values(
-                    status=REFUSED if reason else SENT,
-                    sent_at=now,
-                    subject=subject,
-                    error=reason,
-                )
-                .execution_options(synchronize_session=False)
+        mark_sent_in(session, claim_, subject=subject, now=now, refused=refused)
+
+
+def mark_sent_in(
+    session: Session,
+    claim_: Claim,
+    *,
+    subject: str,
+    now: dt.datetime,
+    refused: dict[str, str] | None = None,
+) -> None:
+    """`mark_sent` inside the caller's transaction."""
+    refused = {k.lower(): v for k, v in (refused or {}).items()}
+    for slot in claim_.slots:
+        reason = refused.get(slot.recipient.lower())
+        session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.key == slot.key)
+            .values(
+                status=REFUSED if reason else SENT,
+                sent_at=now,
+                subject=subject,
+                error=reason,
             )
+            .execution_options(synchronize_session=False)
+        )
 
 
 def mark_failed(engine: Engine, claim_: Claim, *, error: str, delivered_unknown: bool) -> None:
     """Record a failed attempt. When delivery is unknown the claim stays (re-sent with its id after the lease)."""
     with session_scope(engine) as session:
-        session.execute(
-            update(NotificationRow)
-            .where(NotificationRow.key.in_([s.key for s in claim_.slots]))
-            .values(status=CLAIMED if delivered_unknown else FAILED, error=error[:2000])
-            .execution_options(synchronize_session=False)
-        )
+        mark_failed_in(session, claim_, error=error, delivered_unknown=delivered_unknown)
+
+
+def mark_failed_in(session: Session, claim_: Claim, *, error: str, delivered_unknown: bool) -> None:
+    """`mark_failed` inside the caller's transaction."""
+    session.execute(
+        update(NotificationRow)
+        .where(NotificationRow.key.in_([s.key for s in claim_.slots]))
+        .values(status=CLAIMED if delivered_unknown else FAILED, error=error[:2000])
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,33 @@
+"""The message pipeline: families draft messages, the dispatcher claims, sends and marks them.
+
+`pipeline.Notifier` is the front the flows, tasks, portal and CLI call; `records` holds the mail
+set-up and the outcome; `contexts` the templates' typed contexts; `draft` the message before it is
+claimed; `dispatch` the claim-send-mark loop over the outbox; `assignment`, `reminders`, `receipts`
+and `office` one family of messages each.
+"""
+
+from dutyflow.messaging.pipeline import Notifier
+from dutyflow.messaging.records import (
+    Contact,
+    DeliveryFailed,
+    LinkProvider,
+    MailSetup,
+    Outcome,
+    SentRecord,
+    UnitRef,
+    sender_from,
+)
+from dutyflow.messaging.reminders import DuePlan
+
+__all__ = [
+    "Contact",
+    "DeliveryFailed",
+    "DuePlan",
+    "LinkProvider",
+    "MailSetup",
+    "Notifier",
+    "Outcome",
+    "SentRecord",
+    "UnitRef",
+    "sender_from",
+]
