@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
@@ -44,6 +46,27 @@ def duties_by_unit(plan: Plan) -> dict[str, list[DutyItem]]:
     return duties
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A pending obligation, as its assignment shows it (columns, not ORM objects)."""
+
+    id: int
+    unit_id: int
+    deliverable_id: int
+    period_label: str
+    due: dt.date
+    rule: str
+    last_day: dt.date
+    extended_until: dt.date | None
+
+
+@dataclass(frozen=True)
+class _Deliverable:
+    name: str
+    forms: list[FormItem]
+    attachments_allowed: bool
+
+
 class Assignments:
     """Drafts the assignment of a batch of units, and announces the obligations it covered."""
 
@@ -57,27 +80,37 @@ class Assignments:
     def drafts(
         self, session: Session, plan_id: int, unit_codes: Sequence[str], today: dt.date, now: dt.datetime
     ) -> list[MessageDraft]:
-        """One draft per unit with a pending obligation, in the order of `unit_codes`; two queries
-        for the whole batch (units, then their pending obligations)."""
+        """One draft per unit with a pending obligation, in the order of `unit_codes`; three queries
+        for the whole batch (units, their pending obligations, the plan's deliverables)."""
         units = {
             unit.code: unit
             for unit in session.scalars(select(UnitRow).where(UnitRow.plan_id == plan_id, UnitRow.code.in_(unit_codes)))
         }
         pending = _pending_by_unit(session, [u.id for u in units.values()])
+        deliverables = self._deliverables(session, plan_id)
         drafts: list[MessageDraft] = []
         for code in dict.fromkeys(unit_codes):
             unit = units[code]
             rows = pending.get(unit.id)
             if rows:
                 link = self.mail.links(session, unit, now) if self.mail.links is not None else None
-                drafts.append(self._draft(unit_contact(unit, link), rows, today))
+                drafts.append(self._draft(unit_contact(unit, link), rows, deliverables, today))
         return drafts
 
+    def _deliverables(self, session: Session, plan_id: int) -> dict[int, _Deliverable]:
+        out: dict[int, _Deliverable] = {}
+        query = select(DeliverableRow.id, DeliverableRow.name, DeliverableRow.definition)
+        for id_, name, definition in session.execute(query.where(DeliverableRow.plan_id == plan_id)):
+            wanted = set(definition.get("forms", []))
+            forms = [form for code, form in self._forms.items() if code in wanted]
+            out[id_] = _Deliverable(name, forms, bool(definition.get("attachments")))
+        return out
+
     def _draft(
-        self, contact: Contact, rows: list[tuple[ObligationRow, DeliverableRow]], today: dt.date
+        self, contact: Contact, rows: list[_Pending], deliverables: dict[int, _Deliverable], today: dt.date
     ) -> MessageDraft:
-        items = [self._item(row, deliverable) for row, deliverable in rows]
-        ids = tuple(row.id for row, _ in rows)
+        items = [_item(row, deliverables[row.deliverable_id]) for row in rows]
+        ids = tuple(row.id for row in rows)
         context = AssignmentContext(
             **base_context(self.plan, self.mail.reply_to, contact, today),
             duties=self.duties.get(contact.code, []),
@@ -108,54 +141,67 @@ class Assignments:
         ]
         return Attachment("han-bao-cao.ics", build_ics(events), "text/calendar")
 
-    def _item(self, row: ObligationRow, deliverable: DeliverableRow) -> AssignmentItem:
-        definition = deliverable.definition
-        wanted = set(definition.get("forms", []))
-        return AssignmentItem(
-            deliverable_name=deliverable.name,
-            period_label=row.period_label,
-            due=row.due,
-            rule=row.rule,
-            last_day=effective_last_day(row.last_day, row.extended_until),
-            forms=[form for code, form in self._forms.items() if code in wanted],
-            attachments_allowed=bool(definition.get("attachments")),
-        )
-
     def announce(self, session: Session, drafts: Sequence[MessageDraft]) -> None:
         """The obligations whose assignment went out are announced, with the day of their first
-        ladder step: in the transaction that marks the assignment sent."""
+        ladder step: in the transaction that marks the assignment sent, one statement for all."""
         ids = [oid for draft in drafts for oid in draft.obligation_ids]
+        first_look: dict[dt.date, dt.datetime] = {}
+        params: list[dict[str, object]] = []
         for chunk in _chunks(ids, 500):
-            for row in session.scalars(select(ObligationRow).where(ObligationRow.id.in_(chunk))):
-                if row.state != State.PENDING.value:
-                    continue
-                row.state = State.ANNOUNCED.value
-                view = ChaseView(
-                    obligation_id=row.id,
-                    unit="",
-                    state=State.ANNOUNCED,
-                    last_day=row.last_day,
-                    extended_until=row.extended_until,
-                )
-                first = first_action_day(view, self.plan.chase, self.calendar)
-                row.next_action_at = self.calendar.start_of_day(first)
+            query = select(ObligationRow.id, ObligationRow.last_day, ObligationRow.extended_until).where(
+                ObligationRow.id.in_(chunk), ObligationRow.state == State.PENDING.value
+            )
+            for oid, last_day, extended_until in session.execute(query):
+                deadline = effective_last_day(last_day, extended_until)
+                if deadline not in first_look:
+                    view = ChaseView(obligation_id=oid, unit="", state=State.ANNOUNCED, last_day=deadline)
+                    first_look[deadline] = self.calendar.start_of_day(first_action_day(view, self.plan.chase, self.calendar))
+                params.append({"b_id": oid, "b_next": first_look[deadline]})
+        if params:
+            table = cast(Table, ObligationRow.__table__)
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.state == State.PENDING.value)
+                .values(state=State.ANNOUNCED.value, next_action_at=bindparam("b_next"))
+            )
+            session.connection().execute(statement, params)
 
 
-def _pending_by_unit(session: Session, unit_ids: list[int]) -> dict[int, list[tuple[ObligationRow, DeliverableRow]]]:
-    pending: dict[int, list[tuple[ObligationRow, DeliverableRow]]] = {}
+def _item(row: _Pending, deliverable: _Deliverable) -> AssignmentItem:
+    return AssignmentItem(
+        deliverable_name=deliverable.name,
+        period_label=row.period_label,
+        due=row.due,
+        rule=row.rule,
+        last_day=effective_last_day(row.last_day, row.extended_until),
+        forms=deliverable.forms,
+        attachments_allowed=deliverable.attachments_allowed,
+    )
+
+
+def _pending_by_unit(session: Session, unit_ids: list[int]) -> dict[int, list[_Pending]]:
+    pending: dict[int, list[_Pending]] = {}
+    columns = (
+        ObligationRow.id,
+        ObligationRow.unit_id,
+        ObligationRow.deliverable_id,
+        ObligationRow.period_label,
+        ObligationRow.due,
+        ObligationRow.rule,
+        ObligationRow.last_day,
+        ObligationRow.extended_until,
+    )
     for chunk in _chunks(unit_ids, 500):
         rows = session.execute(
-            select(ObligationRow, DeliverableRow)
-            .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+            select(*columns)
             .where(ObligationRow.unit_id.in_(chunk), ObligationRow.state == State.PENDING.value)
-            .order_by(ObligationRow.unit_id, ObligationRow.last_day, DeliverableRow.id, ObligationRow.period)
+            .order_by(ObligationRow.unit_id, ObligationRow.last_day, ObligationRow.deliverable_id, ObligationRow.period)
         )
-        for row, deliverable in rows:
-            pending.setdefault(row.unit_id, []).append((row, deliverable))
+        for row in rows:
+            pending.setdefault(row.unit_id, []).append(_Pending(*row))
     return pending
 
 
 def _chunks(values: Sequence[int], size: int) -> Iterator[Sequence[int]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-

@@ -24,7 +24,7 @@ from dutyflow.mail import DeliveryError, MailSession, OutgoingMessage, new_messa
 from dutyflow.messaging.draft import MessageDraft
 from dutyflow.messaging.records import MailSetup, Outcome, SentRecord
 from dutyflow.store.db import session_scope
-from dutyflow.store.outbox import DEFAULT_LEASE, Claim, claim_in, mark_failed_in, mark_sent_in
+from dutyflow.store.outbox import DEFAULT_LEASE, Claim, Delivered, Request, claim_in, mark_failed_in, mark_sent_in
 
 AfterSent = Callable[[Session, Sequence[MessageDraft]], None]
 """Runs in the transaction that marks drafts sent, with those drafts (e.g. announce obligations)."""
@@ -34,15 +34,21 @@ AfterSent = Callable[[Session, Sequence[MessageDraft]], None]
 class _Marks:
     """What was sent or failed since the last commit, to record in the next one."""
 
-    writes: list[Callable[[Session], None]] = field(default_factory=list)
+    delivered: list[Delivered] = field(default_factory=list)
+    failed: list[tuple[Claim, str, bool]] = field(default_factory=list)
     sent: list[MessageDraft] = field(default_factory=list)
 
-    def record(self, session: Session, after_sent: AfterSent | None) -> None:
-        for write in self.writes:
-            write(session)
+    def __bool__(self) -> bool:
+        return bool(self.delivered or self.failed)
+
+    def record(self, session: Session, now: dt.datetime, after_sent: AfterSent | None) -> None:
+        mark_sent_in(session, self.delivered, now=now)
+        for held, error, unknown in self.failed:
+            mark_failed_in(session, held, error=error, delivered_unknown=unknown)
         if after_sent is not None and self.sent:
             after_sent(session, self.sent)
-        self.writes.clear()
+        self.delivered.clear()
+        self.failed.clear()
         self.sent.clear()
 
 
@@ -88,24 +94,22 @@ class Dispatcher:
             try:
                 for group in _windows(drafts, window):
                     with session_scope(self.engine) as session:
-                        marks.record(session, after_sent)
-                        held = [(draft, self._claim(session, draft, now)) for draft in group]
-                    for draft, claim in held:  # the claims are committed: now they may leave
+                        marks.record(session, now, after_sent)
+                        claims = self._claim(session, group, now)
+                    for draft, claim in zip(group, claims, strict=True):  # committed: now they may leave
                         if claim is not None:
-                            self._send(connection, draft, claim, now, outcome, marks)
+                            self._send(connection, draft, claim, outcome, marks)
             finally:
-                if marks.writes:  # what left is recorded even when a later draft raised
+                if marks:  # what left is recorded even when a later draft raised
                     with session_scope(self.engine) as session:
-                        marks.record(session, after_sent)
+                        marks.record(session, now, after_sent)
         return outcome
 
-    def _claim(self, session: Session, draft: MessageDraft, now: dt.datetime) -> Claim | None:
+    def _claim(self, session: Session, drafts: Sequence[MessageDraft], now: dt.datetime) -> list[Claim | None]:
         return claim_in(
             session,
-            draft.slots,
+            [Request(draft.slots, draft.step, draft.template) for draft in drafts],
             plan_id=self.plan_id,
-            step=draft.step,
-            template=draft.template,
             new_message_id=lambda: new_message_id(self.mail.message_domain),
             now=self.outbox_time(now),
             lease=self.lease,
@@ -116,7 +120,6 @@ class Dispatcher:
         connection: MailSession,
         draft: MessageDraft,
         held: Claim,
-        now: dt.datetime,
         outcome: Outcome,
         marks: _Marks,
     ) -> None:
@@ -136,12 +139,12 @@ class Dispatcher:
         try:
             result = connection.send(message)
         except DeliveryError as exc:
-            unknown, error = not exc.before_send, str(exc)
-            marks.writes.append(lambda s: mark_failed_in(s, held, error=error, delivered_unknown=unknown))
+            unknown = not exc.before_send
+            marks.failed.append((held, str(exc), unknown))
             (outcome.unknown if unknown else outcome.failures).append(f"{draft.unit} {draft.step}: {exc}")
             return
         refused = dict(result.refused)
-        marks.writes.append(lambda s: mark_sent_in(s, held, subject=subject, now=now, refused=refused))
+        marks.delivered.append(Delivered(held, subject, refused))
         marks.sent.append(draft)
         outcome.sent.append(
             SentRecord(

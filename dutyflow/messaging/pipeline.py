@@ -106,9 +106,14 @@ class Notifier:
             with session_scope(self.engine) as session:
                 drafts = self.reminders.drafts(session, self.plan_id, due, today, now)
             outcome = self.dispatcher.dispatch(drafts, now)
+        self.reschedule(unit_codes, today, now)
+        return outcome
+
+    def reschedule(self, unit_codes: Sequence[str] | None, today: dt.date, now: dt.datetime) -> None:
+        """Move each chased obligation of these units (None: all) whose due step was taken to the
+        day of its next step, or none."""
         with session_scope(self.engine) as session:
             self.reminders.reschedule(session, self._scope(unit_codes, now), today)
-        return outcome
 
     def due_notices(self, unit_codes: Sequence[str] | None, today: dt.date, now: dt.datetime | None = None) -> DuePlan:
         """The finding pass: every message due today, for these units or (None) for all. Sends nothing."""

@@ -99,7 +99,7 @@ def _received_lines(session: Session, plan: Plan, submission: SubmissionRow) -> 
             select(DataValueRow.form, func.count(DataValueRow.id))
             .where(DataValueRow.submission_id == submission.id)
             .group_by(DataValueRow.form)
-        )
+        ).all()
     )
     names = {f.code: f.name for f in plan.forms}
     lines = [t("intake.received_form", form=names.get(code, code), count=n) for code, n in sorted(counts.items())]
