@@ -25,7 +25,7 @@ from dutyflow.report.data import consolidated_deliverable, report_context
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, SubmissionRow
-from dutyflow.store.queries import current_plan
+from dutyflow.store.queries import current_plan, loaded_plan
 
 FINAL_LEAD_DAYS = 2
 """The final report is made this many working days before the consolidated report's last day."""
@@ -46,8 +46,8 @@ def final_from(last_day: dt.date, calendar: WorkingCalendar) -> dt.date:
 def is_final(engine: Engine, as_of: dt.date) -> bool:
     """Whether a run on `as_of` makes the final report (two working days before the last day, or later)."""
     with session_scope(engine) as session:
-        plan_row = current_plan(session)
-        plan = Plan.model_validate(plan_row.document)
+        plan_row = loaded_plan(session)
+        plan = plan_row.plan
         obligation = _office_obligation(session, plan_row.id, plan)
         if obligation is None:
             return False
@@ -59,8 +59,7 @@ def consolidate(
     engine: Engine, files: FileStore, out_root: Path, as_of: dt.date, now: dt.datetime, *, final: bool
 ) -> Consolidation:
     with session_scope(engine) as session:
-        plan_row = current_plan(session)
-        plan = Plan.model_validate(plan_row.document)
+        plan = loaded_plan(session).plan
         report_input = collect(session, plan.plan.code, as_of, cutoff=now)  # what was accepted by now
     rc = report_context(report_input, final=final)
     out_dir = out_root / plan.plan.code / f"{as_of:%Y-%m-%d}-{'chinh-thuc' if final else 'du-thao'}"

@@ -1,25 +1,6 @@
 """The message pipeline's public names under their former module: see `dutyflow.messaging`."""
 
-from dutyflow.messaging import (
-    DeliveryFailed,
-    DuePlan,
-    LinkProvider,
-    MailSetup,
-    Notifier,
-    Outcome,
-    SentRecord,
-    UnitRef,
-    sender_from,
-)
+from dutyflow import messaging
+from dutyflow.messaging import *  # noqa: F403
 
-__all__ = [
-    "DeliveryFailed",
-    "DuePlan",
-    "LinkProvider",
-    "MailSetup",
-    "Notifier",
-    "Outcome",
-    "SentRecord",
-    "UnitRef",
-    "sender_from",
-]
+__all__ = messaging.__all__

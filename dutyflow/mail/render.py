@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import jinja2
-from jinja2.filters import do_wordwrap
+from jinja2.filters import do_indent, do_wordwrap
 
 from dutyflow.forms.numbers import format_number
 from dutyflow.paths import TEMPLATES_DIR
@@ -53,25 +53,23 @@ vn_number = format_number
 """The `vn_number` filter: `forms.numbers.format_number`, the one way a number is written."""
 
 
+TEXT_WIDTH = 72
+"""Columns of the text parts of emails."""
+
+
 @jinja2.pass_environment
-def wordwrap(
-    env: jinja2.Environment,
-    s: str,
-    width: int = 79,
-    break_long_words: bool = True,
-    wrapstring: str | None = None,
-    break_on_hyphens: bool = True,
-) -> str:
-    """Jinja's `wordwrap`, remembered: a national assignment wraps the same duty texts and
-    sentences for thousands of units, and textwrap was most of its rendering time."""
-    return _wordwrap(env, str(s), width, break_long_words, wrapstring, break_on_hyphens)
+def wrap(env: jinja2.Environment, text: object, indent: int = 0) -> str:
+    """The text parts' `wrap` (imported from templates/email/_macros.txt.j2): `text` wrapped at
+    72 columns, its continuation lines indented by `indent`. A function, remembered, not a macro:
+    a national assignment wraps the same sentences for thousands of units, and the macro calls and
+    textwrap were most of its rendering time."""
+    return _wrapped(env, str(text), indent)
 
 
-@lru_cache(maxsize=8192)
-def _wordwrap(
-    env: jinja2.Environment, s: str, width: int, break_long_words: bool, wrapstring: str | None, hyphens: bool
-) -> str:
-    return do_wordwrap(env, s, width, break_long_words, wrapstring, hyphens)
+@lru_cache(maxsize=16384)
+def _wrapped(env: jinja2.Environment, text: str, indent: int) -> str:
+    wrapped = do_wordwrap(env, text, TEXT_WIDTH - indent, break_long_words=False, break_on_hyphens=False)
+    return do_indent(wrapped, indent)
 
 
 @cache
@@ -86,7 +84,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,  # templates do not change under a running process; no stat per render
     )
-    env.filters["wordwrap"] = wordwrap
+    env.globals["wrap_text"] = wrap
     env.filters["ngay"] = ngay
     env.filters["dmy"] = dmy
     env.filters["vn_number"] = vn_number

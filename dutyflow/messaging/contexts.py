@@ -12,6 +12,7 @@ from typing import TypedDict
 from dutyflow.mail import Address
 from dutyflow.messaging.records import Contact
 from dutyflow.plan import Plan
+from dutyflow.store.queries import LateLine
 
 
 class PlanHeader(TypedDict):
@@ -105,15 +106,6 @@ class ReceiptContext(BaseContext):
     submission: SubmissionDetails
 
 
-class LateItem(TypedDict):
-    unit_name: str
-    deliverable_name: str
-    period_label: str
-    last_day: dt.date
-    days_overdue: int
-    reminders_sent: int
-
-
 class DigestCounts(TypedDict):
     expected: int
     received: int
@@ -121,7 +113,8 @@ class DigestCounts(TypedDict):
 
 
 class DigestContext(BaseContext):
-    late: list[LateItem]
+    late: list[LateLine]
+    """`store.queries.LateLine`s: the templates read their attributes."""
     counts: DigestCounts
 
 

@@ -14,7 +14,6 @@ from dutyflow.mail import Attachment
 from dutyflow.messaging.contexts import (
     DigestContext,
     DigestCounts,
-    LateItem,
     ReportContext,
     ReportDetails,
     base_context,
@@ -48,22 +47,11 @@ class OfficeMessages:
             return None
         office = office_contact(self.plan)
         recipients = routed(Recipient(a) for a in [office.focal, *leaders(self.plan)])
-        late = [
-            LateItem(
-                unit_name=line.unit_name,
-                deliverable_name=line.deliverable_name,
-                period_label=line.period_label,
-                last_day=line.last_day,
-                days_overdue=line.days_overdue,
-                reminders_sent=line.reminders_sent,
-            )
-            for line in figures.late
-        ]
-        counts = DigestCounts(expected=figures.expected, received=figures.received, overdue=len(late))
+        counts = DigestCounts(expected=figures.expected, received=figures.received, overdue=len(figures.late))
         return MessageDraft(
             template="digest",
             context=DigestContext(
-                **base_context(self.plan, self.mail.reply_to, office, today), late=late, counts=counts
+                **base_context(self.plan, self.mail.reply_to, office, today), late=figures.late, counts=counts
             ),
             step=f"digest-{week}",
             unit=office.code,

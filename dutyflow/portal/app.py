@@ -33,7 +33,7 @@ from dutyflow.plan import Plan
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AdminSessionRow, ObligationRow, SubmissionRow, UnitRow
-from dutyflow.store.queries import current_plan, status_lines
+from dutyflow.store.queries import loaded_plan, status_lines
 from dutyflow.tokens import unit_for_token
 
 Clock = Callable[[], dt.datetime]
@@ -67,9 +67,9 @@ def create_app(
     limits: Limits | None = None,
 ) -> FastAPI:
     with session_scope(engine) as session:
-        row = current_plan(session)
-        plan = Plan.model_validate(row.document)
-        plan_id = row.id
+        loaded = loaded_plan(session)
+        plan = loaded.plan
+        plan_id = loaded.id
     portal = Portal(
         engine=engine,
         plan=plan,

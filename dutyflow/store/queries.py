@@ -356,4 +356,9 @@ def loaded_plan(session: Session, code: str | None = None) -> LoadedPlan:
     """The plan named `code`, or the one loaded most recently, validated: the one place a stored
     plan document becomes a `Plan`."""
     row = current_plan(session, code)
-    return LoadedPlan(id=row.id, code=row.code, plan=Plan.model_validate(row.document))
+    return LoadedPlan(id=row.id, code=row.code, plan=plan_of(row))
+
+
+def plan_of(row: PlanRow) -> Plan:
+    """A stored plan's document as a `Plan`."""
+    return Plan.model_validate(row.document)
