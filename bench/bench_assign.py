@@ -5,7 +5,9 @@
 
 Per backend and transport, on a fresh store (`bench_chase.fresh_store`): generate the plan, load
 it, then time `Notifier.assign` over every unit in chunks of 500, as the assign flow's tasks call
-it (claims, rendering, the .ics, sending, marks, the announcement).
+it (claims, rendering, the .ics, sending, marks, the announcement), in wall time and in this
+process's CPU time (the machine is shared: the CPU time does not count the time others' work
+took from it, but neither the database server's work).
 - memory: `MemoryTransport`; the goal is <= 30 s.
 - smtp: `SmtpTransport` to a `MailSink` on 127.0.0.1 (in this process, as in the demo). The
   messages the assignment sent are kept, and raw smtplib then sends the same messages over one
@@ -24,6 +26,7 @@ import os
 import pstats
 import smtplib
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -121,10 +124,12 @@ def run(backend: str, transport: str, plan_path: Path, args: argparse.Namespace)
             notifier = Notifier(engine, MailSetup(memory, MailRenderer(), OFFICE, OFFICE))
             profiler = cProfile.Profile() if args.profile else None
             call = (lambda: profiler.runcall(assign_all, notifier, memory)) if profiler else (lambda: assign_all(notifier, memory))
+            cpu_before = time.process_time()
             sent, seconds = timed(call)
+            cpu = time.process_time() - cpu_before
             if profiler is not None:
                 pstats.Stats(profiler).strip_dirs().sort_stats("cumulative").print_stats(40)
-            record |= {"messages": sent, "assign_s": round(seconds, 2), "goal_s": GOAL_MEMORY_S}
+            record |= {"messages": sent, "assign_s": round(seconds, 2), "assign_cpu_s": round(cpu, 2), "goal_s": GOAL_MEMORY_S}
         else:
             with MailSink() as sink:
                 keeping = Keeping(SmtpTransport(MailSink.host, sink.port, security="none", timeout=60))
@@ -158,6 +163,8 @@ def report(result: dict[str, Any]) -> None:
         ("plan load into store", f"{result['plan_load_s']:.2f} s"),
         ("assignment", f"{result['assign_s']:.2f} s ({result['ms_per_unit']:.2f} ms a unit)"),
     ]
+    if "assign_cpu_s" in result:
+        rows.append(("    CPU time of this process", f"{result['assign_cpu_s']:.2f} s (the database server's not included)"))
     if result["transport"] == "memory":
         rows.append(("    goal <= 30 s", ok[result["assign_s"] <= GOAL_MEMORY_S]))
     else:

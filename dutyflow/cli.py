@@ -631,7 +631,8 @@ def portal_command(
     except NoPlanLoaded:
         raise fail(t("load.no_plan_loaded")) from None
     console.print(t("portal.started", url=f"http://{host}:{port}"))
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    # The app decides whose X-Forwarded-* to believe (DUTYFLOW_TRUSTED_PROXY), not uvicorn's default.
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @token_app.command("reissue", help=t("help.token_reissue"))

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=30, gt=0)
     mail_from: str = ""
     portal_url: str = "http://127.0.0.1:8000"
+    trusted_proxy: str = ""
+    """Addresses (comma-separated) of the reverse proxy in front of the portal. Only from them are
+    X-Forwarded-Proto (https: the office's cookie gets Secure) and X-Forwarded-For (the client a failed
+    login is counted against) believed. Empty: no proxy, the headers are ignored."""
     admin_password: SecretStr = SecretStr("")
     """The office's password for the portal's office pages; empty: the office pages are closed."""
     secret_key: SecretStr = SecretStr("")
@@ -94,6 +98,9 @@ class Settings(BaseSettings):
     """A folder of trusted root certificates (and .crl files) for signing and verifying."""
     signing_tsa_url: str = ""
     """An RFC 3161 time-stamping authority; empty: no timestamp."""
+    simulated_clock: bool = False
+    """The runs act on a simulated clock (the demo): messages are dated at the run's time, not
+    at the real moment they are sent. The outbox's claims keep the real clock (decision 11)."""
 
     @field_validator("data_dir", "plan", "signing_key", "signing_trust_store")
     @classmethod

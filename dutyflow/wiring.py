@@ -56,6 +56,7 @@ def mail_setup(settings: Settings, plan: Plan) -> MailSetup:
         sender=sender_from(settings.mail_from, plan),
         reply_to=Address(office.name, office.focal.email),
         links=link_provider(settings, plan),
+        simulated_clock=settings.simulated_clock,
     )
 
 
@@ -93,4 +94,5 @@ def portal_app(runtime: Runtime, clock: Clock | None = None) -> FastAPI:
         limits=Limits(
             max_bytes=int(settings.max_upload_mb * 1024 * 1024), max_per_day=settings.max_submissions_per_day
         ),
+        trusted_proxy=settings.trusted_proxy,
     )

@@ -22,7 +22,7 @@ from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 
 STEP = "assign"
 WINDOW = 50
-"""Assignments claimed per commit (docs/decisions.md, "Dispatch windows")."""
+"""Assignments claimed per commit (docs/decisions.md 34, "Dispatch windows")."""
 
 
 def duties_by_unit(plan: Plan) -> dict[str, list[DutyItem]]:
@@ -94,7 +94,7 @@ class Assignments:
             rows = pending.get(unit.id)
             if rows:
                 link = self.mail.links(session, unit, now) if self.mail.links is not None else None
-                drafts.append(self._draft(unit_contact(unit, link), rows, deliverables, today))
+                drafts.append(self._draft(unit_contact(unit, link), rows, deliverables, today, now))
         return drafts
 
     def _deliverables(self, session: Session, plan_id: int) -> dict[int, _Deliverable]:
@@ -107,7 +107,12 @@ class Assignments:
         return out
 
     def _draft(
-        self, contact: Contact, rows: list[_Pending], deliverables: dict[int, _Deliverable], today: dt.date
+        self,
+        contact: Contact,
+        rows: list[_Pending],
+        deliverables: dict[int, _Deliverable],
+        today: dt.date,
+        now: dt.datetime,
     ) -> MessageDraft:
         items = [_item(row, deliverables[row.deliverable_id]) for row in rows]
         ids = tuple(row.id for row in rows)
@@ -124,12 +129,12 @@ class Assignments:
             unit=contact.code,
             recipients=recipients,
             slots=obligation_slots(contact, ids, STEP, recipients),
-            attachments=(self._calendar(ids, items),),
+            attachments=(self._calendar(ids, items, now),),
             deliverables=tuple(item["deliverable_name"] for item in items),
             obligation_ids=ids,
         )
 
-    def _calendar(self, ids: Sequence[int], items: Sequence[AssignmentItem]) -> Attachment:
+    def _calendar(self, ids: Sequence[int], items: Sequence[AssignmentItem], now: dt.datetime) -> Attachment:
         events = [
             IcsEvent(
                 uid=f"dutyflow-{self.plan.plan.code}-o{oid}@{self.mail.message_domain}",
@@ -139,7 +144,7 @@ class Assignments:
             )
             for oid, item in zip(ids, items, strict=True)
         ]
-        return Attachment("han-bao-cao.ics", build_ics(events), "text/calendar")
+        return Attachment("han-bao-cao.ics", build_ics(events, made_at=now), "text/calendar", charset="utf-8")
 
     def announce(self, session: Session, drafts: Sequence[MessageDraft]) -> None:
         """The obligations whose assignment went out are announced, with the day of their first

@@ -7,7 +7,7 @@ the obligations whose assignment went out) and takes the next window's claims; t
 sent. With a window of one message, a crash leaves at most one message claimed and unsent (or sent
 and unmarked), exactly as a commit per claim and per mark did, at half the commits; a larger window
 trades that for fewer commits: a crash leaves up to a window of claims that are re-sent, with their
-Message-IDs, once their lease has passed (docs/decisions.md, "Dispatch windows").
+Message-IDs, once their lease has passed (docs/decisions.md 34, "Dispatch windows").
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class Dispatcher:
                         claims = self._claim(session, group, now)
                     for draft, claim in zip(group, claims, strict=True):  # committed: now they may leave
                         if claim is not None:
-                            self._send(connection, draft, claim, outcome, marks)
+                            self._send(connection, draft, claim, now, outcome, marks)
             finally:
                 if marks:  # what left is recorded even when a later draft raised
                     with session_scope(self.engine) as session:
@@ -120,6 +120,7 @@ class Dispatcher:
         connection: MailSession,
         draft: MessageDraft,
         held: Claim,
+        now: dt.datetime,
         outcome: Outcome,
         marks: _Marks,
     ) -> None:
@@ -135,6 +136,7 @@ class Dispatcher:
             text=text,
             html=html,
             attachments=draft.attachments,
+            date=now if self.mail.simulated_clock else None,
         )
         try:
             result = connection.send(message)

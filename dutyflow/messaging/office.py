@@ -59,8 +59,10 @@ class OfficeMessages:
             slots=keyed_slots(f"digest:{plan_id}:{week}", recipients, unit_id=None),
         )
 
-    def report(self, files: Sequence[Path], today: dt.date, *, title: str, report_key: str) -> MessageDraft:
-        """The final district report, with its files, to the office's head and the leaders, once."""
+    def report(self, files: Sequence[Path], today: dt.date, *, title: str, obligation_id: int) -> MessageDraft:
+        """The final district report, with its files, to the office's head and the leaders: once
+        for its consolidated obligation, whatever day the run that sends it is for."""
+        report_key = f"o{obligation_id}"
         office = office_contact(self.plan)
         recipients = routed(Recipient(a) for a in [office.head, *leaders(self.plan)])
         return MessageDraft(

@@ -133,10 +133,12 @@ class Notifier:
         return self.dispatcher.dispatch([draft], now)
 
     def send_report(
-        self, files: Sequence[Path], today: dt.date, now: dt.datetime, *, title: str, report_key: str
+        self, files: Sequence[Path], today: dt.date, now: dt.datetime, *, title: str, obligation_id: int
     ) -> Outcome:
-        """The final district report, with its files, to the office's head and the leaders, once."""
-        return self.dispatcher.dispatch([self.office.report(files, today, title=title, report_key=report_key)], now)
+        """The final district report, with its files, to the office's head and the leaders: once
+        for its consolidated obligation, whatever day the run that sends it is for."""
+        draft = self.office.report(files, today, title=title, obligation_id=obligation_id)
+        return self.dispatcher.dispatch([draft], now)
 
     def digest(self, today: dt.date, now: dt.datetime) -> Outcome:
         """The weekly digest of late obligations, when it is due and not yet sent this week."""

@@ -30,6 +30,9 @@ class MailSetup:
     sender: Address
     reply_to: Address
     links: LinkProvider | None = None
+    simulated_clock: bool = False
+    """The runs' `now` is a simulated instant (the demo): each message is dated at it, so the
+    mailbox tells the simulated year. Otherwise its Date is the real moment it is sent."""
 
     @property
     def message_domain(self) -> str:
