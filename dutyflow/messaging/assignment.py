@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
@@ -151,7 +151,7 @@ class Assignments:
         ladder step: in the transaction that marks the assignment sent, one statement for all."""
         ids = [oid for draft in drafts for oid in draft.obligation_ids]
         first_look: dict[dt.date, dt.datetime] = {}
-        params: list[dict[str, object]] = []
+        by_look: dict[dt.datetime, list[int]] = {}
         for chunk in _chunks(ids, 500):
             query = select(ObligationRow.id, ObligationRow.last_day, ObligationRow.extended_until).where(
                 ObligationRow.id.in_(chunk), ObligationRow.state == State.PENDING.value
@@ -161,15 +161,14 @@ class Assignments:
                 if deadline not in first_look:
                     view = ChaseView(obligation_id=oid, unit="", state=State.ANNOUNCED, last_day=deadline)
                     first_look[deadline] = self.calendar.start_of_day(first_action_day(view, self.plan.chase, self.calendar))
-                params.append({"b_id": oid, "b_next": first_look[deadline]})
-        if params:
-            table = cast(Table, ObligationRow.__table__)
-            statement = (
+                by_look.setdefault(first_look[deadline], []).append(oid)
+        table = cast(Table, ObligationRow.__table__)
+        for look, chosen in by_look.items():  # one statement per first-step day (a handful)
+            session.connection().execute(
                 update(table)
-                .where(table.c.id == bindparam("b_id"), table.c.state == State.PENDING.value)
-                .values(state=State.ANNOUNCED.value, next_action_at=bindparam("b_next"))
+                .where(table.c.id.in_(chosen), table.c.state == State.PENDING.value)
+                .values(state=State.ANNOUNCED.value, next_action_at=look)
             )
-            session.connection().execute(statement, params)
 
 
 def _item(row: _Pending, deliverable: _Deliverable) -> AssignmentItem:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import Engine, Table, and_, bindparam, select, update
+from sqlalchemy import Engine, Table, and_, select, update
 from sqlalchemy.orm import Session
 
 from dutyflow.store.db import insert_ignoring_conflicts, session_scope
@@ -210,25 +210,21 @@ def mark_sent(
 
 
 def mark_sent_in(session: Session, delivered: Sequence[Delivered], *, now: dt.datetime) -> None:
-    """`mark_sent` for several messages inside the caller's transaction: one statement, run for
-    every slot."""
-    params: list[dict[str, object]] = []
+    """`mark_sent` for several messages inside the caller's transaction: one statement per message
+    (its slots delivered alike), and one per refused recipient."""
+    groups: dict[tuple[str, str, str | None], list[str]] = {}
     for item in delivered:
         refused = {k.lower(): v for k, v in item.refused.items()}
         for slot in item.claim.slots:
             reason = refused.get(slot.recipient.lower())
-            params.append(
-                {"b_key": slot.key, "b_status": REFUSED if reason else SENT, "b_subject": item.subject, "b_error": reason}
-            )
-    if not params:
-        return
+            groups.setdefault((REFUSED if reason else SENT, item.subject, reason), []).append(slot.key)
     table = cast(Table, NotificationRow.__table__)
-    statement = (
-        update(table)
-        .where(table.c.key == bindparam("b_key"))
-        .values(status=bindparam("b_status"), sent_at=now, subject=bindparam("b_subject"), error=bindparam("b_error"))
-    )
-    session.connection().execute(statement, params)
+    for (status, subject, reason), keys in groups.items():
+        session.connection().execute(
+            update(table)
+            .where(table.c.key.in_(keys))
+            .values(status=status, sent_at=now, subject=subject, error=reason)
+        )
 
 
 def mark_failed(engine: Engine, claim_: Claim, *, error: str, delivered_unknown: bool) -> None:
