@@ -22,7 +22,7 @@ from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 
 STEP = "assign"
 WINDOW = 50
-"""Assignments claimed per commit (docs/decisions.md 34, "Dispatch windows")."""
+"""Assignments claimed per commit (docs/decisions.md 36, "Dispatch windows")."""
 
 
 def duties_by_unit(plan: Plan) -> dict[str, list[DutyItem]]:

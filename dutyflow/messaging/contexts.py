@@ -102,6 +102,11 @@ class SubmissionDetails(TypedDict):
     timeliness_text: str
 
 
+class MailRefusedContext(BaseContext):
+    problems: list[str]
+    original_subject: str
+
+
 class ReceiptContext(BaseContext):
     submission: SubmissionDetails
 
@@ -127,7 +132,9 @@ class ReportContext(BaseContext):
     report: ReportDetails
 
 
-MessageContext = BaseContext | AssignmentContext | ChaseContext | ReceiptContext | DigestContext | ReportContext
+MessageContext = (
+    BaseContext | AssignmentContext | ChaseContext | ReceiptContext | MailRefusedContext | DigestContext | ReportContext
+)
 
 
 def base_context(plan: Plan, reply_to: Address, contact: Contact, today: dt.date) -> BaseContext:

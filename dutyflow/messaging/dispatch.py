@@ -7,7 +7,7 @@ the obligations whose assignment went out) and takes the next window's claims; t
 sent. With a window of one message, a crash leaves at most one message claimed and unsent (or sent
 and unmarked), exactly as a commit per claim and per mark did, at half the commits; a larger window
 trades that for fewer commits: a crash leaves up to a window of claims that are re-sent, with their
-Message-IDs, once their lease has passed (docs/decisions.md 34, "Dispatch windows").
+Message-IDs, once their lease has passed (docs/decisions.md 36, "Dispatch windows").
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from itertools import islice
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from dutyflow.mail import DeliveryError, MailSession, OutgoingMessage, new_message_id
+from dutyflow.mail import Address, DeliveryError, MailSession, OutgoingMessage, new_message_id
+from dutyflow.mailin.replyto import reply_address
 from dutyflow.messaging.draft import MessageDraft
 from dutyflow.messaging.records import MailSetup, Outcome, SentRecord
 from dutyflow.store.db import session_scope
-from dutyflow.store.outbox import DEFAULT_LEASE, Claim, Delivered, Request, claim_in, mark_failed_in, mark_sent_in
+from dutyflow.store.outbox import DEFAULT_LEASE, Claim, Delivered, Request, Slot, claim_in, mark_failed_in, mark_sent_in
 
 AfterSent = Callable[[Session, Sequence[MessageDraft]], None]
 """Runs in the transaction that marks drafts sent, with those drafts (e.g. announce obligations)."""
@@ -115,6 +116,18 @@ class Dispatcher:
             lease=self.lease,
         )
 
+    def _reply_to(self, slots: Sequence[Slot]) -> Address:
+        """The office's address, plus a token naming the unit (and its one obligation) when the
+        message is to one unit, so its answer is identified without guessing (decision 34)."""
+        units = {slot.unit_id for slot in slots}
+        unit_id = units.pop() if len(units) == 1 else None
+        if self.mail.reply_token is None or unit_id is None:
+            return self.mail.reply_to
+        obligations = {slot.obligation_id for slot in slots}
+        obligation = obligations.pop() if len(obligations) == 1 else None
+        token = self.mail.reply_token(unit_id, obligation)
+        return Address(self.mail.reply_to.name, reply_address(self.mail.reply_to.email, token))
+
     def _send(
         self,
         connection: MailSession,
@@ -131,12 +144,14 @@ class Dispatcher:
             sender=self.mail.sender,
             to=to,
             cc=cc,
-            reply_to=self.mail.reply_to,
+            reply_to=self._reply_to(draft.slots),
             subject=subject,
             text=text,
             html=html,
             attachments=draft.attachments,
             date=now if self.mail.simulated_clock else None,
+            in_reply_to=draft.reply.in_reply_to if draft.reply else None,
+            references=draft.reply.references if draft.reply else (),
         )
         try:
             result = connection.send(message)

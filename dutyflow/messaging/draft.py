@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from dutyflow.mail import Address, Attachment
 from dutyflow.messaging.contexts import MessageContext
-from dutyflow.messaging.records import Contact, Recipient
+from dutyflow.messaging.records import Contact, MailReply, Recipient
 from dutyflow.store.outbox import Slot, notification_key
 
 
@@ -26,6 +26,8 @@ class MessageDraft:
     attachments: tuple[Attachment, ...] = ()
     deliverables: tuple[str, ...] = ()
     obligation_ids: tuple[int, ...] = ()
+    reply: MailReply | None = None
+    """Set when the message answers a unit's own email: it goes in that email's thread."""
 
     def addressees(self, claimed: Iterable[str]) -> tuple[tuple[Address, ...], tuple[Address, ...]]:
         """(To, Cc) among the claimed recipients; the copies move to To when no To is left."""

@@ -18,8 +18,8 @@ from dutyflow.chase import CHASED_STATES
 from dutyflow.messaging.assignment import WINDOW, Assignments
 from dutyflow.messaging.dispatch import Dispatcher
 from dutyflow.messaging.office import OfficeMessages
-from dutyflow.messaging.receipts import Receipts
-from dutyflow.messaging.records import MailSetup, Outcome, UnitRef
+from dutyflow.messaging.receipts import Receipts, mail_refused
+from dutyflow.messaging.records import MailReply, MailSetup, Outcome, UnitRef
 from dutyflow.messaging.reminders import DuePlan, Reminders
 from dutyflow.obligations import State
 from dutyflow.store.chasing import Scope
@@ -120,11 +120,33 @@ class Notifier:
         with session_scope(self.engine) as session:
             return self.reminders.due_notices(session, self._scope(unit_codes, now), today)
 
-    def acknowledge(self, submission_id: int, today: dt.date, now: dt.datetime) -> Outcome:
-        """The receipt (or the "returned" message) for a submission, once per decision."""
+    def acknowledge(
+        self, submission_id: int, today: dt.date, now: dt.datetime, *, reply: MailReply | None = None
+    ) -> Outcome:
+        """The receipt (or the "returned" message) for a submission, once per decision; with
+        `reply`, to the sender of the unit's email, in its thread."""
         with session_scope(self.engine) as session:
-            draft = self.receipts.receipt(session, submission_id, today, now)
+            draft = self.receipts.receipt(session, submission_id, today, now, reply)
         return self.dispatcher.dispatch([draft], now) if draft is not None else Outcome()
+
+    def answer_mail(
+        self,
+        key: str,
+        unit_code: str | None,
+        problems: Sequence[str],
+        subject: str,
+        reply: MailReply,
+        today: dt.date,
+        now: dt.datetime,
+    ) -> Outcome:
+        """Why files of a unit's email could not be taken (no submission to acknowledge), once."""
+        with session_scope(self.engine) as session:
+            unit = None
+            if unit_code:
+                query = select(UnitRow).where(UnitRow.plan_id == self.plan_id, UnitRow.code == unit_code)
+                unit = session.scalars(query).one()
+            draft = mail_refused(self.plan, self.mail.reply_to, unit, key, problems, subject, reply, today)
+        return self.dispatcher.dispatch([draft], now)
 
     def send_link(self, unit_code: str, link: str, today: dt.date, now: dt.datetime, generation_key: str) -> Outcome:
         """A unit's new personal link, after `token reissue`."""

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import timeliness
+from dutyflow.mail import Address
 from dutyflow.messages import t
-from dutyflow.messaging.contexts import ReceiptContext, SubmissionDetails, base_context
+from dutyflow.messaging.contexts import MailRefusedContext, ReceiptContext, SubmissionDetails, base_context
 from dutyflow.messaging.draft import MessageDraft, keyed_slots
-from dutyflow.messaging.records import MailSetup, Recipient, unit_contact
+from dutyflow.messaging.records import Contact, MailReply, MailSetup, Recipient, unit_contact
 from dutyflow.obligations import effective_last_day
 from dutyflow.plan import Plan
 from dutyflow.store.models import DataValueRow, ObligationRow, SubmissionRow, UnitRow
+from dutyflow.store.outbox import Slot
 
 
 class Receipts:
@@ -24,8 +27,11 @@ class Receipts:
         self.calendar = calendar
         self.mail = mail
 
-    def receipt(self, session: Session, submission_id: int, today: dt.date, now: dt.datetime) -> MessageDraft | None:
-        """The receipt (or the "returned" message) for a submission, once per decision."""
+    def receipt(
+        self, session: Session, submission_id: int, today: dt.date, now: dt.datetime, reply: MailReply | None = None
+    ) -> MessageDraft | None:
+        """The receipt (or the "returned" message) for a submission, once per decision; with
+        `reply`, to the sender of the unit's email, in its thread."""
         submission = session.get(SubmissionRow, submission_id)
         if submission is None:
             return None
@@ -35,7 +41,7 @@ class Receipts:
         contact = unit_contact(unit, self.mail.links(session, unit, now) if self.mail.links else None)
         details = self._details(session, obligation, submission, today)
         step = f"s{submission.id}-{submission.status}"
-        recipients = (Recipient(contact.focal, "to"),)
+        recipients = (Recipient(reply.to if reply is not None else contact.focal, "to"),)
         return MessageDraft(
             template="returned" if submission.status == "returned" else "receipt",
             context=ReceiptContext(
@@ -46,6 +52,7 @@ class Receipts:
             recipients=recipients,
             slots=keyed_slots(step, recipients, unit_id=contact.id, obligation_id=submission.obligation_id),
             deliverables=(details["deliverable_name"],),
+            reply=reply,
         )
 
     def _details(
@@ -88,6 +95,37 @@ class Receipts:
             recipients=recipients,
             slots=keyed_slots(step, recipients, unit_id=contact.id),
         )
+
+
+def mail_refused(
+    plan: Plan,
+    reply_to: Address,
+    unit: UnitRow | None,
+    key: str,
+    problems: Sequence[str],
+    subject: str,
+    reply: MailReply,
+    today: dt.date,
+) -> MessageDraft:
+    """Why the files of a unit's email could not be taken (there is no submission to acknowledge),
+    to its sender, in its thread, once per email (`key`)."""
+    if unit is not None:
+        contact = unit_contact(unit)
+    else:
+        contact = Contact(id=None, code="", name="", focal=Address(reply.to.name, reply.to.email), head=Address("", ""))
+    recipients = (Recipient(reply.to, "to"),)
+    slot = Slot(key=f"mail:{key}:{reply.to.email.lower()}"[:255], recipient=reply.to.email, obligation_id=None, unit_id=contact.id)
+    return MessageDraft(
+        template="mail_refused",
+        context=MailRefusedContext(
+            **base_context(plan, reply_to, contact, today), problems=list(problems), original_subject=subject
+        ),
+        step=f"mail-{key}"[:32],
+        unit=contact.code,
+        recipients=recipients,
+        slots=(slot,),
+        reply=reply,
+    )
 
 
 def _received_lines(session: Session, plan: Plan, submission: SubmissionRow) -> list[str]:

@@ -22,6 +22,18 @@ class DeliveryFailed(Exception):
 LinkProvider = Callable[[Session, UnitRow, dt.datetime], str]
 """Gives a unit's personal portal link (creating its token on first use)."""
 
+ReplyTokenProvider = Callable[[int, int | None], str]
+"""Gives the Reply-To token of a message to a unit (about one obligation, or several: None)."""
+
+
+@dataclass(frozen=True)
+class MailReply:
+    """An answer to a unit's own message: sent to its sender, in its thread."""
+
+    to: Address
+    in_reply_to: str | None
+    references: tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class MailSetup:
@@ -33,6 +45,7 @@ class MailSetup:
     simulated_clock: bool = False
     """The runs' `now` is a simulated instant (the demo): each message is dated at it, so the
     mailbox tells the simulated year. Otherwise its Date is the real moment it is sent."""
+    reply_token: ReplyTokenProvider | None = None
 
     @property
     def message_domain(self) -> str:
