@@ -31,10 +31,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-# isort: off
-import dutyflow.forms  # noqa: F401  (first: main's plan <-> forms import cycle breaks `import dutyflow.plan` alone)
-
-# isort: on
 from bench.bench_chase import ASSIGN_DAY, fresh_store, load_store, morning
 from bench.common import append_result, print_table, timed
 from bench.generate_plan import write_plan
