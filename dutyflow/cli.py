@@ -29,7 +29,7 @@ from dutyflow.plandraft.command import plan_draft
 from dutyflow.runtime import Runtime, actor, utcnow
 from dutyflow.settings import SettingsError
 from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope, upgrade
-from dutyflow.store.queries import NoPlanLoaded, StatusLine, current_plan, status_lines
+from dutyflow.store.queries import NoPlanLoaded, StatusLine, current_plan, plan_of, status_lines
 from dutyflow.store.sync import PlanLoadRefused, load_plan_into_store
 
 app = typer.Typer(cls=VietnameseGroup, help=t("help.app"), no_args_is_help=True, add_completion=False)
@@ -665,7 +665,7 @@ def token_reissue(unit: Annotated[str, typer.Argument(help=t("help.unit"))]) -> 
         row = s.query(UnitRow).filter_by(plan_id=p.id, code=unit).first()
         if row is None:
             raise admin.AdminError(t("cli.unknown_unit", code=unit))
-        tz = WorkingCalendar.from_config(Plan.model_validate(p.document).calendar).tz
+        tz = WorkingCalendar.from_config(plan_of(p).calendar).tz
         token = issue(s, secret, p.code, row, now=now, expires_at=expiry_for(p.year, tz))
         generation = s.query(UnitTokenRow).filter_by(unit_id=row.id, revoked_at=None).one().generation
         admin.audit_token(s, now, who, unit, generation)
@@ -739,7 +739,7 @@ def import_command(
             result = submit_file(
                 s,
                 file_store(rt.settings),
-                Plan.model_validate(p.document),
+                plan_of(p),
                 obligation,
                 data,
                 file.name,

@@ -28,7 +28,7 @@ from dutyflow.report.data import consolidated_deliverable, report_context
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, SubmissionRow
-from dutyflow.store.queries import current_plan
+from dutyflow.store.queries import current_plan, loaded_plan
 
 GENERATED = "generated"
 """The channel of a submission the engine made itself: the final report."""
@@ -66,8 +66,8 @@ def final_from(last_day: dt.date, calendar: WorkingCalendar) -> dt.date:
 def is_final(engine: Engine, as_of: dt.date) -> bool:
     """Whether a run on `as_of` makes the final report (two working days before the last day, or later)."""
     with session_scope(engine) as session:
-        plan_row = current_plan(session)
-        plan = Plan.model_validate(plan_row.document)
+        plan_row = loaded_plan(session)
+        plan = plan_row.plan
         obligation = _office_obligation(session, plan_row.id, plan)
         if obligation is None:
             return False
@@ -78,8 +78,8 @@ def is_final(engine: Engine, as_of: dt.date) -> bool:
 def made_final(engine: Engine) -> MadeFinal | None:
     """The final report recorded for the current plan's consolidated obligation, if any."""
     with session_scope(engine) as session:
-        plan_row = current_plan(session)
-        plan = Plan.model_validate(plan_row.document)
+        plan_row = loaded_plan(session)
+        plan = plan_row.plan
         obligation = _office_obligation(session, plan_row.id, plan)
         if obligation is None:
             return None
@@ -123,8 +123,8 @@ def consolidate(
     made = made_final(engine) if final else None
     day = made.made_on if made is not None else as_of
     with session_scope(engine) as session:
-        plan_row = current_plan(session)
-        plan = Plan.model_validate(plan_row.document)
+        plan_row = loaded_plan(session)
+        plan = plan_row.plan
         cutoff = made.made_at if made is not None else now  # what had been accepted when it was built
         report_input = collect(session, plan.plan.code, day, cutoff=cutoff)
         obligation = _office_obligation(session, plan_row.id, plan) if final else None

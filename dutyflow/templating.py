@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import jinja2
+from jinja2.filters import do_indent, do_wordwrap
 
 from dutyflow.formatting import FILTERS
 from dutyflow.paths import TEMPLATES_DIR
@@ -35,16 +36,38 @@ def _strict(autoescape: Autoescape, loader: jinja2.BaseLoader | None = None) -> 
         trim_blocks=from_files,
         lstrip_blocks=from_files,
         keep_trailing_newline=from_files,
+        auto_reload=False,  # templates do not change under a running process; no stat per render
     )
     env.filters.update(FILTERS)
     return env
+
+
+TEXT_WIDTH = 72
+"""Columns of the text parts of emails."""
+
+
+@jinja2.pass_environment
+def wrap(env: jinja2.Environment, text: object, indent: int = 0) -> str:
+    """The text parts' `wrap` (imported from templates/email/_macros.txt.j2): `text` wrapped at
+    72 columns, its continuation lines indented by `indent`. A function, remembered, not a macro:
+    a national assignment wraps the same sentences for thousands of units, and the macro calls and
+    textwrap were most of its rendering time."""
+    return _wrapped(env, str(text), indent)
+
+
+@lru_cache(maxsize=16384)
+def _wrapped(env: jinja2.Environment, text: str, indent: int) -> str:
+    wrapped = do_wordwrap(env, text, TEXT_WIDTH - indent, break_long_words=False, break_on_hyphens=False)
+    return do_indent(wrapped, indent)
 
 
 @cache
 def environment() -> jinja2.Environment:
     """The one environment over templates/ (cached): strict, HTML-escaped for *.html.j2 only."""
     html_only = jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False)
-    return _strict(html_only, jinja2.FileSystemLoader(TEMPLATES_DIR))
+    env = _strict(html_only, jinja2.FileSystemLoader(TEMPLATES_DIR))
+    env.globals["wrap_text"] = wrap
+    return env
 
 
 def docx_environment() -> jinja2.Environment:

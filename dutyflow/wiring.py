@@ -26,7 +26,7 @@ from dutyflow.settings import Settings
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import UnitRow
-from dutyflow.store.queries import current_plan
+from dutyflow.store.queries import loaded_plan
 from dutyflow.tokens import current_token, expiry_for, load_secret
 
 
@@ -69,7 +69,7 @@ def notifier_for(runtime: Runtime) -> Notifier:
     """A notifier over the store and the SMTP server named by the settings."""
     lease = dt.timedelta(minutes=runtime.settings.claim_lease_minutes)
     with session_scope(runtime.engine) as session:
-        plan = Plan.model_validate(current_plan(session).document)
+        plan = loaded_plan(session).plan
     return Notifier(runtime.engine, mail_setup(runtime.settings, plan), lease=lease, clock=utcnow)
 
 

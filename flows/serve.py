@@ -8,10 +8,9 @@ from prefect import serve
 from prefect.client.schemas.schedules import CronSchedule
 
 from dutyflow.admin import schedules
-from dutyflow.plan import Plan
 from dutyflow.runtime import Runtime
 from dutyflow.store.db import session_scope
-from dutyflow.store.queries import current_plan
+from dutyflow.store.queries import loaded_plan
 from dutyflow.wiring import default_runtime
 from flows.assign import assign
 from flows.chase import chase
@@ -24,7 +23,7 @@ FLOWS = {"assign": assign, "chase": chase, "consolidate": consolidate_flow, "int
 def build_deployments(runtime: Runtime) -> list[Any]:
     """One deployment per flow, scheduled as the store says (cron in the plan's timezone)."""
     with session_scope(runtime.engine) as session:
-        plan = Plan.model_validate(current_plan(session).document)
+        plan = loaded_plan(session).plan
         rows = {
             name: (row.cron, row.timezone or plan.calendar.timezone, row.active)
             for name, row in schedules(session, plan.calendar.timezone).items()

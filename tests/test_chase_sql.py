@@ -133,7 +133,7 @@ def test_the_database_finds_and_moves_on_what_the_pure_ladder_does(announced: En
         assert {(x.unit, x.step.code, x.obligation_ids) for x in found.notices} == expected_notices, today
 
         before = next_actions(announced)
-        n._reschedule(None, today, now)
+        n.reschedule(None, today, now)
         after = next_actions(announced)
         assert after == expected_after, today
         found_any += len(expected_notices)
@@ -149,5 +149,5 @@ def test_nothing_is_found_on_a_weekend_and_nothing_due_is_moved(announced: Engin
     scramble(announced, n, rng, now)
     _, expected_after = reference(announced, n, today, now)
     assert n.due_notices(None, today, now).notices == []
-    n._reschedule(None, today, now)
+    n.reschedule(None, today, now)
     assert next_actions(announced) == expected_after

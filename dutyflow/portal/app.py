@@ -58,7 +58,7 @@ from dutyflow.portal.workers import shared_pool
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AdminSessionRow, ObligationRow, SubmissionRow, UnitRow
-from dutyflow.store.queries import current_plan, status_lines
+from dutyflow.store.queries import loaded_plan, status_lines
 from dutyflow.tokens import LinkState, check_link
 
 Clock = Callable[[], dt.datetime]
@@ -119,9 +119,9 @@ def create_app(
     whose X-Forwarded-Proto/-For are believed; from anyone else they are ignored. `parse` reads an
     uploaded workbook (default: in a worker process, `workers`)."""
     with session_scope(engine) as session:
-        row = current_plan(session)
-        plan = Plan.model_validate(row.document)
-        plan_id = row.id
+        loaded = loaded_plan(session)
+        plan = loaded.plan
+        plan_id = loaded.id
     portal = Portal(
         engine=engine,
         plan=plan,

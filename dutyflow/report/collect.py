@@ -29,7 +29,7 @@ from dutyflow.report.data import (
     value_periods,
 )
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, UnitRow
-from dutyflow.store.queries import current_plan
+from dutyflow.store.queries import loaded_plan
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,8 @@ def value_source(
 ) -> figures.Source:
     """Where the figures of the report on `as_of` come from: its value periods, as accepted
     before `cutoff` (default: the end of `as_of`, local time)."""
-    plan_row = current_plan(session, plan_code)
-    plan = Plan.model_validate(plan_row.document)
+    plan_row = loaded_plan(session, plan_code)
+    plan = plan_row.plan
     target = consolidated_deliverable(plan, consolidated)
     until = cutoff if cutoff is not None else end_of_day(as_of, ZoneInfo(plan.calendar.timezone))
     return figures.source(session, plan, plan_row.id, target, value_periods(plan, target), until)

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from dutyflow.chase import CHASED_STATES
 from dutyflow.history import Submitted, handed_in, state_then, value_then
 from dutyflow.messages import t
-from dutyflow.obligations import DUE_SOON_DAYS, Standing, State, standing
+from dutyflow.obligations import DUE_SOON_DAYS, Standing, State, effective_last_day, standing
+from dutyflow.plan import Plan
 from dutyflow.store.chasing import deadline
 from dutyflow.store.models import (
     AuditEventRow,
@@ -23,6 +25,7 @@ from dutyflow.store.models import (
     SubmissionRow,
     UnitRow,
 )
+from dutyflow.store.outbox import FAILED
 
 QUIET = frozenset({Standing.ACCEPTED, Standing.ON_TRACK, Standing.NOT_YET})
 """Standings that need nobody's attention."""
@@ -285,3 +288,98 @@ def _last_notices(
             problem = t("notice.unconfirmed", notice=label)
         out[obligation_id] = (last, problem)
     return out
+
+
+@dataclass(frozen=True)
+class LateLine:
+    """An overdue obligation, as the weekly digest lists it."""
+
+    unit_name: str
+    deliverable_name: str
+    period_label: str
+    last_day: dt.date
+    days_overdue: int
+    reminders_sent: int
+
+
+@dataclass(frozen=True)
+class DigestFigures:
+    expected: int
+    received: int
+    late: list[LateLine]
+    """Most overdue first, then by unit name."""
+
+
+def digest_figures(session: Session, plan_id: int, today: dt.date) -> DigestFigures:
+    """The weekly digest's counts and late obligations: three column queries, no ORM objects."""
+    handed = (State.SUBMITTED.value, State.ACCEPTED.value)
+    expected, received = session.execute(
+        select(
+            func.count(ObligationRow.id),
+            func.coalesce(func.sum(case((ObligationRow.state.in_(handed), 1), else_=0)), 0),
+        ).where(ObligationRow.plan_id == plan_id)
+    ).one()
+    reminders = (
+        select(
+            NotificationRow.obligation_id.label("obligation_id"),
+            func.count(func.distinct(NotificationRow.message_id)).label("sent"),
+        )
+        .where(NotificationRow.plan_id == plan_id, NotificationRow.obligation_id.is_not(None))
+        .where(NotificationRow.step != "assign")
+        .group_by(NotificationRow.obligation_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            UnitRow.name,
+            DeliverableRow.name,
+            ObligationRow.period_label,
+            ObligationRow.last_day,
+            ObligationRow.extended_until,
+            func.coalesce(reminders.c.sent, 0),
+        )
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .outerjoin(reminders, reminders.c.obligation_id == ObligationRow.id)
+        .where(ObligationRow.plan_id == plan_id, ObligationRow.state.in_([s.value for s in CHASED_STATES]))
+        .where(deadline() < today)
+        .order_by(UnitRow.id, ObligationRow.last_day, ObligationRow.id)
+    )
+    late = [
+        LateLine(unit, deliverable, label, last, (today - last).days, int(sent))
+        for unit, deliverable, label, last_day, extended, sent in rows
+        for last in [effective_last_day(last_day, extended)]
+    ]
+    late.sort(key=lambda line: (-line.days_overdue, line.unit_name))
+    return DigestFigures(expected=int(expected), received=int(received), late=late)
+
+
+def digest_sent_in(session: Session, plan_id: int, week: str) -> bool:
+    """Whether this week's digest was already claimed or sent (a failed attempt does not count)."""
+    count = session.scalar(
+        select(func.count(NotificationRow.id)).where(
+            NotificationRow.key.like(f"digest:{plan_id}:{week}:%"), NotificationRow.status != FAILED
+        )
+    )
+    return bool(count)
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    """The plan the store holds: its row's id and code, and its document as a `Plan`."""
+
+    id: int
+    code: str
+    plan: Plan
+
+
+def loaded_plan(session: Session, code: str | None = None) -> LoadedPlan:
+    """The plan named `code`, or the one loaded most recently, validated: the one place a stored
+    plan document becomes a `Plan`."""
+    row = current_plan(session, code)
+    return LoadedPlan(id=row.id, code=row.code, plan=plan_of(row))
+
+
+def plan_of(row: PlanRow) -> Plan:
+    """A stored plan's document as a `Plan`."""
+    return Plan.model_validate(row.document)
