@@ -18,22 +18,17 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dutyflow import audit, lifecycle
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms import FormResult, FormTarget, Problem, check_document, parse_workbook, sniff, validate_entries
 from dutyflow.forms.numbers import format_size
 from dutyflow.forms.read import refuse_workbook
 from dutyflow.messages import t
-from dutyflow.obligations import State, effective_last_day
+from dutyflow.obligations import effective_last_day
 from dutyflow.plan import Plan
+from dutyflow.states import SubmissionChannel, SubmissionStatus
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import (
-    AuditEventRow,
-    DataValueRow,
-    ObligationRow,
-    SubmissionRow,
-)
-
-ACCEPTED, SUBMITTED, RETURNED = "accepted", "submitted", "returned"
+from dutyflow.store.models import DataValueRow, ObligationRow, SubmissionRow
 
 
 class WorkbookParser(Protocol):
@@ -81,14 +76,15 @@ class IntakeResult:
     obligation_id: int
     unit_code: str
     version: int
-    status: str
+    status: SubmissionStatus
     reasons: list[str]
-    received: list[str]
+    contents: list[str]
+    """What was read from the version, one line per form (or the document), for the receipt."""
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.status != RETURNED
+        return self.status is not SubmissionStatus.RETURNED
 
 
 def check_received_year(received_on: dt.date, plan_year: int) -> None:
@@ -124,7 +120,7 @@ def submit_file(
     data: bytes,
     filename: str | None,
     *,
-    channel: str,
+    channel: SubmissionChannel,
     actor: str,
     now: dt.datetime,
     limits: Limits = Limits(),
@@ -136,7 +132,7 @@ def submit_file(
     deliverable = obligation.deliverable.definition
     filename = _clean_name(filename)
     kind = sniff(data)
-    received: list[str] = []
+    contents: list[str] = []
     if deliverable.get("forms"):
         if kind in {"docx", "pdf"}:
             raise FileRefused(t("intake.forms_required", kind=kind))
@@ -144,13 +140,13 @@ def submit_file(
         if refusal is not None:
             raise FileRefused(refusal)
         result = parse(data, target_of(plan, obligation), max_bytes=limits.max_bytes)
-        received = _received_forms(plan, result)
+        contents = _received_forms(plan, result)
     elif deliverable.get("attachments"):
         problems = check_document(data, filename or "", max_bytes=limits.max_bytes)
         if problems:
             raise FileRefused("; ".join(str(problem) for problem in problems))
         result = FormResult(values=(), problems=())
-        received = [t("intake.received_document", name=filename or kind, size=max(1, len(data) // 1024))]
+        contents = [t("intake.received_document", name=filename or kind, size=max(1, len(data) // 1024))]
     else:  # pragma: no cover - plan check refuses such deliverables
         result = FormResult(
             values=(), problems=(Problem(sheet="", cell=None, message=t("intake.document_not_allowed")),)
@@ -161,7 +157,7 @@ def submit_file(
         plan,
         obligation,
         result,
-        received=received,
+        contents=contents,
         channel=channel,
         actor=actor,
         now=now,
@@ -205,8 +201,8 @@ def submit_entries(
         plan,
         obligation,
         combined,
-        received=_received_forms(plan, combined),
-        channel="web_form",
+        contents=_received_forms(plan, combined),
+        channel=SubmissionChannel.WEB_FORM,
         actor=actor,
         now=now,
         file_sha256=None,
@@ -235,40 +231,33 @@ def decide(
     if "\x00" in reason:
         raise IntakeRefused(t("intake.reason_nul"))
     if accept:
-        if submission.status != SUBMITTED:
+        if not lifecycle.can_accept(submission):
             raise IntakeRefused(t("intake.already_decided", status=t(f"intake.status.{submission.status}")))
-        submission.status = ACCEPTED
-        obligation.state = State.ACCEPTED.value
-        obligation.next_action_at = None
+        event = lifecycle.accept(obligation, submission, reason, actor=actor, now=now)
     else:
         if not reason:
             raise IntakeRefused(t("intake.reason_required"))
-        if submission.status == RETURNED:
+        if not lifecycle.can_return(submission):
             raise IntakeRefused(t("intake.already_decided", status=t(f"intake.status.{submission.status}")))
-        submission.status = RETURNED
-        submission.reasons = [*submission.reasons, t("intake.returned_by_office", reason=reason)]
-        if _latest_accepted(session, obligation.id) is None:
-            _return_obligation(obligation, now)
-    submission.decided_at, submission.decided_by = now, actor
-    obligation.state_changed_at = now
-    _audit(
-        session,
-        now,
-        actor,
-        "accepted" if accept else "returned",
-        obligation,
-        {"version": submission.version},
-        reason or None,
-    )
+        event = lifecycle.return_submission(
+            obligation,
+            submission,
+            reason,
+            t("intake.returned_by_office", reason=reason),
+            still_accepted=_latest_accepted(session, obligation.id, other_than=submission.id) is not None,
+            actor=actor,
+            now=now,
+        )
+    audit.write(session, event, actor=actor, at=now)
     session.flush()
     return IntakeResult(
         submission_id=submission.id,
         obligation_id=obligation.id,
         unit_code=obligation.unit.code,
         version=submission.version,
-        status=submission.status,
+        status=SubmissionStatus(submission.status),
         reasons=list(submission.reasons),
-        received=[],
+        contents=[],
     )
 
 
@@ -313,8 +302,8 @@ def _record(
     obligation: ObligationRow,
     result: FormResult,
     *,
-    received: list[str],
-    channel: str,
+    contents: list[str],
+    channel: SubmissionChannel,
     actor: str,
     now: dt.datetime,
     file_sha256: str | None,
@@ -323,9 +312,12 @@ def _record(
     size: int | None,
 ) -> IntakeResult:
     version = next_version(session, obligation.id)
-    needs_review = bool(obligation.deliverable.definition.get("requires_acceptance"))
-    status = RETURNED if result.problems else (SUBMITTED if needs_review else ACCEPTED)
+    status = lifecycle.status_on_receipt(
+        valid=not result.problems,
+        needs_review=bool(obligation.deliverable.definition.get("requires_acceptance")),
+    )
     reasons = [str(problem) for problem in result.problems]
+    decided_on_receipt = status is not SubmissionStatus.SUBMITTED
     submission = SubmissionRow(
         obligation_id=obligation.id,
         version=version,
@@ -338,12 +330,12 @@ def _record(
         size=size,
         status=status,
         reasons=reasons,
-        decided_at=now if status != SUBMITTED else None,
-        decided_by="dutyflow" if status != SUBMITTED else None,
+        decided_at=now if decided_on_receipt else None,
+        decided_by=audit.SYSTEM_ACTOR if decided_on_receipt else None,
     )
     session.add(submission)
     session.flush()
-    if status != RETURNED:
+    if status is not SubmissionStatus.RETURNED:
         session.add_all(
             DataValueRow(
                 submission_id=submission.id,
@@ -355,13 +347,7 @@ def _record(
             )
             for value in result.values
         )
-        obligation.state = State.ACCEPTED.value if status == ACCEPTED else State.SUBMITTED.value
-        obligation.next_action_at = None
-        obligation.state_changed_at = now
-    elif obligation.state != State.ACCEPTED.value:
-        # An invalid version never undoes an accepted one; otherwise the unit owes it again.
-        _return_obligation(obligation, now)
-    _audit(session, now, actor, f"submission_{status}", obligation, {"version": version, "channel": channel}, None)
+    audit.write(session, lifecycle.submit(obligation, submission, now=now), actor=actor, at=now)
     session.flush()
     return IntakeResult(
         submission_id=submission.id,
@@ -370,7 +356,7 @@ def _record(
         version=version,
         status=status,
         reasons=reasons,
-        received=received,
+        contents=contents,
         problems=list(result.problems),
     )
 
@@ -381,35 +367,17 @@ def next_version(session: Session, obligation_id: int) -> int:
     return (latest or 0) + 1
 
 
-def _return_obligation(obligation: ObligationRow, now: dt.datetime) -> None:
-    if obligation.state != State.RETURNED.value:
-        obligation.chase_round += 1  # a new round restarts the ladder
-    obligation.state = State.RETURNED.value
-    obligation.state_changed_at = now
-    obligation.next_action_at = now
-
-
-def _latest_accepted(session: Session, obligation_id: int) -> SubmissionRow | None:
+def _latest_accepted(session: Session, obligation_id: int, *, other_than: int) -> SubmissionRow | None:
+    """The latest accepted version of the obligation other than submission `other_than`."""
     return session.scalars(
         select(SubmissionRow)
-        .where(SubmissionRow.obligation_id == obligation_id, SubmissionRow.status == ACCEPTED)
+        .where(
+            SubmissionRow.obligation_id == obligation_id,
+            SubmissionRow.status == SubmissionStatus.ACCEPTED,
+            SubmissionRow.id != other_than,
+        )
         .order_by(SubmissionRow.version.desc())
     ).first()
-
-
-def _audit(
-    session: Session,
-    now: dt.datetime,
-    actor: str,
-    action: str,
-    obligation: ObligationRow,
-    detail: dict[str, Any],
-    reason: str | None,
-) -> None:
-    code = f"{obligation.unit.code}/{obligation.deliverable.code}/{obligation.period}"
-    session.add(
-        AuditEventRow(at=now, actor=actor, action=action, entity="submission", code=code, detail=detail, reason=reason)
-    )
 
 
 def timeliness(obligation: ObligationRow, received_at: dt.datetime, calendar: WorkingCalendar) -> tuple[bool, int]:

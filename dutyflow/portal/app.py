@@ -55,6 +55,7 @@ from dutyflow.portal.guard import BodyLimit, SecurityHeaders
 from dutyflow.portal.pages import SECURITY_HEADERS, page
 from dutyflow.portal.throttle import LoginThrottle
 from dutyflow.portal.workers import shared_pool
+from dutyflow.states import SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AdminSessionRow, ObligationRow, SubmissionRow, UnitRow
@@ -290,7 +291,7 @@ def _receive_file(
                 obligation,
                 data,
                 filename,
-                channel="portal",
+                channel=SubmissionChannel.PORTAL,
                 actor=f"unit:{unit.code}",
                 now=portal.clock(),
                 limits=portal.limits,

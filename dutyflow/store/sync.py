@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from dutyflow import audit, lifecycle
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.messages import t
 from dutyflow.obligations import ObligationSpec, expand_obligations
 from dutyflow.plan import Plan
 from dutyflow.store.models import (
-    AuditEventRow,
     Base,
     DataElementRow,
     DeliverableRow,
@@ -56,7 +56,7 @@ class LoadReport:
         entities = ["plan", "unit", "duty", "data_element", "indicator", "form", "deliverable", "obligation"]
         actions = ["created", "updated", "deleted"]
         pairs = [(tuple(key.split(" ", 1)), count) for key, count in self.changes.items()]
-        return sorted(pairs, key=lambda p: (entities.index(p[0][0]), actions.index(p[0][1])))  # type: ignore[arg-type,return-value]
+        return sorted(pairs, key=lambda p: (entities.index(p[0][0]), actions.index(p[0][1])))  # type: ignore[arg-type]
 
     @property
     def changed(self) -> bool:
@@ -172,7 +172,8 @@ class _Loader:
         guard: Callable[[Any], int] | None = None,
     ) -> dict[str, Any]:
         """Create, update and (later) delete rows of `model` so they match `desired`."""
-        existing = {row.code: row for row in self.session.scalars(select(model).filter_by(plan_id=plan_id))}
+        rows: list[Any] = list(self.session.scalars(select(model).filter_by(plan_id=plan_id)))
+        existing: dict[str, Any] = {row.code: row for row in rows}
         for code, values in desired.items():
             row = existing.get(code)
             if row is None:
@@ -181,15 +182,7 @@ class _Loader:
                 existing[code] = row
                 self._audit("created", entity, code, _jsonable(values))
                 continue
-            changes = {
-                key: {"before": _jsonable(getattr(row, key)), "after": _jsonable(value)}
-                for key, value in values.items()
-                if getattr(row, key) != value
-            }
-            if changes:
-                for key, value in values.items():
-                    setattr(row, key, value)
-                self._audit("updated", entity, code, changes)
+            self._update(row, entity, code, values)
         self.session.flush()
         removed = [row for code, row in existing.items() if code not in desired]
         for row in removed:
@@ -201,6 +194,18 @@ class _Loader:
             else:
                 self.deletes.append((entity, row))
         return {code: row for code, row in existing.items() if code in desired}
+
+    def _update(self, row: Any, entity: str, code: str, values: Mapping[str, Any]) -> None:
+        """Give `row` the `values` that differ, auditing each change with its value before and after."""
+        changes = {
+            key: {"before": _jsonable(getattr(row, key)), "after": _jsonable(value)}
+            for key, value in values.items()
+            if getattr(row, key) != value
+        }
+        if changes:
+            for key, value in values.items():
+                setattr(row, key, value)
+            self._audit("updated", entity, code, changes)
 
     def _delete_pending(self) -> None:
         if self.refusals:
@@ -271,28 +276,20 @@ class _Loader:
                 "covers": list(spec.covers),
             }
             code = "/".join(key)
-            row = existing.get(key)
-            if row is None:
+            current = existing.get(key)
+            if current is None:
                 created.append(
                     {
                         "plan_id": plan_id,
                         "unit_id": units[spec.unit].id,
                         "deliverable_id": deliverables[spec.deliverable].id,
                         "period": spec.period,
-                        "state": "pending",
+                        "state": lifecycle.initial_state(),
                         **values,
                     }
                 )
                 continue
-            changes = {
-                k: {"before": _jsonable(getattr(row, k)), "after": _jsonable(v)}
-                for k, v in values.items()
-                if getattr(row, k) != v
-            }
-            if changes:
-                for k, v in values.items():
-                    setattr(row, k, v)
-                self._audit("updated", "obligation", code, changes)
+            self._update(current, "obligation", code, values)
         for key, row in existing.items():
             if key in wanted:
                 continue
@@ -342,9 +339,7 @@ class _Loader:
     def _audit(self, action: str, entity: str, code: str, detail: dict[str, Any]) -> None:
         if entity != "obligation" or action != "created":
             self.report.changes[f"{entity} {action}"] += 1
-        self.session.add(
-            AuditEventRow(at=self.now, actor=self.actor, action=action, entity=entity, code=code, detail=detail)
-        )
+        audit.write(self.session, audit.AuditEvent(action, entity, code, detail), actor=self.actor, at=self.now)
 
 
 def _unit_fields(unit: Any) -> dict[str, Any]:
