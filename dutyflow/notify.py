@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from dutyflow import lifecycle
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.chase import (
     CHASED_STATES,
@@ -44,6 +45,7 @@ from dutyflow.mail import (
 from dutyflow.messages import t
 from dutyflow.obligations import State, effective_last_day
 from dutyflow.plan import LadderStep, Plan, Unit
+from dutyflow.states import HANDED_IN_STATES, SubmissionStatus
 from dutyflow.store.chasing import Scope, find_due, reschedule
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import (
@@ -192,7 +194,7 @@ class Notifier:
             rows = session.execute(
                 select(UnitRow.code, UnitRow.name)
                 .join(ObligationRow, ObligationRow.unit_id == UnitRow.id)
-                .where(ObligationRow.plan_id == self.plan_id, ObligationRow.state == State.PENDING.value)
+                .where(ObligationRow.plan_id == self.plan_id, ObligationRow.state == State.PENDING)
                 .where(UnitRow.paused.is_(False))
                 .group_by(UnitRow.id, UnitRow.code, UnitRow.name)
                 .order_by(UnitRow.id)
@@ -207,7 +209,7 @@ class Notifier:
                 .join(ObligationRow, ObligationRow.unit_id == UnitRow.id)
                 .where(
                     ObligationRow.plan_id == self.plan_id,
-                    ObligationRow.state.in_([s.value for s in CHASED_STATES]),
+                    ObligationRow.state.in_(CHASED_STATES),
                     ObligationRow.next_action_at <= now,
                     UnitRow.paused.is_(False),
                 )
@@ -266,12 +268,10 @@ class Notifier:
     def _announce(self, ids: Sequence[int], today: dt.date) -> None:
         with session_scope(self.engine) as session:
             for row in session.scalars(select(ObligationRow).where(ObligationRow.id.in_(ids))):
-                if row.state != State.PENDING.value:
+                if row.state != State.PENDING:
                     continue
-                row.state = State.ANNOUNCED.value
-                view = _view(row, paused=False, sent=frozenset())
-                first = first_action_day(view, self.plan.chase, self.calendar)
-                row.next_action_at = self.calendar.start_of_day(first)
+                first = first_action_day(_view(row, paused=False, sent=frozenset()), self.plan.chase, self.calendar)
+                lifecycle.announce(row, self.calendar.start_of_day(first))
 
     # ------------------------------------------------------------------ chase
 
@@ -411,12 +411,12 @@ class Notifier:
                 "sha256": submission.file_sha256 or "",
                 "received": received,
                 "reasons": list(submission.reasons),
-                "last_day": deadline if submission.status == "returned" and deadline >= today else None,
+                "last_day": deadline if submission.status == SubmissionStatus.RETURNED and deadline >= today else None,
                 "timeliness_text": t("intake.on_time", last_day=f"{deadline:%d/%m/%Y}")
                 if on_time
                 else t("intake.late", days=late_days, last_day=f"{deadline:%d/%m/%Y}"),
             }
-            template = "returned" if submission.status == "returned" else "receipt"
+            template = "returned" if submission.status == SubmissionStatus.RETURNED else "receipt"
             step = f"s{submission.id}-{submission.status}"
         context = self._context(unit_info, today) | {"submission": details}
         slots = [
@@ -513,7 +513,7 @@ class Notifier:
                 .order_by(UnitRow.id, ObligationRow.last_day)
             ).all()
             expected = len(rows)
-            received = sum(1 for row, _, _ in rows if row.state in {State.SUBMITTED.value, State.ACCEPTED.value})
+            received = sum(1 for row, _, _ in rows if row.state in HANDED_IN_STATES)
             overdue = [
                 (row, unit, deliverable)
                 for row, unit, deliverable in rows
@@ -714,7 +714,7 @@ class Notifier:
         rows = session.execute(
             select(ObligationRow, DeliverableRow)
             .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
-            .where(ObligationRow.unit_id == unit_id, ObligationRow.state.in_([s.value for s in states]))
+            .where(ObligationRow.unit_id == unit_id, ObligationRow.state.in_(states))
             .order_by(ObligationRow.last_day, DeliverableRow.id, ObligationRow.period)
         )
         return [(row, deliverable) for row, deliverable in rows]
@@ -801,7 +801,7 @@ def _mime_of(path: Path) -> str:
 
 def _received_lines(session: Session, plan: Plan, submission: SubmissionRow) -> list[str]:
     """What was received, for the receipt: cells per appendix, or the document."""
-    if submission.status == "returned":
+    if submission.status == SubmissionStatus.RETURNED:
         return []
     counts = dict(
         session.execute(

@@ -32,6 +32,7 @@ from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
 from dutyflow.portal.server import background_server
 from dutyflow.simulation import PlannedSubmission, behaviour, cast, values_for
+from dutyflow.states import NotificationStatus, SubmissionStatus
 from dutyflow.store.db import session_scope, upgrade
 from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
@@ -200,7 +201,7 @@ def _next_day(
     """The next day on which anything happens: an upload, a ladder step, a digest, a report."""
     candidates = [p.day for p in planned if p.day > day] + [d for d in fixed if d > day]
     with session_scope(runtime.engine) as session:
-        chased = [State.ANNOUNCED.value, State.RETURNED.value]
+        chased = [State.ANNOUNCED, State.RETURNED]
         upcoming = session.scalars(
             select(ObligationRow.next_action_at).where(
                 ObligationRow.state.in_(chased), ObligationRow.next_action_at.is_not(None)
@@ -250,7 +251,7 @@ def _upload(
             )
         ).one()
         obligation_id, period_label = obligation.id, obligation.period_label
-        if obligation.state == State.ACCEPTED.value:
+        if obligation.state == State.ACCEPTED:
             return "already"
     deliverable = next(d for d in plan.deliverables if d.code == planned.deliverable)
     if deliverable.forms:
@@ -267,7 +268,7 @@ def _upload(
     response = http.post(f"/u/{token}/nop/{obligation_id}", files={"file": (name, data)})
     if response.status_code not in (200, 422):
         raise RuntimeError(f"upload refused ({response.status_code}): {response.text[:300]}")
-    return "returned" if response.status_code == 422 else "accepted"
+    return SubmissionStatus.RETURNED if response.status_code == 422 else SubmissionStatus.ACCEPTED
 
 
 def _plan_document(plan: Plan, planned: PlannedSubmission) -> bytes:
@@ -295,7 +296,7 @@ def _messages_by_template(engine: Any) -> Counter[str]:
     with session_scope(engine) as session:
         rows = session.execute(
             select(NotificationRow.template, func.count(func.distinct(NotificationRow.message_id)))
-            .where(NotificationRow.status == "sent")
+            .where(NotificationRow.status == NotificationStatus.SENT)
             .group_by(NotificationRow.template)
         ).all()
     return Counter({template: int(count) for template, count in rows})
@@ -305,7 +306,7 @@ def _states(engine: Any) -> Counter[str]:
     with session_scope(engine) as session:
         rows = session.execute(select(ObligationRow.state, func.count()).group_by(ObligationRow.state)).all()
         returned = session.scalar(
-            select(func.count()).select_from(SubmissionRow).where(SubmissionRow.status == "returned")
+            select(func.count()).select_from(SubmissionRow).where(SubmissionRow.status == SubmissionStatus.RETURNED)
         )
     counts = Counter({state: int(count) for state, count in rows})
     counts["submissions returned"] = int(returned or 0)

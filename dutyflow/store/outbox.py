@@ -16,11 +16,17 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, select, update
 from sqlalchemy.orm import Session
 
+from dutyflow.states import DELIVERED_STATUSES, NotificationStatus
 from dutyflow.store.db import insert_ignoring_conflicts, session_scope
 from dutyflow.store.models import NotificationRow
 
-CLAIMED, SENT, FAILED, REFUSED = "claimed", "sent", "failed", "refused"
-DONE = frozenset({SENT, REFUSED})
+CLAIMED, SENT, FAILED, REFUSED = (
+    NotificationStatus.CLAIMED,
+    NotificationStatus.SENT,
+    NotificationStatus.FAILED,
+    NotificationStatus.REFUSED,
+)
+"""Short names of the outbox statuses (defined in `dutyflow.states`), for the modules that import them."""
 DEFAULT_LEASE = dt.timedelta(minutes=15)
 
 
@@ -80,9 +86,9 @@ def claim(
             row = existing.get(slot.key)
             if row is None:
                 continue
-            if row.status in DONE:
+            if row.status in DELIVERED_STATUSES:
                 continue
-            if row.status == CLAIMED and row.claimed_at > now - lease:
+            if row.status == NotificationStatus.CLAIMED and row.claimed_at > now - lease:
                 continue  # another worker holds it and may be sending right now
             taken = session.execute(
                 update(NotificationRow)
@@ -93,7 +99,7 @@ def claim(
                         NotificationRow.claimed_at == row.claimed_at,
                     )
                 )
-                .values(status=CLAIMED, claimed_at=now, attempts=NotificationRow.attempts + 1)
+                .values(status=NotificationStatus.CLAIMED, claimed_at=now, attempts=NotificationRow.attempts + 1)
                 .execution_options(synchronize_session=False)
             )
             if taken.rowcount == 1:  # type: ignore[attr-defined]
@@ -114,7 +120,7 @@ def claim(
                         "step": step,
                         "template": template,
                         "recipient": s.recipient,
-                        "status": CLAIMED,
+                        "status": NotificationStatus.CLAIMED,
                         "message_id": message_id,
                         "claimed_at": now,
                         "attempts": 1,
@@ -158,7 +164,7 @@ def mark_sent(
                 update(NotificationRow)
                 .where(NotificationRow.key == slot.key)
                 .values(
-                    status=REFUSED if reason else SENT,
+                    status=NotificationStatus.REFUSED if reason else NotificationStatus.SENT,
                     sent_at=now,
                     subject=subject,
                     error=reason,
@@ -173,6 +179,6 @@ def mark_failed(engine: Engine, claim_: Claim, *, error: str, delivered_unknown:
         session.execute(
             update(NotificationRow)
             .where(NotificationRow.key.in_([s.key for s in claim_.slots]))
-            .values(status=CLAIMED if delivered_unknown else FAILED, error=error[:2000])
+            .values(status=NotificationStatus.CLAIMED if delivered_unknown else NotificationStatus.FAILED, error=error[:2000])
             .execution_options(synchronize_session=False)
         )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from dutyflow.history import Submitted, handed_in, state_then, value_then
 from dutyflow.messages import t
 from dutyflow.obligations import DUE_SOON_DAYS, Standing, State, standing
+from dutyflow.states import NotificationStatus
 from dutyflow.store.chasing import deadline
 from dutyflow.store.models import (
     AuditEventRow,
@@ -254,13 +255,13 @@ def _last_notices(
     for obligation_id, template, status, sent_at, recipient, error in rows:
         last, problem = out.get(obligation_id, (None, None))
         label = t(f"notice.{template}")
-        if status == "sent" and sent_at is not None:
+        if status == NotificationStatus.SENT and sent_at is not None:
             last, problem = f"{label} {sent_at.date():%d/%m/%Y}", None
-        elif status == "refused":
+        elif status == NotificationStatus.REFUSED:
             last, problem = f"{label} {sent_at.date():%d/%m/%Y}" if sent_at else last, f"{recipient}: {error}"
-        elif status in {"failed", "claimed"} and error:
+        elif status in {NotificationStatus.FAILED, NotificationStatus.CLAIMED} and error:
             problem = f"{label}: {error}"
-        elif status == "claimed":  # in flight, or its worker died: re-sent once the lease has passed
+        elif status == NotificationStatus.CLAIMED:  # in flight, or its worker died: re-sent once the lease has passed
             problem = t("notice.unconfirmed", notice=label)
         out[obligation_id] = (last, problem)
     return out
