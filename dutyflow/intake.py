@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -154,7 +155,6 @@ def submit_file(
     sha = files.put(data) if data else None
     return _record(
         session,
-        plan,
         obligation,
         result,
         contents=contents,
@@ -198,7 +198,6 @@ def submit_entries(
     combined = FormResult(values=tuple(values), problems=tuple(problems))
     return _record(
         session,
-        plan,
         obligation,
         combined,
         contents=_received_forms(plan, combined),
@@ -261,6 +260,36 @@ def decide(
     )
 
 
+def record_final(
+    session: Session, files: FileStore, obligation: ObligationRow, document: Path, *, now: dt.datetime
+) -> IntakeResult | None:
+    """Record the office's final consolidated report as a version of its own obligation, through
+    the same path as a unit's report: accepted on receipt, dutyflow its actor. None when this very
+    file (same sha256) was recorded already, so a rerun records nothing twice."""
+    data = document.read_bytes()
+    sha = files.put(data)
+    exists = session.scalar(
+        select(func.count(SubmissionRow.id)).where(
+            SubmissionRow.obligation_id == obligation.id, SubmissionRow.file_sha256 == sha
+        )
+    )
+    if exists:
+        return None
+    return _record(
+        session,
+        obligation,
+        FormResult(values=(), problems=()),
+        contents=[],
+        channel=SubmissionChannel.GENERATED,
+        actor=audit.SYSTEM_ACTOR,
+        now=now,
+        file_sha256=sha,
+        file_name=document.name,
+        content_type=document.suffix.lstrip("."),
+        size=len(data),
+    )
+
+
 # --------------------------------------------------------------------------- internals
 
 
@@ -298,7 +327,6 @@ def _received_forms(plan: Plan, result: FormResult) -> list[str]:
 
 def _record(
     session: Session,
-    plan: Plan,
     obligation: ObligationRow,
     result: FormResult,
     *,
@@ -314,7 +342,9 @@ def _record(
     version = next_version(session, obligation.id)
     status = lifecycle.status_on_receipt(
         valid=not result.problems,
-        needs_review=bool(obligation.deliverable.definition.get("requires_acceptance")),
+        # The office does not wait for its own acceptance of the report it made.
+        needs_review=channel is not SubmissionChannel.GENERATED
+        and bool(obligation.deliverable.definition.get("requires_acceptance")),
     )
     reasons = [str(problem) for problem in result.problems]
     decided_on_receipt = status is not SubmissionStatus.SUBMITTED
@@ -403,6 +433,7 @@ __all__ = [
     "decide",
     "next_version",
     "obligation_for_unit",
+    "record_final",
     "submit_entries",
     "submit_file",
     "target_of",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dutyflow.audit import AuditEvent
-from dutyflow.states import ObligationState, SubmissionStatus
+from dutyflow.states import ObligationState, SubmissionChannel, SubmissionStatus
 from dutyflow.store.models import ObligationRow, SubmissionRow, UnitRow
 
 
@@ -58,8 +58,11 @@ def submit(obligation: ObligationRow, submission: SubmissionRow, *, now: dt.date
     """A new version (`submission`, its status decided on receipt) was received for `obligation`.
 
     A valid version stops the chase (accepted, or awaiting the office); an invalid one never undoes
-    an accepted version, and otherwise the unit owes the report again."""
+    an accepted version, and otherwise the unit owes the report again. The office's own final
+    report is the consolidation (see `consolidate`)."""
     status = SubmissionStatus(submission.status)
+    if submission.channel == SubmissionChannel.GENERATED:
+        return consolidate(obligation, submission, now=now)
     if status is not SubmissionStatus.RETURNED:
         _settle(
             obligation,
@@ -73,6 +76,18 @@ def submit(obligation: ObligationRow, submission: SubmissionRow, *, now: dt.date
         entity="submission",
         code=obligation_code(obligation),
         detail={"version": submission.version, "channel": submission.channel},
+    )
+
+
+def consolidate(obligation: ObligationRow, submission: SubmissionRow, *, now: dt.datetime) -> AuditEvent:
+    """The office's final consolidated report (`submission`, made by dutyflow) delivers the office's
+    own obligation: accepted, nothing more owed."""
+    _settle(obligation, ObligationState.ACCEPTED, now)
+    return AuditEvent(
+        action="report_final",
+        entity="obligation",
+        code=obligation_code(obligation),
+        detail={"file": submission.file_name, "sha256": submission.file_sha256},
     )
 
 
@@ -187,6 +202,7 @@ __all__ = [
     "announce",
     "can_accept",
     "can_return",
+    "consolidate",
     "extend",
     "initial_state",
     "obligation_code",
