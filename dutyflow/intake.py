@@ -22,8 +22,22 @@ from sqlalchemy.orm import Session
 from dutyflow import audit, lifecycle
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms import FormResult, FormTarget, Problem, check_document, parse_workbook, sniff, validate_entries
-from dutyflow.forms.numbers import format_size
 from dutyflow.forms.read import refuse_workbook
+from dutyflow.intake_checks import (
+    DEFAULT_LIMITS,
+    FileRefused,
+    IntakeRefused,
+    Limits,
+    NothingEntered,
+    NotYours,
+    TooBig,
+    TooMany,
+    UnknownObligation,
+    check_limits,
+    check_received_year,
+    clean_name,
+    obligation_for_unit,
+)
 from dutyflow.messages import t
 from dutyflow.obligations import effective_last_day
 from dutyflow.plan import Plan
@@ -34,41 +48,6 @@ from dutyflow.store.models import DataValueRow, ObligationRow, SubmissionRow
 
 class WorkbookParser(Protocol):
     def __call__(self, data: bytes, target: FormTarget, *, max_bytes: int) -> FormResult: ...
-
-
-class IntakeRefused(Exception):
-    """Refused before anything was stored (wrong unit, too big, too many); the message is Vietnamese."""
-
-
-class UnknownObligation(IntakeRefused):
-    """No such obligation (or submission)."""
-
-
-class NotYours(IntakeRefused):
-    """The obligation belongs to another unit."""
-
-
-class TooBig(IntakeRefused):
-    """The file is larger than the limit."""
-
-
-class TooMany(IntakeRefused):
-    """The unit has submitted too often today for this obligation."""
-
-
-class NothingEntered(IntakeRefused):
-    """A web form posted with nothing in it, or for a report that has no form to type into."""
-
-
-class FileRefused(IntakeRefused):
-    """The file is not the kind of file this report is handed in as, or is unsafe to open. It is not
-    a version of the report, so nothing is recorded (docs/decisions.md, 27)."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int = 10 * 1024 * 1024
-    max_per_day: int = 20
 
 
 @dataclass
@@ -86,21 +65,6 @@ class IntakeResult:
     @property
     def ok(self) -> bool:
         return self.status is not SubmissionStatus.RETURNED
-
-
-def check_received_year(received_on: dt.date, plan_year: int) -> None:
-    """A report for a plan cannot have been received before the plan's year began."""
-    if received_on.year < plan_year:
-        raise IntakeRefused(t("dates.received_before_plan", day=f"{received_on:%d/%m/%Y}", year=plan_year))
-
-
-def obligation_for_unit(session: Session, obligation_id: int, unit_id: int) -> ObligationRow:
-    obligation = session.get(ObligationRow, obligation_id)
-    if obligation is None:
-        raise UnknownObligation(t("intake.unknown_obligation"))
-    if obligation.unit_id != unit_id:
-        raise NotYours(t("intake.not_yours"))
-    return obligation
 
 
 def target_of(plan: Plan, obligation: ObligationRow) -> FormTarget:
@@ -124,14 +88,14 @@ def submit_file(
     channel: SubmissionChannel,
     actor: str,
     now: dt.datetime,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     parse: WorkbookParser = parse_workbook,
 ) -> IntakeResult:
     """Validate and record an uploaded (or imported) file for `obligation`. `parse` reads a
     workbook; the portal passes one that runs in a worker process."""
-    _check_limits(session, obligation, len(data), now, limits)
+    check_limits(session, obligation, len(data), now, limits)
     deliverable = obligation.deliverable.definition
-    filename = _clean_name(filename)
+    filename = clean_name(filename)
     kind = sniff(data)
     contents: list[str] = []
     if deliverable.get("forms"):
@@ -176,7 +140,7 @@ def submit_entries(
     *,
     actor: str,
     now: dt.datetime,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> IntakeResult:
     """Validate and record values typed into the portal's web form (form code -> cell -> text).
 
@@ -187,7 +151,7 @@ def submit_entries(
         raise NothingEntered(t("intake.document_required", deliverable=obligation.deliverable.name))
     if not any(str(value).strip() for code in forms for value in entries.get(code, {}).values()):
         raise NothingEntered(t("intake.nothing_entered"))
-    _check_limits(session, obligation, 0, now, limits)
+    check_limits(session, obligation, 0, now, limits)
     target = target_of(plan, obligation)
     values: list[Any] = []
     problems: list[Problem] = []
@@ -293,30 +257,6 @@ def record_final(
 # --------------------------------------------------------------------------- internals
 
 
-def _check_limits(session: Session, obligation: ObligationRow, size: int, now: dt.datetime, limits: Limits) -> None:
-    if size > limits.max_bytes:
-        raise TooBig(
-            t("intake.too_big", size=format_size(size), limit=format_size(limits.max_bytes))
-        )
-    since = now - dt.timedelta(days=1)
-    count = session.scalar(
-        select(func.count(SubmissionRow.id)).where(
-            SubmissionRow.obligation_id == obligation.id, SubmissionRow.received_at > since
-        )
-    )
-    if (count or 0) >= limits.max_per_day:
-        raise TooMany(t("intake.too_many", count=count, limit=limits.max_per_day))
-
-
-def _clean_name(filename: str | None) -> str | None:
-    """The name the sender gave, kept only as a label: no control characters (a NUL cannot even be
-    stored), no folders (it never names a path: files are kept under their hash)."""
-    if filename is None:
-        return None
-    name = "".join(ch for ch in filename if ch.isprintable()).replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name or None
-
-
 def _received_forms(plan: Plan, result: FormResult) -> list[str]:
     names = {f.code: f.name for f in plan.forms}
     counts: dict[str, int] = {}
@@ -365,18 +305,8 @@ def _record(
     )
     session.add(submission)
     session.flush()
-    if status is not SubmissionStatus.RETURNED:
-        session.add_all(
-            DataValueRow(
-                submission_id=submission.id,
-                form=value.form,
-                row=value.row,
-                column=value.column,
-                number=Decimal(value.number) if value.number is not None else None,
-                text=value.text,
-            )
-            for value in result.values
-        )
+    if status is not SubmissionStatus.RETURNED:  # values are kept only for a valid version
+        _store_values(session, submission.id, result)
     audit.write(session, lifecycle.submit(obligation, submission, now=now), actor=actor, at=now)
     session.flush()
     return IntakeResult(
@@ -388,6 +318,20 @@ def _record(
         reasons=reasons,
         contents=contents,
         problems=list(result.problems),
+    )
+
+
+def _store_values(session: Session, submission_id: int, result: FormResult) -> None:
+    session.add_all(
+        DataValueRow(
+            submission_id=submission_id,
+            form=value.form,
+            row=value.row,
+            column=value.column,
+            number=Decimal(value.number) if value.number is not None else None,
+            text=value.text,
+        )
+        for value in result.values
     )
 
 

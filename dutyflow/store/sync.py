@@ -267,14 +267,7 @@ class _Loader:
         wanted = {(s.unit, s.deliverable, s.period): s for s in specs}
         created: list[dict[str, Any]] = []  # inserted in bulk: 54,600 at national scale
         for key, spec in wanted.items():
-            values = {
-                "period_label": spec.period_label,
-                "due": spec.due,
-                "rule": spec.rule.value,
-                "last_day": spec.last_day,
-                "cutoff": spec.cutoff,
-                "covers": list(spec.covers),
-            }
+            values = _obligation_fields(spec)
             code = "/".join(key)
             current = existing.get(key)
             if current is None:
@@ -356,6 +349,18 @@ def _unit_fields(unit: Any) -> dict[str, Any]:
         "opens": unit.opens,
         "closes": unit.closes,
         "successor_code": unit.successor,
+    }
+
+
+def _obligation_fields(spec: ObligationSpec) -> dict[str, Any]:
+    """What the plan decides of an obligation (its state is the lifecycle's)."""
+    return {
+        "period_label": spec.period_label,
+        "due": spec.due,
+        "rule": spec.rule.value,
+        "last_day": spec.last_day,
+        "cutoff": spec.cutoff,
+        "covers": list(spec.covers),
     }
 
 
