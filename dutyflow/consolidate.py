@@ -2,29 +2,34 @@
 
 Knows nothing of Prefect. The final report is recorded as the office's own submission for the
 consolidated deliverable (so status shows it delivered) and emailed, with its PDF, to the
-district's leadership once.
+district's leadership once. Both belong to the consolidated obligation, not to the day of a run:
+once its final report is recorded, a later run (the schedule fires every weekday) returns that
+report instead of making and recording another, and the email is keyed on the obligation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.indicators import format_target, format_value
-from dutyflow.intake import next_version
+from dutyflow.intake import record_final
 from dutyflow.messages import t
-from dutyflow.obligations import State, effective_last_day
+from dutyflow.obligations import effective_last_day
 from dutyflow.plan import Plan
 from dutyflow.report.build import ReportFiles, build_report
 from dutyflow.report.collect import collect
 from dutyflow.report.data import consolidated_deliverable, report_context
+from dutyflow.states import SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, SubmissionRow
+from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow
 from dutyflow.store.queries import current_plan
 
 FINAL_LEAD_DAYS = 2
@@ -37,6 +42,20 @@ class Consolidation:
     final: bool
     indicators: list[dict[str, str]]
     """One row per indicator (code, name, target, result, attainment), for the Prefect artifact."""
+    obligation_id: int | None = None
+    """The consolidated obligation a final report belongs to; its email is keyed on it."""
+
+
+@dataclass(frozen=True)
+class MadeFinal:
+    """The final report already recorded for the consolidated obligation: its document (name and
+    SHA-256) and the plan-local day it was made."""
+
+    obligation_id: int
+    made_on: dt.date
+    file_name: str
+    sha256: str
+    made_at: dt.datetime
 
 
 def final_from(last_day: dt.date, calendar: WorkingCalendar) -> dt.date:
@@ -55,18 +74,69 @@ def is_final(engine: Engine, as_of: dt.date) -> bool:
     return as_of >= final_from(deadline, WorkingCalendar.from_config(plan.calendar))
 
 
-def consolidate(
-    engine: Engine, files: FileStore, out_root: Path, as_of: dt.date, now: dt.datetime, *, final: bool
-) -> Consolidation:
+def made_final(engine: Engine) -> MadeFinal | None:
+    """The final report recorded for the current plan's consolidated obligation, if any."""
     with session_scope(engine) as session:
         plan_row = current_plan(session)
         plan = Plan.model_validate(plan_row.document)
-        report_input = collect(session, plan.plan.code, as_of, cutoff=now)  # what was accepted by now
+        obligation = _office_obligation(session, plan_row.id, plan)
+        if obligation is None:
+            return None
+        first = session.scalars(
+            select(SubmissionRow)
+            .where(SubmissionRow.obligation_id == obligation.id, SubmissionRow.channel == SubmissionChannel.GENERATED)
+            .order_by(SubmissionRow.version)
+            .limit(1)
+        ).first()
+        if first is None:
+            return None
+        made_on = WorkingCalendar.from_config(plan.calendar).local_date(first.received_at)
+        return MadeFinal(obligation.id, made_on, first.file_name or "", first.file_sha256 or "", first.received_at)
+
+
+def _out_dir(out_root: Path, plan: Plan, day: dt.date, final: bool) -> Path:
+    return out_root / plan.plan.code / f"{day:%Y-%m-%d}-{'chinh-thuc' if final else 'du-thao'}"
+
+
+def _made_files(out_root: Path, plan: Plan, made: MadeFinal) -> ReportFiles:
+    """The files of the final report made earlier: the folder holding the recorded document."""
+    for folder in sorted((out_root / plan.plan.code).glob("*-chinh-thuc"), reverse=True):
+        document = folder / made.file_name
+        if made.file_name and document.is_file() and hashlib.sha256(document.read_bytes()).hexdigest() == made.sha256:
+            found = {path.suffix: path for path in folder.iterdir() if path.suffix in {".docx", ".pdf", ".html"}}
+            if ".docx" in found and ".html" in found:
+                note = t("flows.report_final_already_made", day=f"{made.made_on:%d/%m/%Y}")
+                return ReportFiles(
+                    docx=found[".docx"], pdf=found.get(".pdf"), html=found[".html"], charts={}, notes=(note,)
+                )
+    raise FileNotFoundError(
+        t("flows.report_final_files_missing", day=f"{made.made_on:%d/%m/%Y}", folder=out_root / plan.plan.code)
+    )
+
+
+def consolidate(
+    engine: Engine, files: FileStore, out_root: Path, as_of: dt.date, now: dt.datetime, *, final: bool
+) -> Consolidation:
+    """A draft of `as_of`, or the final report. The final report is made and recorded once per
+    consolidated obligation: when it exists, this returns it (files, figures and day it was made)."""
+    made = made_final(engine) if final else None
+    day = made.made_on if made is not None else as_of
+    with session_scope(engine) as session:
+        plan_row = current_plan(session)
+        plan = Plan.model_validate(plan_row.document)
+        cutoff = made.made_at if made is not None else now  # what had been accepted when it was built
+        report_input = collect(session, plan.plan.code, day, cutoff=cutoff)
+        obligation = _office_obligation(session, plan_row.id, plan) if final else None
+        obligation_id = obligation.id if obligation is not None else None
     rc = report_context(report_input, final=final)
-    out_dir = out_root / plan.plan.code / f"{as_of:%Y-%m-%d}-{'chinh-thuc' if final else 'du-thao'}"
-    result = build_report(engine, plan.plan.code, as_of, out_dir, final=final, cutoff=now)
-    if final:
-        _record_final(engine, files, plan, result, now)
+    if made is not None:
+        result = _made_files(out_root, plan, made)
+    else:
+        result = build_report(
+            engine, plan.plan.code, as_of, _out_dir(out_root, plan, as_of, final), final=final, cutoff=now
+        )
+        if final:
+            _record_final(engine, files, plan, result, now)
     indicators = [
         {
             t("flows.col_code"): r.code,
@@ -77,10 +147,10 @@ def consolidate(
         }
         for r in rc.indicators
     ]
-    return Consolidation(files=result, final=final, indicators=indicators)
+    return Consolidation(files=result, final=final, indicators=indicators, obligation_id=obligation_id)
 
 
-def _office_obligation(session, plan_id: int, plan: Plan) -> ObligationRow | None:  # type: ignore[no-untyped-def]
+def _office_obligation(session: Session, plan_id: int, plan: Plan) -> ObligationRow | None:
     code = consolidated_deliverable(plan).code
     return session.scalars(
         select(ObligationRow)
@@ -90,49 +160,8 @@ def _office_obligation(session, plan_id: int, plan: Plan) -> ObligationRow | Non
 
 
 def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
-    document = result.pdf or result.docx
-    data = document.read_bytes()
-    sha = files.put(data)
+    """The final report delivers the office's own obligation, through the intake path."""
     with session_scope(engine) as session:
         obligation = _office_obligation(session, current_plan(session).id, plan)
-        if obligation is None:
-            return
-        exists = session.scalar(
-            select(func.count(SubmissionRow.id)).where(
-                SubmissionRow.obligation_id == obligation.id, SubmissionRow.file_sha256 == sha
-            )
-        )
-        if exists:
-            return
-        version = next_version(session, obligation.id)
-        session.add(
-            SubmissionRow(
-                obligation_id=obligation.id,
-                version=version,
-                channel="generated",
-                received_at=now,
-                submitted_by="dutyflow",
-                file_sha256=sha,
-                file_name=document.name,
-                content_type=document.suffix.lstrip("."),
-                size=len(data),
-                status="accepted",
-                reasons=[],
-                decided_at=now,
-                decided_by="dutyflow",
-            )
-        )
-        obligation.state = State.ACCEPTED.value
-        obligation.next_action_at = None
-        obligation.state_changed_at = now
-        session.add(
-            AuditEventRow(
-                at=now,
-                actor="dutyflow",
-                action="report_final",
-                entity="obligation",
-                code=f"{obligation.unit.code}/{obligation.deliverable.code}/{obligation.period}",
-                detail={"file": document.name, "sha256": sha},
-                reason=None,
-            )
-        )
+        if obligation is not None:
+            record_final(session, files, obligation, result.pdf or result.docx, now=now)

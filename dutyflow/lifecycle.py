@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dutyflow.audit import AuditEvent
+from dutyflow.chase import CHASED_STATES
 from dutyflow.states import ObligationState, SubmissionChannel, SubmissionStatus
 from dutyflow.store.models import ObligationRow, SubmissionRow, UnitRow
 
@@ -182,6 +183,15 @@ def extend(obligation: ObligationRow, until: dt.date, reason: str, *, now: dt.da
     )
 
 
+def deadline_moved(obligation: ObligationRow, *, now: dt.datetime) -> None:
+    """A reloaded plan moved the obligation's last day: a chased obligation is looked at again on
+    the chase's next run, which takes up the ladder of the new deadline, as after an extension (its
+    next action was worked out from the old one, which may lie after the new deadline's steps).
+    The plan loading audits the change itself."""
+    if obligation.state in CHASED_STATES:
+        obligation.next_action_at = now
+
+
 def pause(unit: UnitRow, reason: str) -> AuditEvent:
     """Stop chasing a unit (check it is not paused first)."""
     unit.paused = True
@@ -203,6 +213,7 @@ __all__ = [
     "can_accept",
     "can_return",
     "consolidate",
+    "deadline_moved",
     "extend",
     "initial_state",
     "obligation_code",

@@ -195,8 +195,9 @@ class _Loader:
                 self.deletes.append((entity, row))
         return {code: row for code, row in existing.items() if code in desired}
 
-    def _update(self, row: Any, entity: str, code: str, values: Mapping[str, Any]) -> None:
-        """Give `row` the `values` that differ, auditing each change with its value before and after."""
+    def _update(self, row: Any, entity: str, code: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Give `row` the `values` that differ, auditing each change with its value before and after;
+        returns the changes."""
         changes = {
             key: {"before": _jsonable(getattr(row, key)), "after": _jsonable(value)}
             for key, value in values.items()
@@ -206,6 +207,7 @@ class _Loader:
             for key, value in values.items():
                 setattr(row, key, value)
             self._audit("updated", entity, code, changes)
+        return changes
 
     def _delete_pending(self) -> None:
         if self.refusals:
@@ -282,7 +284,8 @@ class _Loader:
                     }
                 )
                 continue
-            self._update(current, "obligation", code, values)
+            if "last_day" in self._update(current, "obligation", code, values):
+                lifecycle.deadline_moved(current, now=self.now)
         for key, row in existing.items():
             if key in wanted:
                 continue
