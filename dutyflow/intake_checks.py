@@ -93,21 +93,3 @@ def clean_name(filename: str | None) -> str | None:
         return None
     name = "".join(ch for ch in filename if ch.isprintable()).replace("\\", "/").rsplit("/", 1)[-1].strip()
     return name or None
-
-
-
-__all__ = [
-    "DEFAULT_LIMITS",
-    "FileRefused",
-    "IntakeRefused",
-    "Limits",
-    "NotYours",
-    "NothingEntered",
-    "TooBig",
-    "TooMany",
-    "UnknownObligation",
-    "check_limits",
-    "check_received_year",
-    "clean_name",
-    "obligation_for_unit",
-]

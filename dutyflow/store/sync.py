@@ -357,14 +357,8 @@ def _unit_fields(unit: Any) -> dict[str, Any]:
 
 def _obligation_fields(spec: ObligationSpec) -> dict[str, Any]:
     """What the plan decides of an obligation (its state is the lifecycle's)."""
-    return {
-        "period_label": spec.period_label,
-        "due": spec.due,
-        "rule": spec.rule.value,
-        "last_day": spec.last_day,
-        "cutoff": spec.cutoff,
-        "covers": list(spec.covers),
-    }
+    copied = {key: getattr(spec, key) for key in ("period_label", "due", "last_day", "cutoff")}
+    return copied | {"rule": spec.rule.value, "covers": list(spec.covers)}
 
 
 def _jsonable(value: Any) -> Any:
