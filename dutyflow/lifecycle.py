@@ -16,8 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dutyflow.audit import AuditEvent
-from dutyflow.chase import CHASED_STATES
-from dutyflow.states import ObligationState, SubmissionChannel, SubmissionStatus
+from dutyflow.states import CHASED_STATES, ObligationState, SubmissionChannel, SubmissionStatus
 from dutyflow.store.models import ObligationRow, SubmissionRow, UnitRow
 
 

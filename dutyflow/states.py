@@ -22,6 +22,9 @@ class ObligationState(StrEnum):
 OPEN_STATES = frozenset({ObligationState.PENDING, ObligationState.ANNOUNCED, ObligationState.RETURNED})
 """States in which the unit still owes something."""
 
+CHASED_STATES = frozenset({ObligationState.ANNOUNCED, ObligationState.RETURNED})
+"""States in which the unit is reminded: it has been told, and has not (validly) delivered."""
+
 HANDED_IN_STATES = frozenset({ObligationState.SUBMITTED, ObligationState.ACCEPTED})
 """States in which the unit has handed in a version that stands (accepted or awaiting the office)."""
 
@@ -57,6 +60,7 @@ DELIVERED_STATUSES = frozenset({NotificationStatus.SENT, NotificationStatus.REFU
 
 
 __all__ = [
+    "CHASED_STATES",
     "DELIVERED_STATUSES",
     "HANDED_IN_STATES",
     "OPEN_STATES",

@@ -18,9 +18,8 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, case, exists, not_, null, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from dutyflow.chase import CHASED_STATES
 from dutyflow.plan import LadderStep
-from dutyflow.states import NotificationStatus
+from dutyflow.states import CHASED_STATES, NotificationStatus
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
 
 Thresholds = Sequence[tuple[LadderStep, dt.date]]
