@@ -43,6 +43,7 @@ class SubmissionChannel(StrEnum):
     PORTAL = "portal"  # a file uploaded through the unit's link
     WEB_FORM = "web_form"  # values typed into the portal's form
     IMPORT = "import"  # a file the office imported for the unit (`dutyflow import`)
+    EMAIL = "email"  # a file attached to an email read from the office's mailbox
     GENERATED = "generated"  # the office's own consolidated report, made by dutyflow
 
 
@@ -59,11 +60,24 @@ DELIVERED_STATUSES = frozenset({NotificationStatus.SENT, NotificationStatus.REFU
 """Outbox statuses that are final: never claimed again."""
 
 
+class InboundOutcome(StrEnum):
+    """What was done with an email read from the office's mailbox."""
+
+    SUBMITTED = "submitted"  # its files were recorded as submissions
+    ANSWERED = "answered"  # its files could not be taken; the sender was told why
+    REVIEW = "review"  # in the office's review queue (unknown sender, unidentified files)
+    IGNORED = "ignored"  # no file, or from nobody we know: left where it was
+    AUTOMATIC = "automatic"  # an automatic reply (out of office, delivery report)
+    OWN = "own"  # a message dutyflow sent itself
+    FLOOD = "flood"  # over the sender's daily limit: to review
+
+
 __all__ = [
     "CHASED_STATES",
     "DELIVERED_STATUSES",
     "HANDED_IN_STATES",
     "OPEN_STATES",
+    "InboundOutcome",
     "NotificationStatus",
     "ObligationState",
     "SubmissionChannel",
