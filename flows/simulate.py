@@ -34,7 +34,7 @@ from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, UnitKind, load_plan
 from dutyflow.portal.server import background_server
 from dutyflow.simulation import PlannedSubmission, behaviour, cast, values_for
-from dutyflow.states import NotificationStatus, SubmissionStatus
+from dutyflow.states import NotificationStatus, SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope, upgrade
 from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
@@ -203,7 +203,7 @@ def _run_year(
         planned = [replace(p, channel="portal") for p in planned]
     roles = cast(plan, seed)
     result.cast = {"never": plan.unit(roles.never).name, "corrects": plan.unit(roles.corrects).name}
-    result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel == "email"}))
+    result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel is SubmissionChannel.EMAIL}))
     assign_day, final_day = demo_span(plan)
     draft_day = calendar.add_working_days(final_day, -3)
     day = assign_day
@@ -218,7 +218,7 @@ def _run_year(
         emailed: list[PlannedSubmission] = []
         for submission in [p for p in planned if p.day == day]:
             clock.at(day, submission.hour, calendar.tz)
-            if submission.channel == "email" and account is not None:
+            if submission.channel is SubmissionChannel.EMAIL and account is not None:
                 if _email(plan, runtime, sink, account, submission, seed, clock.now):
                     emailed.append(submission)
                 continue
@@ -348,7 +348,7 @@ def _email(
     unit = plan.unit(planned.unit)
     with session_scope(runtime.engine) as session:
         obligation = _obligation(session, planned)
-        if obligation.state == State.ACCEPTED.value:
+        if obligation.state == State.ACCEPTED:
             return False
         period_label = obligation.period_label
     latest = next(
