@@ -28,6 +28,7 @@ from dutyflow.plan.periods import expand_periods
 from dutyflow.plandraft.command import plan_draft
 from dutyflow.runtime import Runtime, actor, utcnow
 from dutyflow.settings import SettingsError
+from dutyflow.states import ObligationState, SubmissionChannel
 from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope, upgrade
 from dutyflow.store.queries import NoPlanLoaded, StatusLine, current_plan, plan_of, status_lines
 from dutyflow.store.sync import PlanLoadRefused, load_plan_into_store
@@ -734,7 +735,7 @@ def import_command(
         if not obligations:
             which = t("import.unknown_period", period=period) if period else ""
             raise admin.AdminError(t("import.unknown_obligation", unit=unit, deliverable=deliverable, period=which))
-        obligation = next((o for o in obligations if o.state != "accepted"), obligations[-1])
+        obligation = next((o for o in obligations if o.state != ObligationState.ACCEPTED), obligations[-1])
         try:
             result = submit_file(
                 s,
@@ -743,7 +744,7 @@ def import_command(
                 obligation,
                 data,
                 file.name,
-                channel="import",
+                channel=SubmissionChannel.IMPORT,
                 actor=who,
                 now=now,
                 limits=Limits(max_bytes=int(rt.settings.max_upload_mb * 1024 * 1024), max_per_day=10_000),

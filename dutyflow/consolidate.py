@@ -14,24 +14,23 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.indicators import format_target, format_value
-from dutyflow.intake import next_version
+from dutyflow.intake import record_final
 from dutyflow.messages import t
-from dutyflow.obligations import State, effective_last_day
+from dutyflow.obligations import effective_last_day
 from dutyflow.plan import Plan
 from dutyflow.report.build import ReportFiles, build_report
 from dutyflow.report.collect import collect
 from dutyflow.report.data import consolidated_deliverable, report_context
+from dutyflow.states import SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, SubmissionRow
+from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow
 from dutyflow.store.queries import current_plan, loaded_plan
-
-GENERATED = "generated"
-"""The channel of a submission the engine made itself: the final report."""
 
 FINAL_LEAD_DAYS = 2
 """The final report is made this many working days before the consolidated report's last day."""
@@ -85,7 +84,7 @@ def made_final(engine: Engine) -> MadeFinal | None:
             return None
         first = session.scalars(
             select(SubmissionRow)
-            .where(SubmissionRow.obligation_id == obligation.id, SubmissionRow.channel == GENERATED)
+            .where(SubmissionRow.obligation_id == obligation.id, SubmissionRow.channel == SubmissionChannel.GENERATED)
             .order_by(SubmissionRow.version)
             .limit(1)
         ).first()
@@ -151,7 +150,7 @@ def consolidate(
     return Consolidation(files=result, final=final, indicators=indicators, obligation_id=obligation_id)
 
 
-def _office_obligation(session, plan_id: int, plan: Plan) -> ObligationRow | None:  # type: ignore[no-untyped-def]
+def _office_obligation(session: Session, plan_id: int, plan: Plan) -> ObligationRow | None:
     code = consolidated_deliverable(plan).code
     return session.scalars(
         select(ObligationRow)
@@ -161,49 +160,8 @@ def _office_obligation(session, plan_id: int, plan: Plan) -> ObligationRow | Non
 
 
 def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
-    document = result.pdf or result.docx
-    data = document.read_bytes()
-    sha = files.put(data)
+    """The final report delivers the office's own obligation, through the intake path."""
     with session_scope(engine) as session:
         obligation = _office_obligation(session, current_plan(session).id, plan)
-        if obligation is None:
-            return
-        exists = session.scalar(
-            select(func.count(SubmissionRow.id)).where(
-                SubmissionRow.obligation_id == obligation.id, SubmissionRow.file_sha256 == sha
-            )
-        )
-        if exists:
-            return
-        version = next_version(session, obligation.id)
-        session.add(
-            SubmissionRow(
-                obligation_id=obligation.id,
-                version=version,
-                channel=GENERATED,
-                received_at=now,
-                submitted_by="dutyflow",
-                file_sha256=sha,
-                file_name=document.name,
-                content_type=document.suffix.lstrip("."),
-                size=len(data),
-                status="accepted",
-                reasons=[],
-                decided_at=now,
-                decided_by="dutyflow",
-            )
-        )
-        obligation.state = State.ACCEPTED.value
-        obligation.next_action_at = None
-        obligation.state_changed_at = now
-        session.add(
-            AuditEventRow(
-                at=now,
-                actor="dutyflow",
-                action="report_final",
-                entity="obligation",
-                code=f"{obligation.unit.code}/{obligation.deliverable.code}/{obligation.period}",
-                detail={"file": document.name, "sha256": sha},
-                reason=None,
-            )
-        )
+        if obligation is not None:
+            record_final(session, files, obligation, result.pdf or result.docx, now=now)

@@ -34,6 +34,7 @@ from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, UnitKind, load_plan
 from dutyflow.portal.server import background_server
 from dutyflow.simulation import PlannedSubmission, behaviour, cast, values_for
+from dutyflow.states import NotificationStatus, SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope, upgrade
 from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
@@ -202,7 +203,7 @@ def _run_year(
         planned = [replace(p, channel="portal") for p in planned]
     roles = cast(plan, seed)
     result.cast = {"never": plan.unit(roles.never).name, "corrects": plan.unit(roles.corrects).name}
-    result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel == "email"}))
+    result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel is SubmissionChannel.EMAIL}))
     assign_day, final_day = demo_span(plan)
     draft_day = calendar.add_working_days(final_day, -3)
     day = assign_day
@@ -217,7 +218,7 @@ def _run_year(
         emailed: list[PlannedSubmission] = []
         for submission in [p for p in planned if p.day == day]:
             clock.at(day, submission.hour, calendar.tz)
-            if submission.channel == "email" and account is not None:
+            if submission.channel is SubmissionChannel.EMAIL and account is not None:
                 if _email(plan, runtime, sink, account, submission, seed, clock.now):
                     emailed.append(submission)
                 continue
@@ -244,7 +245,7 @@ def _next_day(
     """The next day on which anything happens: an upload, a ladder step, a digest, a report."""
     candidates = [p.day for p in planned if p.day > day] + [d for d in fixed if d > day]
     with session_scope(runtime.engine) as session:
-        chased = [State.ANNOUNCED.value, State.RETURNED.value]
+        chased = [State.ANNOUNCED, State.RETURNED]
         upcoming = session.scalars(
             select(ObligationRow.next_action_at).where(
                 ObligationRow.state.in_(chased), ObligationRow.next_action_at.is_not(None)
@@ -294,7 +295,7 @@ def _upload(
             )
         ).one()
         obligation_id, period_label = obligation.id, obligation.period_label
-        if obligation.state == State.ACCEPTED.value:
+        if obligation.state == State.ACCEPTED:
             return "already"
     deliverable = next(d for d in plan.deliverables if d.code == planned.deliverable)
     if deliverable.forms:
@@ -311,7 +312,7 @@ def _upload(
     response = http.post(f"/u/{token}/nop/{obligation_id}", files={"file": (name, data)})
     if response.status_code not in (200, 422):
         raise RuntimeError(f"upload refused ({response.status_code}): {response.text[:300]}")
-    return "returned" if response.status_code == 422 else "accepted"
+    return SubmissionStatus.RETURNED if response.status_code == 422 else SubmissionStatus.ACCEPTED
 
 
 def _obligation(session: Any, planned: PlannedSubmission) -> ObligationRow:
@@ -347,7 +348,7 @@ def _email(
     unit = plan.unit(planned.unit)
     with session_scope(runtime.engine) as session:
         obligation = _obligation(session, planned)
-        if obligation.state == State.ACCEPTED.value:
+        if obligation.state == State.ACCEPTED:
             return False
         period_label = obligation.period_label
     latest = next(
@@ -415,7 +416,7 @@ def _messages_by_template(engine: Any) -> Counter[str]:
     with session_scope(engine) as session:
         rows = session.execute(
             select(NotificationRow.template, func.count(func.distinct(NotificationRow.message_id)))
-            .where(NotificationRow.status == "sent")
+            .where(NotificationRow.status == NotificationStatus.SENT)
             .group_by(NotificationRow.template)
         ).all()
     return Counter({template: int(count) for template, count in rows})
@@ -425,7 +426,7 @@ def _states(engine: Any) -> Counter[str]:
     with session_scope(engine) as session:
         rows = session.execute(select(ObligationRow.state, func.count()).group_by(ObligationRow.state)).all()
         returned = session.scalar(
-            select(func.count()).select_from(SubmissionRow).where(SubmissionRow.status == "returned")
+            select(func.count()).select_from(SubmissionRow).where(SubmissionRow.status == SubmissionStatus.RETURNED)
         )
     counts = Counter({state: int(count) for state, count in rows})
     counts["submissions returned"] = int(returned or 0)

@@ -26,9 +26,9 @@ from dutyflow.chase import (
 from dutyflow.notify import Notifier
 from dutyflow.obligations import State
 from dutyflow.plan import ChaseConfig, LadderStep
+from dutyflow.states import NotificationStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
-from dutyflow.store.outbox import CLAIMED, FAILED
 from tests.chasing import notifier, scramble
 from tests.conftest import at
 
@@ -89,15 +89,15 @@ def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
                 for note in outbox
                 if note.obligation_id == row.id
                 and note.round == row.chase_round
-                and note.status != FAILED
-                and not (note.status == CLAIMED and note.claimed_at <= stale_before)
+                and note.status != NotificationStatus.FAILED
+                and not (note.status == NotificationStatus.CLAIMED and note.claimed_at <= stale_before)
             )
             latest = _latest_due(n.plan.chase, n.calendar, max(row.last_day, row.extended_until or row.last_day), today)
             unconfirmed = latest is not None and any(
                 note.obligation_id == row.id
                 and note.round == row.chase_round
                 and note.step == latest.code
-                and note.status == CLAIMED
+                and note.status == NotificationStatus.CLAIMED
                 for note in outbox
             )
             views[row.id] = (

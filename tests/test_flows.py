@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from dutyflow.mail import MailSink
 from dutyflow.plan import load_plan
+from dutyflow.states import ObligationState
 from dutyflow.store.db import make_engine, session_scope, upgrade
 from dutyflow.store.models import NotificationRow, ObligationRow, SubmissionRow
 from dutyflow.store.sync import load_plan_into_store
@@ -115,7 +116,7 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     assert consolidate_flow(as_of=dt.date(2025, 11, 20))["sent"] == 0  # never twice
     engine = make_engine(default_runtime().settings.effective_database_url)
     with session_scope(engine) as session:
-        office = session.scalars(select(ObligationRow).where(ObligationRow.state == "accepted")).all()
+        office = session.scalars(select(ObligationRow).where(ObligationRow.state == ObligationState.ACCEPTED)).all()
     assert [o.deliverable.code for o in office] == ["tong-hop"]
 
 

@@ -13,6 +13,7 @@ from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms import FormTarget, WebField
 from dutyflow.intake import decide, submit_file
 from dutyflow.obligations import Standing, State
+from dutyflow.states import SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
@@ -56,11 +57,11 @@ def history(announced: Engine, tmp_path) -> Engine:  # type: ignore[no-untyped-d
             row,
             filled_workbook(target, with_a_word),
             "a.xlsx",
-            channel="portal",
+            channel=SubmissionChannel.PORTAL,
             actor="xa-a",
             now=at("2025-05-15", 9),
         )
-    assert bad.status == "returned"
+    assert bad.status == SubmissionStatus.RETURNED
     n.acknowledge(bad.submission_id, dt.date(2025, 5, 15), at("2025-05-15", 9))
     with session_scope(announced) as session:
         good = submit_file(
@@ -70,11 +71,11 @@ def history(announced: Engine, tmp_path) -> Engine:  # type: ignore[no-untyped-d
             obligation(session, plan_id, "xa-a"),
             filled_workbook(target),
             "a.xlsx",
-            channel="portal",
+            channel=SubmissionChannel.PORTAL,
             actor="xa-a",
             now=at("2025-05-22", 10),
         )
-    assert good.status == "accepted"
+    assert good.status == SubmissionStatus.ACCEPTED
     n.acknowledge(good.submission_id, dt.date(2025, 5, 22), at("2025-05-22", 10))
     with session_scope(announced) as session:
         admin.extend(

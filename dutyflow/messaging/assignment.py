@@ -154,7 +154,7 @@ class Assignments:
         by_look: dict[dt.datetime, list[int]] = {}
         for chunk in _chunks(ids, 500):
             query = select(ObligationRow.id, ObligationRow.last_day, ObligationRow.extended_until).where(
-                ObligationRow.id.in_(chunk), ObligationRow.state == State.PENDING.value
+                ObligationRow.id.in_(chunk), ObligationRow.state == State.PENDING
             )
             for oid, last_day, extended_until in session.execute(query):
                 deadline = effective_last_day(last_day, extended_until)
@@ -166,8 +166,8 @@ class Assignments:
         for look, chosen in by_look.items():  # one statement per first-step day (a handful)
             session.connection().execute(
                 update(table)
-                .where(table.c.id.in_(chosen), table.c.state == State.PENDING.value)
-                .values(state=State.ANNOUNCED.value, next_action_at=look)
+                .where(table.c.id.in_(chosen), table.c.state == State.PENDING)
+                .values(state=State.ANNOUNCED, next_action_at=look)
             )
 
 
@@ -198,7 +198,7 @@ def _pending_by_unit(session: Session, unit_ids: list[int]) -> dict[int, list[_P
     for chunk in _chunks(unit_ids, 500):
         rows = session.execute(
             select(*columns)
-            .where(ObligationRow.unit_id.in_(chunk), ObligationRow.state == State.PENDING.value)
+            .where(ObligationRow.unit_id.in_(chunk), ObligationRow.state == State.PENDING)
             .order_by(ObligationRow.unit_id, ObligationRow.last_day, ObligationRow.deliverable_id, ObligationRow.period)
         )
         for row in rows:

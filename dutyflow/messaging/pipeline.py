@@ -66,7 +66,7 @@ class Notifier:
             rows = session.execute(
                 select(UnitRow.code, UnitRow.name)
                 .join(ObligationRow, ObligationRow.unit_id == UnitRow.id)
-                .where(ObligationRow.plan_id == self.plan_id, ObligationRow.state == State.PENDING.value)
+                .where(ObligationRow.plan_id == self.plan_id, ObligationRow.state == State.PENDING)
                 .where(UnitRow.paused.is_(False))
                 .group_by(UnitRow.id, UnitRow.code, UnitRow.name)
                 .order_by(UnitRow.id)

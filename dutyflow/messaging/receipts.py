@@ -17,6 +17,7 @@ from dutyflow.messaging.draft import MessageDraft, keyed_slots
 from dutyflow.messaging.records import Contact, MailReply, MailSetup, Recipient, unit_contact
 from dutyflow.obligations import effective_last_day
 from dutyflow.plan import Plan
+from dutyflow.states import SubmissionStatus
 from dutyflow.store.models import DataValueRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.outbox import Slot
 
@@ -43,7 +44,7 @@ class Receipts:
         step = f"s{submission.id}-{submission.status}"
         recipients = (Recipient(reply.to if reply is not None else contact.focal, "to"),)
         return MessageDraft(
-            template="returned" if submission.status == "returned" else "receipt",
+            template="returned" if submission.status == SubmissionStatus.RETURNED else "receipt",
             context=ReceiptContext(
                 **base_context(self.plan, self.mail.reply_to, contact, today), submission=details
             ),
@@ -73,7 +74,7 @@ class Receipts:
             sha256=submission.file_sha256 or "",
             received=_received_lines(session, self.plan, submission),
             reasons=list(submission.reasons),
-            last_day=deadline if submission.status == "returned" and deadline >= today else None,
+            last_day=deadline if submission.status == SubmissionStatus.RETURNED and deadline >= today else None,
             timeliness_text=t("intake.on_time", last_day=f"{deadline:%d/%m/%Y}")
             if on_time
             else t("intake.late", days=late_days, last_day=f"{deadline:%d/%m/%Y}"),
@@ -130,7 +131,7 @@ def mail_refused(
 
 def _received_lines(session: Session, plan: Plan, submission: SubmissionRow) -> list[str]:
     """What was received, for the receipt: cells per appendix, or the document."""
-    if submission.status == "returned":
+    if submission.status == SubmissionStatus.RETURNED:
         return []
     counts = dict(
         session.execute(

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dutyflow.completeness import ACCEPTED, SUBMITTED, ObligationFact, SubmissionFact
+from dutyflow.completeness import ObligationFact, SubmissionFact
 from dutyflow.plan import Plan
 from dutyflow.report import figures
 from dutyflow.report.data import (
@@ -28,6 +28,7 @@ from dutyflow.report.data import (
     consolidated_deliverable,
     value_periods,
 )
+from dutyflow.states import SubmissionStatus
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.queries import loaded_plan
 
@@ -86,7 +87,7 @@ def collect(
         indicator_sums=figures.indicator_sums(session, src),
         value_units=frozenset(o.unit for o in value_obligations),
         reporting_units=frozenset(
-            o.unit for o in value_obligations if any(s.status == ACCEPTED for s in submissions.get(o.id, ()))
+            o.unit for o in value_obligations if any(s.status == SubmissionStatus.ACCEPTED for s in submissions.get(o.id, ()))
         ),
         duty_reports=figures.duty_reports(session, src),
         tables=figures.table_sums(session, src),
@@ -115,11 +116,11 @@ def end_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
 
 
-def status_at(status: str, decided_at: dt.datetime | None, until: dt.datetime) -> str:
+def status_at(status: SubmissionStatus, decided_at: dt.datetime | None, until: dt.datetime) -> SubmissionStatus:
     """A submission's status as it stood just before `until`: decided later, it still awaited
     the office."""
-    if status != SUBMITTED and decided_at is not None and decided_at >= until:
-        return SUBMITTED
+    if status != SubmissionStatus.SUBMITTED and decided_at is not None and decided_at >= until:
+        return SubmissionStatus.SUBMITTED
     return status
 
 

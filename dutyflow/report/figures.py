@@ -37,10 +37,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from dutyflow.completeness import ACCEPTED
 from dutyflow.indicators import IndicatorSums
 from dutyflow.plan import Deliverable, Plan
 from dutyflow.report.data import DutyReport, TableSum, ValuePeriod
+from dutyflow.states import SubmissionStatus
 from dutyflow.store.models import DataValueRow, DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 
 STATUS_COLUMN = "status"
@@ -109,7 +109,7 @@ def latest_accepted(src: Source) -> Subquery:
         .where(
             ObligationRow.plan_id == src.plan_id,
             src.period_filter(),
-            SubmissionRow.status == ACCEPTED,
+            SubmissionRow.status == SubmissionStatus.ACCEPTED,
             SubmissionRow.received_at < src.until,
             # Accepted after the cut-off: still awaiting the office when the report was built.
             or_(SubmissionRow.decided_at.is_(None), SubmissionRow.decided_at < src.until),

@@ -18,10 +18,9 @@ from typing import NamedTuple, cast
 from sqlalchemy import ColumnElement, and_, case, exists, not_, null, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from dutyflow.chase import CHASED_STATES
 from dutyflow.plan import LadderStep
+from dutyflow.states import CHASED_STATES, NotificationStatus
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
-from dutyflow.store.outbox import CLAIMED, FAILED
 
 Thresholds = Sequence[tuple[LadderStep, dt.date]]
 
@@ -85,10 +84,10 @@ def step_taken(step: ColumnElement[str | None], stale_before: dt.datetime | None
         taken.obligation_id == ObligationRow.id,
         taken.round == ObligationRow.chase_round,
         taken.step == step,
-        taken.status != FAILED,
+        taken.status != NotificationStatus.FAILED,
     ]
     if stale_before is not None:
-        conditions.append(or_(taken.status != CLAIMED, taken.claimed_at > stale_before))
+        conditions.append(or_(taken.status != NotificationStatus.CLAIMED, taken.claimed_at > stale_before))
     return exists().where(*conditions).correlate(ObligationRow)
 
 
@@ -141,7 +140,7 @@ def reschedule(
         NotificationRow.obligation_id == ObligationRow.id,
         NotificationRow.round == ObligationRow.chase_round,
         NotificationRow.step == due_step(thresholds),
-        NotificationRow.status == CLAIMED,
+        NotificationRow.status == NotificationStatus.CLAIMED,
     )
     moving = [*scope.conditions(), not_(still_due(thresholds, scope.stale_before)), not_(unconfirmed)]
     days = session.scalars(select(deadline()).where(*moving).distinct().order_by(deadline())).all()

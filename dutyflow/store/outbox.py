@@ -17,11 +17,18 @@ from typing import cast
 from sqlalchemy import Engine, Table, and_, select, update
 from sqlalchemy.orm import Session
 
+from dutyflow.states import DELIVERED_STATUSES, NotificationStatus
 from dutyflow.store.db import insert_ignoring_conflicts, session_scope
 from dutyflow.store.models import NotificationRow
 
-CLAIMED, SENT, FAILED, REFUSED = "claimed", "sent", "failed", "refused"
-DONE = frozenset({SENT, REFUSED})
+CLAIMED, SENT, FAILED, REFUSED = (
+    NotificationStatus.CLAIMED,
+    NotificationStatus.SENT,
+    NotificationStatus.FAILED,
+    NotificationStatus.REFUSED,
+)
+"""Short names of the outbox statuses (defined in `dutyflow.states`)."""
+DONE = DELIVERED_STATUSES
 DEFAULT_LEASE = dt.timedelta(minutes=15)
 
 

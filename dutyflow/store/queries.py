@@ -15,6 +15,7 @@ from dutyflow.history import Submitted, handed_in, state_then, value_then
 from dutyflow.messages import t
 from dutyflow.obligations import DUE_SOON_DAYS, Standing, State, effective_last_day, standing
 from dutyflow.plan import Plan
+from dutyflow.states import NotificationStatus
 from dutyflow.store.chasing import deadline
 from dutyflow.store.models import (
     AuditEventRow,
@@ -278,13 +279,13 @@ def _last_notices(
             continue
         last, problem = out.get(obligation_id, (None, None))
         label = t(f"notice.{template}")
-        if status == "sent" and sent_at is not None:
+        if status == NotificationStatus.SENT and sent_at is not None:
             last, problem = f"{label} {sent_at.date():%d/%m/%Y}", None
-        elif status == "refused":
+        elif status == NotificationStatus.REFUSED:
             last, problem = f"{label} {sent_at.date():%d/%m/%Y}" if sent_at else last, f"{recipient}: {error}"
-        elif status in {"failed", "claimed"} and error:
+        elif status in {NotificationStatus.FAILED, NotificationStatus.CLAIMED} and error:
             problem = f"{label}: {error}"
-        elif status == "claimed":  # in flight, or its worker died: re-sent once the lease has passed
+        elif status == NotificationStatus.CLAIMED:  # in flight, or its worker died: re-sent once the lease has passed
             problem = t("notice.unconfirmed", notice=label)
         out[obligation_id] = (last, problem)
     return out
