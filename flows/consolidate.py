@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from dutyflow.consolidate import Consolidation, consolidate, is_final
+from dutyflow.flow_results import ReportRun
 from dutyflow.messages import t
 from dutyflow.wiring import default_runtime, file_store, notifier_for
 from flows._common import resolve_now, run_name
@@ -31,7 +32,7 @@ def email(result: Consolidation, as_of: dt.date, now: dt.datetime) -> int:
 
 
 @flow(name="consolidate", flow_run_name=lambda: run_name("flows.consolidate_run"), log_prints=True)
-def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) -> dict[str, object]:
+def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) -> ReportRun:
     runtime = default_runtime()
     notifier = notifier_for(runtime)
     today, now = resolve_now(as_of, notifier.calendar.tz)
@@ -49,4 +50,4 @@ def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) ->
         *[f"- {note}" for note in result.files.notes],
     ]
     create_markdown_artifact(key="consolidate-summary", markdown="\n".join(lines))
-    return {"final": make_final, "files": [str(p) for p in paths], "sent": sent, "notes": list(result.files.notes)}
+    return ReportRun(final=make_final, files=[str(p) for p in paths], sent=sent, notes=list(result.files.notes))

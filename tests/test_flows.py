@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from dutyflow.flow_results import MailRun
 from dutyflow.mail import MailSink
 from dutyflow.plan import load_plan
 from dutyflow.store.db import make_engine, session_scope, upgrade
@@ -47,14 +48,14 @@ def test_assign_then_chase_through_prefect_reach_the_mailbox_once(district: Mail
     from flows.assign import assign
     from flows.chase import chase
 
-    assert assign(as_of=dt.date(2025, 4, 21)) == {"units": 4, "sent": 4}
+    assert assign(as_of=dt.date(2025, 4, 21)) == MailRun(units=4, sent=4)
     assert len(district.messages) == 4
     subjects = {str(m["Subject"]) for m in district.messages}
     assert subjects == {"Thông báo nhiệm vụ và thời hạn báo cáo – Kế hoạch thử nghiệm năm 2025"}
     result = chase(as_of=dt.date(2025, 5, 12))
-    assert result["sent"] >= 3  # the 6-month report's first reminder, to each of its 3 units
+    assert result.sent >= 3  # the 6-month report's first reminder, to each of its 3 units
     again = chase(as_of=dt.date(2025, 5, 12))
-    assert again["sent"] == 0
+    assert again.sent == 0
     engine = make_engine(default_runtime().settings.effective_database_url)
     with session_scope(engine) as session:
         states = set(session.scalars(select(ObligationRow.state)))
@@ -104,15 +105,15 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     from flows.consolidate import consolidate_flow
 
     draft = consolidate_flow(as_of=dt.date(2025, 11, 10))
-    assert draft["final"] is False and draft["sent"] == 0
-    assert any(str(p).endswith("-du-thao.docx") for p in draft["files"])
+    assert draft.final is False and draft.sent == 0
+    assert any(str(p).endswith("-du-thao.docx") for p in draft.files)
     final = consolidate_flow(as_of=dt.date(2025, 11, 20))  # two working days before the last day, 24/11
-    assert final["final"] is True and final["sent"] == 1
-    assert {Path(str(p)).suffix for p in final["files"]} >= {".docx", ".html"}
+    assert final.final is True and final.sent == 1
+    assert {Path(str(p)).suffix for p in final.files} >= {".docx", ".html"}
     [message] = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
     names = {part.get_filename() for part in message.iter_attachments()}
     assert any(name.endswith(".docx") for name in names)
-    assert consolidate_flow(as_of=dt.date(2025, 11, 20))["sent"] == 0  # never twice
+    assert consolidate_flow(as_of=dt.date(2025, 11, 20)).sent == 0  # never twice
     engine = make_engine(default_runtime().settings.effective_database_url)
     with session_scope(engine) as session:
         office = session.scalars(select(ObligationRow).where(ObligationRow.state == "accepted")).all()
