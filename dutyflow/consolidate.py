@@ -61,10 +61,10 @@ def consolidate(
     with session_scope(engine) as session:
         plan_row = current_plan(session)
         plan = Plan.model_validate(plan_row.document)
-        report_input = collect(session, plan.plan.code, as_of)
+        report_input = collect(session, plan.plan.code, as_of, cutoff=now)  # what was accepted by now
     rc = report_context(report_input, final=final)
     out_dir = out_root / plan.plan.code / f"{as_of:%Y-%m-%d}-{'chinh-thuc' if final else 'du-thao'}"
-    result = build_report(engine, plan.plan.code, as_of, out_dir, final=final)
+    result = build_report(engine, plan.plan.code, as_of, out_dir, final=final, cutoff=now)
     if final:
         _record_final(engine, files, plan, result, now)
     indicators = [

@@ -5,7 +5,7 @@ the sum of the denominators, times the factor, over the units that reported both
 an average of the units' rates. 0/0, or nothing reported, is "no data" (value None), never 0.
 
 A value is rounded to the digits the report prints, and attainment is judged on that printed
-figure: a table never shows "15,10%" as met against a target of "dưới 15,10%".
+figure: a table never shows "15,1%" as met against a target of "dưới 15,1%".
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ DISPLAY_DIGITS: Mapping[Measure, int] = {
     Measure.PER_100000: 2,
     Measure.COUNT: 0,
 }
-"""Decimals printed for a computed value of each measure (15,10%; 6,85‰; 512,35/100.000; 1.234)."""
+"""At most this many decimals for a computed value of each measure (15,1%; 6,85‰; 512,35/100.000;
+1.234); trailing zeros are never printed (decision "One way to write a number")."""
 
 _HUNDRED = Decimal(100)
 
@@ -228,27 +229,25 @@ def _verdict(met: bool) -> Attainment:
 
 
 def format_number(value: Decimal | int, digits: int | None = None) -> str:
-    """1.234 ; 15,10 ; digits=None keeps the value's own decimals."""
+    """1.234 ; 15,1 : `forms.numbers.format_number`, rounded to at most `digits` decimals."""
     return vn_number(value, digits)
 
 
 def format_measure(value: Decimal | None, measure: Measure, digits: int | None = None) -> str:
-    """A figure with its unit: "15,10%", "7‰", "550/100.000", "1.234"; None → "Chưa có số liệu"."""
+    """A figure with its unit: "15,1%", "7‰", "550/100.000", "1.234"; None → "Chưa có số liệu"."""
     if value is None:
         return t("report.no_data")
     return t(f"report.measure.{measure.value}", value=format_number(value, digits))
 
 
 def format_value(result: IndicatorResult) -> str:
-    """The district figure as printed: every rate with DISPLAY_DIGITS decimals."""
+    """The district figure as printed: every rate rounded to DISPLAY_DIGITS decimals."""
     return format_measure(result.value, result.measure, DISPLAY_DIGITS[result.measure])
 
 
 def format_plain(value: Decimal, measure: Measure) -> str:
-    """A target or baseline as the plan writes it: whole numbers bare (87%, 7‰, 550/100.000),
-    others with the printed digits of results (15,10%), so both columns compare at a glance."""
-    digits = 0 if value == value.to_integral_value() else max(DISPLAY_DIGITS[measure], _decimals(value))
-    return format_measure(value, measure, digits)
+    """A target or baseline as the plan writes it (87%, 9,5‰, 550/100.000)."""
+    return format_measure(value, measure)
 
 
 def format_target(result: IndicatorResult) -> str:
@@ -278,8 +277,3 @@ def format_ratio(value: Decimal | None, digits: int = 2) -> str:
     if value is None:
         return t("report.no_data")
     return format_measure(value * _HUNDRED, Measure.PERCENT, digits)
-
-
-def _decimals(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0

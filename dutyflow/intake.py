@@ -13,13 +13,15 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms import FormResult, FormTarget, Problem, check_document, parse_workbook, sniff, validate_entries
+from dutyflow.forms.numbers import format_size
+from dutyflow.forms.read import refuse_workbook
 from dutyflow.messages import t
 from dutyflow.obligations import State, effective_last_day
 from dutyflow.plan import Plan
@@ -34,8 +36,37 @@ from dutyflow.store.models import (
 ACCEPTED, SUBMITTED, RETURNED = "accepted", "submitted", "returned"
 
 
+class WorkbookParser(Protocol):
+    def __call__(self, data: bytes, target: FormTarget, *, max_bytes: int) -> FormResult: ...
+
+
 class IntakeRefused(Exception):
     """Refused before anything was stored (wrong unit, too big, too many); the message is Vietnamese."""
+
+
+class UnknownObligation(IntakeRefused):
+    """No such obligation (or submission)."""
+
+
+class NotYours(IntakeRefused):
+    """The obligation belongs to another unit."""
+
+
+class TooBig(IntakeRefused):
+    """The file is larger than the limit."""
+
+
+class TooMany(IntakeRefused):
+    """The unit has submitted too often today for this obligation."""
+
+
+class NothingEntered(IntakeRefused):
+    """A web form posted with nothing in it, or for a report that has no form to type into."""
+
+
+class FileRefused(IntakeRefused):
+    """The file is not the kind of file this report is handed in as, or is unsafe to open. It is not
+    a version of the report, so nothing is recorded (docs/decisions.md, 27)."""
 
 
 @dataclass(frozen=True)
@@ -69,9 +100,9 @@ def check_received_year(received_on: dt.date, plan_year: int) -> None:
 def obligation_for_unit(session: Session, obligation_id: int, unit_id: int) -> ObligationRow:
     obligation = session.get(ObligationRow, obligation_id)
     if obligation is None:
-        raise IntakeRefused(t("intake.unknown_obligation"))
+        raise UnknownObligation(t("intake.unknown_obligation"))
     if obligation.unit_id != unit_id:
-        raise IntakeRefused(t("intake.not_yours"))
+        raise NotYours(t("intake.not_yours"))
     return obligation
 
 
@@ -97,24 +128,28 @@ def submit_file(
     actor: str,
     now: dt.datetime,
     limits: Limits = Limits(),
+    parse: WorkbookParser = parse_workbook,
 ) -> IntakeResult:
-    """Validate and record an uploaded (or imported) file for `obligation`."""
+    """Validate and record an uploaded (or imported) file for `obligation`. `parse` reads a
+    workbook; the portal passes one that runs in a worker process."""
     _check_limits(session, obligation, len(data), now, limits)
     deliverable = obligation.deliverable.definition
+    filename = _clean_name(filename)
     kind = sniff(data)
     received: list[str] = []
     if deliverable.get("forms"):
         if kind in {"docx", "pdf"}:
-            result = FormResult(
-                values=(),
-                problems=(Problem(sheet=filename or "", cell=None, message=t("intake.forms_required", kind=kind)),),
-            )
-        else:
-            result = parse_workbook(data, target_of(plan, obligation), max_bytes=limits.max_bytes)
-            received = _received_forms(plan, result)
+            raise FileRefused(t("intake.forms_required", kind=kind))
+        refusal = refuse_workbook(data, max_bytes=limits.max_bytes)
+        if refusal is not None:
+            raise FileRefused(refusal)
+        result = parse(data, target_of(plan, obligation), max_bytes=limits.max_bytes)
+        received = _received_forms(plan, result)
     elif deliverable.get("attachments"):
         problems = check_document(data, filename or "", max_bytes=limits.max_bytes)
-        result = FormResult(values=(), problems=tuple(problems))
+        if problems:
+            raise FileRefused("; ".join(str(problem) for problem in problems))
+        result = FormResult(values=(), problems=())
         received = [t("intake.received_document", name=filename or kind, size=max(1, len(data) // 1024))]
     else:  # pragma: no cover - plan check refuses such deliverables
         result = FormResult(
@@ -147,7 +182,15 @@ def submit_entries(
     now: dt.datetime,
     limits: Limits = Limits(),
 ) -> IntakeResult:
-    """Validate and record values typed into the portal's web form (form code -> cell -> text)."""
+    """Validate and record values typed into the portal's web form (form code -> cell -> text).
+
+    Refused without recording anything: a deliverable without forms (it is handed in as a document)
+    and a post where not one cell holds anything (not a version of the report)."""
+    forms = obligation.deliverable.definition.get("forms", [])
+    if not forms:
+        raise NothingEntered(t("intake.document_required", deliverable=obligation.deliverable.name))
+    if not any(str(value).strip() for code in forms for value in entries.get(code, {}).values()):
+        raise NothingEntered(t("intake.nothing_entered"))
     _check_limits(session, obligation, 0, now, limits)
     target = target_of(plan, obligation)
     values: list[Any] = []
@@ -185,10 +228,12 @@ def decide(
     """The office accepts a submission that waits for it, or returns one (even an accepted one)."""
     submission = session.get(SubmissionRow, submission_id)
     if submission is None:
-        raise IntakeRefused(t("intake.unknown_obligation"))
+        raise UnknownObligation(t("intake.unknown_submission"))
     obligation = session.get(ObligationRow, submission.obligation_id)
     assert obligation is not None
     reason = reason.strip()
+    if "\x00" in reason:
+        raise IntakeRefused(t("intake.reason_nul"))
     if accept:
         if submission.status != SUBMITTED:
             raise IntakeRefused(t("intake.already_decided", status=t(f"intake.status.{submission.status}")))
@@ -232,8 +277,8 @@ def decide(
 
 def _check_limits(session: Session, obligation: ObligationRow, size: int, now: dt.datetime, limits: Limits) -> None:
     if size > limits.max_bytes:
-        raise IntakeRefused(
-            t("intake.too_big", size=f"{size / 1048576:.1f}", limit=f"{limits.max_bytes / 1048576:.0f}")
+        raise TooBig(
+            t("intake.too_big", size=format_size(size), limit=format_size(limits.max_bytes))
         )
     since = now - dt.timedelta(days=1)
     count = session.scalar(
@@ -242,7 +287,16 @@ def _check_limits(session: Session, obligation: ObligationRow, size: int, now: d
         )
     )
     if (count or 0) >= limits.max_per_day:
-        raise IntakeRefused(t("intake.too_many", count=count, limit=limits.max_per_day))
+        raise TooMany(t("intake.too_many", count=count, limit=limits.max_per_day))
+
+
+def _clean_name(filename: str | None) -> str | None:
+    """The name the sender gave, kept only as a label: no control characters (a NUL cannot even be
+    stored), no folders (it never names a path: files are kept under their hash)."""
+    if filename is None:
+        return None
+    name = "".join(ch for ch in filename if ch.isprintable()).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name or None
 
 
 def _received_forms(plan: Plan, result: FormResult) -> list[str]:
@@ -367,9 +421,16 @@ def timeliness(obligation: ObligationRow, received_at: dt.datetime, calendar: Wo
 
 
 __all__ = [
+    "FileRefused",
     "IntakeRefused",
     "IntakeResult",
     "Limits",
+    "NotYours",
+    "NothingEntered",
+    "TooBig",
+    "TooMany",
+    "UnknownObligation",
+    "WorkbookParser",
     "check_received_year",
     "decide",
     "next_version",

@@ -169,11 +169,20 @@ class Notifier:
         self.calendar = WorkingCalendar.from_config(self.plan.calendar)
         self._thresholds_of: dict[dt.date, tuple[tuple[LadderStep, dt.date], ...]] = {}
         # Each duty's units, expanded once: per unit and duty it would walk every unit of the plan.
-        self._duties_by_unit: dict[str, list[dict[str, str]]] = {}
+        # A unit also learns the duties it only cooperates on (partner, "Phối hợp"); in charge wins.
+        self._duties_by_unit: dict[str, list[dict[str, Any]]] = {}
         for duty in self.plan.duties:
-            for unit in self.plan.expand_units(duty.units):
-                self._duties_by_unit.setdefault(unit.code, []).append(
-                    {"code": duty.code, "section": duty.section, "title": duty.title, "text": duty.text}
+            in_charge = {unit.code for unit in self.plan.expand_units(duty.units)}
+            partners = [u.code for u in self.plan.expand_units(duty.partners) if u.code not in in_charge]
+            for code in [*(u.code for u in self.plan.expand_units(duty.units)), *partners]:
+                self._duties_by_unit.setdefault(code, []).append(
+                    {
+                        "code": duty.code,
+                        "section": duty.section,
+                        "title": duty.title,
+                        "text": duty.text,
+                        "partner": code not in in_charge,
+                    }
                 )
 
     # ------------------------------------------------------------------ who needs a run

@@ -247,6 +247,11 @@ class DataElement(Strict):
     name: Text
     nature: Literal["event", "stock"] = "event"
     """event: counted over the period, sums across periods; stock: a head count at a date, latest wins."""
+    counts_units: bool = False
+    """The figure counts the reporting units themselves (the number of communes, of communes
+    meeting a standard): each unit reports 1 or 0 of itself."""
+    part_of: list[Code] = []
+    """Data elements this one is a part of and never exceeds (deaths among the cases)."""
 
 
 class Indicator(Strict):
@@ -544,6 +549,11 @@ def _cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
             for j, code in enumerate(getattr(duty, key)):
                 if code not in assignable:
                     yield ("duties", i, key, j), t("plan.unknown_unit", code=code)
+
+    for i, element in enumerate(plan.data_elements):
+        for j, code in enumerate(element.part_of):
+            if code not in element_codes or code == element.code:
+                yield ("data_elements", i, "part_of", j), t("plan.unknown_data_element", code=code)
 
     for i, ind in enumerate(plan.indicators):
         yield from _check_indicator(ind, ("indicators", i), element_codes, assignable)

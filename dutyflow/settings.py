@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=30, gt=0)
     mail_from: str = ""
     portal_url: str = "http://127.0.0.1:8000"
+    trusted_proxy: str = ""
+    """Addresses (comma-separated) of the reverse proxy in front of the portal. Only from them are
+    X-Forwarded-Proto (https: the office's cookie gets Secure) and X-Forwarded-For (the client a failed
+    login is counted against) believed. Empty: no proxy, the headers are ignored."""
     admin_password: SecretStr = SecretStr("")
     """The office's password for the portal's office pages; empty: the office pages are closed."""
     secret_key: SecretStr = SecretStr("")

@@ -1,20 +1,21 @@
 """How units behave in the demo year: who submits when, and what they report. Pure and seeded.
 
 Most units hand in on time, some late, one hands in an invalid 6-month report and corrects it,
-one never hands in anything. Values are plausible: numerators below denominators, some targets
-met and some missed, so the district report has something to say.
+one never hands in anything. Values are plausible and consistent: parts within their wholes,
+a commune counts itself once, one quantity has one value on every appendix, some targets met
+and some missed, so the district report has something to say.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.obligations import ObligationSpec
-from dutyflow.plan import Plan, UnitKind
+from dutyflow.plan import Form, Measure, Plan, UnitKind
 
 
 @dataclass(frozen=True)
@@ -85,28 +86,16 @@ Filler = Callable[[str, object], object]
 def values_for(plan: Plan, unit: str, period: str, seed: int, *, broken: bool = False) -> Filler:
     """A deterministic way for `unit` to fill each input cell (see dutyflow.forms.WebField).
 
-    Figures are drawn per data element so a data element shared by two indicators has one value,
-    every numerator stays within each of its denominators, and table cells respect the form's
-    rules (children helped never outnumber the children concerned).
+    One consistent set of figures per unit and period (`unit_figures`): a data element has one
+    value wherever it appears, on the indicators' appendix and on a table appendix alike (a
+    table row that is a data element adds up to it across its columns), and table cells respect
+    the form's rules (children helped never outnumber the children concerned).
     """
     rng = random.Random(f"{seed}:{unit}:{period}")
-    figures = _indicator_figures(plan, rng)
+    figures = unit_figures(plan, rng)
     by_name = {element.name: element.code for element in plan.data_elements}
-    cells: dict[tuple[str, str, str], int] = {}
+    tables: dict[str, dict[tuple[str, str], int]] = {}
     state = {"broken": broken}
-
-    def table_cell(form_code: str, row: str, column: str) -> int:
-        key = (form_code, row, column)
-        if key not in cells:
-            form = next(f for f in plan.forms if f.code == form_code)
-            # A row bounded by another ("helped <= concerned") is drawn after, and within, that row.
-            ceilings = [table_cell(form_code, r.right, column) for r in form.rules if r.left == row and r.op == "<="]
-            if form.value_type == "money":
-                cells[key] = rng.choice((0, 5_000, 12_500, 40_000, 150_000))
-            else:
-                high = min(ceilings) if ceilings else rng.choice((0, 1, 2, 3, 5, 8))
-                cells[key] = rng.randint(0, high)
-        return cells[key]
 
     def fill(form: str, field: object) -> object:
         kind = getattr(field, "kind", "integer")
@@ -128,42 +117,120 @@ def values_for(plan: Plan, unit: str, period: str, seed: int, *, broken: bool = 
             row = next((r.code for r in form_def.rows if r.label in row_label), None)
             column = next((c.code for c in form_def.columns if c.label in label), label)
             if row is not None:
-                return table_cell(form, row, column)
+                if form not in tables:
+                    tables[form] = table_figures(form_def, figures, rng)
+                return tables[form].get((row, column), 0)
         return rng.choice((0, 1, 2, 3))
 
     return fill
 
 
-def _indicator_figures(plan: Plan, rng: random.Random) -> dict[str, int]:
-    """One value per data element: numerators within all their denominators, rates near their targets.
+_TYPICAL_RATE = {Measure.PERCENT: 5, Measure.PERMILLE: 5, Measure.PER_100000: 50, Measure.COUNT: 1}
+"""A rate without a target ("giảm so với năm trước") lands near this: 5%, 5‰, 50/100.000."""
 
-    Each rate lands within about ±15% of its target, so some targets are met and some missed.
+
+def unit_figures(plan: Plan, rng: random.Random) -> dict[str, int]:
+    """One unit's value of every data element, consistent with one another.
+
+    A part never exceeds its whole: a numerator stays within each of its denominators, and an
+    element within those it is `part_of` (deaths within the cases). A rate lands within about
+    ±15% of its target, so some targets are met and some missed. An element that counts units
+    (`counts_units`) is the unit itself: 1, and its parts 0 or 1. Other totals are the size of
+    a commune's population of children (800–4,000).
     """
-    ceilings: dict[str, set[str]] = {}
-    shares: dict[str, float] = {}
+    wholes: dict[str, set[str]] = {d.code: set(d.part_of) for d in plan.data_elements}
+    rates: dict[str, list[tuple[str, float]]] = {}
     for indicator in plan.indicators:
-        ceilings.setdefault(indicator.numerator, set())
+        wholes.setdefault(indicator.numerator, set())
         if indicator.denominator:
-            ceilings[indicator.numerator].add(indicator.denominator)
-            ceilings.setdefault(indicator.denominator, set())
-            target = float(indicator.target if indicator.target is not None else indicator.effective_factor / 20)
-            shares[indicator.numerator] = min(1.0, target / float(indicator.effective_factor) * rng.uniform(0.85, 1.12))
+            wholes[indicator.numerator].add(indicator.denominator)
+            wholes.setdefault(indicator.denominator, set())
+            target = float(indicator.target if indicator.target is not None else _TYPICAL_RATE[indicator.measure])
+            share = min(1.0, target / float(indicator.effective_factor) * rng.uniform(0.85, 1.12))
+            rates.setdefault(indicator.numerator, []).append((indicator.denominator, share))
+    units = {d.code for d in plan.data_elements if d.counts_units}
+    is_whole = set().union(*wholes.values()) if wholes else set()
     figures: dict[str, int] = {}
-    pending = dict(ceilings)
-    while pending:
-        ready = [code for code, above in pending.items() if all(a in figures for a in above if a != code)]
-        if not ready:  # a cycle: break it with a population-sized figure
-            ready = [next(iter(pending))]
-            pending[ready[0]] = set()
-        for code in sorted(ready):
-            above = [figures[a] for a in pending.pop(code) if a in figures]
-            if above:
-                figures[code] = round(min(above) * shares.get(code, 0.1))
-            elif any(code in v for v in ceilings.values()):
+    for code in _wholes_first(wholes):
+        above = [figures[w] for w in wholes[code] if w in figures]
+        if not above:
+            if code in units:
+                figures[code] = 1
+            elif code in is_whole:
                 figures[code] = rng.randint(800, 4_000)
             else:
                 figures[code] = rng.choice((0, 0, 1, 2))
+            continue
+        bound = min(above)
+        given = [(figures[d], share) for d, share in rates.get(code, []) if d in figures]
+        if code in units:
+            share = min((s for _, s in given), default=0.5)
+            figures[code] = min(bound, int(rng.random() < share))
+        elif given:
+            figures[code] = min(bound, *(round(total * share) for total, share in given))
+        else:  # a part without a target of its own (deaths among cases): a fraction of the whole
+            figures[code] = round(bound * rng.uniform(0.0, 0.3))
     return figures
+
+
+def _wholes_first(wholes: dict[str, set[str]]) -> list[str]:
+    """Element codes, each after every element it is a part of (a cycle is cut where it closes)."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(code: str) -> None:
+        if state.get(code) is not None:
+            return  # done, or on the current path (a cycle: cut here)
+        state[code] = 0
+        for whole in sorted(wholes.get(code, ())):
+            visit(whole)
+        state[code] = 1
+        order.append(code)
+
+    for code in sorted(wholes):
+        visit(code)
+    return order
+
+
+def table_figures(form: Form, figures: Mapping[str, int], rng: random.Random) -> dict[tuple[str, str], int]:
+    """Every cell of a table appendix for one unit: a row that is a data element splits that
+    element's value across the columns; a row bounded by another ("helped <= concerned") stays
+    within it in every column; money is drawn from a few round amounts."""
+    columns = [c.code for c in form.columns]
+    if form.value_type == "money":
+        return {(r.code, c): rng.choice((0, 5_000, 12_500, 40_000, 150_000)) for r in form.rows for c in columns}
+    rows = {r.code for r in form.rows}
+    bounds: dict[str, set[str]] = {code: set() for code in rows}
+    for rule in form.rules:
+        if rule.op == "<=" and rule.left in rows and rule.right in rows:
+            bounds[rule.left].add(rule.right)
+        elif rule.op == ">=" and rule.left in rows and rule.right in rows:
+            bounds[rule.right].add(rule.left)
+    cells: dict[tuple[str, str], int] = {}
+    for row in _wholes_first(bounds):
+        caps = {c: min((cells[(b, c)] for b in bounds[row] if (b, c) in cells), default=None) for c in columns}
+        if row in figures:
+            total = figures[row]
+            if bounds[row]:
+                total = min(total, sum(cap or 0 for cap in caps.values()))
+            split = _split(total, columns, caps, rng)
+        else:
+            split = {
+                c: rng.randint(0, caps[c] if caps[c] is not None else rng.choice((0, 1, 2, 3, 5, 8))) for c in columns
+            }
+        cells.update(((row, c), n) for c, n in split.items())
+    return cells
+
+
+def _split(total: int, columns: Sequence[str], caps: Mapping[str, int | None], rng: random.Random) -> dict[str, int]:
+    """`total` spread at random over `columns`, none above its cap (None: no cap)."""
+    out = dict.fromkeys(columns, 0)
+    for _ in range(total):
+        free = [c for c in columns if caps[c] is None or out[c] < (caps[c] or 0)]
+        if not free:
+            break
+        out[rng.choice(free)] += 1
+    return out
 
 
 _NARRATIVES = (

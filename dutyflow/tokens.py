@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import os
 import secrets
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -109,11 +111,38 @@ def issue(
     return token
 
 
-def unit_for_token(session: Session, token: str, *, now: dt.datetime) -> UnitRow | None:
-    """The unit a token opens, or None if it is unknown, revoked or expired. Constant work either way."""
+class LinkState(StrEnum):
+    OPEN = "open"
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    """What a link is: open (with its unit), or unknown, revoked or expired (since when)."""
+
+    state: LinkState
+    unit: UnitRow | None = None
+    since: dt.datetime | None = None
+
+
+def check_link(session: Session, token: str, *, now: dt.datetime) -> LinkCheck:
+    """Whether `token` opens a unit's page, and if not, why. Constant work either way."""
     if not token or len(token) > 128:
-        return None
+        return LinkCheck(LinkState.UNKNOWN)
     row = session.scalars(select(UnitTokenRow).where(UnitTokenRow.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
-    return session.get(UnitRow, row.unit_id)
+    if row is None:
+        return LinkCheck(LinkState.UNKNOWN)
+    unit = session.get(UnitRow, row.unit_id)
+    if row.revoked_at is not None:
+        return LinkCheck(LinkState.REVOKED, unit, row.revoked_at)
+    if row.expires_at <= now:
+        return LinkCheck(LinkState.EXPIRED, unit, row.expires_at)
+    return LinkCheck(LinkState.OPEN, unit)
+
+
+def unit_for_token(session: Session, token: str, *, now: dt.datetime) -> UnitRow | None:
+    """The unit a token opens, or None if it is unknown, revoked or expired."""
+    check = check_link(session, token, now=now)
+    return check.unit if check.state is LinkState.OPEN else None

@@ -93,4 +93,5 @@ def portal_app(runtime: Runtime, clock: Clock | None = None) -> FastAPI:
         limits=Limits(
             max_bytes=int(settings.max_upload_mb * 1024 * 1024), max_per_day=settings.max_submissions_per_day
         ),
+        trusted_proxy=settings.trusted_proxy,
     )

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from dutyflow.forms.numbers import format_number, format_size
 from dutyflow.messages import t
 
 Location = tuple[str | int, ...]
@@ -114,14 +115,14 @@ def read_source(path: Path) -> str:
     if not stat.S_ISREG(info.st_mode):
         raise _fail(path, 1, t("yaml.not_regular", path=path))
     if info.st_size > MAX_BYTES:
-        raise _fail(path, 1, t("yaml.too_large", size=_megabytes(info.st_size), limit=_megabytes(MAX_BYTES)))
+        raise _fail(path, 1, t("yaml.too_large", size=format_size(info.st_size), limit=format_size(MAX_BYTES)))
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise _fail(path, 1, t("yaml.unreadable", path=path, reason=_reason(exc))) from None
     if len(data) > MAX_BYTES:  # grew since stat
-        raise _fail(path, 1, t("yaml.too_large", size=_megabytes(len(data)), limit=_megabytes(MAX_BYTES)))
+        raise _fail(path, 1, t("yaml.too_large", size=format_size(len(data)), limit=format_size(MAX_BYTES)))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -140,10 +141,6 @@ def read_source(path: Path) -> str:
 def _reason(exc: OSError) -> str:
     key = {errno.EACCES: "permission", errno.EPERM: "permission", errno.ELOOP: "loop"}.get(exc.errno or 0, "other")
     return t(f"yaml.reason.{key}", code=errno.errorcode.get(exc.errno or 0, "?"))
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".replace(".", ",")
 
 
 def load_yaml_with_lines(path: Path) -> tuple[Any, SourceMap]:
@@ -234,7 +231,7 @@ def _locate_alias(text: str, limit: int) -> SourceProblem:
             total += sizes[name]
             add(sizes[name])
             if total > limit:
-                return SourceProblem(line, t("yaml.alias_bomb", name=name, limit=f"{limit:,}".replace(",", ".")))
+                return SourceProblem(line, t("yaml.alias_bomb", name=name, limit=format_number(limit)))
         elif isinstance(event, yaml.ScalarEvent):
             total += 1
             if event.anchor:

@@ -108,6 +108,25 @@ def rezip(
     return make
 
 
+def password_protected(make: Callable[[], bytes]) -> Callable[[], bytes]:
+    """The file as a password-protecting archiver leaves it: every member flagged encrypted (bit 0 of
+    the general purpose flags, in the local headers and the central directory)."""
+
+    def encrypt() -> bytes:
+        data = bytearray(make())
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+            offsets = [info.header_offset for info in archive.infolist()]
+        for offset in offsets:
+            data[offset + 6] |= 0x1
+        start = 0
+        while (start := data.find(b"PK\x01\x02", start)) != -1:
+            data[start + 8] |= 0x1
+            start += 4
+        return bytes(data)
+
+    return encrypt
+
+
 def zeros_member(name: str, megabytes: int) -> Callable[[], bytes]:
     """The good workbook plus a member of `megabytes` of zeros, which packs to almost nothing."""
 
@@ -252,6 +271,7 @@ CORPUS: dict[str, Bad] = {
     "renamed .docx": Bad(docx_bytes, "", None, ("Word (.docx)", "đổi tên")),
     "renamed PDF": Bad(lambda: PDF, "", None, ("PDF", "không phải bảng tính")),
     "OLE/CFB header (encrypted or .xls)": Bad(lambda: CFB + bytes(504), "", None, ("mật khẩu", ".xls")),
+    "password-protected zip": Bad(password_protected(good), "", None, ("mã hóa", "gỡ mật khẩu")),
     "zip bomb": Bad(zeros_member("xl/worksheets/sheet9.xml", 100), "", None, ("giải nén", "vượt quá giới hạn 50 MB")),
     "over-compressed member": Bad(zeros_member("xl/media/zeros.bin", 20), "", None, ("«xl/media/zeros.bin»", "tỷ lệ")),
     "zip without [Content_Types].xml": Bad(rezip(drop=("[Content_Types].xml",)), "", None, ("[Content_Types].xml",)),
@@ -346,6 +366,7 @@ def test_it_reads_a_freshly_built_workbook_as_entirely_empty() -> None:
         (lambda: CFB + bytes(504), "ole"),
         (rezip(drop=("[Content_Types].xml",)), "zip"),
         (lambda: good()[:2000], "zip"),
+        (password_protected(good), "xlsx"),  # by its member names; opening it is refused
         (lambda: b"MZ\x90\x00", "unknown"),
         (lambda: b"", "unknown"),
     ],
@@ -392,6 +413,7 @@ def docx_with(add: dict[str, bytes]) -> bytes:
         (lambda: docx_with({"word/vbaProject.bin": b"\x00"}), "m.docx", "m.docx: tệp có chứa macro (.docm)"),
         (lambda: docx_with({"word/media/zeros.bin": bytes(60 * MB)}), "bom.docx", "bom.docx: Nội dung giải nén"),
         (rezip(drop=("xl/workbook.xml",)), "x.docx", "x.docx: tệp nén không phải văn bản Word"),
+        (password_protected(docx_bytes), "mk.docx", "mk.docx: Tệp có thành phần được mã hóa"),
         (lambda: b"Xin ch\xc3\xa0o", "note.docx", "note.docx: nội dung tệp không phải văn bản Word"),
     ],
 )

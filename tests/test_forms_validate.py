@@ -99,6 +99,13 @@ def test_it_stores_phu_luc_ii_as_status_and_narrative_text() -> None:
     assert not [v for v in result.values if v.row == "II.2" and v.column == "narrative"]
 
 
+def test_it_refuses_a_narrative_holding_a_nul_byte_naming_its_cell() -> None:
+    result = check("PL2", E13="Đã triển khai\x00 tại 12 thôn")
+    assert [(p.sheet, p.cell) for p in result.problems] == [("Phụ lục II", "E13")]
+    assert "ký tự NUL" in result.problems[0].message
+    assert not [v for v in result.values if v.text is not None and "\x00" in v.text]
+
+
 def test_it_stores_tables_by_row_and_column_code() -> None:
     result = check("PL4", D17="0")
     assert Value("PL4", "ngan_sach_trung_uong", "ke_hoach", Decimal("1234.5"), None) in result.values

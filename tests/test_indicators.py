@@ -163,8 +163,8 @@ def test_a_permille_and_a_rate_per_100000_use_their_factor() -> None:
 
 def test_attainment_is_judged_on_the_printed_figure() -> None:
     plan = make_plan({"direction": "at_most", "strict": True, "target": D("15.10")})
-    [result] = aggregate(plan, figures(xa_a=(15099, 100000)))  # 15,099% prints as 15,10%
-    assert format_value(result) == "15,10%"
+    [result] = aggregate(plan, figures(xa_a=(15099, 100000)))  # 15,099% prints as 15,1%
+    assert format_value(result) == "15,1%"
     assert result.attainment is Attainment.KHONG_DAT
 
 
@@ -227,8 +227,9 @@ def test_no_value_is_no_data_whatever_the_direction() -> None:
 
 def test_numbers_read_the_vietnamese_way() -> None:
     assert format_number(D(1234)) == "1.234"
-    assert format_number(D("1234567.5"), 2) == "1.234.567,50"
-    assert format_measure(D("15.1"), Measure.PERCENT, 2) == "15,10%"
+    assert format_number(D("1234567.5"), 2) == "1.234.567,5"
+    assert format_number(D("1234567.555"), 2) == "1.234.567,56"
+    assert format_measure(D("15.1"), Measure.PERCENT, 2) == "15,1%"
     assert format_measure(D(7), Measure.PERMILLE) == "7‰"
     assert format_measure(D(550), Measure.PER_100000) == "550/100.000"
     assert format_measure(D(1234), Measure.COUNT) == "1.234"
@@ -240,8 +241,9 @@ def test_numbers_read_the_vietnamese_way() -> None:
 def test_targets_read_as_the_plan_words_them() -> None:
     assert format_plain(D(87), Measure.PERCENT) == "87%"
     assert format_plain(D("20.0"), Measure.PERCENT) == "20%"
-    assert format_plain(D("15.1"), Measure.PERCENT) == "15,10%"
-    assert format_plain(D("0.1"), Measure.PERCENT) == "0,10%"
+    assert format_plain(D("15.1"), Measure.PERCENT) == "15,1%"
+    assert format_plain(D("0.1"), Measure.PERCENT) == "0,1%"
+    assert format_plain(D("9.50"), Measure.PERMILLE) == "9,5‰"
     plan = make_plan(
         {"code": "A", "direction": "at_least", "target": 87},
         {"code": "B", "direction": "at_least", "strict": True, "target": 90},

@@ -69,7 +69,15 @@ def assignment() -> dict[str, Any]:
                 "title": "Bảo đảm quyền tham gia của trẻ em & phòng, chống xâm hại",
                 "text": "Chủ trì, phối hợp với UBND các xã, thị trấn tuyên truyền về quyền trẻ em; "
                 "tổ chức diễn đàn trẻ em cấp huyện <định kỳ> và tổng hợp ý kiến, nguyện vọng của trẻ em.",
-            }
+                "partner": False,
+            },
+            {
+                "code": "v1",
+                "section": "V.1",
+                "title": "Chủ trì triển khai Kế hoạch",
+                "text": "Chủ trì phối hợp với các cơ quan liên quan tổ chức triển khai nội dung của Kế hoạch.",
+                "partner": True,
+            },
         ],
         "items": [
             {
@@ -166,7 +174,8 @@ def test_it_refuses_to_format_something_that_is_not_a_date() -> None:
         (-1234.5, None, "-1.234,5"),
         (86.20689655, 1, "86,2"),
         (Decimal("2.25"), 1, "2,3"),
-        (100, 1, "100,0"),
+        (100, 1, "100"),
+        (Decimal("9.50"), 2, "9,5"),
     ],
 )
 def test_it_writes_numbers_the_vietnamese_way(value: int | float | Decimal, digits: int | None, expected: str) -> None:
@@ -277,7 +286,9 @@ def test_it_lists_duties_and_every_deliverable_with_its_last_day_in_the_assignme
         "Thông báo nhiệm vụ và thời hạn báo cáo – "
         "Kế hoạch thực hiện công tác trẻ em năm 2025 trên địa bàn huyện Trùng Khánh"
     )
-    assert "Bảo đảm quyền tham gia của trẻ em & phòng, chống xâm hại (mục V.3 của Kế hoạch)" in flat
+    assert "1. Bảo đảm quyền tham gia của trẻ em & phòng, chống xâm hại (mục V.3 của Kế hoạch)" in flat
+    assert "2. Phối hợp: Chủ trì triển khai Kế hoạch (mục V.1 của Kế hoạch)" in flat
+    assert "<em>Phối hợp:</em> <strong>Chủ trì triển khai Kế hoạch</strong>" in html
     assert "tổ chức diễn đàn trẻ em cấp huyện <định kỳ>" in flat
     assert "gửi trước ngày 15 tháng 6 năm 2025 (ngày cuối cùng tiếp nhận: 13/6/2025)" in flat
     assert "gửi chậm nhất ngày 05 tháng 12 năm 2025 (ngày cuối cùng tiếp nhận: 5/12/2025)" in flat

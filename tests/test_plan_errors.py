@@ -234,7 +234,7 @@ BAD_PLANS: list[Bad] = [
     # the file itself
     Bad("missing-file", None, (1,), "Không tìm thấy tệp kế hoạch"),
     Bad("directory", None, (1,), "là một thư mục", make=lambda p: p.mkdir()),
-    Bad("too-large", None, (1,), "vượt giới hạn 8,0 MB", make=_sparse(9 * 1024 * 1024)),
+    Bad("too-large", None, (1,), "vượt giới hạn 8 MB", make=_sparse(9 * 1024 * 1024)),
     Bad("empty", b"", (1,), "tệp kế hoạch rỗng"),
     Bad("only-comments", b"# k\xe1\xba\xbf ho\xe1\xba\xa1ch\n\n# tr\xe1\xbb\x91ng\n", (1,), "tệp kế hoạch rỗng"),
     Bad("top-level-list", b"- plan\n- units\n", (1,), "không phải một danh sách"),
@@ -271,7 +271,7 @@ BAD_PLANS: list[Bad] = [
     _case("baseline-negative", _TARGET_BLOCK, _indicator("percent", "reduce", "    baseline: -0.5\n"), "giá trị năm trước (baseline) -0.5", "    baseline"),
     _case("target-not-a-number", "    target: 100\n", "    target: .nan\n", "cần một số hữu hạn"),
     _case("target-text", "    target: 100\n", "    target: một trăm\n", "cần một số; đã nhận «một trăm»"),
-    _case("unit-kind", "    kind: office\n", "    kind: ministry\n", "«commune» hoặc «town»"),
+    _case("unit-kind", "    kind: office\n", "    kind: ministry\n", "«town» hoặc «special_zone»"),
     _case("deadline-rule", "    rule: before\n    cutoff: 2025-05-15", "    rule: truoc\n    cutoff: 2025-05-15", "«before» hoặc «by»", "    rule: truoc"),
     _case("rich-markup-in-value", "    kind: office\n", '    kind: "[/bold]"\n', "«[/bold]»", "    kind: \"["),
     _case("recurrence-far", "end: 2025-06-30", "end: 9999-12-31", "lịch lặp", "    recurrence:"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -67,11 +69,13 @@ class Site:
         return FormTarget(self.plan, unit, deliverable, o.period, o.period_label)
 
 
-@pytest.fixture
-def site(engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[Site]:
-    plan = load_plan(mini_plan_path)
+@contextmanager
+def open_site(engine: Engine, plan_path: Path, root: Path, **options: Any) -> Iterator[Site]:
+    """The mini plan loaded and assigned (every unit has its link), and the portal over it on 12/5/2025.
+    `options` go to `create_app` (and `raise_server_exceptions` to the client)."""
+    plan = load_plan(plan_path)
     with session_scope(engine) as session:
-        load_plan_into_store(session, plan, mini_plan_path, now=at("2025-04-20"), actor="t")
+        load_plan_into_store(session, plan, plan_path, now=at("2025-04-20"), actor="t")
     clock = Clock(at("2025-05-12", 10))
     outbox = MemoryTransport()
 
@@ -81,16 +85,24 @@ def site(engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[Site]
     notifier = Notifier(engine, MailSetup(outbox, MailRenderer(), OFFICE, OFFICE, links=links))
     notifier.assign([u.code for u in notifier.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
     outbox.sent.clear()
+    raise_server_exceptions = options.pop("raise_server_exceptions", True)
     app = create_app(
         engine,
-        FileStore(tmp_path / "uploads"),
+        FileStore(root / "uploads"),
         notifier=notifier,
         admin_password="mật-khẩu-văn-phòng",
         clock=clock,
-        limits=Limits(max_bytes=2 * 1024 * 1024, max_per_day=5),
+        limits=options.pop("limits", Limits(max_bytes=2 * 1024 * 1024, max_per_day=5)),
+        **options,
     )
-    with TestClient(app) as client:
-        yield Site(engine, plan, client, clock, outbox, tmp_path)
+    with TestClient(app, raise_server_exceptions=raise_server_exceptions) as client:
+        yield Site(engine, plan, client, clock, outbox, root)
+
+
+@pytest.fixture
+def site(engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[Site]:
+    with open_site(engine, mini_plan_path, tmp_path) as opened:
+        yield opened
 
 
 def upload(site: Site, token: str, obligation_id: int, data: bytes, name: str = "bao-cao.xlsx"):
@@ -165,10 +177,14 @@ def test_another_units_token_a_forged_token_and_an_expired_token_are_refused(sit
     data = filled_workbook(site.target("xa-a", "bao-cao-6-thang"))
     assert upload(site, other, mine.id, data).status_code == 403
     assert site.client.get(f"/u/{other}/bieu-mau/{mine.id}.xlsx").status_code == 403
-    assert site.client.get("/u/" + "A" * 43).status_code == 404
+    forged = site.client.get("/u/" + "A" * 43)
+    assert forged.status_code == 404 and "Đường dẫn không đúng" in forged.text
+    assert "vanthu@vp.thunghiem.example" in forged.text and "Văn phòng HĐND&amp;UBND huyện" in forged.text
     token = site.token("xa-a")
     site.clock.now = dt.datetime(2026, 1, 1, 0, 0, tzinfo=ICT)
-    assert site.client.get(f"/u/{token}").status_code == 404
+    expired = site.client.get(f"/u/{token}")
+    assert expired.status_code == 410 and "đã hết hạn từ ngày 01/01/2026" in expired.text
+    assert "cấp đường dẫn mới" in expired.text and "vanthu@vp.thunghiem.example" in expired.text
     assert site.obligation("xa-a", "bao-cao-6-thang").state == "announced"
 
 
@@ -177,7 +193,9 @@ def test_a_reissued_link_revokes_the_old_one(site: Site) -> None:
     with session_scope(site.engine) as session:
         unit = session.scalars(select(UnitRow).where(UnitRow.code == "xa-a")).one()
         new = issue(session, SECRET, site.plan.plan.code, unit, now=site.clock(), expires_at=expiry_for(2025, ICT))
-    assert site.client.get(f"/u/{old}").status_code == 404
+    revoked = site.client.get(f"/u/{old}")
+    assert revoked.status_code == 410 and "đã được thay bằng đường dẫn mới từ ngày 12/05/2025" in revoked.text
+    assert "thư mới nhất" in revoked.text and "vanthu@vp.thunghiem.example" in revoked.text
     assert site.client.get(f"/u/{new}").status_code == 200
 
 
@@ -185,10 +203,45 @@ def test_uploads_are_limited_in_size_and_number(site: Site) -> None:
     token = site.token("xa-a")
     obligation = site.obligation("xa-a", "bao-cao-6-thang")
     assert upload(site, token, obligation.id, b"\0" * (2 * 1024 * 1024 + 10)).status_code == 413
+    # A file that is not a workbook at all is not a version of the report: refused, not counted.
+    garbage = upload(site, token, obligation.id, b"not a workbook")
+    assert garbage.status_code == 415 and "không phải bảng tính Excel" in garbage.text
+    wrong = filled_workbook(site.target("xa-a", "bao-cao-6-thang"), lambda form, field: "12a")
     for _ in range(5):
-        assert upload(site, token, obligation.id, b"not a workbook").status_code == 422
-    sixth = upload(site, token, obligation.id, b"not a workbook")
-    assert sixth.status_code == 400 and "giới hạn 5" in sixth.text
+        assert upload(site, token, obligation.id, wrong).status_code == 422
+    sixth = upload(site, token, obligation.id, wrong)
+    assert sixth.status_code == 429 and "giới hạn 5" in sixth.text
+
+
+def test_what_a_unit_typed_is_escaped_in_pages(site: Site) -> None:
+    token = site.token("xa-a")
+    obligation = site.obligation("xa-a", "bao-cao-6-thang")
+    response = upload(
+        site, token, obligation.id, b"<script>alert(1)</script>", name="<img src=x onerror=alert(1)>.xlsx"
+    )
+    assert response.status_code == 415
+    assert "<script>" not in response.text and "<img" not in response.text
+
+
+def test_nul_bytes_in_a_file_name_or_a_typed_value_are_answered_not_crashed_on(site: Site) -> None:
+    token = site.token("xa-a")
+    obligation = site.obligation("xa-a", "bao-cao-6-thang")
+    data = filled_workbook(site.target("xa-a", "bao-cao-6-thang"))
+    # Raw multipart: httpx would percent-encode the NUL; a hostile client sends it as it is.
+    name = "../bao\x00cáo\u202e.xlsx".encode()
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="' + name + b'"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + data + b"\r\n--b--\r\n"
+    )
+    headers = {"content-type": "multipart/form-data; boundary=b"}
+    named = site.client.post(f"/u/{token}/nop/{obligation.id}", content=body, headers=headers)
+    assert named.status_code == 200 and "Biên nhận" in named.text
+    with session_scope(site.engine) as session:
+        assert session.scalars(select(SubmissionRow.file_name)).all() == ["baocáo.xlsx"]
+    other = site.obligation("xa-b", "bao-cao-6-thang")
+    entries = web_entries(site.target("xa-b", "bao-cao-6-thang")) | {"PL1__G12": "1\x002"}
+    typed = site.client.post(f"/u/{site.token('xa-b')}/nhap/{other.id}", data=entries)
+    assert typed.status_code == 422 and "Phụ lục I, ô G12" in typed.text and "\x00" not in typed.text
 
 
 def login(site: Site, password: str = "mật-khẩu-văn-phòng"):

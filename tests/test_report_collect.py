@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from dutyflow.indicators import sums_from_values
@@ -209,3 +209,46 @@ def test_the_report_builds_from_the_store(store: Engine, tmp_path: Path) -> None
     assert "Báo cáo bị trả lại, chưa gửi lại: UBND xã Xuân Nội." in text
     assert NARRATIVE in text
     assert files.docx.name == "bao-cao-trung-khanh-2025-20251124-du-thao.docx"
+
+
+def test_the_report_counts_only_what_was_accepted_before_it_was_built(store: Engine, tmp_path: Path) -> None:
+    """Built at 08:00 on 24/11: reports accepted at 10:00 and 15:00 that day are not in it, nor
+    one received at 07:00 but accepted at 09:00 (it was still awaiting the office)."""
+    day = "2025-11-24"
+    with session_scope(store) as session:
+        submit(
+            session,
+            "xa-dinh-phong",
+            "bao-cao-nam",
+            1,
+            "accepted",
+            at(day, 10),
+            {
+                **pl1(tre_duoi_5_tuoi=500, tre_duoi_5_tuoi_dang_ky_khai_sinh=1),
+                ("PL3", "tre_hcdb", "nam_0_5"): 50,
+            },
+        )
+        submit(session, "xa-chi-vien", "bao-cao-nam", 1, "accepted", at(day, 15), pl1(tre_duoi_5_tuoi=300))
+        submit(session, "xa-ngoc-khe", "bao-cao-nam", 1, "accepted", at(day, 7), pl1(tre_duoi_5_tuoi=200))
+        session.execute(
+            update(SubmissionRow)
+            .where(SubmissionRow.obligation_id == obligation(session, "xa-ngoc-khe", "bao-cao-nam").id)
+            .values(decided_at=at(day, 9))
+        )
+    with session_scope(store) as session:
+        before = collect(session, None, AS_OF, cutoff=at(day, 8))
+        after = collect(session, None, AS_OF)
+    assert before.cutoff == at(day, 8)
+    assert not {"xa-dinh-phong", "xa-chi-vien", "xa-ngoc-khe"} & before.reporting_units
+    assert {"xa-dinh-phong", "xa-chi-vien", "xa-ngoc-khe"} <= after.reporting_units
+    # The figures (SQL) and the completeness (Python) cut at the same instant.
+    assert before.indicator_sums["CT20"].numerator == Decimal(159)
+    assert after.indicator_sums["CT20"].numerator == Decimal(160)
+    assert before.tables["PL3"].cells[("tre_hcdb", "nam_0_5")] == Decimal(7)
+    assert after.tables["PL3"].cells[("tre_hcdb", "nam_0_5")] == Decimal(57)
+    annual = report_context(before, final=True).completeness.by_deliverable["bao-cao-nam"]
+    assert "UBND xã Ngọc Khê" in annual.awaiting_names
+    assert "UBND xã Đình Phong" in annual.not_sent_names
+    files = build_report(store, None, AS_OF, tmp_path, final=True, pdf=False, cutoff=at(day, 8))
+    text = "\n".join(p.text for p in Document(str(files.docx)).paragraphs)
+    assert "(số liệu đến 8 giờ ngày 24/11/2025)" in text

@@ -69,11 +69,11 @@ DISTRICT_VALUES: dict[str, dict[str, int]] = {
         "tre_den_8_tuoi": 400,
         "tre_den_8_tuoi_tiep_can_dich_vu": 396,
         "tre_de_song": 1000,
-        "tre_so_sinh_tu_vong": 7,  # 7,00‰ against "dưới 7‰": the strict boundary fails
-        "tre_duoi_1_tuoi_tu_vong": 12,  # 12,00‰ against "12‰": the boundary itself is met
+        "tre_so_sinh_tu_vong": 7,  # 7‰ against "dưới 7‰": the strict boundary fails
+        "tre_duoi_1_tuoi_tu_vong": 12,  # 12‰ against "12‰": the boundary itself is met
         "tre_duoi_5_tuoi_tu_vong": 15,
         "tre_duoi_5_tuoi_can_do": 4000,
-        "tre_duoi_5_tuoi_sdd_nhe_can": 604,  # 15,10% against "dưới 15,10%"
+        "tre_duoi_5_tuoi_sdd_nhe_can": 604,  # 15,1% against "dưới 15,1%"
         "tre_duoi_5_tuoi_sdd_thap_coi": 720,
         "tre_duoi_5_tuoi_thua_can_beo_phi": 160,
         "tre_duoi_1_tuoi": 1000,
@@ -118,20 +118,20 @@ DISTRICT_VALUES: dict[str, dict[str, int]] = {
 
 # Phụ lục I of the fixed data set, as the office reads it: (code, result, units reporting, verdict).
 # Checked by hand, e.g. CT16 = (190 + 40) / (59.000 + 3.000) × 100.000 = 370,97; CT33 = (3.950 + 120) /
-# (19.700 + 400) = 20,25% < 25%; CT03 = 7/1.000 = 7,00‰, not "dưới 7‰"; CT30 = 3/20 = 15,00% ≥ 15%.
+# (19.700 + 400) = 20,25% < 25%; CT03 = 7/1.000 = 7‰, not "dưới 7‰"; CT30 = 3/20 = 15% ≥ 15%.
 GOLDEN_PL1 = [
-    ("CT01", "90,00%", "20/21", "Đạt"),
+    ("CT01", "90%", "20/21", "Đạt"),
     ("CT02", "89,19%", "21/22", "Đạt"),
-    ("CT03", "7,00‰", "1/1", "Không đạt"),
-    ("CT04", "12,00‰", "1/1", "Đạt"),
-    ("CT05", "15,00‰", "1/1", "Đạt"),
-    ("CT06", "15,10%", "1/1", "Không đạt"),
-    ("CT07", "18,00%", "1/1", "Đạt"),
-    ("CT08", "4,00%", "1/1", "Đạt"),
-    ("CT09", "93,40%", "1/1", "Đạt"),
+    ("CT03", "7‰", "1/1", "Không đạt"),
+    ("CT04", "12‰", "1/1", "Đạt"),
+    ("CT05", "15‰", "1/1", "Đạt"),
+    ("CT06", "15,1%", "1/1", "Không đạt"),
+    ("CT07", "18%", "1/1", "Đạt"),
+    ("CT08", "4%", "1/1", "Đạt"),
+    ("CT09", "93,4%", "1/1", "Đạt"),
     ("CT10", "0", "1/1", "Đạt"),
-    ("CT11", "100,00%", "1/1", "Đạt"),
-    ("CT12", "1,00%", "20/21", "Chưa có số liệu năm trước"),
+    ("CT11", "100%", "1/1", "Đạt"),
+    ("CT12", "1%", "20/21", "Chưa có số liệu năm trước"),
     ("CT13", "96,61%", "20/21", "Đạt"),
     ("CT14", "8,47/100.000", "21/22", "Chưa có số liệu năm trước"),
     ("CT15", "0,05%", "20/21", "Chưa có số liệu năm trước"),
@@ -144,12 +144,12 @@ GOLDEN_PL1 = [
     ("CT22", "99,67%", "1/1", "Đạt"),
     ("CT23", "99,92%", "1/1", "Đạt"),
     ("CT24", "0,05%", "1/1", "Đạt"),
-    ("CT25", "93,00%", "1/1", "Đạt"),
-    ("CT26", "0,80%", "1/1", "Không đạt"),
+    ("CT25", "93%", "1/1", "Đạt"),
+    ("CT26", "0,8%", "1/1", "Không đạt"),
     ("CT27", "96,67%", "1/1", "Đạt"),
     ("CT28", "Chưa có số liệu", "0/1", "Chưa có số liệu"),
-    ("CT29", "90,00%", "1/1", "Đạt"),
-    ("CT30", "15,00%", "20/21", "Đạt"),
+    ("CT29", "90%", "1/1", "Đạt"),
+    ("CT30", "15%", "20/21", "Đạt"),
     ("CT31", "21,37%", "21/22", "Đạt"),
     ("CT32", "91,47%", "21/22", "Đạt"),
     ("CT33", "20,25%", "21/22", "Không đạt"),
@@ -217,7 +217,7 @@ def fixed_input(plan: Plan | None = None) -> ReportInput:
     pl3 = {
         (row, col): Decimal(n)
         for n, (row, col) in enumerate(
-            ((r, c) for r in ("tre_hcdb", "tre_hcdb_duoc_tro_giup", "tre_tntt") for c in ("nam_0_5", "nu_0_5")),
+            ((r, c) for r in ("tre_hcdb", "tre_hcdb_duoc_tro_giup", "tre_bi_tai_nan_thuong_tich") for c in ("nam_0_5", "nu_0_5")),
             start=3,
         )
     }
@@ -376,7 +376,7 @@ def test_phu_luc_i_shows_targets_as_the_plan_words_them(final: ReportFiles) -> N
     assert rows["1"][1:3] == ["Tỷ lệ xã, thị trấn đạt tiêu chuẩn phù hợp với trẻ em", "Đạt 87% trở lên"]
     assert rows["3"][2] == "Dưới 7‰"
     assert rows["4"][2] == "Không quá 12‰"
-    assert rows["6"][2] == "Dưới 15,10%"
+    assert rows["6"][2] == "Dưới 15,1%"
     assert rows["12"][2] == "Giảm so với năm trước"
     assert rows["16"][2] == "Không quá 550/100.000"
     assert rows["20"][2] == "Đạt 100%"
@@ -386,9 +386,9 @@ def test_phu_luc_i_shows_targets_as_the_plan_words_them(final: ReportFiles) -> N
 
 def test_the_body_lists_every_indicator_with_its_figure_and_verdict(final: ReportFiles) -> None:
     text = "\n".join(body_lines(final.docx))
-    assert "- Tỷ suất tử vong trẻ sơ sinh: 7,00‰ (chỉ tiêu: dưới 7‰) – Không đạt." in text
+    assert "- Tỷ suất tử vong trẻ sơ sinh: 7‰ (chỉ tiêu: dưới 7‰) – Không đạt." in text
     assert (
-        "- Tỷ lệ xã, thị trấn đạt tiêu chuẩn phù hợp với trẻ em: 90,00% (chỉ tiêu: đạt 87% trở lên) – Đạt; "
+        "- Tỷ lệ xã, thị trấn đạt tiêu chuẩn phù hợp với trẻ em: 90% (chỉ tiêu: đạt 87% trở lên) – Đạt; "
         "số liệu của 20/21 đơn vị." in text
     )
     assert "- Loại trừ lây truyền HIV từ mẹ sang con: 0 (chỉ tiêu: không còn trường hợp nào) – Đạt." in text
@@ -406,8 +406,8 @@ def test_the_body_lists_every_indicator_with_its_figure_and_verdict(final: Repor
 def test_shortcomings_name_the_late_and_missing_units(final: ReportFiles) -> None:
     text = "\n".join(body_lines(final.docx))
     assert (
-        "- Báo cáo kết quả thực hiện năm 2025 (năm 2025): 27/30 đơn vị đã gửi, đạt 90,00%; "
-        "gửi đúng hạn 26/30, đạt 86,67%." in text
+        "- Báo cáo kết quả thực hiện năm 2025 (năm 2025): đã nhận 27/30 báo cáo phải gửi, đạt 90%; "
+        "gửi đúng hạn 26/30 báo cáo, đạt 86,67%." in text
     )
     assert "Gửi chậm so với thời hạn: UBND xã Đức Hồng." in text
     assert "Báo cáo bị trả lại, chưa gửi lại: Ủy ban MTTQ Việt Nam huyện Trùng Khánh." in text
@@ -415,7 +415,7 @@ def test_shortcomings_name_the_late_and_missing_units(final: ReportFiles) -> Non
     assert "Chưa gửi báo cáo: UBND xã Đoài Dương." in text
     assert "Gửi chậm so với thời hạn: UBND xã Cao Thăng." in text  # the 6-month report
     assert "Còn 5 chỉ tiêu không đạt so với kế hoạch:" in text
-    assert "- Tỷ suất tử vong trẻ sơ sinh: 7,00‰ (chỉ tiêu: dưới 7‰)." in text
+    assert "- Tỷ suất tử vong trẻ sơ sinh: 7‰ (chỉ tiêu: dưới 7‰)." in text
 
 
 def test_tasks_come_from_the_units_narratives(final: ReportFiles) -> None:

@@ -355,7 +355,7 @@ def _body(flow: Flow) -> None:
     flow.p(
         "Thực hiện {{ plan.title }}{% if plan.number %} (số {{ plan.number }}{% if plan.issued_on %}"
         " {{ plan.issued_on }}{% endif %}){% endif %}; trên cơ sở báo cáo của các cơ quan, đơn vị và "
-        "Ủy ban nhân dân các xã, thị trấn, {{ issuer.short_name }} báo cáo kết quả thực hiện "
+        "Ủy ban nhân dân các xã, thị trấn (số liệu đến {{ cutoff }}), {{ issuer.short_name }} báo cáo kết quả thực hiện "
         "công tác trẻ em {{ period_label }} như sau:"
     )
 
@@ -406,7 +406,8 @@ def _body(flow: Flow) -> None:
     flow.tag("{%p for d in communes.duties %}")
     flow.p(
         "- {{ d.title }}: {{ d.done }} xã, thị trấn đã hoàn thành, {{ d.doing }} đang thực hiện, "
-        "{{ d.not_done }} chưa thực hiện{% if d.unreported %}, {{ d.unreported }} chưa báo cáo{% endif %}."
+        "{{ d.not_done }} chưa thực hiện{% if d.other %}, {{ d.other }} trả lời khác{% endif %}"
+        "{% if d.unreported %}, {{ d.unreported }} chưa báo cáo{% endif %}."
     )
     flow.tag("{%p for e in d.entries %}")
     flow.p("+ {{ e.unit }}: {{ e.text }}")
@@ -419,8 +420,9 @@ def _body(flow: Flow) -> None:
     flow.p("1. Về thực hiện chế độ báo cáo", "BC Heading 2")
     flow.tag("{%p for r in reporting %}")
     flow.p(
-        "- {{ r.name }} ({{ r.period_label }}): {{ r.received }}/{{ r.expected }} đơn vị đã gửi, đạt "
-        "{{ r.completeness }}; gửi đúng hạn {{ r.on_time }}/{{ r.expected }}, đạt {{ r.timeliness }}."
+        "- {{ r.name }}{% if r.period_label %} ({{ r.period_label }}){% endif %}: đã nhận "
+        "{{ r.received }}/{{ r.expected }} báo cáo phải gửi, đạt {{ r.completeness }}; gửi đúng hạn "
+        "{{ r.on_time }}/{{ r.expected }} báo cáo, đạt {{ r.timeliness }}."
     )
     flow.tag("{%p if r.late_units %}")
     flow.p("Gửi chậm so với thời hạn: {{ r.late_units }}.")
@@ -443,8 +445,10 @@ def _body(flow: Flow) -> None:
     flow.tag("{%p for r in not_attained %}")
     flow.p("- {{ r.name }}: {{ r.value }} (chỉ tiêu: {{ r.target_lc }}).")
     flow.tag("{%p endfor %}")
-    flow.tag("{%p else %}")
+    flow.tag("{%p elif summary.dat %}")
     flow.p("Các chỉ tiêu đã có số liệu đều đạt so với kế hoạch.")
+    flow.tag("{%p else %}")
+    flow.p("Chưa có chỉ tiêu nào đủ số liệu để đánh giá so với kế hoạch.")
     flow.tag("{%p endif %}")
     flow.tag("{%p if no_data %}")
     flow.p("Có {{ no_data|length }} chỉ tiêu chưa có số liệu để đánh giá:")
@@ -555,7 +559,7 @@ def _appendix_indicators(doc: DocxDocument, flow: Flow) -> None:
 
 def _appendix_duties(doc: DocxDocument, flow: Flow) -> None:
     _appendix_head(flow, "{{ appendix_duties.name }}", "{{ appendix_duties.title|upper }} {{ period_label|upper }}")
-    widths = [0.9, 6.6, 1.8, 1.8, 1.8, 1.8, 1.8]
+    widths = [0.9, 5.1, 1.75, 1.75, 1.75, 1.75, 1.75, 1.75]
     heads = [
         "TT",
         "Nhiệm vụ",
@@ -563,6 +567,7 @@ def _appendix_duties(doc: DocxDocument, flow: Flow) -> None:
         "Đã hoàn thành",
         "Đang thực hiện",
         "Chưa thực hiện",
+        "Khác",
         "Chưa báo cáo",
     ]
     table = doc.add_table(rows=1, cols=len(widths))
@@ -581,6 +586,7 @@ def _appendix_duties(doc: DocxDocument, flow: Flow) -> None:
         "{{ d.done }}",
         "{{ d.doing }}",
         "{{ d.not_done }}",
+        "{{ d.other }}",
         "{{ d.unreported }}",
     ]
     for index, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):

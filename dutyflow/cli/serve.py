@@ -52,4 +52,5 @@ def portal_command(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     application = _ready(True)
     assert application is not None
     console.print(t("portal.started", url=f"http://{host}:{port}"))
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    # The app decides whose X-Forwarded-* to believe (DUTYFLOW_TRUSTED_PROXY), not uvicorn's default.
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)

@@ -32,6 +32,23 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,  # zipfile's "File is encrypted, password required for extraction"
+    zlib.error,
+)
+
+
+def _encrypted(info: zipfile.ZipInfo) -> bool:
+    """A password-protected member (bit 0 of the general purpose flags): never read, only refused."""
+    return bool(info.flag_bits & 0x1)
+
+
 @dataclass(frozen=True)
 class Package:
     """An OOXML zip that passed the safety checks."""
@@ -67,9 +84,9 @@ def sniff(data: bytes) -> str:
             names = frozenset(infos)
             content_types = b""
             info = infos.get(CONTENT_TYPES)
-            if info is not None and info.file_size <= CHUNK:
+            if info is not None and info.file_size <= CHUNK and not _encrypted(info):
                 content_types = archive.read(info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error):
+    except _UNREADABLE:
         return "zip"
     if CONTENT_TYPES not in names:
         return "zip"
@@ -97,7 +114,7 @@ def open_package(data: bytes) -> Package | str:
                     return t("forms.xml_doctype", member=echo(info.filename))
                 if info.filename == CONTENT_TYPES:
                     content_types = body
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error):
+    except _UNREADABLE:
         return t("forms.file_corrupt")
     names = frozenset(info.filename for info in infos)
     if CONTENT_TYPES not in names:
@@ -108,7 +125,7 @@ def open_package(data: bytes) -> Package | str:
 def _refuse_members(infos: list[zipfile.ZipInfo]) -> str | None:
     if len(infos) > MAX_MEMBERS:
         return t("forms.zip_members", count=len(infos), limit=MAX_MEMBERS)
-    if any(info.flag_bits & 0x1 for info in infos):
+    if any(_encrypted(info) for info in infos):
         return t("forms.zip_encrypted")
     total = sum(info.file_size for info in infos)
     if total > MAX_UNPACKED:

@@ -86,6 +86,8 @@ class _Check:
             text = read_text(raw)
             if len(text) > NARRATIVE_LIMIT:
                 self.refuse(cell.address, t("forms.text_too_long", length=len(text), limit=NARRATIVE_LIMIT))
+            elif "\x00" in text:  # no text column of PostgreSQL can hold it; only a tool or an attack types it
+                self.refuse(cell.address, t("forms.text_nul"))
             elif text:
                 self.texts[cell.address] = text
 

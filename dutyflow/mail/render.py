@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
 import jinja2
 
+from dutyflow.forms.numbers import format_number
 from dutyflow.paths import TEMPLATES_DIR
 
 _TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -48,20 +48,8 @@ def dmy(value: dt.date) -> str:
     return f"{day.day}/{day.month}/{day.year}"
 
 
-def vn_number(value: int | float | Decimal, digits: int | None = None) -> str:
-    """Vietnamese number style: "." groups thousands, "," marks decimals (1.234,5).
-
-    With `digits`, rounds half up to that many decimals; otherwise keeps the value's own digits.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise TypeError(f"filter 'vn_number' needs a number, got {value!r}")
-    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        raise ValueError(f"filter 'vn_number' needs a finite number, got {value!r}")
-    if digits is not None:
-        number = number.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    english = f"{number:,f}"
-    return english.replace(",", " ").replace(".", ",").replace(" ", ".")
+vn_number = format_number
+"""The `vn_number` filter: `forms.numbers.format_number`, the one way a number is written."""
 
 
 @cache

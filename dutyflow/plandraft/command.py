@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from dutyflow.forms.numbers import format_number
 from dutyflow.messages import t
 from dutyflow.plan import PlanError, load_plan
 from dutyflow.plandraft.compare import Comparison, compare_plans
@@ -66,9 +67,9 @@ def print_comparison(comparison: Comparison, reference: Path) -> None:
     table.add_column(t("plandraft.col_share"), justify="right")
     for section in comparison.sections:
         ok, total = comparison.share(section)
-        table.add_row(section, f"{ok}/{total}", f"{100 * ok / max(total, 1):.0f}%")
+        table.add_row(section, f"{ok}/{total}", f"{format_number(100 * ok / max(total, 1), 0)}%")
     ok, total = comparison.share()
-    table.add_row(t("plandraft.col_total"), f"{ok}/{total}", f"{100 * ok / max(total, 1):.1f}%", style="bold")
+    table.add_row(t("plandraft.col_total"), f"{ok}/{total}", f"{format_number(100 * ok / max(total, 1), 1)}%", style="bold")
     console.print(table)
     misses = [r for r in comparison.rows if not r.ok]
     if misses:

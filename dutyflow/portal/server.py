@@ -14,7 +14,9 @@ import uvicorn
 @contextmanager
 def background_server(app: Any, port: int, host: str = "127.0.0.1", timeout: float = 15) -> Iterator[str]:
     """Serve `app` until the block ends; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    # proxy_headers=False: uvicorn would believe X-Forwarded-* from 127.0.0.1; the app decides whom
+    # to believe (its trusted_proxy setting).
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False))
     thread = threading.Thread(target=server.run, name="portal", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

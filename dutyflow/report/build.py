@@ -8,13 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from dutyflow.messages import t
 from dutyflow.report.charts import draw_charts
 from dutyflow.report.collect import collect
-from dutyflow.report.data import ReportInput, report_context, template_context
-from dutyflow.report.docx import render_docx
+from dutyflow.report.data import ReportContext, ReportInput, report_context, template_context
+from dutyflow.report.docx import DocumentProperties, render_docx
 from dutyflow.report.html import render_html
 from dutyflow.report.pdf import PdfUnavailable, convert_to_pdf
 from dutyflow.store.db import session_scope
@@ -40,10 +42,12 @@ def build_report(
     final: bool,
     pdf: bool = True,
     consolidated: str | None = None,
+    cutoff: dt.datetime | None = None,
 ) -> ReportFiles:
-    """The report of `plan_code` (default: the plan loaded last) as the store stands on `as_of`."""
+    """The report of `plan_code` (default: the plan loaded last) dated `as_of`, as the store stood
+    at `cutoff` (the instant it is built; default: the end of `as_of`)."""
     with session_scope(engine) as session:
-        report_input = collect(session, plan_code, as_of, consolidated=consolidated)
+        report_input = collect(session, plan_code, as_of, cutoff=cutoff, consolidated=consolidated)
     return build_from_input(report_input, out_dir, final=final, pdf=pdf)
 
 
@@ -60,7 +64,7 @@ def build_from_input(
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = draw_charts(rc, out_dir, stem)
     context = template_context(rc)
-    docx = render_docx(context, charts, out_dir / f"{stem}.docx")
+    docx = render_docx(context, charts, out_dir / f"{stem}.docx", properties=document_properties(rc, context))
     html = render_html(context, charts, out_dir / f"{stem}.html")
     pdf_path: Path | None = None
     notes: list[str] = []
@@ -70,6 +74,20 @@ def build_from_input(
         except PdfUnavailable as exc:
             notes.append(str(exc))
     return ReportFiles(docx=docx, pdf=pdf_path, html=html, charts=charts, notes=tuple(notes))
+
+
+def document_properties(rc: ReportContext, context: dict[str, object]) -> DocumentProperties:
+    """The DOCX's core properties: the report's title, its issuer, and its own instant (the
+    cut-off; without one, the start of the day it is dated)."""
+    tz = ZoneInfo(rc.plan.calendar.timezone)
+    created = rc.input.cutoff or dt.datetime.combine(rc.issued_on, dt.time.min, tzinfo=tz)
+    title = str(context["document_title"])
+    return DocumentProperties(
+        title=title if rc.final else t("report.draft_title", title=title),
+        author=rc.plan.plan.issuer.name,
+        created=created,
+        subject=rc.plan.plan.title,
+    )
 
 
 def report_stem(report_input: ReportInput, *, final: bool) -> str:

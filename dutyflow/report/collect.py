@@ -1,11 +1,13 @@
 """Read what the district report needs from the store: read-only queries into a ReportInput.
 
-For every obligation of the consolidated report's inputs, the submissions received up to the
-end of `as_of` (local day) give completeness. The figures come from the latest accepted version
+For every obligation of the consolidated report's inputs, the submissions received before the
+report's cut-off give completeness, each as it stood at that instant: a version accepted or
+returned later was still awaiting the office. The cut-off is the instant the report is built
+(`cutoff`), or the end of `as_of` (local day) when none is given. The figures come from the latest accepted version
 of each obligation of the value periods (see `data.value_periods`: for the annual report, the
 annual report's period), combined per unit over those periods: events add up, stocks take the
 latest; the database adds them up (`report.figures`). A submission awaiting acceptance or
-returned counts for nothing.
+returned counts for nothing, and so does one decided after the cut-off.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dutyflow.completeness import ACCEPTED, ObligationFact, SubmissionFact
+from dutyflow.completeness import ACCEPTED, SUBMITTED, ObligationFact, SubmissionFact
 from dutyflow.plan import Plan
 from dutyflow.report import figures
 from dutyflow.report.data import (
@@ -42,10 +44,18 @@ class _Obligation:
     extended_until: dt.date | None
 
 
-def collect(session: Session, plan_code: str | None, as_of: dt.date, *, consolidated: str | None = None) -> ReportInput:
-    """The ReportInput of `plan_code` (default: the plan loaded last) as the store stands at the
-    end of `as_of`, for its consolidated deliverable `consolidated` (default: the first one)."""
-    src = value_source(session, plan_code, as_of, consolidated=consolidated)
+def collect(
+    session: Session,
+    plan_code: str | None,
+    as_of: dt.date,
+    *,
+    cutoff: dt.datetime | None = None,
+    consolidated: str | None = None,
+) -> ReportInput:
+    """The ReportInput of `plan_code` (default: the plan loaded last) as the store stood at
+    `cutoff` (default: the end of `as_of`), for its consolidated deliverable `consolidated`
+    (default: the first one)."""
+    src = value_source(session, plan_code, as_of, cutoff=cutoff, consolidated=consolidated)
     plan, plan_row_id, target, until = src.plan, src.plan_id, src.target, src.until
     periods = {(p.deliverable, p.period) for p in src.periods}
     inputs = list(target.inputs)
@@ -70,6 +80,7 @@ def collect(session: Session, plan_code: str | None, as_of: dt.date, *, consolid
     return ReportInput(
         plan=plan,
         as_of=as_of,
+        cutoff=until,
         consolidated=target.code,
         obligations=facts,
         indicator_sums=figures.indicator_sums(session, src),
@@ -83,15 +94,33 @@ def collect(session: Session, plan_code: str | None, as_of: dt.date, *, consolid
 
 
 def value_source(
-    session: Session, plan_code: str | None, as_of: dt.date, *, consolidated: str | None = None
+    session: Session,
+    plan_code: str | None,
+    as_of: dt.date,
+    *,
+    cutoff: dt.datetime | None = None,
+    consolidated: str | None = None,
 ) -> figures.Source:
-    """Where the figures of the report on `as_of` come from: its value periods, received by the
-    end of that day (local time)."""
+    """Where the figures of the report on `as_of` come from: its value periods, as accepted
+    before `cutoff` (default: the end of `as_of`, local time)."""
     plan_row = current_plan(session, plan_code)
     plan = Plan.model_validate(plan_row.document)
     target = consolidated_deliverable(plan, consolidated)
-    until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min, tzinfo=ZoneInfo(plan.calendar.timezone))
+    until = cutoff if cutoff is not None else end_of_day(as_of, ZoneInfo(plan.calendar.timezone))
     return figures.source(session, plan, plan_row.id, target, value_periods(plan, target), until)
+
+
+def end_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """The first instant after local `day`: a report "as of" a day holds all of that day."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+
+
+def status_at(status: str, decided_at: dt.datetime | None, until: dt.datetime) -> str:
+    """A submission's status as it stood just before `until`: decided later, it still awaited
+    the office."""
+    if status != SUBMITTED and decided_at is not None and decided_at >= until:
+        return SUBMITTED
+    return status
 
 
 def _obligations(session: Session, plan_id: int, inputs: list[str], plan: Plan) -> list[_Obligation]:
@@ -121,13 +150,21 @@ def _submissions(
     session: Session, plan_id: int, inputs: list[str], until: dt.datetime
 ) -> dict[int, list[SubmissionFact]]:
     query = (
-        select(SubmissionRow.obligation_id, SubmissionRow.version, SubmissionRow.status, SubmissionRow.received_at)
+        select(
+            SubmissionRow.obligation_id,
+            SubmissionRow.version,
+            SubmissionRow.status,
+            SubmissionRow.decided_at,
+            SubmissionRow.received_at,
+        )
         .join(ObligationRow, SubmissionRow.obligation_id == ObligationRow.id)
         .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
         .where(ObligationRow.plan_id == plan_id, DeliverableRow.code.in_(inputs), SubmissionRow.received_at < until)
         .order_by(SubmissionRow.obligation_id, SubmissionRow.version)
     )
     out: dict[int, list[SubmissionFact]] = defaultdict(list)
-    for obligation_id, version, status, received_at in session.execute(query):
-        out[obligation_id].append(SubmissionFact(version=version, status=status, received_at=received_at))
+    for obligation_id, version, status, decided_at, received_at in session.execute(query):
+        out[obligation_id].append(
+            SubmissionFact(version=version, status=status_at(status, decided_at, until), received_at=received_at)
+        )
     return out

@@ -28,7 +28,7 @@ from dutyflow.indicators import (
     format_value,
     results_from_sums,
 )
-from dutyflow.mail.render import ngay
+from dutyflow.mail.render import dmy, ngay
 from dutyflow.messages import t
 from dutyflow.periods import expand_periods
 from dutyflow.plan import Deliverable, Form, Plan, Unit, UnitKind
@@ -80,7 +80,7 @@ class ReportInput:
     consolidated: str
     """Code of the consolidated deliverable being assembled."""
     obligations: tuple[ObligationFact, ...]
-    """Every obligation of the consolidated report's inputs, with its submissions up to `as_of`."""
+    """Every obligation of the consolidated report's inputs, with its submissions up to the cut-off."""
     indicator_sums: Mapping[str, IndicatorSums]
     """Indicator code → its sums over the units that count (`indicators.sums_from_values` from
     per-unit figures, or the database's `report.figures.indicator_sums`)."""
@@ -90,6 +90,9 @@ class ReportInput:
     """Units whose report for a value period was received (an accepted version)."""
     duty_reports: tuple[DutyReport, ...] = ()
     tables: Mapping[str, TableSum] = field(default_factory=dict)
+    cutoff: dt.datetime | None = None
+    """The instant the figures stop: what had been accepted before it counts. None: the end of
+    `as_of` (local day)."""
 
 
 def consolidated_deliverable(plan: Plan, code: str | None = None) -> Deliverable:
@@ -179,6 +182,7 @@ def template_context(rc: ReportContext) -> dict[str, Any]:
     rows = [_indicator_row(i, r) for i, r in enumerate(rc.indicators, start=1)]
     counts = {kind: sum(1 for r in rc.indicators if r.attainment is kind) for kind in Attainment}
     unit_sections, communes = _duty_sections(rc)
+    period_label = consolidated.period_label or t("periods.year", year=header.year)
     return {
         "draft": not rc.final,
         "issuer": {
@@ -189,9 +193,11 @@ def template_context(rc: ReportContext) -> dict[str, Any]:
         },
         "number": rc.number,
         "issued_on": ngay(rc.issued_on),
+        "cutoff": cutoff_label(rc.input),
         "year": header.year,
         "next_year": header.year + 1,
-        "period_label": consolidated.period_label or t("periods.year", year=header.year),
+        "period_label": period_label,
+        "document_title": t("report.document_title", period=period_label),
         "plan": {
             "title": header.title,
             "number": header.number or "",
@@ -224,6 +230,21 @@ def template_context(rc: ReportContext) -> dict[str, Any]:
             "name": header.signer.name,
         },
     }
+
+
+def cutoff_label(report_input: ReportInput) -> str:
+    """ "17 giờ ngày 20/11/2025": when the figures stop, in the plan's time zone. Midnight is the
+    24th hour of the day before, as offices write it ("24 giờ ngày 19/11/2025")."""
+    tz = ZoneInfo(report_input.plan.calendar.timezone)
+    cutoff = report_input.cutoff
+    if cutoff is None:
+        return t("report.cutoff", hour=24, minute="", day=dmy(report_input.as_of))
+    local = cutoff.astimezone(tz)
+    day, hour = local.date(), local.hour
+    if (hour, local.minute) == (0, 0):
+        day, hour = day - dt.timedelta(days=1), 24
+    minute = t("report.cutoff_minute", minute=local.minute) if local.minute else ""
+    return t("report.cutoff", hour=hour, minute=minute, day=dmy(day))
 
 
 def clean_text(text: str) -> str:
@@ -307,16 +328,16 @@ def _duty_sections(rc: ReportContext) -> tuple[list[dict[str, Any]], dict[str, A
     """Section II: one part per department, agency or organisation, then one for the communes."""
     plan = rc.plan
     reports = {(r.unit, r.duty): r for r in rc.input.duty_reports}
-    in_charge = {duty.code: {u.code for u in plan.expand_units(duty.units)} for duty in plan.duties}
+    holders = duty_holders(plan)
     units = [u for u in plan.units if u.code in rc.input.value_units]
     sections = [
-        _unit_section(rc, unit, number, reports, in_charge)
+        _unit_section(rc, unit, number, reports, holders)
         for number, unit in enumerate((u for u in units if u.kind not in COMMUNE_KINDS), start=1)
     ]
     communes = [u for u in units if u.kind in COMMUNE_KINDS]
     if not communes:
         return sections, None
-    return sections, _commune_section(rc, communes, len(sections) + 1, reports, in_charge)
+    return sections, _commune_section(rc, communes, len(sections) + 1, reports, holders)
 
 
 def _unit_section(
@@ -324,13 +345,13 @@ def _unit_section(
     unit: Unit,
     number: int,
     reports: Mapping[tuple[str, str], DutyReport],
-    in_charge: Mapping[str, set[str]],
+    holders: Mapping[str, set[str]],
 ) -> dict[str, Any]:
-    """A department's part: each duty it is in charge of (or reported on), its status and narrative."""
+    """A department's part: each duty it carries out (or reported on), its status and narrative."""
     duties: list[dict[str, Any]] = []
     for duty in rc.plan.duties:
         report = reports.get((unit.code, duty.code))
-        if report is None and unit.code not in in_charge[duty.code]:
+        if report is None and unit.code not in holders[duty.code]:
             continue
         status = clean_text(report.status) if report and report.status else ""
         duties.append(
@@ -354,20 +375,21 @@ def _commune_section(
     communes: list[Unit],
     number: int,
     reports: Mapping[tuple[str, str], DutyReport],
-    in_charge: Mapping[str, set[str]],
+    holders: Mapping[str, set[str]],
 ) -> dict[str, Any]:
-    """The communes' part: per duty, how many answered what, then what each one wrote."""
+    """The communes' part: per duty, how many of the communes that hold it (in charge or
+    cooperating) answered what, then what each one wrote."""
     duties: list[dict[str, Any]] = []
     for duty in rc.plan.duties:
-        assigned = [u for u in communes if u.code in in_charge[duty.code]]
-        if not assigned and not any((u.code, duty.code) in reports for u in communes):
+        assigned = [u for u in communes if u.code in holders[duty.code]]
+        if not assigned:
             continue
         counts = dict.fromkeys((*DUTY_STATUSES, "other", "unreported"), 0)
         entries: list[dict[str, str]] = []
-        for unit in communes:
+        for unit in assigned:
             report = reports.get((unit.code, duty.code))
             if report is None:
-                counts["unreported"] += unit.code in in_charge[duty.code]
+                counts["unreported"] += 1
                 continue
             counts[duty_status_key(report.status) or "unreported"] += 1
             entries.extend(
@@ -386,16 +408,24 @@ def _commune_section(
     }
 
 
+def duty_holders(plan: Plan) -> dict[str, set[str]]:
+    """Duty code → the units that carry it out: those in charge and those that cooperate
+    (phối hợp). Both answer for it on their Phụ lục II."""
+    return {duty.code: {u.code for u in plan.expand_units([*duty.units, *duty.partners])} for duty in plan.duties}
+
+
 def _duty_rows(rc: ReportContext) -> list[dict[str, Any]]:
-    """Phụ lục II: each duty, how many reporting units hold it and what they answered."""
+    """Phụ lục II: each duty, how many units that owe the report carry it out (in charge or
+    cooperating), and what those same units answered: the status columns add up to the first."""
     plan = rc.plan
+    holders = duty_holders(plan)
     reports: dict[str, list[DutyReport]] = {}
     for r in rc.input.duty_reports:
-        if r.unit in rc.input.value_units:
+        if r.unit in rc.input.value_units and r.unit in holders.get(r.duty, set()):
             reports.setdefault(r.duty, []).append(r)
     rows = []
     for number, duty in enumerate(plan.duties, start=1):
-        assigned = {u.code for u in plan.expand_units(duty.units)} & rc.input.value_units
+        assigned = holders[duty.code] & rc.input.value_units
         answered = reports.get(duty.code, [])
         counts = dict.fromkeys((*DUTY_STATUSES, "other"), 0)
         for r in answered:

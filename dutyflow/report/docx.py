@@ -7,15 +7,21 @@ document; without StrictUndefined, a misspelt tag prints nothing instead of fail
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
-from docx.shared import Cm, Length
+from docx.shared import Cm, Length, Pt
 from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
+from matplotlib import font_manager
+from PIL import ImageFont
 
 from dutyflow.mail.render import dmy, ngay, vn_number
 from dutyflow.paths import TEMPLATES_DIR
@@ -27,6 +33,26 @@ CHART_WIDTH = Cm(16)
 NUMBER_COLUMN = Cm(0.9)
 LABEL_MIN = Cm(4.0)
 VALUE_COLUMN = Cm(2.5)
+CELL_MARGINS = Cm(0.3)
+"""The appendices' cell margins (1 mm each side, see tools/make_report_template.py) and a little air."""
+MIN_COLUMN = Cm(1.0)
+FIGURE = re.compile(r"^[-−]?\d[\d.,]*(?:%|‰|/[\d.]+)?$")
+"""A figure as the report writes it: 1.234,5 · 90% · 9,5‰ · 4.878,3/100.000 · 20/21."""
+TABLE_FONTS = ("Times New Roman", "Liberation Serif", "Tinos")
+TABLE_FONT_SIZE = 12
+
+
+@dataclass(frozen=True)
+class DocumentProperties:
+    """What a file manager, Word's "Properties" and a records system read of the report."""
+
+    title: str
+    author: str
+    """The issuing body (UBND huyện …), not the program."""
+    created: dt.datetime
+    """The report's own instant: its cut-off, the moment it was built."""
+    subject: str = ""
+    language: str = "vi-VN"
 
 
 def jinja_environment() -> jinja2.Environment:
@@ -40,6 +66,7 @@ def render_docx(
     charts: Mapping[str, Path],
     out: Path,
     template: Path = TEMPLATE,
+    properties: DocumentProperties | None = None,
 ) -> Path:
     """Write the report to `out`; `charts` maps "attainment" and "completeness" to PNG files."""
     document = DocxTemplate(str(template))
@@ -48,9 +75,96 @@ def render_docx(
         values[f"chart_{name}"] = InlineImage(document, str(path), width=CHART_WIDTH)
     document.render(values, jinja_environment(), autoescape=True)
     fit_dynamic_tables(document.docx)
+    fit_columns_to_content(document.docx)
+    if properties is not None:
+        set_properties(document.docx, properties)
     out.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(out))
     return out
+
+
+def set_properties(document: DocxDocument, properties: DocumentProperties) -> None:
+    """Replace the template's core properties (python-docx's default says 2013, "python-docx")."""
+    core = document.core_properties
+    # OOXML stores these instants in UTC; python-docx writes the fields as given, so hand it UTC.
+    instant = properties.created.astimezone(dt.UTC).replace(tzinfo=None)
+    core.title = properties.title
+    core.subject = properties.subject
+    core.author = properties.author
+    core.last_modified_by = properties.author
+    core.created = instant
+    core.modified = instant
+    core.last_printed = instant
+    core.revision = 1
+    core.language = properties.language
+    core.keywords = ""
+    core.comments = ""
+    core.category = ""
+
+
+def fit_columns_to_content(document: DocxDocument, *, measure: Callable[[str], int] | None = None) -> None:
+    """Widen the columns of the data tables (style "Table Grid") whose widest figure would not
+    fit on one line ("4.878,3/100.000" must not break after "100.00"), taking the room from the
+    columns with the most to spare (the label). A figure never wraps; text still may.
+    """
+    measure = measure or text_width
+    for table in document.tables:
+        if table.style is None or table.style.name != "Table Grid":
+            continue
+        grid = table._tbl.tblGrid
+        columns = grid.findall(qn("w:gridCol"))
+        widths = [int(column.w or 0) for column in columns]
+        if not widths or not all(widths):
+            continue
+        need = [0] * len(widths)
+        for tr in table._tbl.tr_lst:
+            start = 0
+            for tc in tr.tc_lst:
+                if tc.grid_span == 1 and start < len(need):
+                    text = "".join(node.text or "" for node in tc.iter(qn("w:t")))
+                    words = [word for word in text.split() if FIGURE.match(word)]
+                    need[start] = max([need[start], *(measure(word) + CELL_MARGINS for word in words)])
+                start += tc.grid_span
+        for index in range(len(widths)):
+            missing = need[index] - widths[index]
+            while missing > 0:
+                spare = [(widths[i] - max(need[i], MIN_COLUMN), i) for i in range(len(widths)) if i != index]
+                room, donor = max(spare, default=(0, -1))
+                if room <= 0:
+                    break
+                moved = min(room, missing)
+                widths[donor] -= moved
+                widths[index] += moved
+                missing -= moved
+        for column, width in zip(columns, widths, strict=True):
+            column.w = Length(width)
+        for tr in table._tbl.tr_lst:
+            start = 0
+            for tc in tr.tc_lst:
+                tc.width = Length(sum(widths[start : start + tc.grid_span]))
+                start += tc.grid_span
+
+
+@cache
+def _table_font() -> ImageFont.FreeTypeFont | None:
+    """The bold face of the font the PDF is set in (Times New Roman or a metric-compatible one):
+    bold is the widest a table's text gets (the totals)."""
+    for family in TABLE_FONTS:
+        properties = font_manager.FontProperties(family=family, weight="bold")
+        try:
+            path = font_manager.findfont(properties, fallback_to_default=False)
+        except ValueError:  # not installed
+            continue
+        return ImageFont.truetype(path, TABLE_FONT_SIZE * 10)
+    return None
+
+
+def text_width(text: str) -> int:
+    """How wide `text` is set in the tables' font (12 pt, bold), in EMU; without the font, a
+    generous estimate (0.6 em a letter)."""
+    font = _table_font()
+    points = font.getlength(text) / 10 if font is not None else 0.6 * TABLE_FONT_SIZE * len(text)
+    return int(Pt(points)) + 1
 
 
 def fit_dynamic_tables(document: DocxDocument) -> None:

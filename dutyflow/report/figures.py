@@ -111,6 +111,8 @@ def latest_accepted(src: Source) -> Subquery:
             src.period_filter(),
             SubmissionRow.status == ACCEPTED,
             SubmissionRow.received_at < src.until,
+            # Accepted after the cut-off: still awaiting the office when the report was built.
+            or_(SubmissionRow.decided_at.is_(None), SubmissionRow.decided_at < src.until),
         )
         .group_by(SubmissionRow.obligation_id)
         .subquery("latest")

@@ -1,0 +1,134 @@
+"""Every refusal is a Vietnamese page that says what happened and what to do next; never JSON, a
+traceback or a bare status. Routes raise `Refusal`; `install` turns Starlette's and FastAPI's own
+errors (unknown paths, methods, invalid fields, anything unexpected) into the same page."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dutyflow.messages import t
+from dutyflow.plan import Plan
+from dutyflow.portal.pages import page
+
+log = logging.getLogger("dutyflow.portal")
+
+_BY_STATUS = {400: "bad_request", 404: "not_found", 405: "method", 413: "too_large", 415: "bad_request"}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Whom a unit asks for help: the plan's office and its focal officer."""
+
+    office: str
+    person: str
+    email: str
+    phone: str | None
+
+    @classmethod
+    def of(cls, plan: Plan) -> Contact:
+        office = plan.unit(plan.plan.office)
+        return cls(office.name, office.focal.name, office.focal.email, office.focal.phone)
+
+
+class Refusal(Exception):
+    """An answer that is not what the person asked for: a status, what happened, what to do next."""
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        *,
+        title: str | None = None,
+        hint: str | None = None,
+        headers: dict[str, str] | None = None,
+        back: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.title = title or t("portal.errors.title")
+        self.hint = hint
+        self.headers = headers
+        self.back = back
+
+
+def refusal_of(key: str, status_code: int, headers: dict[str, str] | None = None, **values: Any) -> Refusal:
+    """The refusal worded under portal.errors.<key> (title, message, hint)."""
+    return Refusal(
+        status_code,
+        t(f"portal.errors.{key}.message", **values),
+        title=t(f"portal.errors.{key}.title"),
+        hint=t(f"portal.errors.{key}.hint", **values),
+        headers=headers,
+    )
+
+
+def render(refusal: Refusal, contact: Contact) -> Response:
+    return page(
+        "error",
+        status_code=refusal.status_code,
+        headers=refusal.headers,
+        title=refusal.title,
+        message=refusal.message,
+        hint=refusal.hint,
+        back=refusal.back,
+        contact=contact,
+    )
+
+
+def bare_refusal(status_code: int, contact: Contact) -> Response:
+    """The page for a request refused before any route saw it (`guard.BodyLimit`): 413 or 400."""
+    return render(refusal_of("too_large" if status_code == 413 else "bad_request", status_code), contact)
+
+
+def install(app: FastAPI, contact: Contact) -> None:
+    def render_(refusal: Refusal) -> Response:
+        return render(refusal, contact)
+
+    async def on_refusal(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refusal)
+        return render_(exc)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if 300 <= exc.status_code < 400:  # "log in first": a redirect, not a refusal
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        key = _BY_STATUS.get(exc.status_code, "bad_request" if exc.status_code < 500 else "server")
+        return render_(refusal_of(key, exc.status_code, headers=dict(exc.headers or {})))
+
+    async def on_invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = list(exc.errors())
+        if any(error["loc"][:1] == ("path",) for error in errors):
+            return render_(refusal_of("not_found", 404))  # an id out of range names nothing that exists
+        return render_(Refusal(422, _field_message(errors[0]), hint=t("portal.errors.field.hint")))
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return render_(refusal_of("server", 500))
+
+    app.add_exception_handler(Refusal, on_refusal)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_invalid)
+    app.add_exception_handler(Exception, on_crash)
+
+
+def _field_message(error: dict[str, Any]) -> str:
+    name = str(error["loc"][-1]) if error["loc"] else ""
+    try:
+        field = t(f"portal.fields.{name}")
+    except KeyError:
+        field = t("portal.fields.other")
+    kind = error.get("type", "")
+    if kind == "missing":
+        return t("portal.errors.field.missing", field=field)
+    if kind == "string_too_long":
+        return t("portal.errors.field.too_long", field=field, limit=error.get("ctx", {}).get("max_length", ""))
+    return t("portal.errors.field.invalid", field=field)
