@@ -2,12 +2,15 @@
 
 Knows nothing of Prefect. The final report is recorded as the office's own submission for the
 consolidated deliverable (so status shows it delivered) and emailed, with its PDF, to the
-district's leadership once.
+district's leadership once. Both belong to the consolidated obligation, not to the day of a run:
+once its final report is recorded, a later run (the schedule fires every weekday) returns that
+report instead of making and recording another, and the email is keyed on the obligation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,9 @@ from dutyflow.store.files import FileStore
 from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, SubmissionRow
 from dutyflow.store.queries import current_plan
 
+GENERATED = "generated"
+"""The channel of a submission the engine made itself: the final report."""
+
 FINAL_LEAD_DAYS = 2
 """The final report is made this many working days before the consolidated report's last day."""
 
@@ -37,6 +43,20 @@ class Consolidation:
     final: bool
     indicators: list[dict[str, str]]
     """One row per indicator (code, name, target, result, attainment), for the Prefect artifact."""
+    obligation_id: int | None = None
+    """The consolidated obligation a final report belongs to; its email is keyed on it."""
+
+
+@dataclass(frozen=True)
+class MadeFinal:
+    """The final report already recorded for the consolidated obligation: its document (name and
+    SHA-256) and the plan-local day it was made."""
+
+    obligation_id: int
+    made_on: dt.date
+    file_name: str
+    sha256: str
+    made_at: dt.datetime
 
 
 def final_from(last_day: dt.date, calendar: WorkingCalendar) -> dt.date:
@@ -55,18 +75,69 @@ def is_final(engine: Engine, as_of: dt.date) -> bool:
     return as_of >= final_from(deadline, WorkingCalendar.from_config(plan.calendar))
 
 
-def consolidate(
-    engine: Engine, files: FileStore, out_root: Path, as_of: dt.date, now: dt.datetime, *, final: bool
-) -> Consolidation:
+def made_final(engine: Engine) -> MadeFinal | None:
+    """The final report recorded for the current plan's consolidated obligation, if any."""
     with session_scope(engine) as session:
         plan_row = current_plan(session)
         plan = Plan.model_validate(plan_row.document)
-        report_input = collect(session, plan.plan.code, as_of, cutoff=now)  # what was accepted by now
+        obligation = _office_obligation(session, plan_row.id, plan)
+        if obligation is None:
+            return None
+        first = session.scalars(
+            select(SubmissionRow)
+            .where(SubmissionRow.obligation_id == obligation.id, SubmissionRow.channel == GENERATED)
+            .order_by(SubmissionRow.version)
+            .limit(1)
+        ).first()
+        if first is None:
+            return None
+        made_on = WorkingCalendar.from_config(plan.calendar).local_date(first.received_at)
+        return MadeFinal(obligation.id, made_on, first.file_name or "", first.file_sha256 or "", first.received_at)
+
+
+def _out_dir(out_root: Path, plan: Plan, day: dt.date, final: bool) -> Path:
+    return out_root / plan.plan.code / f"{day:%Y-%m-%d}-{'chinh-thuc' if final else 'du-thao'}"
+
+
+def _made_files(out_root: Path, plan: Plan, made: MadeFinal) -> ReportFiles:
+    """The files of the final report made earlier: the folder holding the recorded document."""
+    for folder in sorted((out_root / plan.plan.code).glob("*-chinh-thuc"), reverse=True):
+        document = folder / made.file_name
+        if made.file_name and document.is_file() and hashlib.sha256(document.read_bytes()).hexdigest() == made.sha256:
+            found = {path.suffix: path for path in folder.iterdir() if path.suffix in {".docx", ".pdf", ".html"}}
+            if ".docx" in found and ".html" in found:
+                note = t("flows.report_final_already_made", day=f"{made.made_on:%d/%m/%Y}")
+                return ReportFiles(
+                    docx=found[".docx"], pdf=found.get(".pdf"), html=found[".html"], charts={}, notes=(note,)
+                )
+    raise FileNotFoundError(
+        t("flows.report_final_files_missing", day=f"{made.made_on:%d/%m/%Y}", folder=out_root / plan.plan.code)
+    )
+
+
+def consolidate(
+    engine: Engine, files: FileStore, out_root: Path, as_of: dt.date, now: dt.datetime, *, final: bool
+) -> Consolidation:
+    """A draft of `as_of`, or the final report. The final report is made and recorded once per
+    consolidated obligation: when it exists, this returns it (files, figures and day it was made)."""
+    made = made_final(engine) if final else None
+    day = made.made_on if made is not None else as_of
+    with session_scope(engine) as session:
+        plan_row = current_plan(session)
+        plan = Plan.model_validate(plan_row.document)
+        cutoff = made.made_at if made is not None else now  # what had been accepted when it was built
+        report_input = collect(session, plan.plan.code, day, cutoff=cutoff)
+        obligation = _office_obligation(session, plan_row.id, plan) if final else None
+        obligation_id = obligation.id if obligation is not None else None
     rc = report_context(report_input, final=final)
-    out_dir = out_root / plan.plan.code / f"{as_of:%Y-%m-%d}-{'chinh-thuc' if final else 'du-thao'}"
-    result = build_report(engine, plan.plan.code, as_of, out_dir, final=final, cutoff=now)
-    if final:
-        _record_final(engine, files, plan, result, now)
+    if made is not None:
+        result = _made_files(out_root, plan, made)
+    else:
+        result = build_report(
+            engine, plan.plan.code, as_of, _out_dir(out_root, plan, as_of, final), final=final, cutoff=now
+        )
+        if final:
+            _record_final(engine, files, plan, result, now)
     indicators = [
         {
             t("flows.col_code"): r.code,
@@ -77,7 +148,7 @@ def consolidate(
         }
         for r in rc.indicators
     ]
-    return Consolidation(files=result, final=final, indicators=indicators)
+    return Consolidation(files=result, final=final, indicators=indicators, obligation_id=obligation_id)
 
 
 def _office_obligation(session, plan_id: int, plan: Plan) -> ObligationRow | None:  # type: ignore[no-untyped-def]
@@ -109,7 +180,7 @@ def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFi
             SubmissionRow(
                 obligation_id=obligation.id,
                 version=version,
-                channel="generated",
+                channel=GENERATED,
                 received_at=now,
                 submitted_by="dutyflow",
                 file_sha256=sha,

@@ -82,6 +82,9 @@ class MailSetup:
     sender: Address
     reply_to: Address
     links: LinkProvider | None = None
+    simulated_clock: bool = False
+    """The runs' `now` is a simulated instant (the demo): each message is dated at it, so the
+    mailbox tells the simulated year. Otherwise its Date is the real moment it is sent."""
 
     @property
     def message_domain(self) -> str:
@@ -245,7 +248,7 @@ class Notifier:
             )
             for oid, item in zip(ids, items, strict=True)
         ]
-        attachment = Attachment("han-bao-cao.ics", build_ics(events), "text/calendar")
+        attachment = Attachment("han-bao-cao.ics", build_ics(events, made_at=now), "text/calendar", charset="utf-8")
         recipients = [(unit_info["focal"], "to")]
         outcome = self._deliver(
             connection,
@@ -473,9 +476,11 @@ class Notifier:
     # ------------------------------------------------------------------ the district report
 
     def send_report(
-        self, files: Sequence[Path], today: dt.date, now: dt.datetime, *, title: str, report_key: str
+        self, files: Sequence[Path], today: dt.date, now: dt.datetime, *, title: str, obligation_id: int
     ) -> Outcome:
-        """The final district report, with its files, to the office's head and the leaders, once."""
+        """The final district report, with its files, to the office's head and the leaders: once
+        for its consolidated obligation, whatever day the run that sends it is for."""
+        report_key = f"o{obligation_id}"
         office, unit_info = self._office_info()
         addresses = [Address(office.head.name, office.head.email), *self._leaders()]
         context = self._context(unit_info, today) | {
@@ -663,6 +668,7 @@ class Notifier:
             text=text,
             html=html,
             attachments=attachments,
+            date=now if self.mail.simulated_clock else None,
         )
         try:
             result = connection.send(message)

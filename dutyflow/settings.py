@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     """A folder of trusted root certificates (and .crl files) for signing and verifying."""
     signing_tsa_url: str = ""
     """An RFC 3161 time-stamping authority; empty: no timestamp."""
+    simulated_clock: bool = False
+    """The runs act on a simulated clock (the demo): messages are dated at the run's time, not
+    at the real moment they are sent. The outbox's claims keep the real clock (decision 11)."""
 
     @field_validator("data_dir", "plan", "signing_key", "signing_trust_store")
     @classmethod

@@ -56,6 +56,7 @@ def mail_setup(settings: Settings, plan: Plan) -> MailSetup:
         sender=sender_from(settings.mail_from, plan),
         reply_to=Address(office.name, office.focal.email),
         links=link_provider(settings, plan),
+        simulated_clock=settings.simulated_clock,
     )
 
 

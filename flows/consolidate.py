@@ -1,4 +1,7 @@
-"""Flow `consolidate`: the district report, a draft before the last days, the final one after (emailed once)."""
+"""Flow `consolidate`: the district report, a draft before the last days, the final one after.
+
+The final report is made, recorded and emailed once for its consolidated obligation: a scheduled
+run on a later day returns it and sends nothing new (`dutyflow.consolidate`)."""
 
 from __future__ import annotations
 
@@ -7,12 +10,15 @@ import datetime as dt
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
 
 from dutyflow.consolidate import Consolidation, consolidate, is_final
 from dutyflow.flow_results import ReportRun
 from dutyflow.messages import t
+from dutyflow.notify import Notifier
 from dutyflow.wiring import default_runtime, file_store, notifier_for
 from flows._common import resolve_now, run_name
+from tasks.notify import send_report
 
 
 @task(name="build-report", cache_policy=NO_CACHE)
@@ -22,13 +28,15 @@ def build(as_of: dt.date, now: dt.datetime, final: bool) -> Consolidation:
     return consolidate(runtime.engine, file_store(runtime.settings), out_root, as_of, now, final=final)
 
 
-@task(name="email-report", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=10)
-def email(result: Consolidation, as_of: dt.date, now: dt.datetime) -> int:
-    notifier = notifier_for(default_runtime())
+def email(notifier: Notifier, delay: float, result: Consolidation, as_of: dt.date, now: dt.datetime) -> int:
+    """The final report to the leadership, once for its consolidated obligation; a send refused
+    before it began is retried like every other sending task (tasks/notify.py)."""
+    if not result.final or result.obligation_id is None:
+        return 0
     files = [p for p in (result.files.pdf, result.files.docx) if p is not None]
     title = t("flows.report_email_title", year=notifier.plan.plan.year)
-    outcome = notifier.send_report(files, as_of, now, title=title, report_key=f"{as_of:%Y%m%d}")
-    return len(outcome.sent)
+    task = send_report.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=delay))
+    return len(task(notifier, files, as_of, now, title, result.obligation_id).sent)
 
 
 @flow(name="consolidate", flow_run_name=lambda: run_name("flows.consolidate_run"), log_prints=True)
@@ -38,7 +46,7 @@ def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) ->
     today, now = resolve_now(as_of, notifier.calendar.tz)
     make_final = is_final(runtime.engine, today) if final is None else final
     result = build(today, now, make_final)
-    sent = email(result, today, now) if make_final else 0
+    sent = email(notifier, runtime.settings.retry_delay_seconds, result, today, now)
     paths = [p for p in (result.files.docx, result.files.pdf, result.files.html) if p is not None]
     create_table_artifact(
         key="consolidate-indicators", table=result.indicators, description=t("flows.consolidate_title")

@@ -340,6 +340,7 @@ def _environment(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: in
         "DUTYFLOW_ADMIN_PASSWORD": DEMO_PASSWORD,
         "DUTYFLOW_RETRY_DELAY_SECONDS": "0",
         "DUTYFLOW_BATCH_SIZE": "8",
+        "DUTYFLOW_SIMULATED_CLOCK": "true",
         "PREFECT_HOME": str(prefect_home),
         "PREFECT_API_URL": "",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

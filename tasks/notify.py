@@ -8,6 +8,7 @@ with the same Message-ID once its claim's lease has passed.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from prefect import task
@@ -58,3 +59,10 @@ def chase_units(notifier: Notifier, label: str, units: list[str], today: dt.date
 @task(name="digest", **SAFE_RETRIES)
 def send_digest(notifier: Notifier, today: dt.date, now: dt.datetime) -> Outcome:
     return _raise_if_retryable(notifier.digest(today, now))
+
+
+@task(name="email-report", **SAFE_RETRIES)
+def send_report(
+    notifier: Notifier, files: list[Path], today: dt.date, now: dt.datetime, title: str, obligation_id: int
+) -> Outcome:
+    return _raise_if_retryable(notifier.send_report(files, today, now, title=title, obligation_id=obligation_id))

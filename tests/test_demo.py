@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 from pathlib import Path
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from dutyflow.cli import app
+from dutyflow.store.db import make_engine, session_scope
+from dutyflow.store.models import NotificationRow
 
 
 def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> None:
@@ -43,6 +47,22 @@ def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> N
     first = email.message_from_bytes(emls[0].read_bytes(), policy=email.policy.default)
     assert str(first["Subject"]).startswith("Thông báo nhiệm vụ và thời hạn báo cáo")
     assert all(addr.endswith(".example") for addr in str(first["To"]).replace(">", "").split("@")[1:])
+
+    # Every message says what was rendered and is dated at the simulated time its run acted at.
+    engine = make_engine(f"sqlite:///{out / 'dutyflow.db'}")
+    with session_scope(engine) as session:
+        rendered = {
+            message_id: (subject, sent_at)
+            for message_id, subject, sent_at in session.execute(
+                select(NotificationRow.message_id, NotificationRow.subject, NotificationRow.sent_at)
+            )
+        }
+    engine.dispose()
+    for eml in emls:
+        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        assert (str(message["Subject"]), message["Date"].datetime) == rendered[str(message["Message-ID"])], eml.name
+    assert first["Date"].datetime == dt.datetime(2025, 4, 21, 8, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    assert "21/4/2025 08:00" in (out / "mail" / "index.html").read_text(encoding="utf-8")
 
     reports = out / "reports" / "trung-khanh-2025"
     final = next(reports.glob("*-chinh-thuc"))

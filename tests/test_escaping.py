@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from dutyflow.forms import FormTarget, WebField, web_fields
-from dutyflow.intake import Limits
+from dutyflow.intake import Limits, target_of
 from dutyflow.mail import Address, MailRenderer, MemoryTransport
 from dutyflow.notify import MailSetup, Notifier
 from dutyflow.plan import Plan, load_plan
@@ -35,7 +35,7 @@ from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
 from dutyflow.tokens import current_token, expiry_for
 from tests.conftest import ICT, at
-from tests.filling import web_entries
+from tests.filling import filled_workbook, web_entries
 
 SECRET = b"test-secret"
 PASSWORD = "mật-khẩu-văn-phòng"
@@ -51,13 +51,17 @@ ESCAPED = str(markupsafe.escape(PAYLOAD))
 assert html.escape(PAYLOAD) == ESCAPED, "one escaped form, whichever library escapes"
 
 
-def times_shown(markup: str) -> int:
-    return markup.count(ESCAPED)
+NAME_PAYLOAD = "<b onclick=x()>&đậm<b>"
+"""A file name keeps no path part, so its payload holds no slash (the portal keeps the last part)."""
 
 
-def shows_escaped(markup: str, where: str) -> None:
-    """`markup` (a page or an HTML email) shows PAYLOAD as text and carries none of its tags."""
-    assert times_shown(markup) > 0, f"{where}: not shown"
+def times_shown(markup: str, payload: str = PAYLOAD) -> int:
+    return markup.count(str(markupsafe.escape(payload)))
+
+
+def shows_escaped(markup: str, where: str, payload: str = PAYLOAD) -> None:
+    """`markup` (a page or an HTML email) shows `payload` as text and carries none of its tags."""
+    assert times_shown(markup, payload) > 0, f"{where}: not shown"
     for tag in RAW_MARKUP:
         assert tag not in markup, f"{where}: raw {tag}"
 
@@ -160,17 +164,27 @@ def test_the_web_form_echoes_what_was_typed_as_text(site: Site) -> None:
 
 
 def test_a_file_name_is_shown_as_text(site: Site) -> None:
-    name = f"{PAYLOAD}.docx"
+    name = f"{NAME_PAYLOAD}.docx"
     token = site.token()
-    # A document where the forms are expected: refused, naming the file.
-    wrong = site.client.post(
-        f"/u/{token}/nop/{site.obligation_id('bao-cao-6-thang')}", files={"file": (name, io.BytesIO(docx_bytes()))}
+    report = site.obligation_id("bao-cao-6-thang")
+    # A document where the forms are expected: refused at the door (nothing recorded), naming the file.
+    wrong = site.client.post(f"/u/{token}/nop/{report}", files={"file": (name, io.BytesIO(docx_bytes()))})
+    assert wrong.status_code == 415
+    assert "<b onclick" not in wrong.text, "the refusal page never carries the raw file name"
+    assert not site.outbox.sent
+
+    # The form with a word in a number cell: recorded and returned; no page or email carries the raw name.
+    with session_scope(site.engine) as session:
+        target = target_of(site.plan, session.get_one(ObligationRow, report))
+    words = filled_workbook(target, lambda _form, field: "nhiều" if field.kind != "text" else "x")
+    returned_upload = site.client.post(
+        f"/u/{token}/nop/{report}", files={"file": (f"{NAME_PAYLOAD}.xlsx", io.BytesIO(words))}
     )
-    assert wrong.status_code == 422
-    shows_escaped(wrong.text, "result page of a refused file")
+    assert returned_upload.status_code == 422
+    assert "<b onclick" not in returned_upload.text
     [returned] = [m for m in site.outbox.sent if m.subject.startswith("Đề nghị bổ sung")]
-    shows_escaped(returned.html, "returned email")
-    shows_escaped(site.office_page("/van-phong/bao-cao"), "office submissions page")
+    assert "<b onclick" not in returned.html
+    assert "<b onclick" not in site.office_page("/van-phong/bao-cao")
 
     # A document where a document is expected: received, and the receipt names the file.
     site.outbox.sent.clear()
@@ -179,8 +193,8 @@ def test_a_file_name_is_shown_as_text(site: Site) -> None:
     )
     assert good.status_code == 200, good.text
     [receipt] = site.outbox.sent
-    shows_escaped(receipt.html, "receipt email")
-    assert PAYLOAD in receipt.text
+    shows_escaped(receipt.html, "receipt email", NAME_PAYLOAD)
+    assert NAME_PAYLOAD in receipt.text
 
 
 @pytest.mark.parametrize("unit", [UNIT, "tu-phap"], ids=["commune", "department"])

@@ -13,7 +13,7 @@ from dutyflow.flow_results import MailRun
 from dutyflow.mail import MailSink
 from dutyflow.plan import load_plan
 from dutyflow.store.db import make_engine, session_scope, upgrade
-from dutyflow.store.models import NotificationRow, ObligationRow
+from dutyflow.store.models import NotificationRow, ObligationRow, SubmissionRow
 from dutyflow.store.sync import load_plan_into_store
 from dutyflow.wiring import default_runtime
 from tests.conftest import MINI_PLAN, at
@@ -118,3 +118,47 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     with session_scope(engine) as session:
         office = session.scalars(select(ObligationRow).where(ObligationRow.state == "accepted")).all()
     assert [o.deliverable.code for o in office] == ["tong-hop"]
+
+
+def submissions_and_report_folders() -> tuple[int, list[str]]:
+    settings = default_runtime().settings
+    engine = make_engine(settings.effective_database_url)
+    with session_scope(engine) as session:
+        count = len(session.scalars(select(SubmissionRow)).all())
+    engine.dispose()
+    return count, sorted(p.name for p in (settings.data_dir / "reports").glob("*/*"))
+
+
+def test_a_served_fortnight_after_the_final_day_sends_and_records_nothing_new(district: MailSink) -> None:
+    from flows.consolidate import consolidate_flow
+
+    made = consolidate_flow(as_of=dt.date(2025, 11, 20))
+    assert made["final"] is True and made["sent"] == 1
+    mailbox = len(district.messages)
+    before = submissions_and_report_folders()
+    day = dt.date(2025, 11, 21)
+    while day <= dt.date(2025, 12, 5):  # what "0 17 * * 1-5" runs: every weekday, final=None
+        if day.weekday() < 5:
+            later = consolidate_flow(as_of=day)
+            assert later["final"] is True and later["sent"] == 0, day
+            assert later["files"] == made["files"], day  # the report made on 20/11, not a new one
+            assert any("20/11/2025" in str(note) for note in later["notes"])  # type: ignore[union-attr]
+        day += dt.timedelta(days=1)
+    assert len(district.messages) == mailbox
+    assert submissions_and_report_folders() == before
+
+
+def test_the_report_email_is_retried_when_the_server_defers_it(district: MailSink) -> None:
+    from flows.consolidate import consolidate_flow
+
+    district.defer = 2  # "451 try again later" twice, then accepted
+    result = consolidate_flow(as_of=dt.date(2025, 11, 20))
+    assert result["sent"] == 1
+    assert district.defer == 0
+    reports = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
+    assert len(reports) == 1
+    engine = make_engine(default_runtime().settings.effective_database_url)
+    with session_scope(engine) as session:
+        statuses = {row.status for row in session.scalars(select(NotificationRow))}
+    engine.dispose()
+    assert statuses == {"sent"}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import email.policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 
@@ -11,7 +13,7 @@ import pytest
 
 import dutyflow.mail
 from dutyflow.mail import Address, Attachment, OutgoingMessage, new_message_id
-from dutyflow.mail.message import to_mime
+from dutyflow.mail.message import MAX_NAME_OCTETS, to_mime
 
 OFFICE = Address("Văn phòng HĐND&UBND huyện Trùng Khánh", "vanphong@trungkhanh.example.vn")
 FOCAL = Address("Nông Thị Hạnh", "hanh@trungkhanh.example.vn")
@@ -31,7 +33,11 @@ def message(**changes: object) -> OutgoingMessage:
 
 
 def parse(mime: EmailMessage) -> EmailMessage:
-    parsed = BytesParser(policy=email.policy.default).parsebytes(mime.as_bytes())
+    return parse_bytes(mime.as_bytes())
+
+
+def parse_bytes(wire: bytes) -> EmailMessage:
+    parsed = BytesParser(policy=email.policy.default).parsebytes(wire)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
@@ -90,7 +96,9 @@ def test_it_rejects_a_subject_on_more_than_one_line(subject: str) -> None:
         message(subject=subject)
 
 
-@pytest.mark.parametrize("message_id", ["reminder@x.vn", "<reminder>", "<a@x.vn>\r\nBcc: evil@x.vn", "<a b@x.vn>"])
+@pytest.mark.parametrize(
+    "message_id", ["reminder@x.vn", "<reminder>", "<a@x.vn>\r\nBcc: evil@x.vn", "<a b@x.vn>", "<nhắc@x.vn>"]
+)
 def test_it_rejects_a_malformed_message_id(message_id: str) -> None:
     with pytest.raises(ValueError):
         message(message_id=message_id)
@@ -177,3 +185,134 @@ def test_it_folds_a_long_vietnamese_subject_that_parses_back_exactly() -> None:
     wire = to_mime(message(subject=subject)).as_bytes()
     assert all(len(line) <= 78 for line in wire.split(b"\r\n") if not line.startswith((b"To:", b"From:")))
     assert parse(to_mime(message(subject=subject)))["Subject"] == subject
+
+
+# ------------------------------------------------------------------ every header reads as written
+
+LONG_TEXT = (
+    "Danh sách trẻ em có hoàn cảnh đặc biệt (hằng tháng) – Phòng Lao động - Thương binh và Xã hội "
+    'huyện Trùng Khánh, tỉnh Cao Bằng: «Kế hoạch» số 45/KH-UBND; "ưu tiên" <khẩn> ĐẠT 9,5‰ ở 100% xã '
+    "=?utf-8?q?gi=E1=BA=A3?= và  hai  dấu cách"
+)
+"""Vietnamese words and spaces everywhere a fold may fall, punctuation that is special in some
+header, a run of ASCII that looks like an encoded word, and double spaces."""
+
+
+def decoded_by_rfc2047(raw: str) -> str:
+    """What a reader that follows RFC 2047 to the letter shows: the standard library's legacy
+    decoder, which drops the white space between adjacent encoded words (RFC 2047 §6.2)."""
+    return str(make_header(decode_header(raw)))
+
+
+def subject_lines(wire: bytes) -> list[bytes]:
+    """The Subject header's lines as written: its first line and its continuation lines."""
+    lines = wire.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(b"Subject:"))
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith(b" ")), len(lines))
+    return lines[start:end]
+
+
+def raw_header(wire: bytes, name: str) -> str:
+    """A header's raw value, unfolded (RFC 5322 §2.2.3)."""
+    head = wire.split(b"\r\n\r\n", 1)[0].decode("ascii").replace("\r\n ", " ")
+    [line] = [line for line in head.split("\r\n") if line.lower().startswith(name.lower() + ":")]
+    return line.split(":", 1)[1].strip()
+
+
+@pytest.mark.parametrize("end", range(1, len(LONG_TEXT) + 1))
+def test_a_subject_cut_anywhere_decodes_to_exactly_what_was_written(end: int) -> None:
+    subject = LONG_TEXT[:end]
+    if subject != " ".join(subject.split()):
+        subject = subject.strip()  # the renderer never leaves a space at either end
+    wire = to_mime(message(subject=subject)).as_bytes()
+    assert parse_bytes(wire)["Subject"] == subject
+    encoded = raw_header(wire, "Subject")
+    if not subject.isascii() or "=?" in subject:
+        assert decoded_by_rfc2047(encoded.replace(" =?", "\r\n =?")) == subject
+    assert all(len(line) <= 78 for line in subject_lines(wire))
+
+
+@pytest.mark.parametrize("end", range(1, len(LONG_TEXT) + 1, 3))
+def test_display_names_cut_anywhere_decode_to_exactly_what_was_written(end: int) -> None:
+    name = LONG_TEXT[:end].strip()
+    people = (Address(name, "a@trungkhanh.example.vn"), Address(name[::-1].strip(), "b@trungkhanh.example.vn"))
+    wire = to_mime(message(sender=people[0], to=people, cc=people[::-1], reply_to=people[1])).as_bytes()
+    parsed = parse_bytes(wire)
+    for header, expected in (("From", people[:1]), ("To", people), ("Cc", people[::-1]), ("Reply-To", people[1:])):
+        got = [(a.display_name, a.addr_spec) for a in parsed[header].addresses]
+        assert got == [(p.name, p.email) for p in expected], header
+        if header == "From" and (not name.isascii() or "=?" in name):
+            assert decoded_by_rfc2047(raw_header(wire, header)) == f"{people[0].name} <{people[0].email}>"
+
+
+def test_the_longest_display_name_and_address_stay_within_the_line_limit_of_smtp() -> None:
+    name = ("Nguyễn Thị Ánh Tuyết – Phó Chủ tịch Ủy ban nhân dân huyện Trùng Khánh " * 10)[:MAX_NAME_OCTETS]
+    while len(name.encode("utf-8")) > MAX_NAME_OCTETS:
+        name = name[:-1].rstrip()
+    person = Address(name, "x" * 64 + "@" + "d" * 189)
+    wire = to_mime(message(sender=person, to=(person,), cc=(person,), reply_to=person)).as_bytes()
+    assert max(len(line) for line in wire.split(b"\r\n")) <= 998
+    assert parse_bytes(wire)["Reply-To"].addresses[0].display_name == name
+
+
+def test_it_refuses_a_display_name_too_long_for_one_header_line() -> None:
+    with pytest.raises(ValueError):
+        Address("Ủy ban nhân dân " * 40, "ubnd@trungkhanh.example.vn")
+    with pytest.raises(ValueError):
+        Address("Ủy ban", "x" * 250 + "@vn.vn")
+
+
+def test_the_date_header_is_the_given_instant() -> None:
+    when = dt.datetime(2025, 5, 19, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    parsed = parse(to_mime(message(date=when)))
+    assert parsed["Date"].datetime == when
+    assert parsed["Date"].datetime.utcoffset() == dt.timedelta(hours=7)
+
+
+def test_the_date_header_is_the_real_moment_of_building_without_one() -> None:
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    parsed = parse(to_mime(message()))
+    after = dt.datetime.now(dt.UTC)
+    assert before <= parsed["Date"].datetime <= after
+
+
+def test_it_refuses_a_date_without_a_timezone() -> None:
+    with pytest.raises(ValueError):
+        message(date=dt.datetime(2025, 5, 19, 8))
+
+
+def test_a_text_attachment_declares_its_charset() -> None:
+    msg = message(attachments=(Attachment("lịch.ics", "Hạn".encode(), "text/calendar", charset="utf-8"),))
+    [attachment] = parse(to_mime(msg)).iter_attachments()
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_content_charset() == "utf-8"
+    with pytest.raises(ValueError):
+        Attachment("lịch.ics", b"", "text/calendar", charset='utf-8"; x="y')
+
+
+def test_a_display_name_keeps_the_spacing_every_reader_shows() -> None:
+    assert Address("  Phòng   Y tế  huyện ", "yte@trungkhanh.example.vn").name == "Phòng Y tế huyện"
+
+
+def test_a_long_message_id_reads_back_exactly() -> None:
+    message_id = "<179605228672.11535.18014571585714162249@vphdndubnd.trungkhanh.example>"
+    parsed = parse(to_mime(message(message_id=message_id)))
+    assert str(parsed["Message-ID"]) == message_id
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Nhac han",
+        "x" * 300,
+        "a" * 70 + " " + "b" * 80,
+        ("Report  for   unit " * 10).strip(),
+        " a leading space and a trailing one ",
+        "=?utf-8?q?gi=E1=BA=A3?=",
+        "",
+    ],
+)
+def test_an_ascii_subject_of_any_shape_reads_back_exactly(subject: str) -> None:
+    wire = to_mime(message(subject=subject)).as_bytes()
+    assert parse_bytes(wire)["Subject"] == subject
+    assert all(len(line) <= 78 for line in subject_lines(wire))

@@ -182,13 +182,16 @@ def test_it_decodes_to_and_cc_display_names_to_vietnamese(sink: MailSink, smtp: 
 
 def test_it_keeps_a_vietnamese_attachment_name_and_its_bytes(sink: MailSink, smtp: SmtpTransport) -> None:
     content = bytes(range(256)) * 40
-    calendar = build_ics([IcsEvent("bc6t@dutyflow", dt.date(2025, 5, 19), "Hạn cuối gửi báo cáo", "")])
+    calendar = build_ics(
+        [IcsEvent("bc6t@dutyflow", dt.date(2025, 5, 19), "Hạn cuối gửi báo cáo", "")],
+        made_at=dt.datetime(2025, 4, 21, 1, tzinfo=dt.UTC),
+    )
     deliver(
         smtp,
         reminder(
             attachments=(
                 Attachment("Phụ lục I - Kết quả.xlsx", content, XLSX),
-                Attachment("Lịch hạn báo cáo.ics", calendar, "text/calendar"),
+                Attachment("Lịch hạn báo cáo.ics", calendar, "text/calendar", charset="utf-8"),
             )
         ),
     )
@@ -200,6 +203,7 @@ def test_it_keeps_a_vietnamese_attachment_name_and_its_bytes(sink: MailSink, smt
     assert xlsx.get_payload(decode=True) == content
     assert ics.get_filename() == "Lịch hạn báo cáo.ics"
     assert ics.get_payload(decode=True) == calendar
+    assert ics.get_content_type() == "text/calendar" and ics.get_content_charset() == "utf-8"
     assert received.get_body(preferencelist=("plain",)) is not None
 
 

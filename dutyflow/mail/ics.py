@@ -1,7 +1,8 @@
 """An iCalendar file (RFC 5545) of all-day deadline events, attached to assignment emails.
 
 Hand-written: the format needs only escaping, folding and CRLF, not a dependency. The output is
-deterministic (DTSTAMP derives from the event day) so the same plan always yields the same bytes.
+deterministic: DTSTAMP is the instant the events were made, given by the caller (RFC 5545
+§3.8.7.2), so the same plan and instant always yield the same bytes.
 """
 
 from __future__ import annotations
@@ -47,11 +48,17 @@ def _fold(line: str) -> Iterator[str]:
     yield "".join(piece)
 
 
-def _event_lines(event: IcsEvent) -> list[str]:
+def _utc_stamp(instant: dt.datetime) -> str:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"the calendar's stamp must be an aware instant: {instant!r}")
+    return f"{instant.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+
+
+def _event_lines(event: IcsEvent, stamp: str) -> list[str]:
     return [
         "BEGIN:VEVENT",
         f"UID:{_escape(event.uid)}",
-        f"DTSTAMP:{event.day:%Y%m%d}T000000Z",
+        f"DTSTAMP:{stamp}",
         f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
         f"DTEND;VALUE=DATE:{event.day + dt.timedelta(days=1):%Y%m%d}",
         f"SUMMARY:{_escape(event.summary)}",
@@ -61,11 +68,13 @@ def _event_lines(event: IcsEvent) -> list[str]:
     ]
 
 
-def build_ics(events: Sequence[IcsEvent], *, prodid: str = "-//dutyflow//VI") -> bytes:
-    """A VCALENDAR with one all-day VEVENT per event, UTF-8, CRLF line ends."""
+def build_ics(events: Sequence[IcsEvent], *, made_at: dt.datetime, prodid: str = "-//dutyflow//VI") -> bytes:
+    """A VCALENDAR with one all-day VEVENT per event, UTF-8, CRLF line ends, each stamped with
+    `made_at` (an aware instant: when the events were made, not the day they fall on)."""
+    stamp = _utc_stamp(made_at)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_escape(prodid)}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
     for event in events:
-        lines.extend(_event_lines(event))
+        lines.extend(_event_lines(event, stamp))
     lines.append("END:VCALENDAR")
     folded = [piece for line in lines for piece in _fold(line)]
     return ("\r\n".join(folded) + "\r\n").encode("utf-8")

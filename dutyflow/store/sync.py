@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
+from dutyflow.chase import CHASED_STATES
 from dutyflow.messages import t
 from dutyflow.obligations import ObligationSpec, expand_obligations
 from dutyflow.plan import Plan
@@ -36,6 +37,8 @@ from dutyflow.store.models import (
     SubmissionRow,
     UnitRow,
 )
+
+_CHASED = frozenset(state.value for state in CHASED_STATES)
 
 
 class PlanLoadRefused(Exception):
@@ -292,6 +295,11 @@ class _Loader:
             if changes:
                 for k, v in values.items():
                     setattr(row, k, v)
+                if "last_day" in changes and row.state in _CHASED:
+                    # The chase looks again at its next run and takes up the ladder of the new
+                    # deadline, as after an extension (dutyflow/admin.py): the next action was
+                    # worked out from the old one, which may lie after the new deadline's steps.
+                    row.next_action_at = self.now
                 self._audit("updated", "obligation", code, changes)
         for key, row in existing.items():
             if key in wanted:
