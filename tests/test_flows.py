@@ -133,16 +133,16 @@ def test_a_served_fortnight_after_the_final_day_sends_and_records_nothing_new(di
     from flows.consolidate import consolidate_flow
 
     made = consolidate_flow(as_of=dt.date(2025, 11, 20))
-    assert made["final"] is True and made["sent"] == 1
+    assert made.final is True and made.sent == 1
     mailbox = len(district.messages)
     before = submissions_and_report_folders()
     day = dt.date(2025, 11, 21)
     while day <= dt.date(2025, 12, 5):  # what "0 17 * * 1-5" runs: every weekday, final=None
         if day.weekday() < 5:
             later = consolidate_flow(as_of=day)
-            assert later["final"] is True and later["sent"] == 0, day
-            assert later["files"] == made["files"], day  # the report made on 20/11, not a new one
-            assert any("20/11/2025" in str(note) for note in later["notes"])  # type: ignore[union-attr]
+            assert later.final is True and later.sent == 0, day
+            assert later.files == made.files, day  # the report made on 20/11, not a new one
+            assert any("20/11/2025" in str(note) for note in later.notes)
         day += dt.timedelta(days=1)
     assert len(district.messages) == mailbox
     assert submissions_and_report_folders() == before
@@ -153,7 +153,7 @@ def test_the_report_email_is_retried_when_the_server_defers_it(district: MailSin
 
     district.defer = 2  # "451 try again later" twice, then accepted
     result = consolidate_flow(as_of=dt.date(2025, 11, 20))
-    assert result["sent"] == 1
+    assert result.sent == 1
     assert district.defer == 0
     reports = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
     assert len(reports) == 1
