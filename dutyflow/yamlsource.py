@@ -23,7 +23,6 @@ from typing import Any
 
 import yaml
 
-from dutyflow.forms.numbers import format_number, format_size
 from dutyflow.messages import t
 
 Location = tuple[str | int, ...]
@@ -98,6 +97,13 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _too_large(size: int) -> str:
+    # Imported when needed: dutyflow.forms imports the plan, which imports this module.
+    from dutyflow.forms.numbers import format_size
+
+    return t("yaml.too_large", size=format_size(size), limit=format_size(MAX_BYTES))
+
+
 def _fail(path: Path, line: int, message: str) -> YamlSourceError:
     return YamlSourceError(path, [SourceProblem(line, message)])
 
@@ -115,14 +121,14 @@ def read_source(path: Path) -> str:
     if not stat.S_ISREG(info.st_mode):
         raise _fail(path, 1, t("yaml.not_regular", path=path))
     if info.st_size > MAX_BYTES:
-        raise _fail(path, 1, t("yaml.too_large", size=format_size(info.st_size), limit=format_size(MAX_BYTES)))
+        raise _fail(path, 1, _too_large(info.st_size))
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise _fail(path, 1, t("yaml.unreadable", path=path, reason=_reason(exc))) from None
     if len(data) > MAX_BYTES:  # grew since stat
-        raise _fail(path, 1, t("yaml.too_large", size=format_size(len(data)), limit=format_size(MAX_BYTES)))
+        raise _fail(path, 1, _too_large(len(data)))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -231,6 +237,8 @@ def _locate_alias(text: str, limit: int) -> SourceProblem:
             total += sizes[name]
             add(sizes[name])
             if total > limit:
+                from dutyflow.forms.numbers import format_number  # see _too_large
+
                 return SourceProblem(line, t("yaml.alias_bomb", name=name, limit=format_number(limit)))
         elif isinstance(event, yaml.ScalarEvent):
             total += 1
