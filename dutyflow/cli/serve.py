@@ -10,20 +10,27 @@ from fastapi import FastAPI
 
 from dutyflow.cli.common import console, refusing, runtime
 from dutyflow.messages import t
+from dutyflow.runtime import Runtime
 from dutyflow.store.db import ensure_ready
 
 Host = Annotated[str, typer.Option("--host", help=t("help.host"))]
 Port = Annotated[int, typer.Option("--port", help=t("help.port"), min=1, max=65535)]
 
 
-def _ready(with_portal: bool) -> FastAPI | None:
-    """Check the configured store is ready (a clean failure if not), and build the portal over it."""
-    from dutyflow.wiring import portal_app
-
+def _ready() -> Runtime:
+    """The configured runtime, its store migrated (else a clean failure)."""
     rt = runtime()
     with refusing():
         ensure_ready(rt.engine)
-        return portal_app(rt) if with_portal else None
+    return rt
+
+
+def _portal(rt: Runtime) -> FastAPI:
+    """The portal over the store (a clean failure when no plan is loaded)."""
+    from dutyflow.wiring import portal_app
+
+    with refusing():
+        return portal_app(rt)
 
 
 def serve_command(
@@ -33,7 +40,8 @@ def serve_command(
 ) -> None:
     from dutyflow.portal.server import background_server
 
-    application = _ready(portal)
+    rt = _ready()
+    application = _portal(rt) if portal else None
     from flows.serve import serve_all
 
     # A service manager stops us with SIGTERM: shut down as on Ctrl-C (the runner, then the portal).
@@ -49,8 +57,7 @@ def serve_command(
 def portal_command(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     import uvicorn
 
-    application = _ready(True)
-    assert application is not None
+    application = _portal(_ready())
     console.print(t("portal.started", url=f"http://{host}:{port}"))
     # The app decides whose X-Forwarded-* to believe (DUTYFLOW_TRUSTED_PROXY), not uvicorn's default.
     uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
