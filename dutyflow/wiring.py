@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import Limits
 from dutyflow.mail import Address, MailRenderer, SmtpTransport
+from dutyflow.mailin.intake_mail import MailIntake, MailIntakeConfig
+from dutyflow.mailin.mailbox import ImapMailbox, ImapSettings
+from dutyflow.mailin.replyto import make_token
 from dutyflow.notify import LinkProvider, MailSetup, Notifier, sender_from
 from dutyflow.plan import Plan
 from dutyflow.runtime import Runtime, utcnow
@@ -50,6 +53,7 @@ def mail_setup(settings: Settings, plan: Plan) -> MailSetup:
         timeout=settings.smtp_timeout_seconds,
     )
     office = plan.unit(plan.plan.office)
+    secret = load_secret(settings.secret_key.get_secret_value(), settings.data_dir)
     return MailSetup(
         transport=transport,
         renderer=MailRenderer(),
@@ -57,6 +61,7 @@ def mail_setup(settings: Settings, plan: Plan) -> MailSetup:
         reply_to=Address(office.name, office.focal.email),
         links=link_provider(settings, plan),
         simulated_clock=settings.simulated_clock,
+        reply_token=lambda unit_id, obligation_id: make_token(secret, plan.plan.code, unit_id, obligation_id),
     )
 
 
@@ -95,4 +100,41 @@ def portal_app(runtime: Runtime, clock: Clock | None = None) -> FastAPI:
             max_bytes=int(settings.max_upload_mb * 1024 * 1024), max_per_day=settings.max_submissions_per_day
         ),
         trusted_proxy=settings.trusted_proxy,
+    )
+
+
+def imap_mailbox(settings: Settings) -> ImapMailbox | None:
+    """The office's mailbox named by the settings, or None when email intake is off."""
+    if not settings.imap_host:
+        return None
+    return ImapMailbox(
+        ImapSettings(
+            host=settings.imap_host,
+            port=settings.imap_port,
+            security=settings.imap_security,
+            user=settings.imap_user,
+            password=settings.imap_password.get_secret_value(),
+            folder=settings.imap_folder,
+            cafile=settings.imap_cafile,
+        )
+    )
+
+
+def mail_intake_for(runtime: Runtime) -> MailIntake:
+    """Email intake over the store, the file store and the notifier for the answers."""
+    settings = runtime.settings
+    config = MailIntakeConfig(
+        processed_folder=settings.imap_processed_folder,
+        review_folder=settings.imap_review_folder,
+        max_per_sender_per_day=settings.imap_max_per_sender_per_day,
+        limits=Limits(max_bytes=int(settings.max_upload_mb * 1024 * 1024), max_per_day=settings.max_submissions_per_day),
+    )
+    own = frozenset({settings.imap_user} if "@" in settings.imap_user else set())
+    return MailIntake(
+        runtime.engine,
+        file_store(settings),
+        notifier_for(runtime),
+        load_secret(settings.secret_key.get_secret_value(), settings.data_dir),
+        config,
+        office_addresses=own,
     )

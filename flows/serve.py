@@ -16,8 +16,9 @@ from dutyflow.wiring import default_runtime
 from flows.assign import assign
 from flows.chase import chase
 from flows.consolidate import consolidate_flow
+from flows.intake_mail import intake_mail
 
-FLOWS = {"assign": assign, "chase": chase, "consolidate": consolidate_flow}
+FLOWS = {"assign": assign, "chase": chase, "consolidate": consolidate_flow, "intake-mail": intake_mail}
 
 
 def build_deployments(runtime: Runtime) -> list[Any]:

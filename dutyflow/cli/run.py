@@ -12,6 +12,7 @@ from dutyflow.cli.common import AsOf, console, errors, fail, optional_day, requi
 from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.cli.verify import report_verify
 from dutyflow.messages import t
+from dutyflow.store.db import session_scope
 
 run_app = typer.Typer(cls=VietnameseGroup, help=t("help.run"), no_args_is_help=True)
 report_app = typer.Typer(cls=VietnameseGroup, help=t("help.report"), no_args_is_help=True)
@@ -63,6 +64,20 @@ def _mail_flow(name: str, as_of: str | None) -> None:
     flow = {"assign": assign, "chase": chase}[name]
     result = flow(as_of=day)
     console.print(t("cli.flow_done", flow=name, units=result.units, sent=result.sent))
+
+
+@run_app.command("intake-mail", help=t("mailin.help"))
+def run_intake_mail(as_of: AsOf = None) -> None:
+    rt = runtime()
+    day = optional_day(as_of)
+    require_plan(rt)
+    from dutyflow.mailin.ledger import review_queue
+    from flows.intake_mail import intake_mail
+
+    console.print(t("mailin.done", **intake_mail(as_of=day)))
+    with session_scope(rt.engine) as session:
+        for row in review_queue(session):
+            console.print(t("mailin.review_line", sender=row.sender, subject=row.subject, reason=row.reason))
 
 
 @run_app.command("assign", help=t("help.run_assign"))
