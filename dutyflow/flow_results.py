@@ -14,6 +14,17 @@ class MailRun:
 
 
 @dataclass(frozen=True)
+class MailIntakeRun:
+    """A reading of the office's mailbox: messages read, reports recorded, answers sent, and messages
+    left for a person to review."""
+
+    read: int = 0
+    submitted: int = 0
+    answered: int = 0
+    review: int = 0
+
+
+@dataclass(frozen=True)
 class ReportRun:
     """A consolidation: whether the report is final, the files written, the messages sent and the notes
     on what could not be made (a PDF without LibreOffice, say)."""

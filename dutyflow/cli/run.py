@@ -3,6 +3,7 @@ and its signatures."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -74,7 +75,7 @@ def run_intake_mail(as_of: AsOf = None) -> None:
     from dutyflow.mailin.ledger import review_queue
     from flows.intake_mail import intake_mail
 
-    console.print(t("mailin.done", **intake_mail(as_of=day)))
+    console.print(t("mailin.done", **asdict(intake_mail(as_of=day))))
     with session_scope(rt.engine) as session:
         for row in review_queue(session):
             console.print(t("mailin.review_line", sender=row.sender, subject=row.subject, reason=row.reason))
