@@ -14,27 +14,38 @@ from sqlalchemy.orm import Session
 
 from dutyflow.formatting import format_size
 from dutyflow.messages import t
+from dutyflow.refusals import RefusalKind
 from dutyflow.store.models import ObligationRow, SubmissionRow
 
 
 class IntakeRefused(Exception):
     """Refused before anything was stored (wrong unit, too big, too many); the message is Vietnamese."""
 
+    kind: RefusalKind = RefusalKind.INVALID
+
 
 class UnknownObligation(IntakeRefused):
     """No such obligation (or submission)."""
+
+    kind = RefusalKind.NOT_FOUND
 
 
 class NotYours(IntakeRefused):
     """The obligation belongs to another unit."""
 
+    kind = RefusalKind.FORBIDDEN
+
 
 class TooBig(IntakeRefused):
     """The file is larger than the limit."""
 
+    kind = RefusalKind.TOO_LARGE
+
 
 class TooMany(IntakeRefused):
     """The unit has submitted too often today for this obligation."""
+
+    kind = RefusalKind.RATE_LIMITED
 
 
 class NothingEntered(IntakeRefused):
@@ -44,6 +55,8 @@ class NothingEntered(IntakeRefused):
 class FileRefused(IntakeRefused):
     """The file is not the kind of file this report is handed in as, or is unsafe to open. It is not
     a version of the report, so nothing is recorded (docs/decisions.md, 27)."""
+
+    kind = RefusalKind.UNSUPPORTED
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import datetime as dt
 from prefect import flow
 from prefect.tasks import exponential_backoff
 
+from dutyflow.flow_results import MailRun
 from dutyflow.notify import Outcome
 from dutyflow.wiring import default_runtime, notifier_for
 from flows._common import batches, publish, resolve_now, run_name
@@ -14,7 +15,7 @@ from tasks.notify import assign_units
 
 
 @flow(name="assign", flow_run_name=lambda: run_name("flows.assign_run"), log_prints=True)
-def assign(as_of: dt.date | None = None) -> dict[str, int]:
+def assign(as_of: dt.date | None = None) -> MailRun:
     runtime = default_runtime()
     notifier = notifier_for(runtime)
     today, now = resolve_now(as_of, notifier.calendar.tz)
@@ -29,4 +30,4 @@ def assign(as_of: dt.date | None = None) -> dict[str, int]:
     for future in futures:
         outcome.merge(future.result())
     publish("assign", today, outcome, len(units), notifier)
-    return {"units": len(units), "sent": len(outcome.sent)}
+    return MailRun(units=len(units), sent=len(outcome.sent))

@@ -7,6 +7,7 @@ import datetime as dt
 from prefect import flow
 from prefect.tasks import exponential_backoff
 
+from dutyflow.flow_results import MailRun
 from dutyflow.notify import Outcome
 from dutyflow.wiring import default_runtime, notifier_for
 from flows._common import batches, publish, resolve_now, run_name
@@ -14,7 +15,7 @@ from tasks.notify import chase_units, send_digest
 
 
 @flow(name="chase", flow_run_name=lambda: run_name("flows.chase_run"), log_prints=True)
-def chase(as_of: dt.date | None = None) -> dict[str, int]:
+def chase(as_of: dt.date | None = None) -> MailRun:
     runtime = default_runtime()
     notifier = notifier_for(runtime)
     today, now = resolve_now(as_of, notifier.calendar.tz)
@@ -31,4 +32,4 @@ def chase(as_of: dt.date | None = None) -> dict[str, int]:
         send_digest.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=delay))(notifier, today, now)
     )
     publish("chase", today, outcome, len(units), notifier)
-    return {"units": len(units), "sent": len(outcome.sent)}
+    return MailRun(units=len(units), sent=len(outcome.sent))

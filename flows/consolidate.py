@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from dutyflow.consolidate import Consolidation, consolidate, is_final
+from dutyflow.flow_results import ReportRun
 from dutyflow.messages import t
 from dutyflow.notify import Notifier
 from dutyflow.wiring import default_runtime, file_store, notifier_for
@@ -39,7 +40,7 @@ def email(notifier: Notifier, delay: float, result: Consolidation, as_of: dt.dat
 
 
 @flow(name="consolidate", flow_run_name=lambda: run_name("flows.consolidate_run"), log_prints=True)
-def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) -> dict[str, object]:
+def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) -> ReportRun:
     runtime = default_runtime()
     notifier = notifier_for(runtime)
     today, now = resolve_now(as_of, notifier.calendar.tz)
@@ -57,4 +58,4 @@ def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) ->
         *[f"- {note}" for note in result.files.notes],
     ]
     create_markdown_artifact(key="consolidate-summary", markdown="\n".join(lines))
-    return {"final": make_final, "files": [str(p) for p in paths], "sent": sent, "notes": list(result.files.notes)}
+    return ReportRun(final=make_final, files=[str(p) for p in paths], sent=sent, notes=list(result.files.notes))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from dutyflow.flow_results import MailIntakeRun
 from dutyflow.mailin.ledger import FLOOD, REVIEW, review_queue
 from dutyflow.messages import t
 from dutyflow.store.db import session_scope
@@ -16,22 +18,22 @@ from tasks.mailin import read_mailbox
 
 
 @flow(name="intake-mail", flow_run_name=lambda: run_name("mailin.run_name"), log_prints=True)
-def intake_mail(as_of: dt.date | None = None) -> dict[str, int]:
+def intake_mail(as_of: dt.date | None = None) -> MailIntakeRun:
     runtime = default_runtime()
     mailbox = imap_mailbox(runtime.settings)
     if mailbox is None:
         print(t("mailin.off"))
-        return {"read": 0, "submitted": 0, "answered": 0, "review": 0}
+        return MailIntakeRun()
     intake = mail_intake_for(runtime)
     _, now = resolve_now(as_of, intake.notifier.calendar.tz)
     run = read_mailbox(intake, mailbox, now)
-    result = {
-        "read": run.read,
-        "submitted": len(run.submissions),
-        "answered": len(run.answers.sent),
-        "review": run.outcomes.get(REVIEW, 0) + run.outcomes.get(FLOOD, 0),
-    }
-    create_markdown_artifact(key="intake-mail-summary", markdown=t("mailin.done", **result), description=t("mailin.title"))
+    result = MailIntakeRun(
+        read=run.read,
+        submitted=len(run.submissions),
+        answered=len(run.answers.sent),
+        review=run.outcomes.get(REVIEW, 0) + run.outcomes.get(FLOOD, 0),
+    )
+    create_markdown_artifact(key="intake-mail-summary", markdown=t("mailin.done", **asdict(result)), description=t("mailin.title"))
     with session_scope(runtime.engine) as session:
         queue = [
             {

@@ -232,9 +232,9 @@ def _run_year(
             consolidate_flow(as_of=day, final=False)
         if day == final_day:
             final = consolidate_flow(as_of=day, final=True)
-            for path in final["files"]:  # type: ignore[union-attr]
-                result.files[Path(str(path)).suffix.lstrip(".")] = Path(str(path))
-            result.notes.extend(str(n) for n in final["notes"])  # type: ignore[union-attr]
+            for path in final.files:
+                result.files[Path(path).suffix.lstrip(".")] = Path(path)
+            result.notes.extend(final.notes)
         result.days += 1
         day = _next_day(day, planned, runtime, calendar, (draft_day, final_day))
 

@@ -12,7 +12,7 @@ from rich.text import Text
 from typer.testing import CliRunner
 
 from dutyflow.cli import app
-from dutyflow.cli_output import Output
+from dutyflow.cli.output import Output
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import load_plan
 

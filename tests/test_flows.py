@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from dutyflow.flow_results import MailRun
 from dutyflow.mail import MailSink
 from dutyflow.plan import load_plan
 from dutyflow.states import ObligationState
@@ -48,14 +49,14 @@ def test_assign_then_chase_through_prefect_reach_the_mailbox_once(district: Mail
     from flows.assign import assign
     from flows.chase import chase
 
-    assert assign(as_of=dt.date(2025, 4, 21)) == {"units": 4, "sent": 4}
+    assert assign(as_of=dt.date(2025, 4, 21)) == MailRun(units=4, sent=4)
     assert len(district.messages) == 4
     subjects = {str(m["Subject"]) for m in district.messages}
     assert subjects == {"Thông báo nhiệm vụ và thời hạn báo cáo – Kế hoạch thử nghiệm năm 2025"}
     result = chase(as_of=dt.date(2025, 5, 12))
-    assert result["sent"] >= 3  # the 6-month report's first reminder, to each of its 3 units
+    assert result.sent >= 3  # the 6-month report's first reminder, to each of its 3 units
     again = chase(as_of=dt.date(2025, 5, 12))
-    assert again["sent"] == 0
+    assert again.sent == 0
     engine = make_engine(default_runtime().settings.effective_database_url)
     with session_scope(engine) as session:
         states = set(session.scalars(select(ObligationRow.state)))
@@ -105,15 +106,15 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     from flows.consolidate import consolidate_flow
 
     draft = consolidate_flow(as_of=dt.date(2025, 11, 10))
-    assert draft["final"] is False and draft["sent"] == 0
-    assert any(str(p).endswith("-du-thao.docx") for p in draft["files"])
+    assert draft.final is False and draft.sent == 0
+    assert any(str(p).endswith("-du-thao.docx") for p in draft.files)
     final = consolidate_flow(as_of=dt.date(2025, 11, 20))  # two working days before the last day, 24/11
-    assert final["final"] is True and final["sent"] == 1
-    assert {Path(str(p)).suffix for p in final["files"]} >= {".docx", ".html"}
+    assert final.final is True and final.sent == 1
+    assert {Path(str(p)).suffix for p in final.files} >= {".docx", ".html"}
     [message] = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
     names = {part.get_filename() for part in message.iter_attachments()}
     assert any(name.endswith(".docx") for name in names)
-    assert consolidate_flow(as_of=dt.date(2025, 11, 20))["sent"] == 0  # never twice
+    assert consolidate_flow(as_of=dt.date(2025, 11, 20)).sent == 0  # never twice
     engine = make_engine(default_runtime().settings.effective_database_url)
     with session_scope(engine) as session:
         office = session.scalars(select(ObligationRow).where(ObligationRow.state == ObligationState.ACCEPTED)).all()
@@ -133,16 +134,16 @@ def test_a_served_fortnight_after_the_final_day_sends_and_records_nothing_new(di
     from flows.consolidate import consolidate_flow
 
     made = consolidate_flow(as_of=dt.date(2025, 11, 20))
-    assert made["final"] is True and made["sent"] == 1
+    assert made.final is True and made.sent == 1
     mailbox = len(district.messages)
     before = submissions_and_report_folders()
     day = dt.date(2025, 11, 21)
     while day <= dt.date(2025, 12, 5):  # what "0 17 * * 1-5" runs: every weekday, final=None
         if day.weekday() < 5:
             later = consolidate_flow(as_of=day)
-            assert later["final"] is True and later["sent"] == 0, day
-            assert later["files"] == made["files"], day  # the report made on 20/11, not a new one
-            assert any("20/11/2025" in str(note) for note in later["notes"])  # type: ignore[union-attr]
+            assert later.final is True and later.sent == 0, day
+            assert later.files == made.files, day  # the report made on 20/11, not a new one
+            assert any("20/11/2025" in str(note) for note in later.notes)
         day += dt.timedelta(days=1)
     assert len(district.messages) == mailbox
     assert submissions_and_report_folders() == before
@@ -153,7 +154,7 @@ def test_the_report_email_is_retried_when_the_server_defers_it(district: MailSin
 
     district.defer = 2  # "451 try again later" twice, then accepted
     result = consolidate_flow(as_of=dt.date(2025, 11, 20))
-    assert result["sent"] == 1
+    assert result.sent == 1
     assert district.defer == 0
     reports = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
     assert len(reports) == 1

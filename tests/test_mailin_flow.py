@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from dutyflow.flow_results import MailIntakeRun
 from dutyflow.intake import target_of
 from dutyflow.mail import MailSink
 from dutyflow.mailin.dovecot import ImapAccount
@@ -70,7 +71,7 @@ def test_a_unit_answers_its_assignment_with_its_form_and_gets_a_receipt_in_its_t
     with ImapMailbox(settings_of(mailed.imap)) as box:  # type: ignore[attr-defined]
         box.append(raw)
     before = len(mailed.messages)
-    assert intake_mail(as_of=dt.date(2025, 5, 12)) == {"read": 1, "submitted": 1, "answered": 1, "review": 0}
+    assert intake_mail(as_of=dt.date(2025, 5, 12)) == MailIntakeRun(read=1, submitted=1, answered=1, review=0)
     [receipt] = mailed.messages[before:]
     assert str(receipt["Subject"]).startswith("Đã nhận Báo cáo 6 tháng")
     assert receipt["In-Reply-To"] == "<tra-loi-giao-viec@xa-a.thunghiem.example>"

@@ -1,4 +1,4 @@
-"""`dutyflow plan draft FILE [--out PLAN.yaml] [--compare PLAN]`: the command, registered in cli.py.
+"""`dutyflow plan draft FILE [--out PLAN.yaml] [--compare PLAN]`: the command, registered in dutyflow/cli/plan.py.
 
 Thin: drafts, writes, checks the written file with the plan loader (so the draft is known to pass
 `plan check`), prints a summary, and with --compare the share of a reference plan's fields the

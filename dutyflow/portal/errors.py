@@ -16,10 +16,33 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from dutyflow.messages import t
 from dutyflow.plan import Plan
 from dutyflow.portal.pages import page
+from dutyflow.refusals import RefusalKind
 
 log = logging.getLogger("dutyflow.portal")
 
-_BY_STATUS = {400: "bad_request", 404: "not_found", 405: "method", 413: "too_large", 415: "bad_request"}
+HTTP_STATUS: dict[RefusalKind, int] = {
+    RefusalKind.INVALID: 400,
+    RefusalKind.FORBIDDEN: 403,
+    RefusalKind.NOT_FOUND: 404,
+    RefusalKind.NOT_ALLOWED: 405,
+    RefusalKind.GONE: 410,
+    RefusalKind.TOO_LARGE: 413,
+    RefusalKind.UNSUPPORTED: 415,
+    RefusalKind.UNPROCESSABLE: 422,
+    RefusalKind.RATE_LIMITED: 429,
+    RefusalKind.FAILED: 500,
+}
+"""The one mapping from a refusal's kind to the portal's answer."""
+_KIND_OF_STATUS = {status: kind for kind, status in HTTP_STATUS.items()}
+
+_BY_KIND = {
+    RefusalKind.INVALID: "bad_request",
+    RefusalKind.NOT_FOUND: "not_found",
+    RefusalKind.NOT_ALLOWED: "method",
+    RefusalKind.TOO_LARGE: "too_large",
+    RefusalKind.UNSUPPORTED: "bad_request",
+}
+"""The wording of Starlette's own refusals (an unknown path, a method a page does not take, a body too large)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +65,7 @@ class Refusal(Exception):
 
     def __init__(
         self,
-        status_code: int,
+        kind: RefusalKind,
         message: str,
         *,
         title: str | None = None,
@@ -51,18 +74,22 @@ class Refusal(Exception):
         back: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.status_code = status_code
+        self.kind = kind
         self.message = message
         self.title = title or t("portal.errors.title")
         self.hint = hint
         self.headers = headers
         self.back = back
 
+    @property
+    def status_code(self) -> int:
+        return HTTP_STATUS[self.kind]
 
-def refusal_of(key: str, status_code: int, headers: dict[str, str] | None = None, **values: Any) -> Refusal:
+
+def refusal_of(key: str, kind: RefusalKind, headers: dict[str, str] | None = None, **values: Any) -> Refusal:
     """The refusal worded under portal.errors.<key> (title, message, hint)."""
     return Refusal(
-        status_code,
+        kind,
         t(f"portal.errors.{key}.message", **values),
         title=t(f"portal.errors.{key}.title"),
         hint=t(f"portal.errors.{key}.hint", **values),
@@ -83,9 +110,9 @@ def render(refusal: Refusal, contact: Contact) -> Response:
     )
 
 
-def bare_refusal(status_code: int, contact: Contact) -> Response:
-    """The page for a request refused before any route saw it (`guard.BodyLimit`): 413 or 400."""
-    return render(refusal_of("too_large" if status_code == 413 else "bad_request", status_code), contact)
+def bare_refusal(kind: RefusalKind, contact: Contact) -> Response:
+    """The page for a request refused before any route saw it (`guard.BodyLimit`): too large or invalid."""
+    return render(refusal_of("too_large" if kind is RefusalKind.TOO_LARGE else "bad_request", kind), contact)
 
 
 def install(app: FastAPI, contact: Contact) -> None:
@@ -100,19 +127,20 @@ def install(app: FastAPI, contact: Contact) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if 300 <= exc.status_code < 400:  # "log in first": a redirect, not a refusal
             return Response(status_code=exc.status_code, headers=exc.headers)
-        key = _BY_STATUS.get(exc.status_code, "bad_request" if exc.status_code < 500 else "server")
-        return render_(refusal_of(key, exc.status_code, headers=dict(exc.headers or {})))
+        kind = _KIND_OF_STATUS.get(exc.status_code, RefusalKind.INVALID if exc.status_code < 500 else RefusalKind.FAILED)
+        key = _BY_KIND.get(kind, "bad_request" if kind is not RefusalKind.FAILED else "server")
+        return render_(refusal_of(key, kind, headers=dict(exc.headers or {})))
 
     async def on_invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = list(exc.errors())
         if any(error["loc"][:1] == ("path",) for error in errors):
-            return render_(refusal_of("not_found", 404))  # an id out of range names nothing that exists
-        return render_(Refusal(422, _field_message(errors[0]), hint=t("portal.errors.field.hint")))
+            return render_(refusal_of("not_found", RefusalKind.NOT_FOUND))  # an id out of range names nothing
+        return render_(Refusal(RefusalKind.UNPROCESSABLE, _field_message(errors[0]), hint=t("portal.errors.field.hint")))
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        return render_(refusal_of("server", 500))
+        return render_(refusal_of("server", RefusalKind.FAILED))
 
     app.add_exception_handler(Refusal, on_refusal)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dutyflow.refusals import RefusalKind
+
 
 class BodyTooLarge(HTTPException):
     def __init__(self) -> None:
@@ -22,7 +24,7 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int], refuse: Callable[[int], Response]) -> None:
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int], refuse: Callable[[RefusalKind], Response]) -> None:
         self.app = app
         self.limit_for = limit_for
         self.refuse = refuse
@@ -35,10 +37,10 @@ class BodyLimit:
         declared = [value for name, value in scope["headers"] if name == b"content-length"]
         if declared:
             if len(declared) > 1 or not declared[0].isdigit():
-                await self.refuse(400)(scope, receive, send)
+                await self.refuse(RefusalKind.INVALID)(scope, receive, send)
                 return
             if int(declared[0]) > limit:
-                await self.refuse(413)(scope, receive, send)
+                await self.refuse(RefusalKind.TOO_LARGE)(scope, receive, send)
                 return
         received = 0
 

@@ -9,40 +9,27 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from dutyflow import register
+from dutyflow.cli.common import errors, parse_day, refusing
 from dutyflow.messages import t
-from dutyflow.plan import Plan, PlanError
+from dutyflow.plan import Plan
 from dutyflow.plan_units import draft_units, render_units
-from dutyflow.reform import ReformError, reform_plan
+from dutyflow.reform import reform_plan
 from dutyflow.register_check import register_warnings_of_file, render_warnings
 
-__all__ = ["add_register_commands", "print_register_warnings"]
-
-errors = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]{t('usage.error')}[/] {escape(message)}", highlight=False)
-    return typer.Exit(code)
+__all__ = ["plan_reform", "plan_units", "print_register_warnings"]
 
 
 def _day(value: str | None, default: dt.date) -> dt.date:
-    if value is None:
-        return default
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise _fail(t("cli.bad_date", value=value), 2) from None
+    return default if value is None else parse_day(value)
 
 
 def print_register_warnings(path: Path, plan: Plan) -> None:
     """`plan check`: what the register says against the plan's units (never an error)."""
     warnings = register_warnings_of_file(path, plan)
     if warnings:
-        errors.print(render_warnings(path, warnings), style="yellow", markup=False, highlight=False, soft_wrap=True)
+        errors.print(render_warnings(path, warnings), style="yellow", soft_wrap=True)
 
 
 def plan_units(
@@ -50,11 +37,9 @@ def plan_units(
     on: Annotated[str | None, typer.Option("--on", help=t("register.help_on"), show_default=False)] = None,
 ) -> None:
     day = _day(on, dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date())
-    try:
+    with refusing():
         home = register.province(province, day)
         units = register.units_of_province(home.code, day)
-    except register.RegisterError as exc:
-        raise _fail(str(exc)) from None
     typer.echo(render_units(home, day, draft_units(units)), nl=False)
 
 
@@ -64,22 +49,16 @@ def plan_reform(
     out: Annotated[Path | None, typer.Option("--out", help=t("register.help_reform_out"), show_default=False)] = None,
 ) -> None:
     day = _day(on, register.REFORM_DAY)
-    try:
+    with refusing():
         result = reform_plan(path, day)
-    except PlanError as exc:
-        raise _fail(exc.render()) from None
-    except (ReformError, register.RegisterError) as exc:
-        raise _fail(str(exc)) from None
     for code, reason in result.skipped:
-        errors.print(
-            t("register.reform_skipped", code=code, reason=reason), style="yellow", markup=False, highlight=False
-        )
+        errors.print(t("register.reform_skipped", code=code, reason=reason), style="yellow")
     if out is None:
         typer.echo(result.text, nl=False)
     else:
         out.write_text(result.text, encoding="utf-8")
     if not result.closed:
-        errors.print(t("register.reform_nothing", day=day.strftime("%d/%m/%Y")), markup=False, highlight=False)
+        errors.print(t("register.reform_nothing", day=day.strftime("%d/%m/%Y")))
         return
     summary = [
         t("register.reform_summary", day=day.strftime("%d/%m/%Y"), closed=len(result.closed), opened=len(result.opened))
@@ -90,9 +69,4 @@ def plan_reform(
         )
     if out is not None:
         summary.append(t("register.reform_written", path=out))
-    errors.print("\n".join(summary), markup=False, highlight=False, soft_wrap=True)
-
-
-def add_register_commands(plan_app: typer.Typer) -> None:
-    plan_app.command("units", help=t("register.help_units"))(plan_units)
-    plan_app.command("reform", help=t("register.help_reform"))(plan_reform)
+    errors.print("\n".join(summary), soft_wrap=True)

@@ -7,18 +7,15 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 
+from dutyflow.cli.common import console, refusing
 from dutyflow.messages import t
 from dutyflow.plan import PlanError, load_plan
 from dutyflow.runtime import utcnow
-from dutyflow.settings import SettingsError, load_settings
+from dutyflow.settings import load_settings
 from dutyflow.signing import SigningError, TrustStore, describe, verify_pdf
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
-
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 
 def report_verify(
@@ -28,19 +25,16 @@ def report_verify(
     ] = None,
 ) -> None:
     """Print each signature of `file`; exit 1 unless every one is unchanged and trusted."""
-    try:
+    with refusing():
         settings = load_settings()
         folder = trust or settings.signing_trust_store
         if folder is None:
             raise SigningError(t("cli.no_trust_store"))
         verification = verify_pdf(file, TrustStore.from_folder(folder), now=utcnow())
-    except (SettingsError, SigningError) as exc:
-        errors.print(f"[bold red]{t('usage.error')}[/] {exc}", highlight=False)
-        raise typer.Exit(1) from None
     tz = ZoneInfo(_timezone(settings.plan))
-    console.print(t("cli.verify_file", file=file), highlight=False)
+    console.print(t("cli.verify_file", file=file), soft_wrap=True)
     for line in describe(verification, tz=tz):
-        console.print(f"  {line}", highlight=False)
+        console.print(f"  {line}", soft_wrap=True)
     if not verification.ok:
         raise typer.Exit(1)
 

@@ -1,0 +1,47 @@
+"""The `dutyflow` command (Typer + Rich): one module per group of commands, each thin (parses, calls
+the core, prints). What they share, the one mapping of the core's refusals to messages included, is
+in `common`; Typer's own refusals in Vietnamese are in `usage`, the output for terminals and scripts in
+`output`."""
+
+from __future__ import annotations
+
+import typer
+
+from dutyflow.cli.demo import demo
+from dutyflow.cli.office import (
+    db_app,
+    extend_command,
+    import_command,
+    pause_command,
+    resume_command,
+    schedule_app,
+    token_app,
+)
+from dutyflow.cli.plan import plan_app
+from dutyflow.cli.run import report_app, run_app
+from dutyflow.cli.serve import portal_command, serve_command
+from dutyflow.cli.status import status
+from dutyflow.cli.usage import VietnameseGroup
+from dutyflow.messages import t
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(cls=VietnameseGroup, help=t("help.app"), no_args_is_help=True, add_completion=False)
+app.add_typer(plan_app, name="plan")
+app.add_typer(db_app, name="db")
+app.add_typer(run_app, name="run")
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(token_app, name="token")
+app.add_typer(report_app, name="report")
+app.command("status", help=t("help.status"))(status)
+app.command("serve", help=t("help.serve"))(serve_command)
+app.command("extend", help=t("help.extend"))(extend_command)
+app.command("pause", help=t("help.pause"))(pause_command)
+app.command("resume", help=t("help.resume"))(resume_command)
+app.command("portal", help=t("help.portal"))(portal_command)
+app.command("import", help=t("help.import"))(import_command)
+app.command("demo", help=t("help.demo"))(demo)
+
+
+def main() -> None:
+    app()

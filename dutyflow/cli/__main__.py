@@ -1,0 +1,5 @@
+"""`python -m dutyflow.cli`."""
+
+from dutyflow.cli import main
+
+main()

@@ -1,0 +1,91 @@
+"""`dutyflow run`: run a flow now (assign, chase, consolidate), and `dutyflow report`: the latest report
+and its signatures."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from dutyflow.cli.common import AsOf, console, errors, fail, optional_day, require_plan, runtime
+from dutyflow.cli.usage import VietnameseGroup
+from dutyflow.cli.verify import report_verify
+from dutyflow.messages import t
+from dutyflow.store.db import session_scope
+
+run_app = typer.Typer(cls=VietnameseGroup, help=t("help.run"), no_args_is_help=True)
+report_app = typer.Typer(cls=VietnameseGroup, help=t("help.report"), no_args_is_help=True)
+
+
+@run_app.command("consolidate", help=t("help.run_consolidate"))
+def run_consolidate(
+    as_of: AsOf = None,
+    final: Annotated[bool | None, typer.Option("--final/--draft", help=t("help.final"), show_default=False)] = None,
+) -> None:
+    rt = runtime()
+    day = optional_day(as_of)
+    require_plan(rt)
+    from flows.consolidate import consolidate_flow
+
+    result = consolidate_flow(as_of=day, final=final)
+    console.print(t("cli.report_final" if result.final else "cli.report_draft"))
+    for path in result.files:
+        console.line(f"  {path}")
+    for note in result.notes:
+        errors.print(Text(note, style="yellow"))
+
+
+@report_app.command("open", help=t("help.report_open"))
+def report_open() -> None:
+    root = runtime().settings.data_dir / "reports"
+    folders = (
+        sorted((p for p in root.glob("*/*") if p.is_dir()), key=lambda p: p.stat().st_mtime) if root.is_dir() else []
+    )
+    if not folders:
+        raise fail(t("cli.no_report"))
+    latest = folders[-1]
+    for path in sorted(latest.iterdir()):
+        if path.suffix in {".docx", ".pdf", ".html"}:
+            console.line(str(path))
+
+
+report_app.command("verify", help=t("help.report_verify"))(report_verify)
+
+
+def _mail_flow(name: str, as_of: str | None) -> None:
+    """Run flow `assign` or `chase` as of a day and say how many units it saw and messages it sent."""
+    rt = runtime()
+    day = optional_day(as_of)
+    require_plan(rt)
+    from flows.assign import assign
+    from flows.chase import chase
+
+    flow = {"assign": assign, "chase": chase}[name]
+    result = flow(as_of=day)
+    console.print(t("cli.flow_done", flow=name, units=result.units, sent=result.sent))
+
+
+@run_app.command("intake-mail", help=t("mailin.help"))
+def run_intake_mail(as_of: AsOf = None) -> None:
+    rt = runtime()
+    day = optional_day(as_of)
+    require_plan(rt)
+    from dutyflow.mailin.ledger import review_queue
+    from flows.intake_mail import intake_mail
+
+    console.print(t("mailin.done", **asdict(intake_mail(as_of=day))))
+    with session_scope(rt.engine) as session:
+        for row in review_queue(session):
+            console.print(t("mailin.review_line", sender=row.sender, subject=row.subject, reason=row.reason))
+
+
+@run_app.command("assign", help=t("help.run_assign"))
+def run_assign(as_of: AsOf = None) -> None:
+    _mail_flow("assign", as_of)
+
+
+@run_app.command("chase", help=t("help.run_chase"))
+def run_chase(as_of: AsOf = None) -> None:
+    _mail_flow("chase", as_of)

@@ -1,0 +1,63 @@
+"""`dutyflow portal` (the units' portal alone) and `dutyflow serve` (the scheduled flows, with the portal)."""
+
+from __future__ import annotations
+
+import signal
+from typing import Annotated
+
+import typer
+from fastapi import FastAPI
+
+from dutyflow.cli.common import console, refusing, runtime
+from dutyflow.messages import t
+from dutyflow.runtime import Runtime
+from dutyflow.store.db import ensure_ready
+
+Host = Annotated[str, typer.Option("--host", help=t("help.host"))]
+Port = Annotated[int, typer.Option("--port", help=t("help.port"), min=1, max=65535)]
+
+
+def _ready() -> Runtime:
+    """The configured runtime, its store migrated (else a clean failure)."""
+    rt = runtime()
+    with refusing():
+        ensure_ready(rt.engine)
+    return rt
+
+
+def _portal(rt: Runtime) -> FastAPI:
+    """The portal over the store (a clean failure when no plan is loaded)."""
+    from dutyflow.wiring import portal_app
+
+    with refusing():
+        return portal_app(rt)
+
+
+def serve_command(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    portal: Annotated[bool, typer.Option("--portal/--no-portal", help=t("help.serve_portal"))] = True,
+) -> None:
+    from dutyflow.portal.server import background_server
+
+    rt = _ready()
+    application = _portal(rt) if portal else None
+    from flows.serve import serve_all
+
+    # A service manager stops us with SIGTERM: shut down as on Ctrl-C (the runner, then the portal).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if application is None:
+        serve_all()
+        return
+    with background_server(application, port, host) as url:
+        console.print(t("portal.started", url=url))
+        serve_all()
+
+
+def portal_command(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    import uvicorn
+
+    application = _portal(_ready())
+    console.print(t("portal.started", url=f"http://{host}:{port}"))
+    # The app decides whose X-Forwarded-* to believe (DUTYFLOW_TRUSTED_PROXY), not uvicorn's default.
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)

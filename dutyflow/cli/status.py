@@ -1,0 +1,149 @@
+"""`dutyflow status`: where every obligation stands on a day, and the latest administrative changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from dutyflow import admin
+from dutyflow.cli.common import AsOf, JsonFlag, console, fail, parse_day, plan_calendar, refusing, runtime
+from dutyflow.cli.output import Cell
+from dutyflow.messages import t
+from dutyflow.obligations import Standing, effective_last_day
+from dutyflow.runtime import Runtime
+from dutyflow.store.db import ensure_ready, session_scope
+from dutyflow.store.models import UnitRow
+from dutyflow.store.queries import StatusLine, current_plan, status_lines
+
+STANDING_STYLE = {
+    Standing.OVERDUE: "bold red",
+    Standing.DUE_TODAY: "bold yellow",
+    Standing.DUE_SOON: "yellow",
+    Standing.RETURNED: "magenta",
+    Standing.SUBMITTED: "cyan",
+    Standing.ACCEPTED: "green",
+    Standing.PAUSED: "dim",
+    Standing.NOT_YET: "dim",
+    Standing.ON_TRACK: "",
+}
+
+STATUS_COLUMNS = ("unit", "deliverable", "period", "last_day", "standing", "days", "last_notice", "note")
+
+
+def days_text(line: StatusLine, tz: dt.tzinfo) -> str:
+    """Days left or overdue; for a report handed in, whether it came on time (never "quá N ngày")."""
+    if line.submitted_at is not None and line.standing in {Standing.ACCEPTED, Standing.SUBMITTED}:
+        deadline = effective_last_day(line.last_day, line.extended_until)
+        late = (line.submitted_at.astimezone(tz).date() - deadline).days
+        return t("delivery.late", n=late) if late > 0 else t("delivery.on_time")
+    if line.days_left > 0:
+        return t("days.left", n=line.days_left)
+    if line.days_left == 0:
+        return t("days.today")
+    return t("days.overdue", n=-line.days_left)
+
+
+def status_rows(lines: list[StatusLine], tz: dt.tzinfo) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for line in lines:
+        last_day = line.last_day.strftime("%d/%m/%Y")
+        if line.extended_until:
+            last_day += f" → {line.extended_until.strftime('%d/%m/%Y')}"
+        rows.append(
+            [
+                line.unit_name,
+                line.deliverable_name,
+                line.period_label,
+                last_day,
+                Text(t(f"standing.{line.standing.value}"), style=STANDING_STYLE[line.standing]),
+                days_text(line, tz),
+                line.last_notice or "",
+                Text(line.problem or "", style="red"),
+            ]
+        )
+    return rows
+
+
+def status_json(lines: list[StatusLine]) -> str:
+    """The lines as `status --json` writes them."""
+    payload = [
+        {
+            "unit": line.unit,
+            "unit_name": line.unit_name,
+            "deliverable": line.deliverable,
+            "period": line.period,
+            "last_day": line.last_day.isoformat(),
+            "extended_until": line.extended_until.isoformat() if line.extended_until else None,
+            "state": line.state.value,
+            "standing": line.standing.value,
+            "days_left": line.days_left,
+            "submitted_at": line.submitted_at.isoformat() if line.submitted_at else None,
+            "last_notice": line.last_notice,
+            "problem": line.problem,
+        }
+        for line in lines
+    ]
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def print_recent_changes(rt: Runtime, until: dt.datetime, tz: dt.tzinfo, limit: int = 10) -> None:
+    """The latest administrative changes made by `until` (extensions, pauses, schedules)."""
+    with session_scope(rt.engine) as session:
+        events = admin.recent_changes(session, limit, until=until)
+    if not events:
+        return
+    rows: list[list[Cell]] = [
+        [
+            f"{event.at.astimezone(tz):%d/%m/%Y %H:%M}",
+            event.actor,
+            t(
+                f"audit.{event.action}",
+                code=event.code,
+                **{k: v for k, v in event.detail.items() if k in {"before", "after"}},
+            ),
+            event.reason or "",
+        ]
+        for event in events
+    ]
+    console.table(t("cli.changes_title"), [t(f"columns.{key}") for key in ("when", "who", "what", "reason")], rows)
+
+
+def status(
+    as_of: AsOf = None,
+    unit: Annotated[str | None, typer.Option("--unit", help=t("help.unit"))] = None,
+    deliverable: Annotated[str | None, typer.Option("--deliverable", help=t("help.deliverable"))] = None,
+    standing_filter: Annotated[str | None, typer.Option("--standing", help=t("help.standing"))] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    rt = runtime()
+    today = parse_day(as_of)
+    standings = [kind.value for kind in Standing]
+    if standing_filter is not None and standing_filter not in standings:
+        raise fail(t("cli.unknown_standing", value=standing_filter, known=", ".join(standings)), 2)
+    with refusing():
+        ensure_ready(rt.engine)
+        with session_scope(rt.engine) as session:
+            plan = current_plan(session)
+            calendar = plan_calendar(plan)
+            until = calendar.start_of_day(today + dt.timedelta(days=1))  # what had happened by the end of `today`
+            lines = status_lines(session, plan.id, today, unit=unit, deliverable=deliverable, history_until=until)
+    if standing_filter:
+        lines = [line for line in lines if line.standing.value == standing_filter]
+    if unit and not lines:
+        with session_scope(rt.engine) as session:
+            if session.query(UnitRow).filter_by(code=unit).first() is None:
+                raise fail(t("cli.unknown_unit", code=unit))
+    if as_json:
+        sys.stdout.write(status_json(lines))
+        return
+    if not lines:
+        console.print(t("cli.status_empty"))
+        return
+    title = t("cli.status_title", as_of=today.strftime("%d/%m/%Y"))
+    console.table(title, [t(f"columns.{key}") for key in STATUS_COLUMNS], status_rows(lines, calendar.tz))
+    print_recent_changes(rt, until, calendar.tz)

@@ -1,0 +1,188 @@
+"""What the portal's routes depend on: the portal's parts, the unit a link opens, an obligation the unit
+owns, and the office's session (with its CSRF code on a form). Each dependency checks in its own short
+transaction and refuses with a page (`errors`) before the route runs, so a forged link never gets its
+body read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+from fastapi import Depends, Form, HTTPException, Path, Request
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from dutyflow.calendar import WorkingCalendar
+from dutyflow.forms.layout import NARRATIVE_LIMIT
+from dutyflow.intake import Limits, NotYours, UnknownObligation, WorkbookParser, obligation_for_unit
+from dutyflow.messages import t
+from dutyflow.notify import Notifier
+from dutyflow.plan import Plan
+from dutyflow.portal.errors import Refusal, refusal_of
+from dutyflow.portal.throttle import LoginThrottle
+from dutyflow.refusals import RefusalKind
+from dutyflow.store.db import session_scope
+from dutyflow.store.files import FileStore
+from dutyflow.store.models import AdminSessionRow, ObligationRow, UnitRow
+from dutyflow.tokens import LinkState, check_link
+
+Clock = Callable[[], dt.datetime]
+SESSION_COOKIE = "dutyflow_office"
+SESSION_HOURS = 8
+
+MAX_ID = 2**31 - 1
+"""The largest id either store holds (PostgreSQL's integer); a larger one names nothing."""
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+MAX_FORM_BYTES = 2 * 1024 * 1024
+"""A whole web form or office form: a department's narratives at their limit fit well within it."""
+MAX_FORM_FIELDS = 5000
+MAX_FIELD_BYTES = 4 * NARRATIVE_LIMIT * 3  # a narrative at its limit, 3-byte letters, percent-encoded
+UPLOAD_OVERHEAD = 64 * 1024
+"""Multipart framing and the small fields beside the file."""
+
+
+@dataclass
+class Portal:
+    """The portal's parts, built once by `app.create_app`."""
+
+    engine: Engine
+    plan: Plan
+    plan_id: int
+    files: FileStore
+    notifier: Notifier | None
+    admin_password: str
+    clock: Clock
+    limits: Limits
+    calendar: WorkingCalendar
+    throttle: LoginThrottle
+    parse: WorkbookParser
+
+    def today(self) -> dt.date:
+        return self.calendar.local_date(self.clock())
+
+    def dmy(self, moment: dt.datetime) -> str:
+        return self.calendar.local_date(moment).strftime("%d/%m/%Y")
+
+    def body_limit(self, path: str) -> int:
+        """The largest request body a path takes: an upload's file, or a form."""
+        parts = path.split("/")
+        if len(parts) == 5 and parts[1] == "u" and parts[3] == "nop":
+            return self.limits.max_bytes + UPLOAD_OVERHEAD
+        return MAX_FORM_BYTES
+
+
+def get_portal(request: Request) -> Portal:
+    return cast(Portal, request.app.state.portal)
+
+
+PortalDep = Annotated[Portal, Depends(get_portal)]
+
+
+# --------------------------------------------------------------------------- a unit's link
+
+
+@dataclass(frozen=True)
+class UnitLink:
+    """A link checked open: its token (pages link back with it) and the unit it opens."""
+
+    token: str
+    unit_id: int
+
+    def unit(self, session: Session) -> UnitRow:
+        unit = session.get(UnitRow, self.unit_id)
+        assert unit is not None  # units are never deleted while their links are open
+        return unit
+
+    def back(self, refusal: Refusal) -> Refusal:
+        """`refusal`, with a way back to the unit's page."""
+        refusal.back = f"/u/{self.token}"
+        return refusal
+
+
+@dataclass(frozen=True)
+class OwnedObligation:
+    """An obligation of the unit whose link was opened."""
+
+    link: UnitLink
+    obligation_id: int
+
+    def rows(self, session: Session) -> tuple[UnitRow, ObligationRow]:
+        obligation = session.get(ObligationRow, self.obligation_id)
+        assert obligation is not None
+        return self.link.unit(session), obligation
+
+
+def open_link(portal: Portal, session: Session, token: str) -> UnitRow:
+    """The unit the link opens, or the refusal that says why not and how to get a new link."""
+    check = check_link(session, token, now=portal.clock())
+    unit = check.unit
+    if check.state is LinkState.OPEN and unit is not None and unit.plan_id == portal.plan_id:
+        return unit
+    if check.state is LinkState.REVOKED and check.since is not None:
+        raise refusal_of("link_revoked", RefusalKind.GONE, since=portal.dmy(check.since))
+    if check.state is LinkState.EXPIRED and check.since is not None:
+        raise refusal_of("link_expired", RefusalKind.GONE, since=portal.dmy(check.since))
+    if check.state is LinkState.OPEN:  # a unit of another plan than the one being run
+        raise refusal_of("link_other_plan", RefusalKind.GONE)
+    raise refusal_of("link_unknown", RefusalKind.NOT_FOUND)
+
+
+def linked_unit(token: str, portal: PortalDep) -> UnitLink:
+    """Dependency: the unit from the link's token (see `open_link`)."""
+    with session_scope(portal.engine) as session:
+        return UnitLink(token, open_link(portal, session, token).id)
+
+
+def owned_obligation(token: str, obligation_id: RowId, portal: PortalDep) -> OwnedObligation:
+    """Dependency: the unit from the link's token, and one of its obligations (else a refusal: no such
+    obligation, or another unit's)."""
+    with session_scope(portal.engine) as session:
+        link = UnitLink(token, open_link(portal, session, token).id)
+        try:
+            obligation_for_unit(session, obligation_id, link.unit_id)
+        except UnknownObligation as exc:
+            raise link.back(refusal_of("obligation_unknown", exc.kind)) from None
+        except NotYours as exc:
+            raise link.back(refusal_of("not_yours", exc.kind)) from None
+    return OwnedObligation(link, obligation_id)
+
+
+LinkDep = Annotated[UnitLink, Depends(linked_unit)]
+ObligationDep = Annotated[OwnedObligation, Depends(owned_obligation)]
+
+
+# --------------------------------------------------------------------------- the office's session
+
+
+def hash_secret(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def office_session(request: Request, portal: PortalDep) -> AdminSessionRow:
+    """Dependency: the office's session from its cookie; without one, off to the login page."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if cookie and portal.admin_password and len(cookie) <= 128:
+        with session_scope(portal.engine) as session:
+            query = select(AdminSessionRow).where(AdminSessionRow.session_hash == hash_secret(cookie))
+            row = session.scalars(query).first()
+            if row is not None and row.expires_at > portal.clock():
+                session.expunge(row)
+                return row
+    raise HTTPException(status_code=303, headers={"Location": "/van-phong/dang-nhap"})
+
+
+def office_form(request: Request, portal: PortalDep, csrf: Annotated[str, Form(max_length=128)]) -> AdminSessionRow:
+    """Dependency: the office's session, for a form that carries the session's CSRF code."""
+    row = office_session(request, portal)
+    if not hmac.compare_digest(csrf.encode("utf-8"), row.csrf_token.encode("utf-8")):
+        raise Refusal(RefusalKind.FORBIDDEN, t("portal.csrf"), back="/van-phong")
+    return row
+
+
+OfficeDep = Annotated[AdminSessionRow, Depends(office_session)]
+OfficeFormDep = Annotated[AdminSessionRow, Depends(office_form)]

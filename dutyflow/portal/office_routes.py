@@ -1,0 +1,217 @@
+"""The office's pages: log in (failed attempts throttled, `throttle`), the status of every obligation,
+the submissions, a decision on one, its file. Every page needs the office's session; every form its
+CSRF code (`deps`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import math
+import secrets
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dutyflow.forms.layout import NARRATIVE_LIMIT
+from dutyflow.intake import IntakeRefused, decide
+from dutyflow.messages import t
+from dutyflow.obligations import Standing
+from dutyflow.portal.deps import (
+    SESSION_COOKIE,
+    SESSION_HOURS,
+    OfficeDep,
+    OfficeFormDep,
+    Portal,
+    PortalDep,
+    RowId,
+    hash_secret,
+)
+from dutyflow.portal.errors import Refusal, refusal_of
+from dutyflow.portal.pages import page
+from dutyflow.portal.unit_routes import acknowledge_later
+from dutyflow.refusals import RefusalKind
+from dutyflow.store.db import session_scope
+from dutyflow.store.models import AdminSessionRow, ObligationRow, SubmissionRow
+from dutyflow.store.queries import StatusLine, status_lines
+
+OFFICE_ACCOUNT = "office"
+SUBMISSIONS = "/van-phong/bao-cao"
+
+router = APIRouter()
+
+
+@router.get("/van-phong/dang-nhap", response_class=HTMLResponse)
+def login_page(portal: PortalDep) -> HTMLResponse:
+    return page("login", error=None, closed=not portal.admin_password)
+
+
+@router.post("/van-phong/dang-nhap")
+def login(request: Request, portal: PortalDep, password: Annotated[str, Form(max_length=1024)]) -> Response:
+    if not portal.admin_password:
+        return page("login", status_code=403, error=None, closed=True)
+    client = request.client.host if request.client else "?"
+    now = portal.clock()
+    with session_scope(portal.engine) as session:
+        until = portal.throttle.blocked_until(session, client=client, account=OFFICE_ACCOUNT, now=now)
+        if until is not None:
+            return _throttled(portal, until, now)
+        if not hmac.compare_digest(hash_secret(password), hash_secret(portal.admin_password)):
+            portal.throttle.record_failure(session, client=client, account=OFFICE_ACCOUNT, now=now)
+            return page("login", status_code=401, error=t("portal.bad_password"), closed=False)
+        cookie = secrets.token_urlsafe(32)
+        session.execute(delete(AdminSessionRow).where(AdminSessionRow.expires_at <= now))
+        session.add(
+            AdminSessionRow(
+                session_hash=hash_secret(cookie),
+                csrf_token=secrets.token_urlsafe(32),
+                user=OFFICE_ACCOUNT,
+                created_at=now,
+                expires_at=now + dt.timedelta(hours=SESSION_HOURS),
+            )
+        )
+    response = RedirectResponse("/van-phong", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",  # behind TLS; the scheme comes from a trusted proxy only
+        max_age=SESSION_HOURS * 3600,
+    )
+    return response
+
+
+@router.post("/van-phong/dang-xuat")
+def logout(row: OfficeFormDep, portal: PortalDep) -> Response:
+    with session_scope(portal.engine) as session:
+        session.execute(delete(AdminSessionRow).where(AdminSessionRow.id == row.id))
+    response = RedirectResponse("/van-phong/dang-nhap", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/van-phong", response_class=HTMLResponse)
+def office_status(row: OfficeDep, portal: PortalDep) -> HTMLResponse:
+    today = portal.today()
+    with session_scope(portal.engine) as session:
+        lines = status_lines(session, portal.plan_id, today)
+    summary = _completeness(lines)
+    order = {"overdue": 0, "returned": 1, "due_today": 2, "due_soon": 3, "submitted": 4}
+    late_first = sorted(lines, key=lambda line: (order.get(line.standing.value, 9), line.last_day, line.unit_name))
+    return page(
+        "office_status", csrf=row.csrf_token, plan=portal.plan, today=today, lines=late_first, summary=summary, t=t
+    )
+
+
+@router.get(SUBMISSIONS, response_class=HTMLResponse)
+def submissions(row: OfficeDep, portal: PortalDep) -> HTMLResponse:
+    with session_scope(portal.engine) as session:
+        items = session.execute(
+            select(SubmissionRow, ObligationRow)
+            .join(ObligationRow, SubmissionRow.obligation_id == ObligationRow.id)
+            .where(ObligationRow.plan_id == portal.plan_id)
+            .order_by(SubmissionRow.received_at.desc(), SubmissionRow.id.desc())
+            .limit(500)
+        ).all()
+        view = [
+            {
+                "id": s.id,
+                "unit": o.unit.name,
+                "deliverable": o.deliverable.name,
+                "period": o.period_label,
+                "version": s.version,
+                "received_at": s.received_at.astimezone(portal.calendar.tz),
+                "status": s.status,
+                "status_text": t(f"intake.status.{s.status}"),
+                "reasons": s.reasons,
+                "file": bool(s.file_sha256),
+                "channel": t(f"intake.channel.{s.channel}"),
+            }
+            for s, o in items
+        ]
+    return page("office_submissions", csrf=row.csrf_token, items=view, plan=portal.plan)
+
+
+@router.post("/van-phong/bao-cao/{submission_id}/{decision}")
+def decide_submission(
+    _: OfficeFormDep,
+    portal: PortalDep,
+    submission_id: RowId,
+    decision: Literal["chap-nhan", "tra-lai"],
+    background: BackgroundTasks,
+    reason: Annotated[str, Form(max_length=NARRATIVE_LIMIT)] = "",
+) -> Response:
+    with session_scope(portal.engine) as session:
+        _submission(portal, session, submission_id)
+        try:
+            decide(
+                session,
+                submission_id,
+                accept=decision == "chap-nhan",
+                reason=reason,
+                actor="office",
+                now=portal.clock(),
+            )
+        except IntakeRefused as exc:
+            raise Refusal(exc.kind, str(exc), hint=t("portal.hints.office_back"), back=SUBMISSIONS) from None
+    acknowledge_later(background, portal, submission_id)
+    return RedirectResponse(SUBMISSIONS, status_code=303)
+
+
+@router.get("/van-phong/bao-cao/{submission_id}/tep")
+def download_submission(_: OfficeDep, portal: PortalDep, submission_id: RowId) -> Response:
+    with session_scope(portal.engine) as session:
+        submission = _submission(portal, session, submission_id)
+        if not submission.file_sha256:
+            raise _office_back(refusal_of("submission_unknown", RefusalKind.NOT_FOUND))
+        data = portal.files.get(submission.file_sha256)
+        extension = {"xlsx": ".xlsx", "docx": ".docx", "pdf": ".pdf"}.get(submission.content_type or "", ".bin")
+        name = f"nop-{submission.id}-v{submission.version}{extension}"  # never the name the user gave
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _submission(portal: Portal, session: Session, submission_id: int) -> SubmissionRow:
+    submission = session.get(SubmissionRow, submission_id)
+    obligation = session.get(ObligationRow, submission.obligation_id) if submission is not None else None
+    if submission is None or obligation is None or obligation.plan_id != portal.plan_id:
+        raise _office_back(refusal_of("submission_unknown", RefusalKind.NOT_FOUND))
+    return submission
+
+
+def _office_back(refusal: Refusal) -> Refusal:
+    refusal.back = SUBMISSIONS
+    return refusal
+
+
+def _throttled(portal: Portal, until: dt.datetime, now: dt.datetime) -> HTMLResponse:
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    message = t(
+        "portal.throttled",
+        until=until.astimezone(portal.calendar.tz).strftime("%H:%M ngày %d/%m/%Y"),
+        minutes=max(1, math.ceil(seconds / 60)),
+    )
+    return page("login", status_code=429, headers={"Retry-After": str(seconds)}, error=message, closed=False)
+
+
+def _completeness(lines: list[StatusLine]) -> list[dict[str, Any]]:
+    """Per deliverable: expected, handed in (submitted or accepted), overdue; for the status page."""
+    by: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        entry = by.setdefault(
+            line.deliverable,
+            {"name": line.deliverable_name, "expected": 0, "handed_in": 0, "overdue": 0, "returned": 0},
+        )
+        entry["expected"] += 1
+        entry["handed_in"] += line.standing in {Standing.ACCEPTED, Standing.SUBMITTED}
+        entry["overdue"] += line.standing is Standing.OVERDUE
+        entry["returned"] += line.standing is Standing.RETURNED
+    for entry in by.values():
+        entry["percent"] = round(100 * entry["handed_in"] / entry["expected"]) if entry["expected"] else None
+    return list(by.values())
