@@ -37,7 +37,9 @@ def test_reissue_sends_the_unit_its_new_link_and_revokes_the_old_one(cli: Cli) -
     rt = cli.runtime()
     with TestClient(portal_app(rt, clock=lambda: at("2025-06-02", 9))) as portal:
         assert portal.get(new.removeprefix(PORTAL)).status_code == 200
-        assert portal.get(old.removeprefix(PORTAL)).status_code == 404
+        revoked = portal.get(old.removeprefix(PORTAL))
+        assert revoked.status_code == 410, "the old link is known to be revoked, not unknown"
+        assert "đã được thay bằng đường dẫn mới" in revoked.text
 
     with session_scope(rt.engine) as session:
         unit_id = session.scalars(select(UnitRow.id).where(UnitRow.code == "xa-a")).one()
