@@ -25,7 +25,7 @@ from dutyflow.obligations import Standing, effective_last_day, expand_obligation
 from dutyflow.periods import expand_periods
 from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
 from dutyflow.plandraft.command import plan_draft
-from dutyflow.runtime import Runtime, actor, utcnow
+from dutyflow.resources import Resources, actor, utcnow
 from dutyflow.settings import SettingsError
 from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope, upgrade
 from dutyflow.store.queries import NoPlanLoaded, StatusLine, current_plan, status_lines
@@ -71,14 +71,14 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def runtime() -> Runtime:
+def runtime() -> Resources:
     try:
-        return Runtime.from_environment()
+        return Resources.from_settings()
     except SettingsError as exc:
         raise fail(str(exc)) from None
 
 
-def parse_day(value: str | None, rt: Runtime | None = None) -> dt.date:
+def parse_day(value: str | None, rt: Resources | None = None) -> dt.date:
     if value is None:
         return utcnow().astimezone(WorkingCalendar().tz).date()
     try:
@@ -387,7 +387,7 @@ def status(
 # --------------------------------------------------------------------------- flows
 
 
-def _require_plan(rt: Runtime) -> None:
+def _require_plan(rt: Resources) -> None:
     """Fail with a clear message unless the store is migrated and holds a plan."""
     try:
         ensure_ready(rt.engine)
@@ -464,12 +464,11 @@ def serve_command(
     portal: Annotated[bool, typer.Option("--portal/--no-portal", help=t("help.serve_portal"))] = True,
 ) -> None:
     from dutyflow.portal.server import background_server
-    from dutyflow.wiring import portal_app
 
     rt = runtime()
     try:
         ensure_ready(rt.engine)
-        application = portal_app(rt) if portal else None
+        application = rt.portal_app() if portal else None
     except StoreNotReady as exc:
         raise fail(str(exc)) from None
     except NoPlanLoaded:
@@ -479,11 +478,11 @@ def serve_command(
     # A service manager stops us with SIGTERM: shut down as on Ctrl-C (the runner, then the portal).
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     if application is None:
-        serve_all()
+        serve_all(rt)
         return
     with background_server(application, port, host) as url:
         console.print(t("portal.started", url=url))
-        serve_all()
+        serve_all(rt)
 
 
 # --------------------------------------------------------------------------- administration
@@ -620,12 +619,10 @@ def portal_command(
 ) -> None:
     import uvicorn
 
-    from dutyflow.wiring import portal_app
-
     rt = runtime()
     try:
         ensure_ready(rt.engine)
-        application = portal_app(rt)
+        application = rt.portal_app()
     except StoreNotReady as exc:
         raise fail(str(exc)) from None
     except NoPlanLoaded:
@@ -638,7 +635,6 @@ def portal_command(
 @token_app.command("reissue", help=t("help.token_reissue"))
 def token_reissue(unit: Annotated[str, typer.Argument(help=t("help.unit"))]) -> None:
     from dutyflow.tokens import expiry_for, issue, load_secret
-    from dutyflow.wiring import notifier_for
 
     rt = runtime()
     secret = load_secret(rt.settings.secret_key.get_secret_value(), rt.settings.data_dir)
@@ -658,7 +654,7 @@ def token_reissue(unit: Annotated[str, typer.Argument(help=t("help.unit"))]) -> 
     token, generation = _admin(reissue)
     url = f"{rt.settings.portal_url.rstrip('/')}/u/{token}"
     now = utcnow()
-    notifier = notifier_for(rt)
+    notifier = rt.notifier()
     notifier.send_link(unit, url, notifier.calendar.local_date(now), now, generation_key=f"{unit}-{generation}")
     console.print(t("portal.token_reissued", unit=unit, url=url))
 
@@ -684,7 +680,6 @@ def import_command(
     received: Annotated[str | None, typer.Option("--received", help=t("help.received"))] = None,
 ) -> None:
     from dutyflow.intake import IntakeRefused, Limits, check_received_year, submit_file
-    from dutyflow.wiring import file_store, notifier_for
 
     rt = runtime()
     data = read_input(file)
@@ -722,7 +717,7 @@ def import_command(
         try:
             result = submit_file(
                 s,
-                file_store(rt.settings),
+                rt.files,
                 Plan.model_validate(p.document),
                 obligation,
                 data,
@@ -749,7 +744,7 @@ def import_command(
     )
     for reason in result.reasons:
         console.line(f"  - {reason}")
-    notifier = notifier_for(rt)
+    notifier = rt.notifier()
     # The receipt is written on the day the report was received, not on the day it was typed in.
     notifier.acknowledge(result.submission_id, notifier.calendar.local_date(when), when)
     if not result.ok:
@@ -784,7 +779,10 @@ def demo(
         def advance(day: dt.date, _: str) -> None:
             bar.update(task, completed=min(day.toordinal() - start, end - start), day=day.strftime("%d/%m/%Y"))
 
-        result = run_demo(data_dir, seed=seed, quick=quick, progress=advance)
+        try:
+            result = run_demo(data_dir, seed=seed, quick=quick, progress=advance)
+        except Exception as exc:  # any failure ends with a sentence, never a traceback
+            raise fail(t("demo.failed", reason=str(exc) or type(exc).__name__, path=data_dir)) from None
         bar.update(task, completed=end - start)
     console.table(
         t("demo.summary_title"),

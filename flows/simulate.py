@@ -31,10 +31,13 @@ from dutyflow.obligations import State, expand_obligations
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
 from dutyflow.portal.server import background_server
+from dutyflow.resources import Resources
+from dutyflow.settings import load_settings
 from dutyflow.simulation import PlannedSubmission, behaviour, cast, values_for
 from dutyflow.store.db import session_scope, upgrade
 from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
+from flows._common import override
 
 Progress = Callable[[dt.date, str], None]
 DEMO_PASSWORD = "van-phong-demo"
@@ -121,18 +124,19 @@ def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: 
     calendar = WorkingCalendar.from_config(plan.calendar)
     result = DemoResult(out_dir=out_dir, plan=plan)
     port = _free_port()
-    with MailSink(out_dir / "mail") as sink, _environment(out_dir, plan_path, sink.port, port):
-        from dutyflow.wiring import default_runtime, portal_app
-
-        runtime = default_runtime()
+    clock = SimClock(_local(dt.date(plan.plan.year, 4, 1), 8, calendar))
+    with (
+        MailSink(out_dir / "mail") as sink,
+        _prefect(out_dir),
+        override(_resources(out_dir, plan_path, sink.port, port, clock)) as runtime,
+    ):
         upgrade(runtime.engine)
         with session_scope(runtime.engine) as session:
             load_plan_into_store(
                 session, plan, plan_path, now=_local(dt.date(plan.plan.year, 4, 1), 8, calendar), actor="demo"
             )
-        clock = SimClock(_local(dt.date(plan.plan.year, 4, 1), 8, calendar))
         with (
-            background_server(portal_app(runtime, clock), port) as base,
+            background_server(runtime.portal_app(), port) as base,
             httpx.Client(base_url=base, timeout=30) as http,
         ):
             _run_year(plan, calendar, runtime, clock, sink, http, seed, result, progress or (lambda d, s: None))
@@ -147,7 +151,7 @@ def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: 
 def _run_year(
     plan: Plan,
     calendar: WorkingCalendar,
-    runtime: Any,
+    runtime: Resources,
     clock: SimClock,
     sink: MailSink,
     http: httpx.Client,
@@ -195,7 +199,11 @@ def _run_year(
 
 
 def _next_day(
-    day: dt.date, planned: list[PlannedSubmission], runtime: Any, calendar: WorkingCalendar, fixed: tuple[dt.date, ...]
+    day: dt.date,
+    planned: list[PlannedSubmission],
+    runtime: Resources,
+    calendar: WorkingCalendar,
+    fixed: tuple[dt.date, ...],
 ) -> dt.date:
     """The next day on which anything happens: an upload, a ladder step, a digest, a report."""
     candidates = [p.day for p in planned if p.day > day] + [d for d in fixed if d > day]
@@ -233,7 +241,7 @@ def _links_from_mailbox(plan: Plan, sink: MailSink) -> dict[str, str]:
 
 
 def _upload(
-    plan: Plan, runtime: Any, http: httpx.Client, links: dict[str, str], planned: PlannedSubmission, seed: int
+    plan: Plan, runtime: Resources, http: httpx.Client, links: dict[str, str], planned: PlannedSubmission, seed: int
 ) -> str:
     from dutyflow.forms import FormTarget, fill_workbook
 
@@ -322,45 +330,58 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _resources(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: int, clock: SimClock) -> Resources:
+    """The demo's resources: its folder, a SQLite store, the local sink, the portal on 127.0.0.1."""
+    settings = load_settings(
+        data_dir=out_dir,
+        database_url=f"sqlite:///{out_dir / 'dutyflow.db'}",
+        plan=plan_path,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        smtp_security="none",
+        smtp_user="",
+        mail_from="",
+        portal_url=f"http://127.0.0.1:{portal_port}",
+        admin_password=DEMO_PASSWORD,
+        retry_delay_seconds=0,
+        batch_size=8,
+        simulated_clock=True,
+    )
+    return Resources.from_settings(settings, clock=clock)
+
+
+STARTUP_TIMEOUT_SECONDS = 90
+"""How long the demo waits for its ephemeral Prefect server: on a loaded machine 20 s is not enough."""
+
+
 @contextmanager
-def _environment(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: int) -> Iterator[None]:
-    """Settings for the demo (only 127.0.0.1 anywhere), and Prefect on a store in the demo folder."""
+def _prefect(out_dir: Path) -> Iterator[None]:
+    """Prefect on a store in the demo folder, offline and quiet, with no flow heartbeats (they
+    cost about a second per flow run) and a patient start of its ephemeral server."""
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
+
     prefect_home = out_dir / "prefect"
     prefect_home.mkdir(parents=True, exist_ok=True)
     values = {
-        "DUTYFLOW_DATA_DIR": str(out_dir),
-        "DUTYFLOW_DATABASE_URL": f"sqlite:///{out_dir / 'dutyflow.db'}",
-        "DUTYFLOW_PLAN": str(plan_path),
-        "DUTYFLOW_SMTP_HOST": "127.0.0.1",
-        "DUTYFLOW_SMTP_PORT": str(smtp_port),
-        "DUTYFLOW_SMTP_SECURITY": "none",
-        "DUTYFLOW_SMTP_USER": "",
-        "DUTYFLOW_MAIL_FROM": "",
-        "DUTYFLOW_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
-        "DUTYFLOW_ADMIN_PASSWORD": DEMO_PASSWORD,
-        "DUTYFLOW_RETRY_DELAY_SECONDS": "0",
-        "DUTYFLOW_BATCH_SIZE": "8",
-        "DUTYFLOW_SIMULATED_CLOCK": "true",
         "PREFECT_HOME": str(prefect_home),
-        "PREFECT_API_URL": "",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(STARTUP_TIMEOUT_SECONDS),
     }
-    saved = {key: os.environ.get(key) for key in values}
+    saved = {key: os.environ.get(key) for key in [*values, "PREFECT_API_URL"]}
     os.environ.update(values)
-    if not values["PREFECT_API_URL"]:
-        os.environ.pop("PREFECT_API_URL")
-    from prefect.settings import Settings, temporary_settings
-    from prefect.settings.legacy import _get_settings_fields
-
-    from dutyflow.wiring import default_runtime
-
-    default_runtime.cache_clear()
-    fields = _get_settings_fields(Settings)
-    # No flow heartbeats in the demo: they cost about a second per flow run (see DESIGN.md).
+    os.environ.pop("PREFECT_API_URL", None)
+    updates = {
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: STARTUP_TIMEOUT_SECONDS,
+    }
     try:
-        with temporary_settings(updates={fields["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"]: None}):
+        with temporary_settings(updates=updates):
             yield
     finally:
         for key, value in saved.items():
@@ -368,4 +389,3 @@ def _environment(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: in
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        default_runtime.cache_clear()
