@@ -21,6 +21,7 @@ DEFAULT_SCHEDULES = {
     "assign": "0 7 * * 1-5",
     "chase": "0 8 * * 1-5",
     "consolidate": "0 17 * * 1-5",
+    "intake-mail": "*/10 * * * 1-5",
 }
 """Working days (Monday to Friday) in the plan's timezone; the ladder itself skips holidays."""
 

@@ -22,6 +22,7 @@ from dutyflow.cli_register import add_register_commands, print_register_warnings
 from dutyflow.cli_signing import report_verify
 from dutyflow.messages import t
 from dutyflow.obligations import Standing, effective_last_day, expand_obligations
+from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.periods import expand_periods
 from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
 from dutyflow.plandraft.command import plan_draft
@@ -457,6 +458,21 @@ def run_chase(as_of: AsOf = None) -> None:
     _run_flow("chase", as_of)
 
 
+@run_app.command("intake-mail", help=t("mailin.help"))
+def run_intake_mail(as_of: AsOf = None) -> None:
+    rt = runtime()
+    day = parse_day(as_of) if as_of else None
+    _require_plan(rt)
+    from flows.intake_mail import intake_mail
+
+    console.print(t("mailin.done", **intake_mail(as_of=day)), highlight=False)
+    from dutyflow.mailin.ledger import review_queue
+
+    with session_scope(rt.engine) as session:
+        for row in review_queue(session):
+            console.print(t("mailin.review_line", sender=row.sender, subject=row.subject, reason=row.reason), highlight=False)
+
+
 @app.command("serve", help=t("help.serve"))
 def serve_command(
     host: Annotated[str, typer.Option("--host", help=t("help.host"))] = "127.0.0.1",
@@ -759,14 +775,17 @@ def demo(
     out: Annotated[Path | None, typer.Option("--out", help=t("help.out"))] = None,
     seed: Annotated[int, typer.Option("--seed", help=t("help.seed"))] = 2025,
     quick: Annotated[bool, typer.Option("--quick", help=t("help.quick"))] = False,
+    plan_path: Annotated[Path | None, typer.Option("--plan", help=t("help.demo_plan"), show_default=False)] = None,
 ) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from flows.simulate import run_demo
+    from flows.simulate import demo_span, run_demo
 
+    plan_path = (plan_path or BUNDLED_PLAN).resolve()
+    first, last = demo_span(read_plan(plan_path))
     data_dir = (out or Path(tempfile.mkdtemp(prefix="dutyflow-demo-"))).resolve()
     console.print(t("demo.data_dir", path=data_dir))
-    start, end = dt.date(2025, 4, 21).toordinal(), dt.date(2025, 11, 21).toordinal()
+    start, end = first.toordinal(), last.toordinal()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -780,7 +799,7 @@ def demo(
             bar.update(task, completed=min(day.toordinal() - start, end - start), day=day.strftime("%d/%m/%Y"))
 
         try:
-            result = run_demo(data_dir, seed=seed, quick=quick, progress=advance)
+            result = run_demo(data_dir, plan_path=plan_path, seed=seed, quick=quick, progress=advance)
         except Exception as exc:  # any failure ends with a sentence, never a traceback
             raise fail(t("demo.failed", reason=str(exc) or type(exc).__name__, path=data_dir)) from None
         bar.update(task, completed=end - start)
@@ -792,6 +811,8 @@ def demo(
         justify=("left", "right"),
     )
     console.print(t("demo.cast", never=result.cast.get("never", ""), corrects=result.cast.get("corrects", "")))
+    if result.cast.get("email"):
+        console.print(t("mailin.demo_email", units=result.cast["email"]), highlight=False)
     for key in ("pdf", "docx", "html", "status", "mail"):
         if key in result.files:
             console.print(t(f"demo.file.{key}", path=result.files[key]))

@@ -41,6 +41,7 @@ from dutyflow.mail import (
     build_ics,
     new_message_id,
 )
+from dutyflow.mailin.replyto import reply_address
 from dutyflow.messages import t
 from dutyflow.obligations import State, effective_last_day
 from dutyflow.plan import LadderStep, Plan, Unit
@@ -74,6 +75,18 @@ class DeliveryFailed(Exception):
 LinkProvider = Callable[[Session, UnitRow, dt.datetime], str]
 """Gives a unit's personal portal link (creating its token on first use)."""
 
+ReplyTokenProvider = Callable[[int, int | None], str]
+"""Gives the Reply-To token of a message to a unit (about one obligation, or several: None)."""
+
+
+@dataclass(frozen=True)
+class MailReply:
+    """An answer to a unit's own message: sent to its sender, in its thread."""
+
+    to: Address
+    in_reply_to: str | None
+    references: tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class MailSetup:
@@ -85,6 +98,7 @@ class MailSetup:
     simulated_clock: bool = False
     """The runs' `now` is a simulated instant (the demo): each message is dated at it, so the
     mailbox tells the simulated year. Otherwise its Date is the real moment it is sent."""
+    reply_token: ReplyTokenProvider | None = None
 
     @property
     def message_domain(self) -> str:
@@ -389,8 +403,11 @@ class Notifier:
 
     # ------------------------------------------------------------------ receipts
 
-    def acknowledge(self, submission_id: int, today: dt.date, now: dt.datetime) -> Outcome:
-        """The receipt (or the "returned" message) for a submission, once per decision."""
+    def acknowledge(
+        self, submission_id: int, today: dt.date, now: dt.datetime, *, reply: MailReply | None = None
+    ) -> Outcome:
+        """The receipt (or the "returned" message) for a submission, once per decision; with
+        `reply`, to the sender of the unit's email, in its thread."""
         with session_scope(self.engine) as session:
             submission = session.get(SubmissionRow, submission_id)
             if submission is None:
@@ -422,10 +439,11 @@ class Notifier:
             template = "returned" if submission.status == "returned" else "receipt"
             step = f"s{submission.id}-{submission.status}"
         context = self._context(unit_info, today) | {"submission": details}
+        to = reply.to if reply is not None else unit_info["focal"]
         slots = [
             Slot(
-                key=f"{step}:{unit_info['focal'].email.lower()}",
-                recipient=unit_info["focal"].email,
+                key=f"{step}:{to.email.lower()}",
+                recipient=to.email,
                 obligation_id=submission.obligation_id,
                 unit_id=unit_info["id"],
             )
@@ -434,7 +452,7 @@ class Notifier:
             return self._send_claimed(
                 connection,
                 slots,
-                {unit_info["focal"].email.lower(): (unit_info["focal"], "to")},
+                {to.email.lower(): (to, "to")},
                 step_code=step,
                 template=template,
                 context=context,
@@ -442,6 +460,40 @@ class Notifier:
                 unit=unit_info["code"],
                 deliverables=(details["deliverable_name"],),
                 now=now,
+                reply=reply,
+            )
+
+    def answer_mail(
+        self,
+        key: str,
+        unit_code: str | None,
+        problems: Sequence[str],
+        subject: str,
+        reply: MailReply,
+        today: dt.date,
+        now: dt.datetime,
+    ) -> Outcome:
+        """Why files of a unit's email could not be taken (no submission to acknowledge), once."""
+        with session_scope(self.engine) as session:
+            unit_info = self._unit_info(self._unit(session, unit_code)) if unit_code else None
+        info = unit_info or {"code": "", "name": "", "focal_name": reply.to.name, "head_name": "", "id": None}
+        context = self._context(info, today) | {"problems": list(problems), "original_subject": subject}
+        step = f"mail-{key}"[:32]
+        slots = [Slot(key=f"mail:{key}:{reply.to.email.lower()}"[:255], recipient=reply.to.email,
+                      obligation_id=None, unit_id=info["id"])]
+        with self.mail.transport.session() as connection:
+            return self._send_claimed(
+                connection,
+                slots,
+                {reply.to.email.lower(): (reply.to, "to")},
+                step_code=step,
+                template="mail_refused",
+                context=context,
+                attachments=(),
+                unit=info["code"],
+                deliverables=(),
+                now=now,
+                reply=reply,
             )
 
     def send_link(self, unit_code: str, link: str, today: dt.date, now: dt.datetime, generation_key: str) -> Outcome:
@@ -639,6 +691,7 @@ class Notifier:
         unit: str,
         deliverables: tuple[str, ...],
         now: dt.datetime,
+        reply: MailReply | None = None,
     ) -> Outcome:
         held: Claim | None = claim(
             self.engine,
@@ -663,12 +716,14 @@ class Notifier:
             sender=self.mail.sender,
             to=to,
             cc=cc,
-            reply_to=self.mail.reply_to,
+            reply_to=self._reply_to(slots),
             subject=subject,
             text=text,
             html=html,
             attachments=attachments,
             date=now if self.mail.simulated_clock else None,
+            in_reply_to=reply.in_reply_to if reply else None,
+            references=reply.references if reply else (),
         )
         try:
             result = connection.send(message)
@@ -693,6 +748,18 @@ class Notifier:
                 )
             ]
         )
+
+    def _reply_to(self, slots: Sequence[Slot]) -> Address:
+        """The office's address, plus a token naming the unit (and its one obligation) when the
+        message is to one unit, so its answer is identified without guessing (decision 34)."""
+        units = {slot.unit_id for slot in slots}
+        unit_id = units.pop() if len(units) == 1 else None
+        if self.mail.reply_token is None or unit_id is None:
+            return self.mail.reply_to
+        obligations = {slot.obligation_id for slot in slots}
+        obligation = obligations.pop() if len(obligations) == 1 else None
+        token = self.mail.reply_token(unit_id, obligation)
+        return Address(self.mail.reply_to.name, reply_address(self.mail.reply_to.email, token))
 
     # ------------------------------------------------------------------ reading
 
@@ -829,4 +896,4 @@ def _audience(step: LadderStep, unit_info: dict[str, Any]) -> list[tuple[Address
     return chosen
 
 
-__all__ = ["DeliveryFailed", "MailSetup", "Notifier", "Outcome", "SentRecord", "UnitRef", "sender_from"]
+__all__ = ["DeliveryFailed", "MailReply", "MailSetup", "Notifier", "Outcome", "SentRecord", "UnitRef", "sender_from"]

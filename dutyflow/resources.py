@@ -23,6 +23,9 @@ from sqlalchemy.orm import Session
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import Limits
 from dutyflow.mail import Address, MailRenderer, MailTransport, MemoryTransport, SmtpTransport
+from dutyflow.mailin.intake_mail import MailIntake, MailIntakeConfig
+from dutyflow.mailin.mailbox import ImapMailbox, ImapSettings
+from dutyflow.mailin.replyto import make_token
 from dutyflow.notify import LinkProvider, MailSetup, Notifier, sender_from
 from dutyflow.plan import Plan
 from dutyflow.settings import Settings, load_settings
@@ -74,6 +77,23 @@ def link_provider(settings: Settings, plan: Plan) -> LinkProvider:
         return f"{base}/u/{current_token(session, secret, plan.plan.code, unit, now=now, expires_at=expires)}"
 
     return link
+
+
+def imap_mailbox(settings: Settings) -> ImapMailbox | None:
+    """The office's mailbox named by the settings, or None when email intake is off."""
+    if not settings.imap_host:
+        return None
+    return ImapMailbox(
+        ImapSettings(
+            host=settings.imap_host,
+            port=settings.imap_port,
+            security=settings.imap_security,
+            user=settings.imap_user,
+            password=settings.imap_password.get_secret_value(),
+            folder=settings.imap_folder,
+            cafile=settings.imap_cafile,
+        )
+    )
 
 
 @dataclass
@@ -155,6 +175,7 @@ class Resources:
         plan = self.loaded_plan()
         office = plan.unit(plan.plan.office)
         sender = self.sender or sender_from(self.settings.mail_from, plan)
+        secret = self.secret()
         return MailSetup(
             transport=self.transport,
             renderer=self.renderer,
@@ -162,7 +183,12 @@ class Resources:
             reply_to=Address(office.name, office.focal.email) if self.sender is None else self.sender,
             links=link_provider(self.settings, plan) if isinstance(self.links, str) else self.links,
             simulated_clock=self.settings.simulated_clock,
+            reply_token=lambda unit_id, obligation_id: make_token(secret, plan.plan.code, unit_id, obligation_id),
         )
+
+    def secret(self) -> bytes:
+        """The server secret the portal links and Reply-To tokens derive from."""
+        return load_secret(self.settings.secret_key.get_secret_value(), self.settings.data_dir)
 
     def notifier(self) -> Notifier:
         """A notifier over the store and the transport, its claims leased as the settings say."""
@@ -188,3 +214,18 @@ class Resources:
             limits=self.limits(),
             trusted_proxy=self.settings.trusted_proxy,
         )
+
+    def imap_mailbox(self) -> ImapMailbox | None:
+        return imap_mailbox(self.settings)
+
+    def mail_intake(self) -> MailIntake:
+        """Email intake over the store, the file store and the notifier for the answers."""
+        settings = self.settings
+        config = MailIntakeConfig(
+            processed_folder=settings.imap_processed_folder,
+            review_folder=settings.imap_review_folder,
+            max_per_sender_per_day=settings.imap_max_per_sender_per_day,
+            limits=self.limits(),
+        )
+        own = frozenset({settings.imap_user} if "@" in settings.imap_user else set())
+        return MailIntake(self.engine, self.files, self.notifier(), self.secret(), config, office_addresses=own)

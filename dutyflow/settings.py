@@ -24,7 +24,7 @@ from dutyflow.pydantic_errors import describe
 
 DEFAULT_SETTINGS_FILE = Path("config") / "settings.toml"
 
-SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key", "signing_key_password"})
+SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key", "signing_key_password", "imap_password"})
 
 
 class SettingsError(Exception):
@@ -102,7 +102,20 @@ class Settings(BaseSettings):
     """The runs act on a simulated clock (the demo): messages are dated at the run's time, not
     at the real moment they are sent. The outbox's claims keep the real clock (decision 11)."""
 
-    @field_validator("data_dir", "plan", "signing_key", "signing_trust_store")
+    imap_host: str = ""
+    """The office's mailbox, read for reports sent by email; empty: email intake is off."""
+    imap_port: int = Field(default=993, ge=1, le=65535)
+    imap_security: Literal["none", "starttls", "ssl"] = "ssl"
+    imap_user: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_folder: str = "INBOX"
+    imap_processed_folder: str = "dutyflow-da-xu-ly"
+    imap_review_folder: str = "dutyflow-can-xem-xet"
+    imap_cafile: Path | None = None
+    """Certificate authorities to trust for the IMAP server; empty: the system's."""
+    imap_max_per_sender_per_day: int = Field(default=20, ge=1)
+
+    @field_validator("data_dir", "plan", "signing_key", "signing_trust_store", "imap_cafile")
     @classmethod
     def _anchor(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().absolute()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.obligations import ObligationSpec
-from dutyflow.plan import Form, Measure, Plan, UnitKind
+from dutyflow.plan import Form, Measure, Plan
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class PlannedSubmission:
     period: str
     broken: bool = False
     """An upload with a mistake the portal must catch (text in a number cell, numerator > denominator)."""
+    channel: str = "portal"
+    """"portal" (an upload) or "email" (a reply to the unit's latest message, the form attached)."""
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,21 @@ class Cast:
 
 
 def cast(plan: Plan, seed: int) -> Cast:
-    communes = [u.code for u in plan.units if u.kind in {UnitKind.COMMUNE, UnitKind.TOWN}]
+    communes = [u.code for u in plan.units if u.kind.is_commune_level]
     others = [u.code for u in plan.units if u.code != plan.plan.office]
     pool = communes if len(communes) >= 2 else others
     rng = random.Random(seed)
     never, corrects = rng.sample(pool, 2)
     return Cast(never=never, corrects=corrects)
+
+
+def email_units(plan: Plan, seed: int) -> frozenset[str]:
+    """Units that answer by email instead of the portal: the one that corrects its report (so the
+    demo shows a reply naming the cells) and about a third of the others."""
+    rng = random.Random(f"{seed}:email")
+    others = sorted(u.code for u in plan.units if u.code != plan.plan.office)
+    chosen = {code for code in others if rng.random() < 0.33}
+    return frozenset({*chosen, cast(plan, seed).corrects})
 
 
 def behaviour(
@@ -53,6 +64,7 @@ def behaviour(
     rng = random.Random(seed)
     roles = cast(plan, seed)
     consolidated = {d.code for d in plan.deliverables if d.kind == "consolidated"}
+    by_email, with_forms = email_units(plan, seed), {d.code for d in plan.deliverables if d.forms}
     planned: list[PlannedSubmission] = []
     for spec in sorted(obligations, key=lambda s: (s.last_day, s.unit, s.deliverable, s.period)):
         if spec.deliverable in consolidated or spec.unit == roles.never:
@@ -66,11 +78,15 @@ def behaviour(
         else:
             day = calendar.add_working_days(spec.last_day, rng.randint(6, 12))  # after the escalation
         is_report = spec.deliverable == _six_month_code(plan)
+        # A form names its own obligation (its identification sheet); only forms go by email.
+        channel = "email" if spec.unit in by_email and spec.deliverable in with_forms else "portal"
         if spec.unit == roles.corrects and is_report:
             first = calendar.add_working_days(calendar.previous_working_day(spec.last_day), -3)
-            planned.append(PlannedSubmission(first, 9, spec.unit, spec.deliverable, spec.period, broken=True))
+            planned.append(
+                PlannedSubmission(first, 9, spec.unit, spec.deliverable, spec.period, broken=True, channel=channel)
+            )
             day = calendar.add_working_days(first, 2)
-        planned.append(PlannedSubmission(day, hour, spec.unit, spec.deliverable, spec.period))
+        planned.append(PlannedSubmission(day, hour, spec.unit, spec.deliverable, spec.period, channel=channel))
     return sorted(planned, key=lambda p: (p.day, p.hour, p.unit, p.deliverable))
 
 

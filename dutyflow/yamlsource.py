@@ -23,7 +23,6 @@ from typing import Any
 
 import yaml
 
-from dutyflow.forms.numbers import format_number, format_size
 from dutyflow.messages import t
 
 Location = tuple[str | int, ...]
@@ -102,6 +101,20 @@ def _fail(path: Path, line: int, message: str) -> YamlSourceError:
     return YamlSourceError(path, [SourceProblem(line, message)])
 
 
+def _format_size(size: int) -> str:
+    # Imported on use: dutyflow.forms imports dutyflow.plan, which imports this module, so a
+    # module-level import breaks `python -m dutyflow.cli` (plan imported before forms).
+    from dutyflow.forms.numbers import format_size
+
+    return format_size(size)
+
+
+def _format_number(value: int) -> str:
+    from dutyflow.forms.numbers import format_number
+
+    return format_number(value)
+
+
 def read_source(path: Path) -> str:
     """The text of `path`, or YamlSourceError saying why it is not a readable UTF-8 text file."""
     try:
@@ -115,14 +128,14 @@ def read_source(path: Path) -> str:
     if not stat.S_ISREG(info.st_mode):
         raise _fail(path, 1, t("yaml.not_regular", path=path))
     if info.st_size > MAX_BYTES:
-        raise _fail(path, 1, t("yaml.too_large", size=format_size(info.st_size), limit=format_size(MAX_BYTES)))
+        raise _fail(path, 1, t("yaml.too_large", size=_format_size(info.st_size), limit=_format_size(MAX_BYTES)))
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise _fail(path, 1, t("yaml.unreadable", path=path, reason=_reason(exc))) from None
     if len(data) > MAX_BYTES:  # grew since stat
-        raise _fail(path, 1, t("yaml.too_large", size=format_size(len(data)), limit=format_size(MAX_BYTES)))
+        raise _fail(path, 1, t("yaml.too_large", size=_format_size(len(data)), limit=_format_size(MAX_BYTES)))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -231,7 +244,7 @@ def _locate_alias(text: str, limit: int) -> SourceProblem:
             total += sizes[name]
             add(sizes[name])
             if total > limit:
-                return SourceProblem(line, t("yaml.alias_bomb", name=name, limit=format_number(limit)))
+                return SourceProblem(line, t("yaml.alias_bomb", name=name, limit=_format_number(limit)))
         elif isinstance(event, yaml.ScalarEvent):
             total += 1
             if event.anchor:

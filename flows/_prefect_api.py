@@ -12,6 +12,7 @@ DEPLOYMENT_NAMES = {
     "assign": "assign/dutyflow-assign",
     "chase": "chase/dutyflow-chase",
     "consolidate": "consolidate/dutyflow-consolidate",
+    "intake-mail": "intake-mail/dutyflow-intake-mail",
 }
 
 

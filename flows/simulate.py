@@ -16,8 +16,8 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,11 @@ from sqlalchemy import func, select
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.mail import MailSink
+from dutyflow.mailin.dovecot import ImapAccount, ThrowawayDovecot, dovecot_binary
+from dutyflow.messages import t
 from dutyflow.obligations import State, expand_obligations
 from dutyflow.paths import BUNDLED_PLAN
-from dutyflow.plan import Plan, load_plan
+from dutyflow.plan import Plan, UnitKind, load_plan
 from dutyflow.portal.server import background_server
 from dutyflow.resources import Resources
 from dutyflow.settings import load_settings
@@ -70,13 +72,17 @@ class DemoResult:
 
 
 def quick_plan(plan: Plan, communes: int = 3) -> Plan:
-    """The bundled plan cut down to the office, two departments and a few communes (CI's short mode)."""
-    keep_kinds = {"commune": communes, "town": 0}
+    """A plan cut down to the office, two departments and a few communes (CI's short mode).
+
+    Departments are a district's (phòng) or a province's (sở); communes are xã first, then the
+    plan's other commune-level units (phường, thị trấn, đặc khu) if it has too few xã."""
     kept: list[str] = [plan.plan.office]
-    departments = [u.code for u in plan.units if u.kind.value == "department"][:2]
-    kept += departments
-    for kind, count in keep_kinds.items():
-        kept += [u.code for u in plan.units if u.kind.value == kind][:count]
+    department_kinds = {UnitKind.DEPARTMENT, UnitKind.PROVINCE_DEPARTMENT}
+    kept += [u.code for u in plan.units if u.kind in department_kinds][:2]
+    commune_level = sorted(
+        (u for u in plan.units if u.kind.is_commune_level), key=lambda u: u.kind is not UnitKind.COMMUNE
+    )
+    kept += [u.code for u in commune_level][:communes]
     keep = set(kept)
     data = plan.model_dump(mode="json")
     data["units"] = [u for u in data["units"] if u["code"] in keep]
@@ -105,7 +111,27 @@ def quick_plan(plan: Plan, communes: int = 3) -> Plan:
     return Plan.model_validate(data)
 
 
-def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: Progress | None = None) -> DemoResult:
+def demo_span(plan: Plan) -> tuple[dt.date, dt.date]:
+    """The simulated part of the plan's own year: from the assignment to the final report."""
+    from dutyflow.consolidate import final_from
+
+    calendar = WorkingCalendar.from_config(plan.calendar)
+    specs = expand_obligations(plan, calendar)
+    consolidated = next(
+        s for s in specs if any(d.code == s.deliverable and d.kind == "consolidated" for d in plan.deliverables)
+    )
+    return calendar.next_working_day(dt.date(plan.plan.year, 4, 21)), final_from(consolidated.last_day, calendar)
+
+
+def run_demo(
+    out_dir: Path,
+    *,
+    plan_path: Path = BUNDLED_PLAN,
+    seed: int = 2025,
+    quick: bool = False,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """Run the year of the plan at `plan_path` (the bundled 2025 plan by default)."""
     started = time.monotonic()
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -113,10 +139,10 @@ def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: 
         (out_dir / stale).unlink(missing_ok=True)
     for folder in ("mail", "reports", "prefect", "uploads"):
         shutil.rmtree(out_dir / folder, ignore_errors=True)
-    plan_path = BUNDLED_PLAN
+    plan_path = plan_path.resolve()
     if quick:
+        reduced = quick_plan(load_plan(plan_path))
         plan_path = out_dir / "ke-hoach-rut-gon.yaml"
-        reduced = quick_plan(load_plan(BUNDLED_PLAN))
         plan_path.write_text(
             yaml.safe_dump(reduced.model_dump(mode="json"), allow_unicode=True, sort_keys=False), "utf-8"
         )
@@ -124,11 +150,15 @@ def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: 
     calendar = WorkingCalendar.from_config(plan.calendar)
     result = DemoResult(out_dir=out_dir, plan=plan)
     port = _free_port()
+    mailbox = ThrowawayDovecot() if dovecot_binary() else None
+    if mailbox is None:
+        result.notes.append(t("mailin.demo_no_dovecot"))
     clock = SimClock(_local(dt.date(plan.plan.year, 4, 1), 8, calendar))
     with (
         MailSink(out_dir / "mail") as sink,
+        mailbox or nullcontext() as account,
         _prefect(out_dir),
-        override(_resources(out_dir, plan_path, sink.port, port, clock)) as runtime,
+        override(_resources(out_dir, plan_path, sink.port, port, clock, account)) as runtime,
     ):
         upgrade(runtime.engine)
         with session_scope(runtime.engine) as session:
@@ -139,7 +169,9 @@ def run_demo(out_dir: Path, *, seed: int = 2025, quick: bool = False, progress: 
             background_server(runtime.portal_app(), port) as base,
             httpx.Client(base_url=base, timeout=30) as http,
         ):
-            _run_year(plan, calendar, runtime, clock, sink, http, seed, result, progress or (lambda d, s: None))
+            _run_year(
+                plan, calendar, runtime, clock, sink, http, seed, result, progress or (lambda d, s: None), account
+            )
             result.files["status"] = _save_status_page(http, out_dir)
         result.messages = _messages_by_template(runtime.engine)
         result.states = _states(runtime.engine)
@@ -158,22 +190,22 @@ def _run_year(
     seed: int,
     result: DemoResult,
     progress: Progress,
+    account: ImapAccount | None = None,
 ) -> None:
-    from dutyflow.consolidate import final_from
     from flows.assign import assign
     from flows.chase import chase
     from flows.consolidate import consolidate_flow
+    from flows.intake_mail import intake_mail
 
     specs = expand_obligations(plan, calendar)
     planned = behaviour(plan, specs, calendar, seed)
+    if account is None:  # no IMAP server: every unit uses the portal
+        planned = [replace(p, channel="portal") for p in planned]
     roles = cast(plan, seed)
     result.cast = {"never": plan.unit(roles.never).name, "corrects": plan.unit(roles.corrects).name}
-    consolidated = next(
-        s for s in specs if any(d.code == s.deliverable and d.kind == "consolidated" for d in plan.deliverables)
-    )
-    final_day = final_from(consolidated.last_day, calendar)
+    result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel == "email"}))
+    assign_day, final_day = demo_span(plan)
     draft_day = calendar.add_working_days(final_day, -3)
-    assign_day = calendar.next_working_day(dt.date(plan.plan.year, 4, 21))
     day = assign_day
     links: dict[str, str] = {}
     while day <= final_day:
@@ -183,10 +215,19 @@ def _run_year(
             assign(as_of=day)
             links = _links_from_mailbox(plan, sink)
         chase(as_of=day)
+        emailed: list[PlannedSubmission] = []
         for submission in [p for p in planned if p.day == day]:
             clock.at(day, submission.hour, calendar.tz)
+            if submission.channel == "email" and account is not None:
+                if _email(plan, runtime, sink, account, submission, seed, clock.now):
+                    emailed.append(submission)
+                continue
             outcome = _upload(plan, runtime, http, links, submission, seed)
             result.uploads[outcome] += 1
+        if emailed:  # the office's mailbox is read on its schedule; the units' replies are in it now
+            intake_mail(as_of=day)
+            for submission in emailed:
+                result.uploads[f"email-{_latest_status(runtime, submission)}"] += 1
         if day == draft_day:
             consolidate_flow(as_of=day, final=False)
         if day == final_day:
@@ -278,6 +319,82 @@ def _upload(
     return "returned" if response.status_code == 422 else "accepted"
 
 
+def _obligation(session: Any, planned: PlannedSubmission) -> ObligationRow:
+    return session.scalars(
+        select(ObligationRow)
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .where(
+            UnitRow.code == planned.unit,
+            DeliverableRow.code == planned.deliverable,
+            ObligationRow.period == planned.period,
+        )
+    ).one()
+
+
+def _email(
+    plan: Plan,
+    runtime: Any,
+    sink: MailSink,
+    account: ImapAccount,
+    planned: PlannedSubmission,
+    seed: int,
+    now: dt.datetime,
+) -> bool:
+    """The unit answers the latest message it received with its filled form attached, delivered to
+    the office's mailbox (IMAP APPEND) as its mail server would. False if it has nothing to answer."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    from dutyflow.forms import FormTarget, build_workbook, fill_workbook
+    from dutyflow.mailin.mailbox import ImapMailbox, ImapSettings
+
+    unit = plan.unit(planned.unit)
+    with session_scope(runtime.engine) as session:
+        obligation = _obligation(session, planned)
+        if obligation.state == State.ACCEPTED.value:
+            return False
+        period_label = obligation.period_label
+    latest = next(
+        (r.message for r in reversed(sink.received) if unit.focal.email.lower() in {a.lower() for a in r.rcpt_tos}),
+        None,
+    )
+    if latest is None or latest["Reply-To"] is None:
+        return False
+    target = FormTarget(plan, planned.unit, planned.deliverable, planned.period, period_label)
+    data = fill_workbook(
+        build_workbook(target), target, values_for(plan, planned.unit, planned.period, seed, broken=planned.broken)
+    )
+    reply = EmailMessage()
+    reply["From"] = f"{unit.focal.name} <{unit.focal.email}>"
+    reply["To"] = latest["Reply-To"]
+    reply["Subject"] = f"Re: {latest['Subject']}"
+    reply["Date"] = format_datetime(now)
+    reply["Message-ID"] = make_msgid(domain=unit.focal.email.rpartition("@")[2])
+    reply["In-Reply-To"] = latest["Message-ID"]
+    reply["References"] = latest["Message-ID"]
+    reply.set_content(f"Kính gửi Văn phòng,\n{unit.name} gửi báo cáo kèm theo thư này.\n\nTrân trọng.\n")
+    name = f"Báo cáo {unit.name} – {period_label}.xlsx"
+    reply.add_attachment(
+        data, maintype="application", subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=name
+    )
+    settings = ImapSettings(account.host, account.port, account.security, account.user, account.password)
+    with ImapMailbox(settings) as box:
+        box.append(reply.as_bytes())
+    return True
+
+
+def _latest_status(runtime: Any, planned: PlannedSubmission) -> str:
+    with session_scope(runtime.engine) as session:
+        obligation = _obligation(session, planned)
+        status = session.scalars(
+            select(SubmissionRow.status)
+            .where(SubmissionRow.obligation_id == obligation.id)
+            .order_by(SubmissionRow.version.desc())
+        ).first()
+    return status or "missing"
+
+
 def _plan_document(plan: Plan, planned: PlannedSubmission) -> bytes:
     from docx import Document
 
@@ -330,7 +447,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _resources(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: int, clock: SimClock) -> Resources:
+def _resources(
+    out_dir: Path, plan_path: Path, smtp_port: int, portal_port: int, clock: SimClock, imap: ImapAccount | None
+) -> Resources:
     """The demo's resources: its folder, a SQLite store, the local sink, the portal on 127.0.0.1."""
     settings = load_settings(
         data_dir=out_dir,
@@ -346,6 +465,11 @@ def _resources(out_dir: Path, plan_path: Path, smtp_port: int, portal_port: int,
         retry_delay_seconds=0,
         batch_size=8,
         simulated_clock=True,
+        imap_host=imap.host if imap else "",
+        imap_port=imap.port if imap else 993,
+        imap_security=imap.security if imap else "ssl",
+        imap_user=imap.user if imap else "",
+        imap_password=imap.password if imap else "",
     )
     return Resources.from_settings(settings, clock=clock)
 

@@ -74,7 +74,7 @@ def test_serve_builds_deployments_from_the_stored_schedules(district: MailSink) 
     from flows.serve import build_deployments
 
     deployments = {d.name: d for d in build_deployments(resources())}
-    assert set(deployments) == {"dutyflow-assign", "dutyflow-chase", "dutyflow-consolidate"}
+    assert set(deployments) == {"dutyflow-assign", "dutyflow-chase", "dutyflow-consolidate", "dutyflow-intake-mail"}
     [schedule] = deployments["dutyflow-chase"].schedules
     assert schedule.schedule.cron == "0 8 * * 1-5"
     assert schedule.schedule.timezone == "Asia/Ho_Chi_Minh"

@@ -12,7 +12,7 @@ from typing import Any
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from dutyflow.forms.container import Package, open_package, sniff
-from dutyflow.forms.identity import MAX_ROWS, SHEET, form_problem, identity_problems, read_identity
+from dutyflow.forms.identity import MAX_ROWS, SHEET, Identity, form_problem, identity_problems, read_identity
 from dutyflow.forms.layout import FormLayout, layouts
 from dutyflow.forms.model import FormResult, FormTarget, Problem
 from dutyflow.forms.numbers import format_size
@@ -35,6 +35,24 @@ def parse_workbook(data: bytes, target: FormTarget, *, max_bytes: int = MAX_XLSX
         return _read(workbook, target)
     except Exception:  # same reason: a sheet that parsed lazily may still be broken
         return _file_problem(t("forms.unreadable"))
+    finally:
+        workbook.close()
+
+
+def workbook_identity(data: bytes, *, max_bytes: int = MAX_XLSX_BYTES) -> Identity | None:
+    """Whom a workbook was built for (its identification sheet), or None if it is not a safe
+    .xlsx of ours. Lets an emailed file name its obligation."""
+    if refuse_workbook(data, max_bytes=max_bytes) is not None:
+        return None
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except Exception:  # hostile or broken input, as in parse_workbook
+        return None
+    try:
+        names: list[str] = list(workbook.sheetnames)
+        return read_identity(_rows(workbook[SHEET], MAX_ROWS, 8)) if SHEET in names else None
+    except Exception:
+        return None
     finally:
         workbook.close()
 

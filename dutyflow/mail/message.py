@@ -193,6 +193,8 @@ class OutgoingMessage:
     date: dt.datetime | None = None
     """The Date header, an aware instant; None: the real moment the message is turned into MIME,
     which is when it is sent."""
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Accept any sequence from callers but keep the frozen value immutable and hashable.
@@ -206,6 +208,10 @@ class OutgoingMessage:
             raise ValueError("a message needs at least one 'to' recipient")
         if self.date is not None and (self.date.tzinfo is None or self.date.utcoffset() is None):
             raise ValueError(f"a message's date must be an aware instant: {self.date!r}")
+        object.__setattr__(self, "references", tuple(self.references))
+        for thread_id in (*self.references, *([self.in_reply_to] if self.in_reply_to else [])):
+            if not _MESSAGE_ID.match(thread_id):
+                raise ValueError(f"a replied-to message id must look like '<local@domain>': {thread_id!r}")
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -239,6 +245,9 @@ def to_mime(message: OutgoingMessage) -> EmailMessage:
     if message.reply_to is not None:
         mime["Reply-To"] = _header_address(message.reply_to)
     mime["Subject"] = message.subject
+    if message.in_reply_to:
+        mime["In-Reply-To"] = message.in_reply_to
+        mime["References"] = " ".join(message.references or (message.in_reply_to,))
     mime.set_content(message.text, subtype="plain", charset="utf-8")
     mime.add_alternative(message.html, subtype="html", charset="utf-8")
     for attachment in message.attachments:

@@ -33,7 +33,8 @@ from dutyflow.messages import t
 from dutyflow.periods import expand_periods
 from dutyflow.plan import Deliverable, Form, Plan, Unit, UnitKind
 
-COMMUNE_KINDS = frozenset({UnitKind.COMMUNE, UnitKind.TOWN})
+COMMUNE_KINDS = frozenset(kind for kind in UnitKind if kind.is_commune_level)
+"""Xã, phường, thị trấn, đặc khu: reported together after the departments and agencies."""
 DUTY_STATUSES = ("done", "doing", "not_done")
 
 # XML 1.0 forbids these; a pasted narrative may carry them (Excel's vertical tab, form feeds).

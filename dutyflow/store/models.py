@@ -294,3 +294,31 @@ class AdminSessionRow(Base):
     user: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
+
+
+class InboundMailRow(Base):
+    """An email read from the office's mailbox, keyed by its Message-ID (or a content hash): a
+    message is processed once, however often it is read. `outcome` says what was done; rows with
+    outcome "review" and no `reviewed_at` are the office's review queue. `destination` is the
+    folder it must be moved to (None: left where it was), `moved_at` when that was done."""
+
+    __tablename__ = "inbound_mail"
+    __table_args__ = (Index("ix_inbound_mail_sender", "sender", "processed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    message_id: Mapped[str | None] = mapped_column(Text)
+    sender: Mapped[str] = mapped_column(String(254))
+    sender_name: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    references: Mapped[list[Any]]
+    processed_at: Mapped[dt.datetime]
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    submission_ids: Mapped[list[Any]]
+    problems: Mapped[list[Any]]
+    """Answered to the sender: why files could not be taken (no submission to acknowledge)."""
+    destination: Mapped[str | None] = mapped_column(String(255))
+    answered_at: Mapped[dt.datetime | None]
+    moved_at: Mapped[dt.datetime | None]
+    reviewed_at: Mapped[dt.datetime | None]
