@@ -114,6 +114,8 @@ class Resources:
     outbox_clock: Clock | None = utcnow
     sender: Address | None = None
     links: LinkProvider | Literal["portal"] | None = "portal"
+    reply_tokens: bool = True
+    """Replies go to the office's address with a token naming the unit and obligation (email intake)."""
     _plan: tuple[tuple[int, str], Plan] | None = field(default=None, repr=False)
 
     @classmethod
@@ -138,6 +140,7 @@ class Resources:
         clock: Clock | None = None,
         sender: Address | None = None,
         links: LinkProvider | Literal["portal"] | None = "portal",
+        reply_tokens: bool = True,
         **settings: object,
     ) -> Resources:
         """Tests: a given engine, an in-memory transport unless one is given (a sink's SMTP), and
@@ -153,6 +156,7 @@ class Resources:
             outbox_clock=clock,
             sender=sender,
             links=links,
+            reply_tokens=reply_tokens,
         )
 
     def loaded_plan(self) -> Plan:
@@ -175,7 +179,7 @@ class Resources:
         plan = self.loaded_plan()
         office = plan.unit(plan.plan.office)
         sender = self.sender or sender_from(self.settings.mail_from, plan)
-        secret = self.secret()
+        secret = self.secret() if self.reply_tokens else b""
         return MailSetup(
             transport=self.transport,
             renderer=self.renderer,
@@ -183,7 +187,11 @@ class Resources:
             reply_to=Address(office.name, office.focal.email) if self.sender is None else self.sender,
             links=link_provider(self.settings, plan) if isinstance(self.links, str) else self.links,
             simulated_clock=self.settings.simulated_clock,
-            reply_token=lambda unit_id, obligation_id: make_token(secret, plan.plan.code, unit_id, obligation_id),
+            reply_token=(
+                (lambda unit_id, obligation_id: make_token(secret, plan.plan.code, unit_id, obligation_id))
+                if self.reply_tokens
+                else None
+            ),
         )
 
     def secret(self) -> bytes:
