@@ -21,13 +21,13 @@ from docx import Document
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from dutyflow.demo.units import values_for
 from dutyflow.forms import FormTarget, WebField, web_fields
 from dutyflow.intake import Limits, target_of
 from dutyflow.mail import Address, MemoryTransport
 from dutyflow.plan import Plan, load_plan
 from dutyflow.portal.app import create_app
 from dutyflow.report.build import build_report
-from dutyflow.simulation import values_for
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
