@@ -404,11 +404,13 @@ def _run_flow(name: str, as_of: str | None) -> None:
     rt = runtime()
     day = parse_day(as_of) if as_of else None
     _require_plan(rt)
+    from flows._common import override
     from flows.assign import assign
     from flows.chase import chase
 
     flow = {"assign": assign, "chase": chase}[name]
-    result = flow(as_of=day)
+    with override(rt):  # the flows run on the CLI's resources
+        result = flow(as_of=day)
     console.print(t("cli.flow_done", flow=name, units=result["units"], sent=result["sent"]))
 
 
@@ -420,9 +422,11 @@ def run_consolidate(
     rt = runtime()
     day = parse_day(as_of) if as_of else None
     _require_plan(rt)
+    from flows._common import override
     from flows.consolidate import consolidate_flow
 
-    result = consolidate_flow(as_of=day, final=final)
+    with override(rt):
+        result = consolidate_flow(as_of=day, final=final)
     console.print(t("cli.report_final" if result["final"] else "cli.report_draft"))
     for path in result["files"]:  # type: ignore[union-attr]
         console.line(f"  {path}")
@@ -463,9 +467,12 @@ def run_intake_mail(as_of: AsOf = None) -> None:
     rt = runtime()
     day = parse_day(as_of) if as_of else None
     _require_plan(rt)
+    from flows._common import override
     from flows.intake_mail import intake_mail
 
-    console.print(t("mailin.done", **intake_mail(as_of=day)), highlight=False)
+    with override(rt):
+        done = intake_mail(as_of=day)
+    console.print(t("mailin.done", **done), highlight=False)
     from dutyflow.mailin.ledger import review_queue
 
     with session_scope(rt.engine) as session:

@@ -92,7 +92,19 @@ def test_a_unit_answers_its_assignment_with_its_form_and_gets_a_receipt_in_its_t
     pdf = File("Kế hoạch.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
     with ImapMailbox(settings_of(mailed.imap)) as box:  # type: ignore[attr-defined]
         box.append(gmail(FOCAL_A, "vanthu@vp.thunghiem.example", [pdf], subject="Kế hoạch của xã"))
-    result = CliRunner().invoke(app, ["run", "intake-mail", "--as-of", "2025-05-12"])
+    settings = resources().settings
+    env = {  # the CLI builds its resources from its settings: the same store, sink and mailbox
+        "DUTYFLOW_DATABASE_URL": resources().engine.url.render_as_string(hide_password=False),
+        "DUTYFLOW_DATA_DIR": str(settings.data_dir),
+        "DUTYFLOW_SMTP_HOST": mailed.host,
+        "DUTYFLOW_SMTP_PORT": str(mailed.port),
+        "DUTYFLOW_IMAP_HOST": settings.imap_host,
+        "DUTYFLOW_IMAP_PORT": str(settings.imap_port),
+        "DUTYFLOW_IMAP_SECURITY": settings.imap_security,
+        "DUTYFLOW_IMAP_USER": settings.imap_user,
+        "DUTYFLOW_IMAP_PASSWORD": settings.imap_password.get_secret_value(),
+    }
+    result = CliRunner().invoke(app, ["run", "intake-mail", "--as-of", "2025-05-12"], env=env)
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "đọc 1 thư, ghi nhận 0 lần nộp, gửi 0 thư trả lời, 1 thư cần Văn phòng xem xét" in text
