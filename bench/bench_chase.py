@@ -53,6 +53,7 @@ from dutyflow.chase import step_day
 from dutyflow.mail import Address, MailRenderer, MemoryTransport
 from dutyflow.notify import MailSetup, Notifier
 from dutyflow.plan import load_plan
+from dutyflow.states import ObligationState
 from dutyflow.store.db import make_engine, session_scope, upgrade
 from dutyflow.store.models import NotificationRow, ObligationRow
 from dutyflow.store.sync import load_plan_into_store
@@ -157,8 +158,8 @@ def announce_by_update(engine: Engine, notifier: Notifier) -> int:
             next_at = notifier.calendar.start_of_day(step_day(first, last_day, notifier.calendar))
             result = session.execute(
                 update(ObligationRow)
-                .where(ObligationRow.last_day == last_day, ObligationRow.state == "pending")
-                .values(state="announced", next_action_at=next_at)
+                .where(ObligationRow.last_day == last_day, ObligationRow.state == ObligationState.PENDING)
+                .values(state=ObligationState.ANNOUNCED, next_action_at=next_at)
             )
             changed += result.rowcount  # type: ignore[attr-defined]
     return changed

@@ -23,8 +23,8 @@ from bench.common import append_result, print_table
 from dutyflow.forms import FormTarget, WebField, parse_workbook
 from dutyflow.forms.layout import form_layout
 from dutyflow.paths import BUNDLED_PLAN
-from dutyflow.periods import expand_periods
 from dutyflow.plan import Plan, UnitKind, load_plan
+from dutyflow.plan.periods import expand_periods
 from tests.filling import filled_workbook
 
 DELIVERABLE = "bao-cao-6-thang"

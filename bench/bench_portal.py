@@ -39,6 +39,7 @@ from dutyflow.notify import MailSetup, Notifier, Outcome
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import UnitKind, load_plan
 from dutyflow.portal.app import create_app
+from dutyflow.states import SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import ObligationRow, SubmissionRow, UnitRow
@@ -163,7 +164,7 @@ def run(engine: Engine, folder: Path, args: argparse.Namespace) -> dict[str, Any
             time.sleep(0.01)
         drained_s = time.perf_counter() - started
     with session_scope(engine) as session:
-        accepted = session.scalar(select(func.count(SubmissionRow.id)).where(SubmissionRow.status == "accepted"))
+        accepted = session.scalar(select(func.count(SubmissionRow.id)).where(SubmissionRow.status == SubmissionStatus.ACCEPTED))
     receipts = notifier.receipts_s if notifier is not None else []
     median = statistics.median(latencies_ms)
     by_deliverable: dict[str, list[float]] = {}

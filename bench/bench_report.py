@@ -66,6 +66,7 @@ from dutyflow.report.collect import collect, value_source
 from dutyflow.report.data import ReportInput, TableSum, consolidated_deliverable, value_periods
 from dutyflow.report.figures import Source
 from dutyflow.report.pdf import DEFAULT_TIMEOUT, convert_to_pdf
+from dutyflow.states import SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import DataValueRow, DeliverableRow, ObligationRow, PlanRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
@@ -164,18 +165,18 @@ def insert_data_set(engine: Engine) -> dict[str, int]:
     submissions: list[dict[str, Any]] = []
     values: list[dict[str, Any]] = []
 
-    def submit(obligation_id: int, version: int, status: str, received_at: dt.datetime, n: int | None) -> None:
+    def submit(obligation_id: int, version: int, status: SubmissionStatus, received_at: dt.datetime, n: int | None) -> None:
         sid = len(submissions) + 1
         submissions.append(
             {
                 "id": sid,
                 "obligation_id": obligation_id,
                 "version": version,
-                "channel": "portal",
+                "channel": SubmissionChannel.PORTAL,
                 "received_at": received_at,
                 "submitted_by": "bench",
                 "status": status,
-                "reasons": [] if status == "accepted" else ["Phụ lục I, ô G12: số liệu chưa khớp"],
+                "reasons": [] if status == SubmissionStatus.ACCEPTED else ["Phụ lục I, ô G12: số liệu chưa khớp"],
                 "decided_at": received_at,
                 "decided_by": "dutyflow",
             }
@@ -196,13 +197,13 @@ def insert_data_set(engine: Engine) -> dict[str, int]:
     for obligation_id, gso, deliverable in obligations:
         n = int(gso or 0)  # every commune of the generated plan has a GSO code
         if deliverable == "bao-cao-6-thang":
-            submit(obligation_id, 1, "accepted", at("2025-05-16", 9), n)
+            submit(obligation_id, 1, SubmissionStatus.ACCEPTED, at("2025-05-16", 9), n)
             continue
-        submit(obligation_id, 1, "accepted", at("2025-11-12", 9), n)
+        submit(obligation_id, 1, SubmissionStatus.ACCEPTED, at("2025-11-12", 9), n)
         if n % 10 == 0:
-            submit(obligation_id, 2, "accepted", at("2025-11-13", 9), n)
+            submit(obligation_id, 2, SubmissionStatus.ACCEPTED, at("2025-11-13", 9), n)
         if n % 25 == 0:
-            submit(obligation_id, 3, "returned", at("2025-11-14", 9), None)
+            submit(obligation_id, 3, SubmissionStatus.RETURNED, at("2025-11-14", 9), None)
     with engine.begin() as connection:
         for table, rows in ((SubmissionRow, submissions), (DataValueRow, values)):
             for start in range(0, len(rows), CHUNK):
@@ -243,7 +244,7 @@ def latest_accepted(plan: Plan, plan_id: int) -> Any:
         .where(
             ObligationRow.plan_id == plan_id,
             or_(*(and_(DeliverableRow.code == p.deliverable, ObligationRow.period == p.period) for p in periods)),
-            SubmissionRow.status == "accepted",
+            SubmissionRow.status == SubmissionStatus.ACCEPTED,
             SubmissionRow.received_at < until,
         )
         .group_by(SubmissionRow.obligation_id)

@@ -80,7 +80,7 @@ running() {
 # start_bg NAME COMMAND...: COMMAND in its own session (setsid), its output appended to
 # $LOG_DIR/NAME.log, its pid in $RUN_DIR/NAME.pid. `trap - INT QUIT` undoes what bash does to a
 # background command without job control (SIGINT and SIGQUIT ignored): Prefect's worker turns
-# SIGTERM into SIGINT, so with SIGINT ignored it would ignore SIGTERM too (DESIGN.md, decision 8).
+# SIGTERM into SIGINT, so with SIGINT ignored it would ignore SIGTERM too.
 # Without job control the subshell is not a process-group leader, so setsid does not fork and
 # $! is the very pid of COMMAND (checked below: its session id must equal its pid).
 start_bg() {

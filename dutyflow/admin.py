@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dutyflow import audit, lifecycle
 from dutyflow.messages import t
+from dutyflow.states import OPEN_STATES
 from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, PlanRow, ScheduleRow, UnitRow
 
 DEFAULT_SCHEDULES = {
@@ -40,21 +42,6 @@ def _unit(session: Session, plan_id: int, code: str) -> UnitRow:
     if unit is None:
         raise AdminError(t("cli.unknown_unit", code=code))
     return unit
-
-
-def _audit(
-    session: Session,
-    now: dt.datetime,
-    actor: str,
-    action: str,
-    entity: str,
-    code: str,
-    detail: dict,
-    reason: str | None,
-) -> None:
-    session.add(
-        AuditEventRow(at=now, actor=actor, action=action, entity=entity, code=code, detail=detail, reason=reason)
-    )
 
 
 def _require_reason(reason: str) -> str:
@@ -93,7 +80,7 @@ def extend(
     query = select(ObligationRow).where(
         ObligationRow.unit_id == unit.id,
         ObligationRow.deliverable_id == deliverable.id,
-        ObligationRow.state.in_(["pending", "announced", "returned"]),
+        ObligationRow.state.in_(OPEN_STATES),
     )
     if period:
         query = query.where(ObligationRow.period == period)
@@ -113,19 +100,7 @@ def extend(
     if until.year > plan.year + 1:
         raise AdminError(t("dates.extension_too_far", until=f"{until:%d/%m/%Y}", year=plan.year, limit=plan.year + 1))
     for row in rows:
-        before = row.extended_until
-        row.extended_until = until
-        row.next_action_at = now  # the chase re-reads its ladder on the next run
-        _audit(
-            session,
-            now,
-            actor,
-            "extended",
-            "obligation",
-            f"{unit_code}/{deliverable_code}/{row.period}",
-            {"before": before.isoformat() if before else None, "after": until.isoformat()},
-            reason,
-        )
+        audit.write(session, lifecycle.extend(row, until, reason, now=now), actor=actor, at=now)
     return [row.period for row in rows]
 
 
@@ -134,23 +109,20 @@ def pause(session: Session, plan_id: int, unit_code: str, reason: str, *, now: d
     unit = _unit(session, plan_id, unit_code)
     if unit.paused:
         raise AdminError(t("admin.already_paused", unit=unit_code))
-    unit.paused = True
-    unit.pause_reason = reason
-    _audit(session, now, actor, "paused", "unit", unit_code, {}, reason)
+    audit.write(session, lifecycle.pause(unit, reason), actor=actor, at=now)
 
 
 def resume(session: Session, plan_id: int, unit_code: str, reason: str, *, now: dt.datetime, actor: str) -> None:
     unit = _unit(session, plan_id, unit_code)
     if not unit.paused:
         raise AdminError(t("admin.not_paused", unit=unit_code))
-    unit.paused = False
-    unit.pause_reason = None
+    event = lifecycle.resume(unit, reason.strip())
     session.execute(
         update(ObligationRow)
         .where(ObligationRow.unit_id == unit.id, ObligationRow.next_action_at.is_not(None))
         .values(next_action_at=now)
     )
-    _audit(session, now, actor, "resumed", "unit", unit_code, {}, reason.strip() or None)
+    audit.write(session, event, actor=actor, at=now)
 
 
 def validate_cron(cron: str) -> str:
@@ -188,7 +160,8 @@ def set_schedule(
     row = schedules(session, timezone)[flow]
     before = row.cron
     row.cron, row.timezone, row.updated_at, row.updated_by = cron, timezone, now, actor
-    _audit(session, now, actor, "schedule_changed", "schedule", flow, {"before": before, "after": cron}, reason)
+    change = audit.AuditEvent("schedule_changed", "schedule", flow, {"before": before, "after": cron}, reason)
+    audit.write(session, change, actor=actor, at=now)
     return row
 
 
@@ -204,4 +177,4 @@ def recent_changes(session: Session, limit: int = 10, *, until: dt.datetime | No
 
 
 def audit_token(session: Session, now: dt.datetime, actor: str, unit_code: str, generation: int) -> None:
-    _audit(session, now, actor, "token_reissued", "unit", unit_code, {"generation": generation}, None)
+    audit.write(session, audit.AuditEvent("token_reissued", "unit", unit_code, {"generation": generation}), actor=actor, at=now)

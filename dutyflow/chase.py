@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.obligations import State, effective_last_day
 from dutyflow.plan import ChaseConfig, DigestConfig, LadderStep
-
-CHASED_STATES = frozenset({State.ANNOUNCED, State.RETURNED})
-"""States in which the unit is reminded: it has been told, and has not (validly) delivered."""
+from dutyflow.states import CHASED_STATES as CHASED_STATES
 
 
 @dataclass(frozen=True, slots=True)

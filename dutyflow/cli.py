@@ -23,13 +23,14 @@ from dutyflow.cli_signing import report_verify
 from dutyflow.messages import t
 from dutyflow.obligations import Standing, effective_last_day, expand_obligations
 from dutyflow.paths import BUNDLED_PLAN
-from dutyflow.periods import expand_periods
 from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
+from dutyflow.plan.periods import expand_periods
 from dutyflow.plandraft.command import plan_draft
 from dutyflow.resources import Resources, actor, utcnow
 from dutyflow.settings import SettingsError
+from dutyflow.states import ObligationState, SubmissionChannel
 from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope, upgrade
-from dutyflow.store.queries import NoPlanLoaded, StatusLine, current_plan, status_lines
+from dutyflow.store.queries import NoPlanLoaded, StatusLine, current_plan, plan_of, status_lines
 from dutyflow.store.sync import PlanLoadRefused, load_plan_into_store
 
 app = typer.Typer(cls=VietnameseGroup, help=t("help.app"), no_args_is_help=True, add_completion=False)
@@ -428,9 +429,9 @@ def run_consolidate(
     with override(rt):
         result = consolidate_flow(as_of=day, final=final)
     console.print(t("cli.report_final" if result["final"] else "cli.report_draft"))
-    for path in result["files"]:  # type: ignore[union-attr]
+    for path in result["files"]:  # type: ignore[attr-defined]
         console.line(f"  {path}")
-    for note in result["notes"]:  # type: ignore[union-attr]
+    for note in result["notes"]:  # type: ignore[attr-defined]
         errors.print(Text(str(note), style="yellow"))
 
 
@@ -668,7 +669,7 @@ def token_reissue(unit: Annotated[str, typer.Argument(help=t("help.unit"))]) -> 
         row = s.query(UnitRow).filter_by(plan_id=p.id, code=unit).first()
         if row is None:
             raise admin.AdminError(t("cli.unknown_unit", code=unit))
-        tz = WorkingCalendar.from_config(Plan.model_validate(p.document).calendar).tz
+        tz = WorkingCalendar.from_config(plan_of(p).calendar).tz
         token = issue(s, secret, p.code, row, now=now, expires_at=expiry_for(p.year, tz))
         generation = s.query(UnitTokenRow).filter_by(unit_id=row.id, revoked_at=None).one().generation
         admin.audit_token(s, now, who, unit, generation)
@@ -736,16 +737,16 @@ def import_command(
         if not obligations:
             which = t("import.unknown_period", period=period) if period else ""
             raise admin.AdminError(t("import.unknown_obligation", unit=unit, deliverable=deliverable, period=which))
-        obligation = next((o for o in obligations if o.state != "accepted"), obligations[-1])
+        obligation = next((o for o in obligations if o.state != ObligationState.ACCEPTED), obligations[-1])
         try:
             result = submit_file(
                 s,
                 rt.files,
-                Plan.model_validate(p.document),
+                plan_of(p),
                 obligation,
                 data,
                 file.name,
-                channel="import",
+                channel=SubmissionChannel.IMPORT,
                 actor=who,
                 now=now,
                 limits=Limits(max_bytes=int(rt.settings.max_upload_mb * 1024 * 1024), max_per_day=10_000),

@@ -25,7 +25,7 @@ errors = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]Lỗi:[/] {escape(message)}", highlight=False)
+    errors.print(f"[bold red]{t('usage.error')}[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 

@@ -35,7 +35,7 @@ def report_verify(
             raise SigningError(t("cli.no_trust_store"))
         verification = verify_pdf(file, TrustStore.from_folder(folder), now=utcnow())
     except (SettingsError, SigningError) as exc:
-        errors.print(f"[bold red]Lỗi:[/] {exc}", highlight=False)
+        errors.print(f"[bold red]{t('usage.error')}[/] {exc}", highlight=False)
         raise typer.Exit(1) from None
     tz = ZoneInfo(_timezone(settings.plan))
     console.print(t("cli.verify_file", file=file), highlight=False)

@@ -1,8 +1,9 @@
 """Who reported, on time or late, and who did not: completeness and timeliness of reports.
 
-Pure. DESIGN decision 5: completeness = received / expected; timeliness = received by the
-deadline / expected; expected counts only units open in the period, which the obligations
-already guarantee (a closed unit's obligations pass to its successor when the plan is loaded).
+Pure (docs/decisions.md, "District rates and completeness are DHIS2's"): completeness =
+received / expected; timeliness = received by the deadline / expected; expected counts only
+units open in the period, which the obligations already guarantee (a closed unit's obligations
+pass to its successor when the plan is loaded).
 
 An obligation counts as received when one of its submissions was accepted; a submission that
 awaits the office or was returned does not. Values come from the latest accepted version, but
@@ -20,17 +21,13 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from dutyflow.obligations import effective_last_day
-
-ACCEPTED = "accepted"
-RETURNED = "returned"
-SUBMITTED = "submitted"
+from dutyflow.states import SubmissionStatus
 
 
 @dataclass(frozen=True)
 class SubmissionFact:
     version: int
-    status: str
-    """accepted, returned or submitted (awaiting the office's acceptance)."""
+    status: SubmissionStatus
     received_at: dt.datetime
 
 
@@ -69,7 +66,7 @@ class Outcome(StrEnum):
 def outcome(fact: ObligationFact, tz: ZoneInfo) -> Outcome:
     """How one obligation stands. On time: accepted version received before local midnight
     after the deadline, in the plan's timezone."""
-    accepted = [s for s in fact.submissions if s.status == ACCEPTED]
+    accepted = [s for s in fact.submissions if s.status == SubmissionStatus.ACCEPTED]
     if accepted:
         first = min(accepted, key=lambda s: s.version)
         late_from = dt.datetime.combine(fact.deadline + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
@@ -77,9 +74,9 @@ def outcome(fact: ObligationFact, tz: ZoneInfo) -> Outcome:
     if not fact.submissions:
         return Outcome.MISSING
     latest = max(fact.submissions, key=lambda s: s.version)
-    if latest.status == RETURNED:
+    if latest.status == SubmissionStatus.RETURNED:
         return Outcome.RETURNED
-    if latest.status == SUBMITTED:
+    if latest.status == SubmissionStatus.SUBMITTED:
         return Outcome.AWAITING
     return Outcome.MISSING
 

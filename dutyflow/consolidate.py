@@ -14,24 +14,23 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.indicators import format_target, format_value
-from dutyflow.intake import next_version
+from dutyflow.intake import record_final
 from dutyflow.messages import t
-from dutyflow.obligations import State, effective_last_day
+from dutyflow.obligations import effective_last_day
 from dutyflow.plan import Plan
 from dutyflow.report.build import ReportFiles, build_report
 from dutyflow.report.collect import collect
 from dutyflow.report.data import consolidated_deliverable, report_context
+from dutyflow.states import SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, SubmissionRow
-from dutyflow.store.queries import current_plan
-
-GENERATED = "generated"
-"""The channel of a submission the engine made itself: the final report."""
+from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow
+from dutyflow.store.queries import current_plan, loaded_plan
 
 FINAL_LEAD_DAYS = 2
 """The final report is made this many working days before the consolidated report's last day."""
@@ -66,8 +65,8 @@ def final_from(last_day: dt.date, calendar: WorkingCalendar) -> dt.date:
 def is_final(engine: Engine, as_of: dt.date) -> bool:
     """Whether a run on `as_of` makes the final report (two working days before the last day, or later)."""
     with session_scope(engine) as session:
-        plan_row = current_plan(session)
-        plan = Plan.model_validate(plan_row.document)
+        plan_row = loaded_plan(session)
+        plan = plan_row.plan
         obligation = _office_obligation(session, plan_row.id, plan)
         if obligation is None:
             return False
@@ -78,14 +77,14 @@ def is_final(engine: Engine, as_of: dt.date) -> bool:
 def made_final(engine: Engine) -> MadeFinal | None:
     """The final report recorded for the current plan's consolidated obligation, if any."""
     with session_scope(engine) as session:
-        plan_row = current_plan(session)
-        plan = Plan.model_validate(plan_row.document)
+        plan_row = loaded_plan(session)
+        plan = plan_row.plan
         obligation = _office_obligation(session, plan_row.id, plan)
         if obligation is None:
             return None
         first = session.scalars(
             select(SubmissionRow)
-            .where(SubmissionRow.obligation_id == obligation.id, SubmissionRow.channel == GENERATED)
+            .where(SubmissionRow.obligation_id == obligation.id, SubmissionRow.channel == SubmissionChannel.GENERATED)
             .order_by(SubmissionRow.version)
             .limit(1)
         ).first()
@@ -123,8 +122,8 @@ def consolidate(
     made = made_final(engine) if final else None
     day = made.made_on if made is not None else as_of
     with session_scope(engine) as session:
-        plan_row = current_plan(session)
-        plan = Plan.model_validate(plan_row.document)
+        plan_row = loaded_plan(session)
+        plan = plan_row.plan
         cutoff = made.made_at if made is not None else now  # what had been accepted when it was built
         report_input = collect(session, plan.plan.code, day, cutoff=cutoff)
         obligation = _office_obligation(session, plan_row.id, plan) if final else None
@@ -151,7 +150,7 @@ def consolidate(
     return Consolidation(files=result, final=final, indicators=indicators, obligation_id=obligation_id)
 
 
-def _office_obligation(session, plan_id: int, plan: Plan) -> ObligationRow | None:  # type: ignore[no-untyped-def]
+def _office_obligation(session: Session, plan_id: int, plan: Plan) -> ObligationRow | None:
     code = consolidated_deliverable(plan).code
     return session.scalars(
         select(ObligationRow)
@@ -161,49 +160,8 @@ def _office_obligation(session, plan_id: int, plan: Plan) -> ObligationRow | Non
 
 
 def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
-    document = result.pdf or result.docx
-    data = document.read_bytes()
-    sha = files.put(data)
+    """The final report delivers the office's own obligation, through the intake path."""
     with session_scope(engine) as session:
         obligation = _office_obligation(session, current_plan(session).id, plan)
-        if obligation is None:
-            return
-        exists = session.scalar(
-            select(func.count(SubmissionRow.id)).where(
-                SubmissionRow.obligation_id == obligation.id, SubmissionRow.file_sha256 == sha
-            )
-        )
-        if exists:
-            return
-        version = next_version(session, obligation.id)
-        session.add(
-            SubmissionRow(
-                obligation_id=obligation.id,
-                version=version,
-                channel=GENERATED,
-                received_at=now,
-                submitted_by="dutyflow",
-                file_sha256=sha,
-                file_name=document.name,
-                content_type=document.suffix.lstrip("."),
-                size=len(data),
-                status="accepted",
-                reasons=[],
-                decided_at=now,
-                decided_by="dutyflow",
-            )
-        )
-        obligation.state = State.ACCEPTED.value
-        obligation.next_action_at = None
-        obligation.state_changed_at = now
-        session.add(
-            AuditEventRow(
-                at=now,
-                actor="dutyflow",
-                action="report_final",
-                entity="obligation",
-                code=f"{obligation.unit.code}/{obligation.deliverable.code}/{obligation.period}",
-                detail={"file": document.name, "sha256": sha},
-                reason=None,
-            )
-        )
+        if obligation is not None:
+            record_final(session, files, obligation, result.pdf or result.docx, now=now)

@@ -17,10 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from dutyflow.obligations import State
-
-OFFICE_FREE = "dutyflow"
-"""`decided_by` of a decision taken on receipt, by validation alone."""
+from dutyflow.states import ObligationState as State
+from dutyflow.states import SubmissionStatus
 
 T = TypeVar("T")
 
@@ -31,17 +29,17 @@ class Submitted:
 
     version: int
     received_at: dt.datetime
-    status: str
+    status: SubmissionStatus
     decided_at: dt.datetime | None
 
 
-def status_then(submission: Submitted, until: dt.datetime | None, needs_review: bool) -> str:
+def status_then(submission: Submitted, until: dt.datetime | None, needs_review: bool) -> SubmissionStatus:
     """The submission's status just before `until` (None: now). It must have been received by then."""
     if until is None or (submission.decided_at is not None and submission.decided_at < until):
         return submission.status
     if submission.decided_at is None:
-        return "submitted"
-    return "submitted" if needs_review else "accepted"
+        return SubmissionStatus.SUBMITTED
+    return SubmissionStatus.SUBMITTED if needs_review else SubmissionStatus.ACCEPTED
 
 
 def received_by(submissions: Sequence[Submitted], until: dt.datetime | None) -> list[Submitted]:
@@ -68,9 +66,9 @@ def state_then(
     if not seen:
         return State.ANNOUNCED if announced and stored is not State.PENDING else State.PENDING
     statuses = [status_then(s, until, needs_review) for s in seen]
-    if "accepted" in statuses:
+    if SubmissionStatus.ACCEPTED in statuses:
         return State.ACCEPTED
-    return State.SUBMITTED if statuses[-1] == "submitted" else State.RETURNED
+    return State.SUBMITTED if statuses[-1] == SubmissionStatus.SUBMITTED else State.RETURNED
 
 
 def handed_in(
@@ -78,7 +76,7 @@ def handed_in(
 ) -> dt.datetime | None:
     """When the report that counts was received: the first accepted version of an accepted
     obligation, the latest waiting one of a submitted obligation; None otherwise."""
-    wanted = {State.ACCEPTED: "accepted", State.SUBMITTED: "submitted"}.get(state)
+    wanted = {State.ACCEPTED: SubmissionStatus.ACCEPTED, State.SUBMITTED: SubmissionStatus.SUBMITTED}.get(state)
     if wanted is None:
         return None
     matching = [s for s in received_by(submissions, until) if status_then(s, until, needs_review) == wanted]

@@ -1,7 +1,7 @@
 """District indicators from the units' figures, their attainment, and how they read in Vietnamese.
 
-Pure. The rule is DHIS2's (DESIGN decision 5): a district rate is the sum of the numerators over
-the sum of the denominators, times the factor, over the units that reported both figures; never
+Pure. The rule is DHIS2's (docs/decisions.md, "District rates and completeness are DHIS2's"):
+a district rate is the sum of the numerators over the sum of the denominators, times the factor, over the units that reported both figures; never
 an average of the units' rates. 0/0, or nothing reported, is "no data" (value None), never 0.
 
 A value is rounded to the digits the report prints, and attainment is judged on that printed
@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Literal
 
-from dutyflow.mail.render import vn_number
+from dutyflow.formatting import vn_number
 from dutyflow.messages import t
 from dutyflow.plan import Direction, Indicator, Measure, Plan
 

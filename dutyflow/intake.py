@@ -13,66 +13,41 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dutyflow import audit, lifecycle
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms import FormResult, FormTarget, Problem, check_document, parse_workbook, sniff, validate_entries
-from dutyflow.forms.numbers import format_size
 from dutyflow.forms.read import refuse_workbook
-from dutyflow.messages import t
-from dutyflow.obligations import State, effective_last_day
-from dutyflow.plan import Plan
-from dutyflow.store.files import FileStore
-from dutyflow.store.models import (
-    AuditEventRow,
-    DataValueRow,
-    ObligationRow,
-    SubmissionRow,
+from dutyflow.intake_checks import (
+    DEFAULT_LIMITS,
+    FileRefused,
+    IntakeRefused,
+    Limits,
+    NothingEntered,
+    NotYours,
+    TooBig,
+    TooMany,
+    UnknownObligation,
+    check_limits,
+    check_received_year,
+    clean_name,
+    obligation_for_unit,
 )
-
-ACCEPTED, SUBMITTED, RETURNED = "accepted", "submitted", "returned"
+from dutyflow.messages import t
+from dutyflow.obligations import effective_last_day
+from dutyflow.plan import Plan
+from dutyflow.states import SubmissionChannel, SubmissionStatus
+from dutyflow.store.files import FileStore
+from dutyflow.store.models import DataValueRow, ObligationRow, SubmissionRow
 
 
 class WorkbookParser(Protocol):
     def __call__(self, data: bytes, target: FormTarget, *, max_bytes: int) -> FormResult: ...
-
-
-class IntakeRefused(Exception):
-    """Refused before anything was stored (wrong unit, too big, too many); the message is Vietnamese."""
-
-
-class UnknownObligation(IntakeRefused):
-    """No such obligation (or submission)."""
-
-
-class NotYours(IntakeRefused):
-    """The obligation belongs to another unit."""
-
-
-class TooBig(IntakeRefused):
-    """The file is larger than the limit."""
-
-
-class TooMany(IntakeRefused):
-    """The unit has submitted too often today for this obligation."""
-
-
-class NothingEntered(IntakeRefused):
-    """A web form posted with nothing in it, or for a report that has no form to type into."""
-
-
-class FileRefused(IntakeRefused):
-    """The file is not the kind of file this report is handed in as, or is unsafe to open. It is not
-    a version of the report, so nothing is recorded (docs/decisions.md, 27)."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int = 10 * 1024 * 1024
-    max_per_day: int = 20
 
 
 @dataclass
@@ -81,29 +56,15 @@ class IntakeResult:
     obligation_id: int
     unit_code: str
     version: int
-    status: str
+    status: SubmissionStatus
     reasons: list[str]
-    received: list[str]
+    contents: list[str]
+    """What was read from the version, one line per form (or the document), for the receipt."""
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.status != RETURNED
-
-
-def check_received_year(received_on: dt.date, plan_year: int) -> None:
-    """A report for a plan cannot have been received before the plan's year began."""
-    if received_on.year < plan_year:
-        raise IntakeRefused(t("dates.received_before_plan", day=f"{received_on:%d/%m/%Y}", year=plan_year))
-
-
-def obligation_for_unit(session: Session, obligation_id: int, unit_id: int) -> ObligationRow:
-    obligation = session.get(ObligationRow, obligation_id)
-    if obligation is None:
-        raise UnknownObligation(t("intake.unknown_obligation"))
-    if obligation.unit_id != unit_id:
-        raise NotYours(t("intake.not_yours"))
-    return obligation
+        return self.status is not SubmissionStatus.RETURNED
 
 
 def target_of(plan: Plan, obligation: ObligationRow) -> FormTarget:
@@ -124,19 +85,19 @@ def submit_file(
     data: bytes,
     filename: str | None,
     *,
-    channel: str,
+    channel: SubmissionChannel,
     actor: str,
     now: dt.datetime,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     parse: WorkbookParser = parse_workbook,
 ) -> IntakeResult:
     """Validate and record an uploaded (or imported) file for `obligation`. `parse` reads a
     workbook; the portal passes one that runs in a worker process."""
-    _check_limits(session, obligation, len(data), now, limits)
+    check_limits(session, obligation, len(data), now, limits)
     deliverable = obligation.deliverable.definition
-    filename = _clean_name(filename)
+    filename = clean_name(filename)
     kind = sniff(data)
-    received: list[str] = []
+    contents: list[str] = []
     if deliverable.get("forms"):
         if kind in {"docx", "pdf"}:
             raise FileRefused(t("intake.forms_required", kind=kind))
@@ -144,13 +105,13 @@ def submit_file(
         if refusal is not None:
             raise FileRefused(refusal)
         result = parse(data, target_of(plan, obligation), max_bytes=limits.max_bytes)
-        received = _received_forms(plan, result)
+        contents = _received_forms(plan, result)
     elif deliverable.get("attachments"):
         problems = check_document(data, filename or "", max_bytes=limits.max_bytes)
         if problems:
             raise FileRefused("; ".join(str(problem) for problem in problems))
         result = FormResult(values=(), problems=())
-        received = [t("intake.received_document", name=filename or kind, size=max(1, len(data) // 1024))]
+        contents = [t("intake.received_document", name=filename or kind, size=max(1, len(data) // 1024))]
     else:  # pragma: no cover - plan check refuses such deliverables
         result = FormResult(
             values=(), problems=(Problem(sheet="", cell=None, message=t("intake.document_not_allowed")),)
@@ -158,10 +119,9 @@ def submit_file(
     sha = files.put(data) if data else None
     return _record(
         session,
-        plan,
         obligation,
         result,
-        received=received,
+        contents=contents,
         channel=channel,
         actor=actor,
         now=now,
@@ -180,7 +140,7 @@ def submit_entries(
     *,
     actor: str,
     now: dt.datetime,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> IntakeResult:
     """Validate and record values typed into the portal's web form (form code -> cell -> text).
 
@@ -191,7 +151,7 @@ def submit_entries(
         raise NothingEntered(t("intake.document_required", deliverable=obligation.deliverable.name))
     if not any(str(value).strip() for code in forms for value in entries.get(code, {}).values()):
         raise NothingEntered(t("intake.nothing_entered"))
-    _check_limits(session, obligation, 0, now, limits)
+    check_limits(session, obligation, 0, now, limits)
     target = target_of(plan, obligation)
     values: list[Any] = []
     problems: list[Problem] = []
@@ -202,11 +162,10 @@ def submit_entries(
     combined = FormResult(values=tuple(values), problems=tuple(problems))
     return _record(
         session,
-        plan,
         obligation,
         combined,
-        received=_received_forms(plan, combined),
-        channel="web_form",
+        contents=_received_forms(plan, combined),
+        channel=SubmissionChannel.WEB_FORM,
         actor=actor,
         now=now,
         file_sha256=None,
@@ -235,68 +194,67 @@ def decide(
     if "\x00" in reason:
         raise IntakeRefused(t("intake.reason_nul"))
     if accept:
-        if submission.status != SUBMITTED:
+        if not lifecycle.can_accept(submission):
             raise IntakeRefused(t("intake.already_decided", status=t(f"intake.status.{submission.status}")))
-        submission.status = ACCEPTED
-        obligation.state = State.ACCEPTED.value
-        obligation.next_action_at = None
+        event = lifecycle.accept(obligation, submission, reason, actor=actor, now=now)
     else:
         if not reason:
             raise IntakeRefused(t("intake.reason_required"))
-        if submission.status == RETURNED:
+        if not lifecycle.can_return(submission):
             raise IntakeRefused(t("intake.already_decided", status=t(f"intake.status.{submission.status}")))
-        submission.status = RETURNED
-        submission.reasons = [*submission.reasons, t("intake.returned_by_office", reason=reason)]
-        if _latest_accepted(session, obligation.id) is None:
-            _return_obligation(obligation, now)
-    submission.decided_at, submission.decided_by = now, actor
-    obligation.state_changed_at = now
-    _audit(
-        session,
-        now,
-        actor,
-        "accepted" if accept else "returned",
-        obligation,
-        {"version": submission.version},
-        reason or None,
-    )
+        event = lifecycle.return_submission(
+            obligation,
+            submission,
+            reason,
+            t("intake.returned_by_office", reason=reason),
+            still_accepted=_latest_accepted(session, obligation.id, other_than=submission.id) is not None,
+            actor=actor,
+            now=now,
+        )
+    audit.write(session, event, actor=actor, at=now)
     session.flush()
     return IntakeResult(
         submission_id=submission.id,
         obligation_id=obligation.id,
         unit_code=obligation.unit.code,
         version=submission.version,
-        status=submission.status,
+        status=SubmissionStatus(submission.status),
         reasons=list(submission.reasons),
-        received=[],
+        contents=[],
+    )
+
+
+def record_final(
+    session: Session, files: FileStore, obligation: ObligationRow, document: Path, *, now: dt.datetime
+) -> IntakeResult | None:
+    """Record the office's final consolidated report as a version of its own obligation, through
+    the same path as a unit's report: accepted on receipt, dutyflow its actor. None when this very
+    file (same sha256) was recorded already, so a rerun records nothing twice."""
+    data = document.read_bytes()
+    sha = files.put(data)
+    exists = session.scalar(
+        select(func.count(SubmissionRow.id)).where(
+            SubmissionRow.obligation_id == obligation.id, SubmissionRow.file_sha256 == sha
+        )
+    )
+    if exists:
+        return None
+    return _record(
+        session,
+        obligation,
+        FormResult(values=(), problems=()),
+        contents=[],
+        channel=SubmissionChannel.GENERATED,
+        actor=audit.SYSTEM_ACTOR,
+        now=now,
+        file_sha256=sha,
+        file_name=document.name,
+        content_type=document.suffix.lstrip("."),
+        size=len(data),
     )
 
 
 # --------------------------------------------------------------------------- internals
-
-
-def _check_limits(session: Session, obligation: ObligationRow, size: int, now: dt.datetime, limits: Limits) -> None:
-    if size > limits.max_bytes:
-        raise TooBig(
-            t("intake.too_big", size=format_size(size), limit=format_size(limits.max_bytes))
-        )
-    since = now - dt.timedelta(days=1)
-    count = session.scalar(
-        select(func.count(SubmissionRow.id)).where(
-            SubmissionRow.obligation_id == obligation.id, SubmissionRow.received_at > since
-        )
-    )
-    if (count or 0) >= limits.max_per_day:
-        raise TooMany(t("intake.too_many", count=count, limit=limits.max_per_day))
-
-
-def _clean_name(filename: str | None) -> str | None:
-    """The name the sender gave, kept only as a label: no control characters (a NUL cannot even be
-    stored), no folders (it never names a path: files are kept under their hash)."""
-    if filename is None:
-        return None
-    name = "".join(ch for ch in filename if ch.isprintable()).replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name or None
 
 
 def _received_forms(plan: Plan, result: FormResult) -> list[str]:
@@ -309,12 +267,11 @@ def _received_forms(plan: Plan, result: FormResult) -> list[str]:
 
 def _record(
     session: Session,
-    plan: Plan,
     obligation: ObligationRow,
     result: FormResult,
     *,
-    received: list[str],
-    channel: str,
+    contents: list[str],
+    channel: SubmissionChannel,
     actor: str,
     now: dt.datetime,
     file_sha256: str | None,
@@ -323,9 +280,14 @@ def _record(
     size: int | None,
 ) -> IntakeResult:
     version = next_version(session, obligation.id)
-    needs_review = bool(obligation.deliverable.definition.get("requires_acceptance"))
-    status = RETURNED if result.problems else (SUBMITTED if needs_review else ACCEPTED)
+    status = lifecycle.status_on_receipt(
+        valid=not result.problems,
+        # The office does not wait for its own acceptance of the report it made.
+        needs_review=channel is not SubmissionChannel.GENERATED
+        and bool(obligation.deliverable.definition.get("requires_acceptance")),
+    )
     reasons = [str(problem) for problem in result.problems]
+    decided_on_receipt = status is not SubmissionStatus.SUBMITTED
     submission = SubmissionRow(
         obligation_id=obligation.id,
         version=version,
@@ -338,30 +300,14 @@ def _record(
         size=size,
         status=status,
         reasons=reasons,
-        decided_at=now if status != SUBMITTED else None,
-        decided_by="dutyflow" if status != SUBMITTED else None,
+        decided_at=now if decided_on_receipt else None,
+        decided_by=audit.SYSTEM_ACTOR if decided_on_receipt else None,
     )
     session.add(submission)
     session.flush()
-    if status != RETURNED:
-        session.add_all(
-            DataValueRow(
-                submission_id=submission.id,
-                form=value.form,
-                row=value.row,
-                column=value.column,
-                number=Decimal(value.number) if value.number is not None else None,
-                text=value.text,
-            )
-            for value in result.values
-        )
-        obligation.state = State.ACCEPTED.value if status == ACCEPTED else State.SUBMITTED.value
-        obligation.next_action_at = None
-        obligation.state_changed_at = now
-    elif obligation.state != State.ACCEPTED.value:
-        # An invalid version never undoes an accepted one; otherwise the unit owes it again.
-        _return_obligation(obligation, now)
-    _audit(session, now, actor, f"submission_{status}", obligation, {"version": version, "channel": channel}, None)
+    if status is not SubmissionStatus.RETURNED:  # values are kept only for a valid version
+        _store_values(session, submission.id, result)
+    audit.write(session, lifecycle.submit(obligation, submission, now=now), actor=actor, at=now)
     session.flush()
     return IntakeResult(
         submission_id=submission.id,
@@ -370,8 +316,22 @@ def _record(
         version=version,
         status=status,
         reasons=reasons,
-        received=received,
+        contents=contents,
         problems=list(result.problems),
+    )
+
+
+def _store_values(session: Session, submission_id: int, result: FormResult) -> None:
+    session.add_all(
+        DataValueRow(
+            submission_id=submission_id,
+            form=value.form,
+            row=value.row,
+            column=value.column,
+            number=Decimal(value.number) if value.number is not None else None,
+            text=value.text,
+        )
+        for value in result.values
     )
 
 
@@ -381,35 +341,17 @@ def next_version(session: Session, obligation_id: int) -> int:
     return (latest or 0) + 1
 
 
-def _return_obligation(obligation: ObligationRow, now: dt.datetime) -> None:
-    if obligation.state != State.RETURNED.value:
-        obligation.chase_round += 1  # a new round restarts the ladder
-    obligation.state = State.RETURNED.value
-    obligation.state_changed_at = now
-    obligation.next_action_at = now
-
-
-def _latest_accepted(session: Session, obligation_id: int) -> SubmissionRow | None:
+def _latest_accepted(session: Session, obligation_id: int, *, other_than: int) -> SubmissionRow | None:
+    """The latest accepted version of the obligation other than submission `other_than`."""
     return session.scalars(
         select(SubmissionRow)
-        .where(SubmissionRow.obligation_id == obligation_id, SubmissionRow.status == ACCEPTED)
+        .where(
+            SubmissionRow.obligation_id == obligation_id,
+            SubmissionRow.status == SubmissionStatus.ACCEPTED,
+            SubmissionRow.id != other_than,
+        )
         .order_by(SubmissionRow.version.desc())
     ).first()
-
-
-def _audit(
-    session: Session,
-    now: dt.datetime,
-    actor: str,
-    action: str,
-    obligation: ObligationRow,
-    detail: dict[str, Any],
-    reason: str | None,
-) -> None:
-    code = f"{obligation.unit.code}/{obligation.deliverable.code}/{obligation.period}"
-    session.add(
-        AuditEventRow(at=now, actor=actor, action=action, entity="submission", code=code, detail=detail, reason=reason)
-    )
 
 
 def timeliness(obligation: ObligationRow, received_at: dt.datetime, calendar: WorkingCalendar) -> tuple[bool, int]:
@@ -420,7 +362,7 @@ def timeliness(obligation: ObligationRow, received_at: dt.datetime, calendar: Wo
     return late_days <= 0, max(late_days, 0)
 
 
-__all__ = [
+__all__ = [  # with the refusals, imported from here by the portal and the CLI
     "FileRefused",
     "IntakeRefused",
     "IntakeResult",
@@ -435,6 +377,7 @@ __all__ = [
     "decide",
     "next_version",
     "obligation_for_unit",
+    "record_final",
     "submit_entries",
     "submit_file",
     "target_of",

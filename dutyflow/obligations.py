@@ -11,22 +11,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.periods import expand_periods
 from dutyflow.plan import DeadlineRule, Plan, Unit
+from dutyflow.plan.periods import expand_periods
+from dutyflow.states import ObligationState
 
-
-class State(StrEnum):
-    """Where an obligation is in its life; "overdue" is derived, never stored."""
-
-    PENDING = "pending"  # not yet announced to the unit
-    ANNOUNCED = "announced"
-    SUBMITTED = "submitted"  # awaiting the office's acceptance
-    ACCEPTED = "accepted"
-    RETURNED = "returned"
-
-
-OPEN_STATES = frozenset({State.PENDING, State.ANNOUNCED, State.RETURNED})
-"""States in which the unit still owes something."""
+State = ObligationState
+"""The obligation states, under the name the rest of the code used before `dutyflow.states`."""
 
 
 @dataclass(frozen=True)

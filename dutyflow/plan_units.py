@@ -10,18 +10,17 @@ fills them in. `render_units` writes them with the template `plan/units.yaml.j2`
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 
 import jinja2
 
 from dutyflow.paths import TEMPLATES_DIR
 from dutyflow.plan import UnitKind
 from dutyflow.register import REFORM_DAY, AdminKind, RegisteredUnit, lookup, plain_ascii
+from dutyflow.templating import yaml_environment
 
 __all__ = ["DraftUnit", "draft_units", "render_units", "template"]
 
@@ -123,18 +122,8 @@ def draft_units(
     return drafts
 
 
-@cache
 def template(name: str) -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "plan"),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # YAML, not HTML; every string goes through `q`
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["q"] = lambda value: json.dumps(str(value), ensure_ascii=False)
-    return env.get_template(name)
+    return yaml_environment(TEMPLATES_DIR / "plan").get_template(name)
 
 
 def render_units(province: RegisteredUnit, on: dt.date, drafts: list[DraftUnit]) -> str:

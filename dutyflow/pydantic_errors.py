@@ -29,6 +29,8 @@ FAMILIES = {
     "string_type": "string_type",
     "string_unicode": "string_type",
     "string_too_short": "string_too_short",
+    "string_too_long": "string_too_long",
+    "too_long": "string_too_long",
     "too_short": "too_short",
     "string_pattern_mismatch": "string_pattern_mismatch",
     "date_": "date",
@@ -69,6 +71,8 @@ def describe(error: Any, model: type[BaseModel], pattern_hint: Callable[[str], s
     elif family == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         extra["expected"] = pattern_hint(pattern) if pattern_hint is not None else pattern
+    elif family == "string_too_long":
+        extra["limit"] = ctx.get("max_length", "")
     elif family in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         extra["bound"] = next((v for k, v in ctx.items() if k in {"ge", "le", "gt", "lt"}), "")
     return t(f"validation.errors.{family}", value=value, **extra)

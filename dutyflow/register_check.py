@@ -24,8 +24,8 @@ from pathlib import Path
 from dutyflow import register
 from dutyflow.messages import t
 from dutyflow.plan import Plan, PlanIssue, Unit, UnitKind
+from dutyflow.plan.source import Location, SourceMap, load_yaml_with_lines
 from dutyflow.register import REFORM_DAY, AdminKind, RegisteredUnit, RegisterError
-from dutyflow.yamlsource import Location, SourceMap, load_yaml_with_lines
 
 __all__ = ["register_warnings", "register_warnings_of_file", "render_warnings"]
 

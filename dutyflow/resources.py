@@ -3,7 +3,7 @@ the current plan (loaded once per stored version), the mail setup and the notifi
 
 Entry points build one `Resources`: production from the settings (`Resources.from_settings`),
 tests from a given engine, transport and clock (`Resources.for_test`). Flows get theirs from the
-provider in `flows/_common.py`, which tests and the demo override (docs/decisions.md, 36).
+provider in `flows/_common.py`, which tests and the demo override (docs/decisions.md, 38).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ class _TomlSource(PydanticBaseSettingsSource):
                     "settings.invalid",
                     source=path,
                     field=", ".join(sorted(leaked)),
-                    message="chỉ được đặt qua biến môi trường",
+                    message=t("settings.environment_only"),
                 )
             )
 

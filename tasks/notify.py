@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import OperationalError
 
-from dutyflow.notify import DeliveryFailed, Notifier, Outcome
+from dutyflow.messaging import DeliveryFailed, Notifier, Outcome
 
 
 def _only_safe_failures(task: Any, task_run: Any, state: Any) -> bool:

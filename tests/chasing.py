@@ -15,9 +15,9 @@ from dutyflow.mail import DeliveryResult, MemoryTransport, OutgoingMessage
 from dutyflow.notify import Notifier
 from dutyflow.obligations import State
 from dutyflow.plan import load_plan
+from dutyflow.states import NotificationStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
-from dutyflow.store.outbox import CLAIMED, FAILED, REFUSED, SENT
 from dutyflow.store.sync import load_plan_into_store
 from tests.conftest import at, build_notifier
 
@@ -87,7 +87,10 @@ def scramble(engine: Engine, n: Notifier, rng: random.Random, now: dt.datetime, 
                         step=rng.choice([*ladder, "assign"]),
                         template="reminder",
                         recipient="x@thunghiem.example",
-                        status=rng.choice([SENT, REFUSED, FAILED, CLAIMED, CLAIMED]),
+                        status=rng.choice(
+                            [NotificationStatus.SENT, NotificationStatus.REFUSED, NotificationStatus.FAILED]
+                            + [NotificationStatus.CLAIMED] * 2
+                        ),
                         message_id=f"<t{tag}.{row.id}.{index}@thunghiem.example>",
                         claimed_at=claimed_at,
                         attempts=1,

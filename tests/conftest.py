@@ -14,6 +14,9 @@ from pathlib import Path
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Prefect's own ephemeral server gets 20 s to start by default; on two busy cores (the flow tests
+# share them with LibreOffice, Chromium and PostgreSQL) that is not always enough.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 
 import pytest
 from sqlalchemy import Engine, create_engine, text

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select, update
 from dutyflow.mail import Address, MemoryTransport
 from dutyflow.notify import Notifier
 from dutyflow.plan import load_plan
+from dutyflow.states import ObligationState
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
@@ -100,7 +101,7 @@ def test_a_unit_that_submitted_gets_nothing_more(district) -> None:
         session.execute(
             update(ObligationRow)
             .where(ObligationRow.unit_id == unit_id, ObligationRow.deliverable_id == six)
-            .values(state="accepted", next_action_at=None)
+            .values(state=ObligationState.ACCEPTED, next_action_at=None)
         )
     transport.sent.clear()
     for day in MAY:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from dutyflow.mail import Address, MailSink, SmtpTransport
 from dutyflow.notify import Notifier
 from dutyflow.plan import load_plan
+from dutyflow.states import NotificationStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow
 from dutyflow.store.queries import current_plan, status_lines
@@ -64,7 +65,7 @@ def test_a_refused_recipient_is_stored_and_shown_in_status(store: Engine) -> Non
     assert len(outcome.failures) == 1  # its only recipient refused: the message was not accepted at all
     with session_scope(store) as session:
         row = session.scalars(select(NotificationRow).where(NotificationRow.recipient == refused)).first()
-        assert row is not None and row.status == "failed" and "550" in (row.error or "")
+        assert row is not None and row.status == NotificationStatus.FAILED and "550" in (row.error or "")
         lines = status_lines(session, current_plan(session).id, dt.date(2025, 4, 22))
     problems = [line.problem for line in lines if line.unit == "xa-a" and line.problem]
     assert problems and "550" in problems[0]
@@ -81,8 +82,8 @@ def test_a_copied_head_refused_keeps_the_message_for_the_officer(store: Engine) 
     with session_scope(store) as session:
         rows = session.scalars(select(NotificationRow).where(NotificationRow.step == "overdue-3")).all()
         by_recipient = {r.recipient: r for r in rows if "tuphap" in r.recipient}
-    assert by_recipient[head].status == "refused" and "550" in (by_recipient[head].error or "")
-    assert by_recipient["vanthu@tuphap.thunghiem.example"].status == "sent"
+    assert by_recipient[head].status == NotificationStatus.REFUSED and "550" in (by_recipient[head].error or "")
+    assert by_recipient["vanthu@tuphap.thunghiem.example"].status == NotificationStatus.SENT
 
 
 def test_a_server_that_never_answers_times_out(store: Engine) -> None:

@@ -26,9 +26,9 @@ from dutyflow.chase import (
 from dutyflow.notify import Notifier
 from dutyflow.obligations import State
 from dutyflow.plan import ChaseConfig, LadderStep
+from dutyflow.states import NotificationStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
-from dutyflow.store.outbox import CLAIMED, FAILED
 from tests.chasing import notifier, scramble
 from tests.conftest import at
 
@@ -89,15 +89,15 @@ def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
                 for note in outbox
                 if note.obligation_id == row.id
                 and note.round == row.chase_round
-                and note.status != FAILED
-                and not (note.status == CLAIMED and note.claimed_at <= stale_before)
+                and note.status != NotificationStatus.FAILED
+                and not (note.status == NotificationStatus.CLAIMED and note.claimed_at <= stale_before)
             )
             latest = _latest_due(n.plan.chase, n.calendar, max(row.last_day, row.extended_until or row.last_day), today)
             unconfirmed = latest is not None and any(
                 note.obligation_id == row.id
                 and note.round == row.chase_round
                 and note.step == latest.code
-                and note.status == CLAIMED
+                and note.status == NotificationStatus.CLAIMED
                 for note in outbox
             )
             views[row.id] = (
@@ -133,7 +133,7 @@ def test_the_database_finds_and_moves_on_what_the_pure_ladder_does(announced: En
         assert {(x.unit, x.step.code, x.obligation_ids) for x in found.notices} == expected_notices, today
 
         before = next_actions(announced)
-        n._reschedule(None, today, now)
+        n.reschedule(None, today, now)
         after = next_actions(announced)
         assert after == expected_after, today
         found_any += len(expected_notices)
@@ -149,5 +149,5 @@ def test_nothing_is_found_on_a_weekend_and_nothing_due_is_moved(announced: Engin
     scramble(announced, n, rng, now)
     _, expected_after = reference(announced, n, today, now)
     assert n.due_notices(None, today, now).notices == []
-    n._reschedule(None, today, now)
+    n.reschedule(None, today, now)
     assert next_actions(announced) == expected_after

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli import app
+from dutyflow.formatting import ngay
 from dutyflow.forms import FormTarget
 from dutyflow.mail import MailSink
-from dutyflow.mail.render import ngay
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import load_plan
 from dutyflow.store.db import make_engine, session_scope

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from dutyflow.forms import FormTarget
 from dutyflow.plan import load_plan
 from dutyflow.report.build import build_report
+from dutyflow.states import ObligationState
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 from tests.conftest import MINI_PLAN
@@ -44,7 +45,7 @@ def test_an_imported_report_is_recorded_and_the_unit_gets_its_receipt(cli: Cli, 
     result = cli.run("import", str(file), "--unit", "xa-b", "--deliverable", "bao-cao-6-thang")
     assert result.exit_code == 0, result.output
     assert "Đã nhập bao-cao-xa-b.xlsx cho xa-b – bao-cao-6-thang" in result.output and "đã chấp nhận" in result.output
-    assert six_month(cli, "xa-b").state == "accepted"
+    assert six_month(cli, "xa-b").state == ObligationState.ACCEPTED
     with session_scope(cli.runtime().engine) as session:
         [(channel, status, name)] = session.execute(
             select(SubmissionRow.channel, SubmissionRow.status, SubmissionRow.file_name)
@@ -62,7 +63,7 @@ def test_an_imported_report_with_a_wrong_cell_is_returned_naming_the_cell(cli: C
     result = cli.run("import", str(file), "--unit", "xa-b", "--deliverable", "bao-cao-6-thang")
     assert result.exit_code == 1
     assert "chưa được chấp nhận" in result.output and "ô G12" in result.output
-    assert six_month(cli, "xa-b").state == "returned"
+    assert six_month(cli, "xa-b").state == ObligationState.RETURNED
     [returned] = cli.mail_to(XA_B)
     assert returned.startswith("Đề nghị bổ sung, sửa") and "ô G12" in returned
 

@@ -18,6 +18,7 @@ from dutyflow.completeness import (
 )
 from dutyflow.obligations import expand_obligations
 from dutyflow.plan import load_plan
+from dutyflow.states import SubmissionStatus
 from tests.conftest import at
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -37,7 +38,7 @@ def fact(*submissions: SubmissionFact, unit: str = "xa-a", extended_until: dt.da
     )
 
 
-def sub(version: int, status: str, when: dt.datetime) -> SubmissionFact:
+def sub(version: int, status: SubmissionStatus, when: dt.datetime) -> SubmissionFact:
     return SubmissionFact(version=version, status=status, received_at=when)
 
 
@@ -64,7 +65,7 @@ def test_a_unit_closed_mid_year_is_not_expected_for_the_annual_report(mini_plan_
 
 
 def test_a_returned_report_is_not_received() -> None:
-    returned = fact(sub(1, "returned", ict("2025-11-10", 9)))
+    returned = fact(sub(1, SubmissionStatus.RETURNED, ict("2025-11-10", 9)))
     assert outcome(returned, TZ) is Outcome.RETURNED
     tally = completeness([returned], TZ).by_deliverable["bao-cao-nam"]
     assert (tally.expected, tally.received, tally.missing, tally.returned) == (1, 0, 1, 1)
@@ -74,40 +75,40 @@ def test_a_returned_report_is_not_received() -> None:
 
 
 def test_a_report_awaiting_the_office_is_not_received_yet() -> None:
-    awaiting = fact(sub(1, "returned", ict("2025-11-10", 9)), sub(2, "submitted", ict("2025-11-11", 9)))
+    awaiting = fact(sub(1, SubmissionStatus.RETURNED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.SUBMITTED, ict("2025-11-11", 9)))
     assert outcome(awaiting, TZ) is Outcome.AWAITING
     assert completeness([awaiting], TZ).total.received == 0
 
 
 def test_a_later_returned_version_does_not_undo_an_accepted_one() -> None:
-    corrected = fact(sub(1, "accepted", ict("2025-11-10", 9)), sub(2, "returned", ict("2025-11-20", 9)))
+    corrected = fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.RETURNED, ict("2025-11-20", 9)))
     assert outcome(corrected, TZ) is Outcome.ON_TIME
 
 
 def test_a_report_returned_then_corrected_late_is_late() -> None:
-    late = fact(sub(1, "returned", ict("2025-11-10", 9)), sub(2, "accepted", ict("2025-11-17", 9)))
+    late = fact(sub(1, SubmissionStatus.RETURNED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.ACCEPTED, ict("2025-11-17", 9)))
     assert outcome(late, TZ) is Outcome.LATE
 
 
 def test_timeliness_counts_from_the_first_accepted_version() -> None:
-    corrected = fact(sub(1, "accepted", ict("2025-11-10", 9)), sub(2, "accepted", ict("2025-11-20", 9)))
+    corrected = fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.ACCEPTED, ict("2025-11-20", 9)))
     assert outcome(corrected, TZ) is Outcome.ON_TIME
 
 
 def test_on_time_until_local_midnight_after_the_last_day() -> None:
-    assert outcome(fact(sub(1, "accepted", ict("2025-11-14", 23, 59, 59))), TZ) is Outcome.ON_TIME
-    assert outcome(fact(sub(1, "accepted", ict("2025-11-15", 0))), TZ) is Outcome.LATE
+    assert outcome(fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-14", 23, 59, 59))), TZ) is Outcome.ON_TIME
+    assert outcome(fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-15", 0))), TZ) is Outcome.LATE
     # 17:00 UTC on the last day is already midnight in Viet Nam.
     utc = dt.datetime(2025, 11, 14, 16, 59, 59, tzinfo=dt.UTC)
-    assert outcome(fact(sub(1, "accepted", utc)), TZ) is Outcome.ON_TIME
-    assert outcome(fact(sub(1, "accepted", utc + dt.timedelta(seconds=1))), TZ) is Outcome.LATE
+    assert outcome(fact(sub(1, SubmissionStatus.ACCEPTED, utc)), TZ) is Outcome.ON_TIME
+    assert outcome(fact(sub(1, SubmissionStatus.ACCEPTED, utc + dt.timedelta(seconds=1))), TZ) is Outcome.LATE
 
 
 def test_an_extension_moves_the_deadline() -> None:
     extended = dt.date(2025, 11, 20)
-    assert outcome(fact(sub(1, "accepted", ict("2025-11-18", 9)), extended_until=extended), TZ) is Outcome.ON_TIME
-    assert outcome(fact(sub(1, "accepted", ict("2025-11-20", 23, 59))), TZ) is Outcome.LATE
-    assert outcome(fact(sub(1, "accepted", at("2025-11-21", 0)), extended_until=extended), TZ) is Outcome.LATE
+    assert outcome(fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-18", 9)), extended_until=extended), TZ) is Outcome.ON_TIME
+    assert outcome(fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-20", 23, 59))), TZ) is Outcome.LATE
+    assert outcome(fact(sub(1, SubmissionStatus.ACCEPTED, at("2025-11-21", 0)), extended_until=extended), TZ) is Outcome.LATE
 
 
 def test_nothing_sent_is_missing() -> None:
@@ -116,9 +117,9 @@ def test_nothing_sent_is_missing() -> None:
 
 def test_completeness_and_timeliness_per_deliverable_and_per_unit() -> None:
     facts = [
-        fact(sub(1, "accepted", ict("2025-11-10", 9)), unit="xa-a"),
-        fact(sub(1, "accepted", ict("2025-11-16", 9)), unit="xa-b"),
-        fact(sub(1, "returned", ict("2025-11-12", 9)), unit="xa-c"),
+        fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-10", 9)), unit="xa-a"),
+        fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-16", 9)), unit="xa-b"),
+        fact(sub(1, SubmissionStatus.RETURNED, ict("2025-11-12", 9)), unit="xa-c"),
         fact(unit="xa-d"),
     ]
     result = completeness(facts, TZ)

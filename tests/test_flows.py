@@ -12,6 +12,7 @@ from sqlalchemy import select
 from dutyflow.mail import MailSink, SmtpTransport
 from dutyflow.plan import load_plan
 from dutyflow.resources import Resources
+from dutyflow.states import ObligationState
 from dutyflow.store.db import make_engine, session_scope, upgrade
 from dutyflow.store.models import NotificationRow, ObligationRow, SubmissionRow
 from dutyflow.store.sync import load_plan_into_store
@@ -111,7 +112,7 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     assert any(name.endswith(".docx") for name in names)
     assert consolidate_flow(as_of=dt.date(2025, 11, 20))["sent"] == 0  # never twice
     with session_scope(resources().engine) as session:
-        office = session.scalars(select(ObligationRow).where(ObligationRow.state == "accepted")).all()
+        office = session.scalars(select(ObligationRow).where(ObligationRow.state == ObligationState.ACCEPTED)).all()
     assert [o.deliverable.code for o in office] == ["tong-hop"]
 
 

@@ -35,6 +35,7 @@ OPTIONAL: dict[str, tuple[Any, frozenset[str] | None]] = {
     "report.files": ([], None),
     "late": ([], None),
     "duties": ([], None),
+    "original_subject": ("", frozenset({"mail_refused"})),
     "items": ([], frozenset({"assignment"})),
 }
 TEMPLATES = sorted(p.name.removesuffix(".subject.j2") for p in (TEMPLATES_DIR / "email").glob("*.subject.j2"))
@@ -68,6 +69,11 @@ def full_context(name: str) -> dict[str, Any]:
         return base | {"submission": submission("returned")}
     if name == "new_link":
         return base
+    if name == "mail_refused":
+        return base | {
+            "original_subject": "TL: Báo cáo 6 tháng đầu năm",
+            "problems": ["Tệp «bao-cao.xls» là bảng tính Excel cũ (.xls): hãy lưu lại dưới dạng .xlsx rồi gửi lại."],
+        }
     if name == "report_final":
         return base | {"report": {"title": "Báo cáo kết quả năm 2025", "files": ["bao-cao.pdf", "bao-cao.docx"]}}
     raise AssertionError(f"no context for the email template {name!r}: add one here")

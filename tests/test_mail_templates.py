@@ -10,8 +10,8 @@ from typing import Any
 import jinja2
 import pytest
 
+from dutyflow.formatting import dmy, ngay, vn_number
 from dutyflow.mail import MailRenderer, environment
-from dutyflow.mail.render import dmy, ngay, vn_number
 
 NAMES = ["assignment", "reminder", "due_today", "overdue", "overdue_second", "escalation", "digest"]
 UNIT_NAME = 'Phòng Văn hóa & Thông tin <huyện> "Trùng Khánh"'

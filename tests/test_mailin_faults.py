@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from dutyflow.mailin.intake_mail import MailIntakeConfig
 from dutyflow.mailin.mailbox import ImapMailbox
+from dutyflow.states import NotificationStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, SubmissionRow
 from tests.filling import sensible
@@ -85,7 +86,7 @@ def test_ten_kills_at_random_points_lose_and_duplicate_nothing(office: Office) -
     _assert_nothing_duplicated(office, batches)
     with session_scope(office.engine) as session:
         assert len(session.scalars(select(SubmissionRow)).all()) == 3 * batches
-        assert session.scalars(select(NotificationRow).where(NotificationRow.status != "sent")).all() == []
+        assert session.scalars(select(NotificationRow).where(NotificationRow.status != NotificationStatus.SENT)).all() == []
     answers = Counter(m.in_reply_to for m in office.transport.sent if m.in_reply_to)
     assert len(answers) == 4 * batches and set(answers.values()) == {1}
     assert sorted(office.folder("INBOX")) == sorted(f"<hoi-{b}@xa-b>" for b in range(batches))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from dutyflow.mail.message import to_mime
 from dutyflow.mailin.intake_mail import MailIntakeConfig
 from dutyflow.mailin.ledger import AUTOMATIC, IGNORED, OWN, review_queue
+from dutyflow.states import InboundOutcome, ObligationState, SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import InboundMailRow, SubmissionRow
 from tests.filling import sensible
@@ -62,9 +63,9 @@ def test_a_reply_to_the_reminder_with_a_good_form_is_accepted_answered_in_its_th
     office.deliver(raw)
     report = office.run()
     [submission] = submissions(office)
-    assert submission.status == "accepted" and submission.channel == "email"
+    assert submission.status == SubmissionStatus.ACCEPTED and submission.channel == SubmissionChannel.EMAIL
     assert submission.file_name == "Báo cáo 6 tháng xã A.xlsx"
-    assert office.obligation("xa-a", "bao-cao-6-thang").state == "accepted"
+    assert office.obligation("xa-a", "bao-cao-6-thang").state == ObligationState.ACCEPTED
     assert office.obligation("xa-a", "bao-cao-6-thang").next_action_at is None  # the chase stops
     [receipt] = office.transport.sent
     assert receipt.subject.startswith("Đã nhận Báo cáo 6 tháng")
@@ -94,8 +95,8 @@ def test_a_wrong_form_gets_a_reply_naming_the_cells(office: Office) -> None:
     )
     office.run()
     [submission] = submissions(office)
-    assert submission.status == "returned" and submission.file_name == "Phụ lục I – Tư pháp.xlsx"
-    assert office.obligation("tu-phap", "bao-cao-6-thang").state == "returned"  # the chase restarts
+    assert submission.status == SubmissionStatus.RETURNED and submission.file_name == "Phụ lục I – Tư pháp.xlsx"
+    assert office.obligation("tu-phap", "bao-cao-6-thang").state == ObligationState.RETURNED  # the chase restarts
     [answer] = office.transport.sent
     assert answer.subject.startswith("Đề nghị bổ sung")
     assert "Phụ lục I, ô G12" in answer.text
@@ -113,9 +114,9 @@ def test_a_known_contact_without_token_is_identified_and_rfc2231_continuations_a
     )
     office.run()
     [submission] = submissions(office)
-    assert submission.status == "accepted"
+    assert submission.status == SubmissionStatus.ACCEPTED
     assert submission.file_name == "Báo cáo 6 tháng năm 2025 của Ủy ban nhân dân xã B (bản cuối).xlsx"
-    assert row_of(office, "<tb.1@xa-b.thunghiem.example>").outcome == "submitted"
+    assert row_of(office, "<tb.1@xa-b.thunghiem.example>").outcome == InboundOutcome.SUBMITTED
 
 
 def test_a_form_forwarded_from_a_phone_as_an_eml_is_identified_by_its_own_identification(office: Office) -> None:
@@ -128,7 +129,7 @@ def test_a_form_forwarded_from_a_phone_as_an_eml_is_identified_by_its_own_identi
     office.deliver(phone_forward("Nguyễn Văn B <ca-nhan.b@gmail.example>", OFFICE.email, original))
     office.run()
     [submission] = submissions(office)
-    assert submission.status == "accepted" and submission.obligation_id == office.obligation("xa-b", "bao-cao-6-thang").id
+    assert submission.status == SubmissionStatus.ACCEPTED and submission.obligation_id == office.obligation("xa-b", "bao-cao-6-thang").id
     [receipt] = office.transport.sent
     assert [a.email for a in receipt.to] == ["ca-nhan.b@gmail.example"]  # answered to whoever sent it
 
@@ -215,8 +216,8 @@ def test_a_form_inside_an_outlook_winmail_dat_is_taken(office: Office) -> None:
     )
     office.run()
     [submission] = submissions(office)
-    assert submission.status == "accepted" and submission.file_name == "PL1-xa-a.xlsx"
-    assert office.obligation("xa-a", "bao-cao-6-thang").state == "accepted"
+    assert submission.status == SubmissionStatus.ACCEPTED and submission.file_name == "PL1-xa-a.xlsx"
+    assert office.obligation("xa-a", "bao-cao-6-thang").state == ObligationState.ACCEPTED
 
 
 def test_a_message_the_intake_fails_on_is_parked_for_review_and_the_others_still_go_through(office: Office) -> None:

@@ -9,16 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from dutyflow import indicators
+from dutyflow import formatting, indicators, templating
 from dutyflow.forms import FormTarget, web_fields
-from dutyflow.forms import numbers as forms_numbers
 from dutyflow.forms.layout import target_label
-from dutyflow.mail import MailRenderer, render
+from dutyflow.mail import MailRenderer
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Measure, load_plan
-from dutyflow.report import docx as report_docx
 from dutyflow.report.build import build_from_input
-from dutyflow.report.data import report_context, template_context
+from dutyflow.report.context import template_context
+from dutyflow.report.data import report_context
 from tests.test_mail_templates import context
 from tests.test_report_docx import body_lines, fixed_input
 
@@ -44,23 +43,23 @@ SIGN = {Measure.PERCENT: "%", Measure.PERMILLE: "‰", Measure.PER_100000: "/100
     ],
 )
 def test_a_number_reads_the_same_whoever_writes_it(value: Decimal, digits: int | None, expected: str) -> None:
-    assert forms_numbers.format_number(value, digits) == expected
-    assert render.vn_number(value, digits) == expected
+    assert formatting.format_number(value, digits) == expected
+    assert formatting.vn_number(value, digits) == expected
     assert indicators.format_number(Decimal(value), digits) == expected
 
 
 def test_every_writer_of_numbers_is_the_one_function() -> None:
-    one = forms_numbers.format_number
-    assert render.vn_number is one
-    assert render.environment().filters["vn_number"] is one
-    assert report_docx.jinja_environment().filters["vn_number"] is one
+    one = formatting.format_number
+    assert formatting.vn_number is one
+    assert templating.environment().filters["vn_number"] is one
+    assert templating.docx_environment().filters["vn_number"] is one
 
 
 def test_no_module_or_template_formats_a_number_by_hand() -> None:
     """Everything a person reads goes through the one function: no f-string precision, no
     %-format, no quantize for display outside it."""
     # The function itself; rounding a value to judge it (indicators) or to store it (validate).
-    allowed = {ROOT / "dutyflow/forms/numbers.py", ROOT / "dutyflow/indicators.py", ROOT / "dutyflow/forms/validate.py"}
+    allowed = {ROOT / "dutyflow/formatting.py", ROOT / "dutyflow/indicators.py", ROOT / "dutyflow/forms/validate.py"}
     found = []
     for path in [*(ROOT / "dutyflow").rglob("*.py"), *(ROOT / "dutyflow/templates").rglob("*.j2")]:
         if path in allowed:
@@ -83,7 +82,7 @@ def test_a_target_reads_the_same_on_the_form_the_web_form_and_the_report(tmp_pat
     docx = "\n".join(body_lines(build_from_input(fixed_input(plan), tmp_path, final=True, pdf=False).docx))
     for indicator in fractional:
         assert indicator.target is not None
-        written = forms_numbers.format_number(indicator.target) + SIGN[indicator.measure]
+        written = formatting.format_number(indicator.target) + SIGN[indicator.measure]
         assert target_label(indicator) == written
         assert written in rows[indicator.code]["target"], (indicator.code, rows[indicator.code]["target"])
         assert written in docx

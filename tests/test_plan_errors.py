@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from dutyflow.cli import app
 from dutyflow.messages import t
 from dutyflow.plan import MAX_ISSUES, Plan, PlanError, load_plan, parse_plan
-from dutyflow.yamlsource import SourceMap, load_yaml_with_lines
+from dutyflow.plan.source import SourceMap, load_yaml_with_lines
 from tests.conftest import MINI_PLAN
 
 
@@ -281,6 +281,7 @@ BAD_PLANS: list[Bad] = [
     _case("long-key-twice", "groups:\n", "k" * 1000 + ": 1\n" + "k" * 1000 + ": 2\ngroups:\n", "k" * 59 + "…", "k" * 1000 + ": 2"),
     _case("overlong-key", "groups:\n", "k" * 100_000 + ": 1\ngroups:\n", "thiếu dấu hai chấm «:» sau tên khoá", "k" * 100_000),
     _case("very-long-email", '"vhxh@xa-a.thunghiem.example"', '"' + "v" * 100_000 + '@x"', "thư điện tử không hợp lệ: «vvvv", "v" * 1000),
+    _case("contact-name-too-long", 'focal: {name: "Cán bộ Tư pháp"', 'focal: {name: "' + "Cán bộ Tư pháp " * 12 + '"', "dài quá 150 ký tự", 'focal: {name: "Cán bộ Tư pháp Cán'),
     _case("contact-not-a-mapping", '    focal: {name: "Cán bộ Văn phòng", email: "vanthu@vp.thunghiem.example"}\n', "    focal: vanthu@vp\n", "cần một bảng khoá–giá trị"),
 ]
 

@@ -18,6 +18,7 @@ from dutyflow.intake import Limits
 from dutyflow.mail import Address, MemoryTransport
 from dutyflow.plan import Plan, load_plan
 from dutyflow.portal.app import create_app
+from dutyflow.states import ObligationState, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DataValueRow, ObligationRow, SubmissionRow, UnitRow
@@ -126,7 +127,7 @@ def test_a_good_upload_is_accepted_stops_the_chase_and_sends_a_receipt(site: Sit
     assert response.status_code == 200, response.text
     assert "Biên nhận" in response.text
     after = site.obligation("xa-a", "bao-cao-6-thang")
-    assert after.state == "accepted" and after.next_action_at is None
+    assert after.state == ObligationState.ACCEPTED and after.next_action_at is None
     with session_scope(site.engine) as session:
         values = session.scalars(select(DataValueRow)).all()
         assert {(v.row, v.number) for v in values} == {("tre_duoi_5_khai_sinh", 150), ("tre_duoi_5", 200)}
@@ -149,10 +150,10 @@ def test_a_broken_upload_is_returned_with_the_cell_to_fix(site: Site) -> None:
     assert response.status_code == 422
     assert "Phụ lục I, ô G12" in response.text
     after = site.obligation("xa-a", "bao-cao-6-thang")
-    assert after.state == "returned" and after.chase_round == 1
+    assert after.state == ObligationState.RETURNED and after.chase_round == 1
     with session_scope(site.engine) as session:
         assert session.scalars(select(DataValueRow)).all() == []
-        assert session.scalars(select(SubmissionRow.status)).all() == ["returned"]
+        assert session.scalars(select(SubmissionRow.status)).all() == [SubmissionStatus.RETURNED]
     [returned] = site.outbox.sent
     assert returned.subject.startswith("Đề nghị bổ sung") and "ô G12" in returned.text
 
@@ -167,7 +168,7 @@ def test_the_web_form_validates_the_same_way(site: Site) -> None:
     assert response.status_code == 422 and "Phụ lục I, ô G12" in response.text and "12a" in response.text
     good = site.client.post(f"/u/{token}/nhap/{obligation.id}", data=web_entries(target))
     assert good.status_code == 200 and "Biên nhận" in good.text
-    assert site.obligation("xa-b", "bao-cao-6-thang").state == "accepted"
+    assert site.obligation("xa-b", "bao-cao-6-thang").state == ObligationState.ACCEPTED
 
 
 def test_another_units_token_a_forged_token_and_an_expired_token_are_refused(site: Site) -> None:
@@ -184,7 +185,7 @@ def test_another_units_token_a_forged_token_and_an_expired_token_are_refused(sit
     expired = site.client.get(f"/u/{token}")
     assert expired.status_code == 410 and "đã hết hạn từ ngày 01/01/2026" in expired.text
     assert "cấp đường dẫn mới" in expired.text and "vanthu@vp.thunghiem.example" in expired.text
-    assert site.obligation("xa-a", "bao-cao-6-thang").state == "announced"
+    assert site.obligation("xa-a", "bao-cao-6-thang").state == ObligationState.ANNOUNCED
 
 
 def test_a_reissued_link_revokes_the_old_one(site: Site) -> None:
@@ -280,7 +281,7 @@ def test_the_office_returns_an_accepted_report_with_a_reason_and_the_chase_resum
     )
     assert done.status_code == 303
     after = site.obligation("xa-a", "bao-cao-6-thang")
-    assert after.state == "returned" and after.next_action_at is not None
+    assert after.state == ObligationState.RETURNED and after.next_action_at is not None
     returned = site.outbox.sent[-1]
     assert "Số liệu mẫu số chưa khớp với dân số" in returned.text
 
@@ -293,12 +294,12 @@ def test_the_office_accepts_a_report_that_waits_for_it(site: Site, engine: Engin
     token = site.token("xa-a")
     obligation = site.obligation("xa-a", "bao-cao-6-thang")
     upload(site, token, obligation.id, filled_workbook(site.target("xa-a", "bao-cao-6-thang")))
-    assert site.obligation("xa-a", "bao-cao-6-thang").state == "submitted"
+    assert site.obligation("xa-a", "bao-cao-6-thang").state == ObligationState.SUBMITTED
     login(site)
     with session_scope(site.engine) as session:
         submission_id = session.scalars(select(SubmissionRow.id)).one()
     site.client.post(f"/van-phong/bao-cao/{submission_id}/chap-nhan", data={"csrf": csrf_of(site)})
-    assert site.obligation("xa-a", "bao-cao-6-thang").state == "accepted"
+    assert site.obligation("xa-a", "bao-cao-6-thang").state == ObligationState.ACCEPTED
     assert site.outbox.sent[-1].subject.startswith("Đã nhận")
 
 

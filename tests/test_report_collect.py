@@ -17,6 +17,7 @@ from dutyflow.plan import load_plan
 from dutyflow.report.build import build_report
 from dutyflow.report.collect import collect
 from dutyflow.report.data import report_context
+from dutyflow.states import SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import DataValueRow, DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
@@ -48,7 +49,7 @@ def submit(
     row = SubmissionRow(
         obligation_id=target.id,
         version=version,
-        channel="portal",
+        channel=SubmissionChannel.PORTAL,
         received_at=received_at,
         status=status,
         reasons=[],
@@ -87,7 +88,7 @@ def store(engine: Engine) -> Engine:
             "xa-tri-phuong",
             "bao-cao-6-thang",
             1,
-            "accepted",
+            SubmissionStatus.ACCEPTED,
             at("2025-05-16"),
             pl1(tre_duoi_5_tuoi=90, tre_duoi_5_tuoi_dang_ky_khai_sinh=80, so_cuoc_tao_hon=1),
         )
@@ -96,7 +97,7 @@ def store(engine: Engine) -> Engine:
             "xa-tri-phuong",
             "bao-cao-nam",
             1,
-            "accepted",
+            SubmissionStatus.ACCEPTED,
             at("2025-11-10"),
             pl1(tre_duoi_5_tuoi=100, tre_duoi_5_tuoi_dang_ky_khai_sinh=95, so_cuoc_tao_hon=2),
         )
@@ -105,7 +106,7 @@ def store(engine: Engine) -> Engine:
             "xa-tri-phuong",
             "bao-cao-nam",
             2,
-            "accepted",
+            SubmissionStatus.ACCEPTED,
             at("2025-11-12"),
             {
                 **pl1(tre_duoi_5_tuoi=100, tre_duoi_5_tuoi_dang_ky_khai_sinh=99, so_cuoc_tao_hon=2),
@@ -121,7 +122,7 @@ def store(engine: Engine) -> Engine:
             "xa-quang-han",
             "bao-cao-nam",
             1,
-            "accepted",
+            SubmissionStatus.ACCEPTED,
             at("2025-11-13"),
             {**pl1(tre_duoi_5_tuoi=50, tre_duoi_5_tuoi_dang_ky_khai_sinh=50), ("PL3", "tre_hcdb", "nam_0_5"): 4},
         )
@@ -130,25 +131,25 @@ def store(engine: Engine) -> Engine:
             "xa-quang-han",
             "bao-cao-nam",
             2,
-            "returned",
+            SubmissionStatus.RETURNED,
             at("2025-11-14"),
             pl1(tre_duoi_5_tuoi=50, tre_duoi_5_tuoi_dang_ky_khai_sinh=10),
         )
         # Xuân Nội: returned and never sent again. Quang Trung: awaiting the office.
-        submit(session, "xa-xuan-noi", "bao-cao-nam", 1, "returned", at("2025-11-12"), pl1(tre_duoi_5_tuoi=70))
-        submit(session, "xa-quang-trung", "bao-cao-nam", 1, "submitted", at("2025-11-13"), pl1(tre_duoi_5_tuoi=60))
+        submit(session, "xa-xuan-noi", "bao-cao-nam", 1, SubmissionStatus.RETURNED, at("2025-11-12"), pl1(tre_duoi_5_tuoi=70))
+        submit(session, "xa-quang-trung", "bao-cao-nam", 1, SubmissionStatus.SUBMITTED, at("2025-11-13"), pl1(tre_duoi_5_tuoi=60))
         # Quang Vinh: arrives after the report's date, so not yet there.
-        submit(session, "xa-quang-vinh", "bao-cao-nam", 1, "accepted", at("2025-11-25"), pl1(tre_duoi_5_tuoi=40))
+        submit(session, "xa-quang-vinh", "bao-cao-nam", 1, SubmissionStatus.ACCEPTED, at("2025-11-25"), pl1(tre_duoi_5_tuoi=40))
         # Cao Chương: after the last day, but within the extension the office granted it.
         obligation(session, "xa-cao-chuong", "bao-cao-nam").extended_until = dt.date(2025, 11, 17)
-        submit(session, "xa-cao-chuong", "bao-cao-nam", 1, "accepted", at("2025-11-17", 16), pl1(so_xa_thi_tran=1))
+        submit(session, "xa-cao-chuong", "bao-cao-nam", 1, SubmissionStatus.ACCEPTED, at("2025-11-17", 16), pl1(so_xa_thi_tran=1))
         # Tư pháp: one day late.
         submit(
             session,
             "tu-phap",
             "bao-cao-nam",
             1,
-            "accepted",
+            SubmissionStatus.ACCEPTED,
             at("2025-11-15", 9),
             pl1(tre_duoi_5_tuoi=10, tre_duoi_5_tuoi_dang_ky_khai_sinh=10),
         )
@@ -221,15 +222,15 @@ def test_the_report_counts_only_what_was_accepted_before_it_was_built(store: Eng
             "xa-dinh-phong",
             "bao-cao-nam",
             1,
-            "accepted",
+            SubmissionStatus.ACCEPTED,
             at(day, 10),
             {
                 **pl1(tre_duoi_5_tuoi=500, tre_duoi_5_tuoi_dang_ky_khai_sinh=1),
                 ("PL3", "tre_hcdb", "nam_0_5"): 50,
             },
         )
-        submit(session, "xa-chi-vien", "bao-cao-nam", 1, "accepted", at(day, 15), pl1(tre_duoi_5_tuoi=300))
-        submit(session, "xa-ngoc-khe", "bao-cao-nam", 1, "accepted", at(day, 7), pl1(tre_duoi_5_tuoi=200))
+        submit(session, "xa-chi-vien", "bao-cao-nam", 1, SubmissionStatus.ACCEPTED, at(day, 15), pl1(tre_duoi_5_tuoi=300))
+        submit(session, "xa-ngoc-khe", "bao-cao-nam", 1, SubmissionStatus.ACCEPTED, at(day, 7), pl1(tre_duoi_5_tuoi=200))
         session.execute(
             update(SubmissionRow)
             .where(SubmissionRow.obligation_id == obligation(session, "xa-ngoc-khe", "bao-cao-nam").id)

@@ -20,6 +20,7 @@ from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
 from dutyflow.report.build import ReportFiles, build_from_input
 from dutyflow.report.data import DutyReport, ReportInput, TableSum
+from dutyflow.states import SubmissionStatus
 from tests.conftest import at
 
 AS_OF = dt.date(2025, 11, 24)
@@ -159,16 +160,16 @@ GOLDEN_PL1 = [
 def _submissions(unit: str, deliverable: str) -> tuple[SubmissionFact, ...]:
     if deliverable == "bao-cao-6-thang":
         day = "2025-05-21" if unit == "xa-cao-thang" else "2025-05-16"
-        return (SubmissionFact(1, "accepted", at(day)),)
+        return (SubmissionFact(1, SubmissionStatus.ACCEPTED, at(day)),)
     if unit == MISSING:
         return ()
     if unit == LATE:
-        return (SubmissionFact(1, "accepted", at("2025-11-15", 9)),)
+        return (SubmissionFact(1, SubmissionStatus.ACCEPTED, at("2025-11-15", 9)),)
     if unit == RETURNED:
-        return (SubmissionFact(1, "returned", at("2025-11-12")),)
+        return (SubmissionFact(1, SubmissionStatus.RETURNED, at("2025-11-12")),)
     if unit == AWAITING:
-        return (SubmissionFact(1, "submitted", at("2025-11-13")),)
-    return (SubmissionFact(1, "accepted", at("2025-11-10")),)
+        return (SubmissionFact(1, SubmissionStatus.SUBMITTED, at("2025-11-13")),)
+    return (SubmissionFact(1, SubmissionStatus.ACCEPTED, at("2025-11-10")),)
 
 
 def _status(i: int) -> str:

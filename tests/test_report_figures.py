@@ -26,6 +26,7 @@ from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
 from dutyflow.report.collect import collect
 from dutyflow.report.data import consolidated_deliverable, value_periods
+from dutyflow.states import SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import DataValueRow, DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
@@ -101,13 +102,13 @@ def fill(engine: Engine, plan: Plan, rng: random.Random) -> dict[str, Any]:
             owing.add(unit)
             latest = None
             for version in range(1, rng.randint(0, 3) + 1):
-                status = rng.choice(["accepted", "accepted", "accepted", "returned", "awaiting"])
+                status = rng.choice([*[SubmissionStatus.ACCEPTED] * 3, SubmissionStatus.RETURNED, SubmissionStatus.SUBMITTED])
                 received = at(rng.choice(["2025-06-02", "2025-10-01", "2025-11-20", "2025-11-24", "2025-11-26"]), 9)
-                values = random_values(plan, rng) if status != "returned" else []
+                values = random_values(plan, rng) if status is not SubmissionStatus.RETURNED else []
                 submission = SubmissionRow(
                     obligation_id=obligation.id,
                     version=version,
-                    channel="portal",
+                    channel=SubmissionChannel.PORTAL,
                     received_at=received,
                     status=status,
                     reasons=[],
@@ -118,7 +119,7 @@ def fill(engine: Engine, plan: Plan, rng: random.Random) -> dict[str, Any]:
                     DataValueRow(submission_id=submission.id, form=f, row=r, column=c, number=n, text=t)
                     for f, r, c, n, t in values
                 )
-                if status == "accepted" and received < UNTIL:
+                if status is SubmissionStatus.ACCEPTED and received < UNTIL:
                     latest = values
             if latest is not None:
                 counted[(unit, obligation.period)] = latest

@@ -18,7 +18,8 @@ from docx.oxml.ns import qn
 
 from dutyflow.report import pdf as pdf_module
 from dutyflow.report.build import build_from_input
-from dutyflow.report.data import ReportInput, report_context, template_context
+from dutyflow.report.context import template_context
+from dutyflow.report.data import ReportInput, report_context
 from dutyflow.report.docx import CELL_MARGINS, FIGURE, text_width
 from dutyflow.report.pdf import PdfUnavailable, convert_to_pdf
 from tests.ci import unavailable

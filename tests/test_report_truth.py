@@ -14,7 +14,8 @@ from dutyflow.indicators import IndicatorSums
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
 from dutyflow.report.build import build_from_input
-from dutyflow.report.data import DutyReport, ReportInput, duty_holders, report_context, template_context
+from dutyflow.report.context import template_context
+from dutyflow.report.data import DutyReport, ReportInput, duty_holders, report_context
 from tests.conftest import ICT
 from tests.test_report_docx import body_lines, fixed_input
 

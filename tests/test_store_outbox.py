@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, literal, select, update
 
 from dutyflow.plan import load_plan
+from dutyflow.states import NotificationStatus
 from dutyflow.store.chasing import step_taken
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow
@@ -92,7 +93,7 @@ def test_a_failure_before_sending_is_retried_at_once_with_the_same_message_id(lo
     assert retry is not None and retry.message_id == held.message_id
     with session_scope(engine) as session:
         row = session.scalars(select(NotificationRow)).one()
-        assert row.attempts == 2 and row.status == "claimed"
+        assert row.attempts == 2 and row.status == NotificationStatus.CLAIMED
 
 
 def test_refused_recipients_are_recorded_with_the_servers_reply(loaded) -> None:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from dutyflow.plan import load_plan
+from dutyflow.states import ObligationState, SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import AuditEventRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import PlanLoadRefused, load_plan_into_store
@@ -40,7 +41,7 @@ def test_it_loads_every_obligation_of_the_plan(engine: Engine, mini_plan_path: P
             select(ObligationRow).join(UnitRow).where(UnitRow.code == "xa-a", ObligationRow.period == "2025-06")
         ).one()
         assert str(row.last_day) == "2025-07-07"
-        assert row.state == "pending"
+        assert row.state == ObligationState.PENDING
 
 
 def test_loading_the_same_file_twice_changes_nothing(engine: Engine, mini_plan_path: Path) -> None:
@@ -101,9 +102,9 @@ def _submit(engine: Engine, unit: str, deliverable: str) -> None:
             SubmissionRow(
                 obligation_id=target.id,
                 version=1,
-                channel="portal",
+                channel=SubmissionChannel.PORTAL,
                 received_at=at("2025-05-10"),
-                status="accepted",
+                status=SubmissionStatus.ACCEPTED,
                 reasons=[],
             )
         )

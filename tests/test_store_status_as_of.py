@@ -13,11 +13,11 @@ from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms import FormTarget, WebField
 from dutyflow.intake import decide, submit_file
 from dutyflow.obligations import Standing, State
-from dutyflow.plan import Plan
+from dutyflow.states import SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
-from dutyflow.store.queries import StatusLine, current_plan, status_lines
+from dutyflow.store.queries import StatusLine, current_plan, plan_of, status_lines
 from tests.chasing import notifier
 from tests.conftest import at
 from tests.filling import filled_workbook, sensible
@@ -46,7 +46,7 @@ def history(announced: Engine, tmp_path) -> Engine:  # type: ignore[no-untyped-d
     files = FileStore(tmp_path / "uploads")
     with session_scope(announced) as session:
         plan_row = current_plan(session)
-        plan = Plan.model_validate(plan_row.document)
+        plan = plan_of(plan_row)
         plan_id = plan_row.id
         row = obligation(session, plan_id, "xa-a")
         target = FormTarget(plan, "xa-a", DELIVERABLE, row.period, row.period_label)
@@ -57,11 +57,11 @@ def history(announced: Engine, tmp_path) -> Engine:  # type: ignore[no-untyped-d
             row,
             filled_workbook(target, with_a_word),
             "a.xlsx",
-            channel="portal",
+            channel=SubmissionChannel.PORTAL,
             actor="xa-a",
             now=at("2025-05-15", 9),
         )
-    assert bad.status == "returned"
+    assert bad.status == SubmissionStatus.RETURNED
     n.acknowledge(bad.submission_id, dt.date(2025, 5, 15), at("2025-05-15", 9))
     with session_scope(announced) as session:
         good = submit_file(
@@ -71,11 +71,11 @@ def history(announced: Engine, tmp_path) -> Engine:  # type: ignore[no-untyped-d
             obligation(session, plan_id, "xa-a"),
             filled_workbook(target),
             "a.xlsx",
-            channel="portal",
+            channel=SubmissionChannel.PORTAL,
             actor="xa-a",
             now=at("2025-05-22", 10),
         )
-    assert good.status == "accepted"
+    assert good.status == SubmissionStatus.ACCEPTED
     n.acknowledge(good.submission_id, dt.date(2025, 5, 22), at("2025-05-22", 10))
     with session_scope(announced) as session:
         admin.extend(

@@ -23,32 +23,40 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.styles import CT_Style
 from docx.shared import Cm, Length, Pt, Twips
-from docx.table import Table, _Cell
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
-OUT = Path(__file__).resolve().parent.parent / "dutyflow" / "templates" / "report" / "bao-cao.docx"
-FONT = "Times New Roman"
+from dutyflow.report.template_layout import (
+    DATA_PAD_CM,
+    DATA_TABLE_STYLE,
+    DYNAMIC_TABLE,
+    FONT,
+    NUMBER_COLUMN_CM,
+    TABLE_FONT_SIZE,
+    TEMPLATE,
+    TEXT_WIDTH_CM,
+    VALUE_COLUMN_CM,
+)
+
 PAGE_W, PAGE_H = Cm(21.0), Cm(29.7)
 # Word stores margins in twips: 1.5 cm would round down to 850 twips (14.99 mm, outside 15–20 mm).
 TOP, BOTTOM, LEFT, RIGHT = Cm(2.0), Cm(2.0), Cm(3.0), Twips(851)
-TEXT_W = 16.5  # cm
+TEXT_W = TEXT_WIDTH_CM
 HEAD_LEFT, HEAD_RIGHT = 6.3, 10.2  # cm
 CELL_PAD = 0.19  # cm, Word's default left/right cell margin
-DATA_PAD = 0.1  # cm, the cell margin of the appendices' tables
+DATA_PAD = DATA_PAD_CM
 MOTTO_RULE = 5.6  # cm: "Độc lập - Tự do - Hạnh phúc" in Times New Roman bold 13 pt
 NAME_RULE = 2.2  # cm: about 1/3 to 1/2 of the issuing body's name
 SUBJECT_RULE = 3.6  # cm: about 1/3 of the subject line
 FIRST_LINE = Cm(1.27)  # first-line indent of body paragraphs
 
-DYNAMIC_TABLE = "dutyflow:fit-columns"
-"""Caption of tables whose columns come from the plan; the renderer fits them to the page."""
-
 
 # --------------------------------------------------------------------------- styles
 
 
-def _fonts(element: object, size: float | None = None, *, lang: bool = False) -> None:
+def _fonts(element: CT_Style, size: float | None = None, *, lang: bool = False) -> None:
     rpr = element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -72,6 +80,7 @@ def _fonts(element: object, size: float | None = None, *, lang: bool = False) ->
 
 
 def _styles(doc: DocxDocument) -> None:
+    """The document's paragraph styles, one line each: a list reads best as one function."""
     styles = doc.styles
     normal = styles["Normal"]
     normal.font.name = FONT
@@ -123,19 +132,19 @@ def _styles(doc: DocxDocument) -> None:
     add("BC Centre", align=centre, indent=Cm(0), after=0, line=1.0)
     add("BC Figure", align=centre, indent=Cm(0), before=6, after=0, line=1.0, keep=True)
     add("BC Caption", italic=True, size=13, align=centre, indent=Cm(0), after=6, line=1.0)
-    add("BC Table", size=12, align=WD_ALIGN_PARAGRAPH.LEFT, indent=Cm(0), before=1, after=1, line=1.0)
-    add("BC Table Centre", base="BC Table", size=12, align=centre, indent=Cm(0), before=1, after=1, line=1.0)
+    add("BC Table", size=TABLE_FONT_SIZE, align=WD_ALIGN_PARAGRAPH.LEFT, indent=Cm(0), before=1, after=1, line=1.0)
+    add("BC Table Centre", base="BC Table", size=TABLE_FONT_SIZE, align=centre, indent=Cm(0), before=1, after=1, line=1.0)
     add(
         "BC Table Number",
         base="BC Table",
-        size=12,
+        size=TABLE_FONT_SIZE,
         align=WD_ALIGN_PARAGRAPH.RIGHT,
         indent=Cm(0),
         before=1,
         after=1,
         line=1.0,
     )
-    add("BC Table Head", base="BC Table", size=12, bold=True, align=centre, indent=Cm(0), before=1, after=1, line=1.0)
+    add("BC Table Head", base="BC Table", size=TABLE_FONT_SIZE, bold=True, align=centre, indent=Cm(0), before=1, after=1, line=1.0)
     add("BC Small", size=12, align=WD_ALIGN_PARAGRAPH.LEFT, indent=Cm(0), after=0, line=1.0)
     add("BC Recipient", size=11, align=WD_ALIGN_PARAGRAPH.LEFT, indent=Cm(0), after=0, line=1.0)
     add("BC Rule", size=4, align=centre, indent=Cm(0), after=0, line=1.0)
@@ -148,7 +157,7 @@ def _styles(doc: DocxDocument) -> None:
 class Flow:
     """Appends paragraphs to the body or to a table cell (whose first, empty paragraph it reuses)."""
 
-    def __init__(self, container: object) -> None:
+    def __init__(self, container: DocxDocument | _Cell) -> None:
         self.container = container
         self.fresh = isinstance(container, _Cell)
 
@@ -244,20 +253,20 @@ def _caption(table: Table, text: str) -> None:
     table._tbl.tblPr.append(node)
 
 
-def _repeat_header(row: object) -> None:
+def _repeat_header(row: _Row) -> None:
     trpr = row._tr.get_or_add_trPr()
     node = OxmlElement("w:tblHeader")
     node.set(qn("w:val"), "true")
     trpr.append(node)
 
 
-def _cant_split(row: object) -> None:
+def _cant_split(row: _Row) -> None:
     trpr = row._tr.get_or_add_trPr()
     trpr.append(OxmlElement("w:cantSplit"))
 
 
 def _cell(cell: _Cell, text: str, style: str = "BC Table", *, centre_v: bool = True) -> Paragraph:
-    paragraph = cell.paragraphs[0]
+    paragraph: Paragraph = cell.paragraphs[0]
     paragraph.style = style
     if text:
         paragraph.add_run(text)
@@ -268,7 +277,7 @@ def _cell(cell: _Cell, text: str, style: str = "BC Table", *, centre_v: bool = T
 
 def _tag_row(table: Table, text: str) -> None:
     """A row holding only a docxtpl row tag ({%tr … %}); it vanishes when rendered."""
-    row = table.add_row()
+    row = table.add_row()  # type: ignore[no-untyped-call]  # python-docx leaves it unannotated
     _cell(row.cells[0], text)
 
 
@@ -352,6 +361,10 @@ def _title(flow: Flow) -> None:
 
 
 def _body(flow: Flow) -> None:
+    """Sections I to IV of the report, in the order they print.
+
+    Long because it is the document's text with its template tags, paragraph after paragraph;
+    split at arbitrary points it would read worse, not better."""
     flow.p(
         "Thực hiện {{ plan.title }}{% if plan.number %} (số {{ plan.number }}{% if plan.issued_on %}"
         " {{ plan.issued_on }}{% endif %}){% endif %}; trên cơ sở báo cáo của các cơ quan, đơn vị và "
@@ -519,10 +532,10 @@ def _appendix_indicators(doc: DocxDocument, flow: Flow) -> None:
     _appendix_head(
         flow, "{{ appendix_indicators.name }}", "{{ appendix_indicators.title|upper }} {{ period_label|upper }}"
     )
-    widths = [0.9, 5.3, 3.0, 3.0, 1.8, 2.5]
+    widths = [NUMBER_COLUMN_CM, 5.3, 3.0, 3.0, 1.8, 2.5]
     heads = ["TT", "Chỉ tiêu", "Mục tiêu", "Kết quả thực hiện", "Đơn vị báo cáo", "Đánh giá"]
     table = doc.add_table(rows=1, cols=len(widths))
-    table.style = "Table Grid"
+    table.style = DATA_TABLE_STYLE
     _narrow_margins(table)
     for cell, text in zip(table.rows[0].cells, heads, strict=True):
         _cell(cell, text, "BC Table Head")
@@ -559,7 +572,7 @@ def _appendix_indicators(doc: DocxDocument, flow: Flow) -> None:
 
 def _appendix_duties(doc: DocxDocument, flow: Flow) -> None:
     _appendix_head(flow, "{{ appendix_duties.name }}", "{{ appendix_duties.title|upper }} {{ period_label|upper }}")
-    widths = [0.9, 5.1, 1.75, 1.75, 1.75, 1.75, 1.75, 1.75]
+    widths = [NUMBER_COLUMN_CM, 5.1, 1.75, 1.75, 1.75, 1.75, 1.75, 1.75]
     heads = [
         "TT",
         "Nhiệm vụ",
@@ -571,7 +584,7 @@ def _appendix_duties(doc: DocxDocument, flow: Flow) -> None:
         "Chưa báo cáo",
     ]
     table = doc.add_table(rows=1, cols=len(widths))
-    table.style = "Table Grid"
+    table.style = DATA_TABLE_STYLE
     _narrow_margins(table)
     for cell, text in zip(table.rows[0].cells, heads, strict=True):
         _cell(cell, text, "BC Table Head")
@@ -599,7 +612,7 @@ def _appendix_tables(doc: DocxDocument, flow: Flow) -> None:
     flow.tag("{%p for tb in tables %}")
     _appendix_head(flow, "{{ tb.name }}", "{{ tb.title|upper }} {{ period_label|upper }}")
     table = doc.add_table(rows=1, cols=5)
-    table.style = "Table Grid"
+    table.style = DATA_TABLE_STYLE
     _narrow_margins(table)
     _caption(table, DYNAMIC_TABLE)
     head = table.rows[0].cells
@@ -619,14 +632,14 @@ def _appendix_tables(doc: DocxDocument, flow: Flow) -> None:
     _cell(cells[3], "{{ c }}", "BC Table Number")
     _cell(cells[4], "{%tc endfor %}", "BC Table Number")
     _tag_row(table, "{%tr endfor %}")
-    _fixed(table, [0.9, 5.1, 2.5, 2.5, 2.5])
+    _fixed(table, [NUMBER_COLUMN_CM, 5.1, VALUE_COLUMN_CM, VALUE_COLUMN_CM, VALUE_COLUMN_CM])
     flow.p(
         "Số liệu tổng hợp từ báo cáo của {{ tb.units }} đơn vị.", "BC Small", italic=True
     ).paragraph_format.space_before = Pt(6)
     flow.tag("{%p endfor %}")
 
 
-def build(path: Path = OUT) -> Path:
+def build(path: Path = TEMPLATE) -> Path:
     doc = Document()
     _styles(doc)
     _page_setup(doc)

@@ -2,8 +2,8 @@
 
     python -m bench.cluster.embedded [--communes 10500] [--batch-size 200]
 
-The embedded default (DESIGN.md decision 9): a SQLite store file, the Prefect server started by
-the flow itself (ephemeral, on in-memory SQLite as DESIGN.md decision 8 requires: file SQLite
+The embedded default: a SQLite store file, the Prefect server started by
+the flow itself (ephemeral, on in-memory SQLite: file SQLite
 stalls), one process running every task run. The steps are those of `bench/cluster.sh run`:
 the generated plan loaded with `dutyflow plan load`, every obligation announced with one UPDATE,
 every portal token issued; then `dutyflow run chase --as-of 2025-05-26` in one process, sending

@@ -11,7 +11,7 @@
 5. `--runs` flow runs (default: one per worker) of the chase deployment are started with the same
    `as_of`; each worker takes one (`--limit 1`). Inside a run the units are split in batches of
    DUTYFLOW_BATCH_SIZE, one task run each. Two runs of the same chase share the work through the
-   outbox: a message claimed by one is skipped by the other (DESIGN.md decision 3);
+   outbox: a message claimed by one is skipped by the other (docs/decisions.md, 4);
 6. when every run is final: messages at the sink, wall time, messages/s, task runs, per-worker share,
    and a check that every due message was delivered exactly once.
 """

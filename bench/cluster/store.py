@@ -21,13 +21,12 @@ from sqlalchemy import Engine, delete, func, select, text, update
 from bench.cluster import config
 from dutyflow.mail import Address, MailRenderer, MemoryTransport
 from dutyflow.notify import MailSetup, Notifier
-from dutyflow.plan import Plan
 from dutyflow.resources import link_provider
 from dutyflow.settings import load_settings
 from dutyflow.store.db import make_engine, session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
 from dutyflow.store.outbox import notification_key
-from dutyflow.store.queries import current_plan
+from dutyflow.store.queries import current_plan, loaded_plan
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DUTYFLOW = config.ROOT / ".venv" / "bin" / "dutyflow"
@@ -101,7 +100,7 @@ def issue_tokens(engine: Engine, at: dt.datetime, secret: str) -> int:
     at once failed on its unique hash; the two-runs fault scenario still covers that case.)"""
     settings = load_settings(secret_key=secret)
     with session_scope(engine) as session:
-        plan = Plan.model_validate(current_plan(session).document)
+        plan = loaded_plan(session).plan
         links = link_provider(settings, plan)
         units = session.scalars(select(UnitRow).where(UnitRow.plan_id == current_plan(session).id)).all()
         for unit in units:

@@ -30,11 +30,10 @@ from sqlalchemy import select
 from bench.cluster import config
 from bench.cluster.fingerprint import dsn, fingerprint
 from dutyflow.intake import submit_file, target_of
-from dutyflow.plan import Plan
 from dutyflow.store.db import make_engine, session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
-from dutyflow.store.queries import current_plan
+from dutyflow.store.queries import loaded_plan
 from tests.filling import filled_workbook
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -96,7 +95,7 @@ def run(database: str, data_dir: Path, count: int, fingerprints: Path | None) ->
     files = FileStore(data_dir / "uploads")
     work = work_list(url, count)
     with session_scope(engine) as session:
-        plan = Plan.model_validate(current_plan(session).document)
+        plan = loaded_plan(session).plan
     prints = [fingerprint(conninfo)] if fingerprints else []
     for number, (obligation_id, kind) in enumerate(work, start=1):
         now = START + dt.timedelta(minutes=number)

@@ -1,5 +1,5 @@
 """The demo: the plan year played by simulated units on a simulated clock, through the real flows,
-the real portal and a local mail sink (docs/decisions.md, 36).
+the real portal and a local mail sink (docs/decisions.md, 38).
 
 - `units`: what each simulated unit does and when (on time, late, a broken figure, never);
 - `clock`: the simulated clock the portal and the runs act at;

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.obligations import ObligationSpec
 from dutyflow.plan import Form, Measure, Plan
+from dutyflow.states import SubmissionChannel
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,8 @@ class PlannedSubmission:
     period: str
     broken: bool = False
     """An upload with a mistake the portal must catch (text in a number cell, numerator > denominator)."""
-    channel: str = "portal"
-    """"portal" (an upload) or "email" (a reply to the unit's latest message, the form attached)."""
+    channel: SubmissionChannel = SubmissionChannel.PORTAL
+    """PORTAL (an upload) or EMAIL (a reply to the unit's latest message, the form attached)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,11 @@ def behaviour(
             day = calendar.add_working_days(spec.last_day, rng.randint(6, 12))  # after the escalation
         is_report = spec.deliverable == _six_month_code(plan)
         # A form names its own obligation (its identification sheet); only forms go by email.
-        channel = "email" if spec.unit in by_email and spec.deliverable in with_forms else "portal"
+        channel = (
+            SubmissionChannel.EMAIL
+            if spec.unit in by_email and spec.deliverable in with_forms
+            else SubmissionChannel.PORTAL
+        )
         if spec.unit == roles.corrects and is_report:
             first = calendar.add_working_days(calendar.previous_working_day(spec.last_day), -3)
             planned.append(

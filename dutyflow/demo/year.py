@@ -27,6 +27,7 @@ from dutyflow.obligations import State, expand_obligations
 from dutyflow.plan import Plan
 from dutyflow.resources import Resources
 from dutyflow.settings import load_settings
+from dutyflow.states import SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow, SubmissionRow
 
@@ -111,7 +112,7 @@ def run_year(stage: Stage, flows: Flows, seed: int, result: DemoResult, progress
     specs = expand_obligations(plan, calendar)
     planned = behaviour(plan, specs, calendar, seed)
     if account is None:  # no IMAP server: every unit uses the portal
-        planned = [replace(p, channel="portal") for p in planned]
+        planned = [replace(p, channel=SubmissionChannel.PORTAL) for p in planned]
     roles = cast(plan, seed)
     result.cast = {"never": plan.unit(roles.never).name, "corrects": plan.unit(roles.corrects).name}
     result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel == "email"}))
@@ -196,7 +197,7 @@ def states(engine: Engine) -> Counter[str]:
         returned = session.scalar(
             select(func.count()).select_from(SubmissionRow).where(SubmissionRow.status == "returned")
         )
-    counts = Counter({state: int(count) for state, count in rows})
+    counts: Counter[str] = Counter({str(state): int(count) for state, count in rows})
     counts["submissions returned"] = int(returned or 0)
     return counts
 

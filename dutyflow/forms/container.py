@@ -9,7 +9,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
-from dutyflow.forms.numbers import echo, format_size
+from dutyflow.formatting import format_size
+from dutyflow.forms.numbers import echo
 from dutyflow.messages import t
 
 CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from dutyflow.formatting import format_size
 from dutyflow.forms.container import EXECUTABLE_MAGICS, Package, open_package, sniff
 from dutyflow.forms.model import Problem
-from dutyflow.forms.numbers import echo, format_size
+from dutyflow.forms.numbers import echo
 from dutyflow.messages import t
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024

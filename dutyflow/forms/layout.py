@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dutyflow.formatting import format_number
 from dutyflow.forms.model import CellKind, FormTarget
-from dutyflow.forms.numbers import format_number
 from dutyflow.messages import t
 from dutyflow.plan import Direction, Duty, Form, Indicator, Measure
 
@@ -169,6 +169,9 @@ def goal_label(indicator: Indicator) -> str:
 
 
 def _indicators_layout(target: FormTarget, form: Form) -> FormLayout:
+    """The indicators form (Phụ lục I): its columns, then a row per indicator the unit reports.
+
+    Its length is the column table, one line per column, which reads best as one list."""
     numerator, denominator = t("forms.columns.numerator"), t("forms.columns.denominator")
     columns = (
         Column("A", t("forms.columns.code"), 8),

@@ -1,11 +1,14 @@
 """Numbers as Vietnamese offices write them: "1.234" is one thousand two hundred and thirty-four,
-"12,5" is twelve and a half. Parsing for input, formatting for messages and reference cells."""
+"12,5" is twelve and a half. Parsing for input, and quoting a received value back; writing a
+number for a person is `dutyflow.formatting.format_number`."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
+from dutyflow.formatting import format_number
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -50,39 +53,6 @@ def to_decimal(value: int | float | Decimal) -> Decimal | None:
     """A number read from a spreadsheet cell; None for NaN or infinity."""
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     return number if number.is_finite() else None
-
-
-def format_number(value: Decimal | int | float, digits: int | None = None) -> str:
-    """The one way a number is written anywhere a person reads it (forms, messages, emails,
-    pages, the report; decision "One way to write a number"): dots between thousands, a comma
-    before decimals, and no trailing zeros ("1.234,5", "9,5", "90", never "9,50" or "90,00").
-
-    With `digits`, rounds half up to at most that many decimals first ("86,2" for 86,2069…).
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise TypeError(f"format_number needs a number, got {value!r}")
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        raise ValueError(f"format_number needs a finite number, got {value!r}")
-    if number.adjusted() >= 27:  # beyond what quantize can hold: no grouping
-        return str(number)
-    if digits is not None:
-        number = number.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    integral = number == number.to_integral_value()
-    number = number.quantize(Decimal(1)) if integral else number.normalize()
-    sign = "-" if number < 0 else ""
-    whole, _, fraction = f"{abs(number):f}".partition(".")
-    grouped = f"{int(whole):,}".replace(",", ".")
-    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
-
-
-def format_size(size: int) -> str:
-    """A byte count for people: "5 MB", "1,5 MB", "120 KB"."""
-    if size >= 1024 * 1024:
-        return f"{format_number(round(Decimal(size) / (1024 * 1024), 1))} MB"
-    if size >= 1024:
-        return f"{format_number(round(Decimal(size) / 1024, 1))} KB"
-    return f"{size} byte"
 
 
 def echo(raw: object) -> str:

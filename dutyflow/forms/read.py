@@ -11,11 +11,11 @@ from typing import Any
 
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
+from dutyflow.formatting import format_size
 from dutyflow.forms.container import Package, open_package, sniff
 from dutyflow.forms.identity import MAX_ROWS, SHEET, Identity, form_problem, identity_problems, read_identity
 from dutyflow.forms.layout import FormLayout, layouts
 from dutyflow.forms.model import FormResult, FormTarget, Problem
-from dutyflow.forms.numbers import format_size
 from dutyflow.forms.validate import Entry, check_layout
 from dutyflow.messages import t
 

@@ -10,9 +10,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dutyflow.formatting import format_number
 from dutyflow.forms.layout import NARRATIVE_LIMIT, FormLayout, InputCell, form_layout
 from dutyflow.forms.model import FormResult, FormTarget, Problem, Value
-from dutyflow.forms.numbers import echo, format_number, parse_number, to_decimal
+from dutyflow.forms.numbers import echo, parse_number, to_decimal
 from dutyflow.messages import t
 from dutyflow.plan import FormRule, Measure
 

@@ -2,7 +2,7 @@
 
 from dutyflow.mail.ics import IcsEvent, build_ics
 from dutyflow.mail.message import Address, Attachment, OutgoingMessage, new_message_id
-from dutyflow.mail.render import MailRenderer, environment
+from dutyflow.mail.render import MailRenderer
 from dutyflow.mail.sink import MailSink, ReceivedMail
 from dutyflow.mail.transport import (
     DeliveryError,
@@ -12,6 +12,7 @@ from dutyflow.mail.transport import (
     MemoryTransport,
     SmtpTransport,
 )
+from dutyflow.templating import environment
 
 __all__ = [
     "Address",

@@ -35,17 +35,15 @@ def _escape(text: str) -> str:
 def _fold(line: str) -> Iterator[str]:
     """Split a content line into pieces of at most 75 octets (continuations start with a space),
     never inside a UTF-8 character (RFC 5545 §3.1)."""
-    piece: list[str] = []
-    size = 0
-    limit = _MAX_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            yield "".join(piece)
-            piece, size, limit = [" "], 1, _MAX_OCTETS
-        piece.append(char)
-        size += width
-    yield "".join(piece)
+    data = line.encode("utf-8")
+    start, limit = 0, _MAX_OCTETS
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: cut before its character
+            end -= 1
+        yield ("" if start == 0 else " ") + data[start:end].decode("utf-8")
+        start, limit = end, _MAX_OCTETS - 1
+    yield ("" if start == 0 else " ") + data[start:].decode("utf-8")
 
 
 def _utc_stamp(instant: dt.datetime) -> str:

@@ -29,7 +29,7 @@ from types import TracebackType
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from dutyflow.mail.render import environment
+from dutyflow.templating import environment
 
 HOST = "127.0.0.1"
 INDEX_TEMPLATE = "email/_sink_index.html.j2"

@@ -1,6 +1,6 @@
 """Delivering messages: the transport interface, the SMTP transport (yagmail) and an in-memory one.
 
-This is the only module that imports yagmail (DESIGN.md decision 7). yagmail is used for what it
+This is the only module that imports yagmail (docs/decisions.md, 5). yagmail is used for what it
 does well, opening the connection (SSL, STARTTLS, login, timeout); its message builder and its
 `send()` are deliberately not used:
 - its builder copies every content string into both the text/plain and the text/html part (with

@@ -30,6 +30,7 @@ from dutyflow.mailin.parse import Inbound, key_of, parse_message
 from dutyflow.mailin.replyto import token_in
 from dutyflow.messages import t
 from dutyflow.notify import MailReply, Notifier, Outcome
+from dutyflow.states import SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, InboundMailRow, ObligationRow, UnitRow
@@ -193,7 +194,7 @@ class MailIntake:
                     obligation,
                     routed.file.content,
                     routed.file.filename,
-                    channel="email",
+                    channel=SubmissionChannel.EMAIL,
                     actor=f"email:{message.sender}"[:128],
                     now=now,
                     limits=self.config.limits,

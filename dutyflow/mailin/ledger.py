@@ -14,18 +14,20 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dutyflow.states import InboundOutcome
 from dutyflow.store.db import insert_ignoring_conflicts
 from dutyflow.store.models import InboundMailRow
 
 SUBMITTED, ANSWERED, REVIEW, IGNORED, AUTOMATIC, OWN, FLOOD = (
-    "submitted",
-    "answered",
-    "review",
-    "ignored",
-    "automatic",
-    "own",
-    "flood",
+    InboundOutcome.SUBMITTED,
+    InboundOutcome.ANSWERED,
+    InboundOutcome.REVIEW,
+    InboundOutcome.IGNORED,
+    InboundOutcome.AUTOMATIC,
+    InboundOutcome.OWN,
+    InboundOutcome.FLOOD,
 )
+"""Short names of the outcomes (defined in `dutyflow.states`)."""
 COUNTED = (SUBMITTED, ANSWERED, REVIEW, FLOOD)
 """Outcomes that count towards a sender's daily limit (what was not a report does not)."""
 

@@ -1,4 +1,4 @@
-"""Draft a plan YAML from the Kế hoạch itself (`dutyflow plan draft`, docs/decisions.md "plan draft").
+"""Draft a plan YAML from the Kế hoạch itself (`dutyflow plan draft`, docs/decisions.md, 16).
 
 Module map, one job each, in the order a draft runs:
 

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dutyflow.forms.numbers import format_number
+from dutyflow.formatting import format_number
 from dutyflow.messages import t
 from dutyflow.plan import PlanError, load_plan
 from dutyflow.plandraft.compare import Comparison, compare_plans
@@ -27,7 +27,7 @@ errors = Console(stderr=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]Lỗi:[/] {message}", highlight=False)
+    errors.print(f"[bold red]{t('usage.error')}[/] {message}", highlight=False)
     return typer.Exit(1)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from dutyflow.plandraft.found import Found, Origin, Unplaced
 from dutyflow.plandraft.header import HeaderDraft, read_header
 from dutyflow.plandraft.regime import DeliverableDraft, RegimeFound, read_regime
 from dutyflow.plandraft.rules import Rules, load_rules, rx
-from dutyflow.plandraft.targets import TargetDraft, TargetsFound, read_targets
+from dutyflow.plandraft.targets import TargetDraft, TargetsFound, read_targets, without_count
 from dutyflow.plandraft.text import slug
 from dutyflow.plandraft.units import (
     CommuneSource,
@@ -31,49 +30,12 @@ from dutyflow.plandraft.units import (
     read_units,
     register_communes,
 )
-from dutyflow.plandraft.write import Noted, dump, plain
+from dutyflow.plandraft.write import Draft, Noted
 
 REPORTING = "don-vi-bao-cao"
 ALL_BUT_OFFICE = [
     "department", "province_department", "agency", "organisation", "front", "commune", "ward", "town", "special_zone",
 ]  # fmt: skip
-
-
-@dataclass
-class Draft:
-    tree: dict[str, Any]
-    unplaced: list[Unplaced]
-    source: str
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        """The plan as plain data (what `load_plan` reads back)."""
-        result: dict[str, Any] = plain(self.tree)
-        return result
-
-    def yaml(self) -> str:
-        head = [line for line in t("plandraft.yaml_head", source=self.source).splitlines()]
-        tail = ["", *t("plandraft.unplaced_head", count=len(self.unplaced)).splitlines()]
-        for item in sorted(self.unplaced, key=lambda u: u.origin.line):
-            where = (
-                t("plandraft.where", section=item.origin.section) if item.origin.section else t("plandraft.where_head")
-            )
-            tail.append(t("plandraft.unplaced_item", where=where, line=item.origin.line, reason=item.reason))
-            tail.extend(f"      {part}" for part in _wrap(f"«{item.origin.text}»", 96))
-        return dump(self.tree, head, tail)
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}" if current else word
-    return [*lines, current] if current else lines
 
 
 def draft_plan(path: Path, rules: Rules | None = None, communes: CommuneSource | None = register_communes) -> Draft:
@@ -296,7 +258,7 @@ class _Assembly:
         def element(name: str) -> str:
             if name not in elements:
                 taken = {code for code, _ in elements.values()}
-                base = slug(name.removeprefix("Số ").removeprefix("số "), 56, "_")
+                base = slug(without_count(name, self.rules.targets), 56, "_")
                 code, n = base, 2
                 while code in taken:
                     code, n = f"{base}_{n}", n + 1

@@ -98,6 +98,10 @@ def _read_sentence(
     found: RegimeFound,
     in_regime: bool,
 ) -> None:
+    """Read one sentence of the reporting regime into `found`: who reports what, by when.
+
+    Longer than most: it is one reading of one sentence (subject, then each deadline clause with
+    its period and form), each step feeding the next; split, its state would travel in arguments."""
     regime = rules.regime
     origin = Origin.of(p, sentence)
     subject_end = rx(regime.subject_ends).search(sentence)

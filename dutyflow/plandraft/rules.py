@@ -1,7 +1,7 @@
 """The drafting rules: phrases, patterns and unit words, read from templates/plandraft/rules.yaml.
 
 The rules are data so that an office can extend them without touching Python (docs/decisions.md,
-"plan draft"). This module only loads and validates them and compiles their patterns; the other
+16). This module only loads and validates them and compiles their patterns; the other
 modules of the package apply them.
 """
 
@@ -103,6 +103,10 @@ class Targets(_Rules):
     counted_thing: str
     predicates: list[str]
     rate_words: str
+    rate_name: str
+    count_name: str
+    unknown_subject: str
+    bare_leads: list[str]
     rate_population: str
     event_words: str
 

@@ -145,7 +145,7 @@ def _relative(clause: str, m: re.Match[str], group: str, origin: Origin, rules: 
     year = rx(rules.baseline_year).search(clause)
     if year:
         notes.append(t("plandraft.baseline_year", year=year["year"]))
-    measure = "count" if name.lower().startswith("số") else "percent"
+    measure = "count" if is_count(name, rules) else "percent"
     return _make(group, name, measure, "reduce", False, parse_number(m["value"]), None, origin, rules, notes)
 
 
@@ -169,8 +169,8 @@ def _valued(clause: str, values: list[_Value], group: str, origin: Origin, rules
         direction, strict = "at_least", False
     per: str | None = None
     lead = rx(rules.name_lead).sub("", before).strip()
-    if not lead or rx(rules.strict_above).fullmatch(lead) or lead.lower() in {"đạt", "trên"}:
-        name = "Tỷ lệ " + rx(rules.value_trail).sub("", after).strip()
+    if not lead or rx(rules.strict_above).fullmatch(lead) or lead.lower() in rules.bare_leads:
+        name = rules.rate_name.format(rx(rules.value_trail).sub("", after).strip())
         after = ""
     else:
         name = _name_before(clause[: values[-2].start] if baseline is not None else before, rules)
@@ -206,7 +206,7 @@ def _make(
     per: str | None = None,
 ) -> TargetDraft:
     if measure != "count" and not rx(rules.rate_words).match(name):
-        name = "Tỷ lệ " + name[:1].lower() + name[1:]
+        name = rules.rate_name.format(name[:1].lower() + name[1:])
     if direction == "reach_100":
         target = Decimal(100)
     year = rx(rules.target_year).search(origin.text)
@@ -214,7 +214,7 @@ def _make(
         notes = [*notes, t("plandraft.target_year", year=year["year"])]
     numerator, denominator = propose_elements(name, measure, rules)
     if per is not None:
-        denominator = "Số " + per
+        denominator = rules.count_name.format(per)
     return TargetDraft(
         group, name, measure, direction, strict, target, baseline, numerator, denominator, origin, tuple(notes)
     )
@@ -226,15 +226,26 @@ def propose_elements(name: str, measure: str, rules: Targets) -> tuple[str, str 
     core = rx(rules.rate_words).sub("", name).strip()
     core = core[:1].lower() + core[1:]
     if measure == "count":
-        return (name if name.lower().startswith("số") else "Số " + core), None
+        return (name if is_count(name, rules) else rules.count_name.format(core)), None
     padded = f" {core} "
     hits = [(padded.find(p), p) for p in rules.predicates if p in padded]
     if hits:
         at, predicate = min(hits)
         subject = padded[:at].strip()
         if subject:
-            return "Số " + core, "Số " + subject
+            return rules.count_name.format(core), rules.count_name.format(subject)
         rest = padded[at + len(predicate) :].strip()
         if rest:
-            return f"Số {rest} {predicate.strip()}", "Số " + rest
-    return "Số " + core, "Số đối tượng của chỉ tiêu: " + core
+            return rules.count_name.format(f"{rest} {predicate.strip()}"), rules.count_name.format(rest)
+    return rules.count_name.format(core), rules.unknown_subject.format(core)
+
+
+def is_count(name: str, rules: Targets) -> bool:
+    """Whether an indicator's name counts something ("Số trẻ em …")."""
+    return name.lower().startswith(rules.count_name.format("").strip().lower())
+
+
+def without_count(name: str, rules: Targets) -> str:
+    """The counted thing of a count's name: "Số trẻ em được …" → "trẻ em được …"."""
+    prefix = rules.count_name.format("")
+    return name[len(prefix) :] if name.lower().startswith(prefix.lower()) else name

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import yaml
+
+from dutyflow.messages import t
+from dutyflow.plandraft.found import Unplaced
 
 
 @dataclass(frozen=True)
@@ -107,3 +110,40 @@ def _sequence(items: list[Any], indent: int, out: list[str]) -> None:
             _mapping(value, indent + 2, out, first_prefix=f"{pad}- ")
         else:
             out.append(f"{pad}- {scalar(plain(value))}{_comment(comment)}")
+
+
+@dataclass
+class Draft:
+    tree: dict[str, Any]
+    unplaced: list[Unplaced]
+    source: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The plan as plain data (what `load_plan` reads back)."""
+        result: dict[str, Any] = plain(self.tree)
+        return result
+
+    def yaml(self) -> str:
+        head = [line for line in t("plandraft.yaml_head", source=self.source).splitlines()]
+        tail = ["", *t("plandraft.unplaced_head", count=len(self.unplaced)).splitlines()]
+        for item in sorted(self.unplaced, key=lambda u: u.origin.line):
+            where = (
+                t("plandraft.where", section=item.origin.section) if item.origin.section else t("plandraft.where_head")
+            )
+            tail.append(t("plandraft.unplaced_item", where=where, line=item.origin.line, reason=item.reason))
+            tail.extend(f"      {part}" for part in _wrap(f"«{item.origin.text}»", 96))
+        return dump(self.tree, head, tail)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    return [*lines, current] if current else lines

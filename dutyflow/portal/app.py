@@ -48,17 +48,18 @@ from dutyflow.intake import (
 )
 from dutyflow.messages import t
 from dutyflow.notify import Notifier
-from dutyflow.obligations import State, effective_last_day, standing
+from dutyflow.obligations import Standing, State, effective_last_day, standing
 from dutyflow.plan import Plan
 from dutyflow.portal.errors import Contact, Refusal, bare_refusal, install, refusal_of
 from dutyflow.portal.guard import BodyLimit, SecurityHeaders
 from dutyflow.portal.pages import SECURITY_HEADERS, page
 from dutyflow.portal.throttle import LoginThrottle
 from dutyflow.portal.workers import shared_pool
+from dutyflow.states import SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AdminSessionRow, ObligationRow, SubmissionRow, UnitRow
-from dutyflow.store.queries import current_plan, status_lines
+from dutyflow.store.queries import loaded_plan, status_lines
 from dutyflow.tokens import LinkState, check_link
 
 Clock = Callable[[], dt.datetime]
@@ -119,9 +120,9 @@ def create_app(
     whose X-Forwarded-Proto/-For are believed; from anyone else they are ignored. `parse` reads an
     uploaded workbook (default: in a worker process, `workers`)."""
     with session_scope(engine) as session:
-        row = current_plan(session)
-        plan = Plan.model_validate(row.document)
-        plan_id = row.id
+        loaded = loaded_plan(session)
+        plan = loaded.plan
+        plan_id = loaded.id
     portal = Portal(
         engine=engine,
         plan=plan,
@@ -290,7 +291,7 @@ def _receive_file(
                 obligation,
                 data,
                 filename,
-                channel="portal",
+                channel=SubmissionChannel.PORTAL,
                 actor=f"unit:{unit.code}",
                 now=portal.clock(),
                 limits=portal.limits,
@@ -365,7 +366,7 @@ def _unit_context(portal: Portal, session: Session, unit: UnitRow, token: str) -
                 "days_left": days_left,
                 "has_forms": bool(definition.get("forms")),
                 "attachments": bool(definition.get("attachments")),
-                "open": obligation.state != State.ACCEPTED.value,
+                "open": obligation.state != State.ACCEPTED,
                 "history": [
                     {
                         "version": s.version,
@@ -603,17 +604,17 @@ def _throttled(portal: Portal, until: dt.datetime, now: dt.datetime) -> HTMLResp
 
 
 def _completeness(lines: list[Any]) -> list[dict[str, Any]]:
-    """Per deliverable: expected, received (submitted or accepted), overdue; for the status page."""
+    """Per deliverable: expected, handed in (submitted or accepted), overdue; for the status page."""
     by: dict[str, dict[str, Any]] = {}
     for line in lines:
         entry = by.setdefault(
             line.deliverable,
-            {"name": line.deliverable_name, "expected": 0, "received": 0, "overdue": 0, "returned": 0},
+            {"name": line.deliverable_name, "expected": 0, "handed_in": 0, "overdue": 0, "returned": 0},
         )
         entry["expected"] += 1
-        entry["received"] += line.standing.value in {"accepted", "submitted"}
-        entry["overdue"] += line.standing.value == "overdue"
-        entry["returned"] += line.standing.value == "returned"
+        entry["handed_in"] += line.standing in {Standing.ACCEPTED, Standing.SUBMITTED}
+        entry["overdue"] += line.standing is Standing.OVERDUE
+        entry["returned"] += line.standing is Standing.RETURNED
     for entry in by.values():
-        entry["percent"] = round(100 * entry["received"] / entry["expected"]) if entry["expected"] else None
+        entry["percent"] = round(100 * entry["handed_in"] / entry["expected"]) if entry["expected"] else None
     return list(by.values())

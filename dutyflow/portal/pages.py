@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.responses import HTMLResponse
 
-from dutyflow.mail.render import environment
+from dutyflow.templating import environment
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

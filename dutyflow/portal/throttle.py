@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from dutyflow import audit
 from dutyflow.store.models import AuditEventRow
 
 LOGIN_FAILED = "office_login_failed"
@@ -33,17 +34,8 @@ class LoginThrottle:
         return max((u for u in until if u is not None), default=None)
 
     def record_failure(self, session: Session, *, client: str, account: str, now: dt.datetime) -> None:
-        session.add(
-            AuditEventRow(
-                at=now,
-                actor=_actor(client),
-                action=LOGIN_FAILED,
-                entity="office_login",
-                code=account,
-                detail={"client": client},
-                reason=None,
-            )
-        )
+        failure = audit.AuditEvent(LOGIN_FAILED, "office_login", account, {"client": client})
+        audit.write(session, failure, actor=_actor(client), at=now)
         session.flush()
 
     def _until(self, session: Session, who: ColumnElement[bool], limit: int, now: dt.datetime) -> dt.datetime | None:

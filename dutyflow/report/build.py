@@ -15,7 +15,9 @@ from sqlalchemy import Engine
 from dutyflow.messages import t
 from dutyflow.report.charts import draw_charts
 from dutyflow.report.collect import collect
-from dutyflow.report.data import ReportContext, ReportInput, report_context, template_context
+from dutyflow.report.context import template_context
+from dutyflow.report.context_types import TemplateContext
+from dutyflow.report.data import ReportContext, ReportInput, report_context
 from dutyflow.report.docx import DocumentProperties, render_docx
 from dutyflow.report.html import render_html
 from dutyflow.report.pdf import PdfUnavailable, convert_to_pdf
@@ -76,12 +78,12 @@ def build_from_input(
     return ReportFiles(docx=docx, pdf=pdf_path, html=html, charts=charts, notes=tuple(notes))
 
 
-def document_properties(rc: ReportContext, context: dict[str, object]) -> DocumentProperties:
+def document_properties(rc: ReportContext, context: TemplateContext) -> DocumentProperties:
     """The DOCX's core properties: the report's title, its issuer, and its own instant (the
     cut-off; without one, the start of the day it is dated)."""
     tz = ZoneInfo(rc.plan.calendar.timezone)
     created = rc.input.cutoff or dt.datetime.combine(rc.issued_on, dt.time.min, tzinfo=tz)
-    title = str(context["document_title"])
+    title = context["document_title"]
     return DocumentProperties(
         title=title if rc.final else t("report.draft_title", title=title),
         author=rc.plan.plan.issuer.name,

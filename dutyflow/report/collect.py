@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dutyflow.completeness import ACCEPTED, SUBMITTED, ObligationFact, SubmissionFact
+from dutyflow.completeness import ObligationFact, SubmissionFact
 from dutyflow.plan import Plan
 from dutyflow.report import figures
 from dutyflow.report.data import (
@@ -28,8 +28,9 @@ from dutyflow.report.data import (
     consolidated_deliverable,
     value_periods,
 )
+from dutyflow.states import SubmissionStatus
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, UnitRow
-from dutyflow.store.queries import current_plan
+from dutyflow.store.queries import loaded_plan
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def collect(
         indicator_sums=figures.indicator_sums(session, src),
         value_units=frozenset(o.unit for o in value_obligations),
         reporting_units=frozenset(
-            o.unit for o in value_obligations if any(s.status == ACCEPTED for s in submissions.get(o.id, ()))
+            o.unit for o in value_obligations if any(s.status == SubmissionStatus.ACCEPTED for s in submissions.get(o.id, ()))
         ),
         duty_reports=figures.duty_reports(session, src),
         tables=figures.table_sums(session, src),
@@ -103,8 +104,8 @@ def value_source(
 ) -> figures.Source:
     """Where the figures of the report on `as_of` come from: its value periods, as accepted
     before `cutoff` (default: the end of `as_of`, local time)."""
-    plan_row = current_plan(session, plan_code)
-    plan = Plan.model_validate(plan_row.document)
+    plan_row = loaded_plan(session, plan_code)
+    plan = plan_row.plan
     target = consolidated_deliverable(plan, consolidated)
     until = cutoff if cutoff is not None else end_of_day(as_of, ZoneInfo(plan.calendar.timezone))
     return figures.source(session, plan, plan_row.id, target, value_periods(plan, target), until)
@@ -115,11 +116,11 @@ def end_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
 
 
-def status_at(status: str, decided_at: dt.datetime | None, until: dt.datetime) -> str:
+def status_at(status: SubmissionStatus, decided_at: dt.datetime | None, until: dt.datetime) -> SubmissionStatus:
     """A submission's status as it stood just before `until`: decided later, it still awaited
     the office."""
-    if status != SUBMITTED and decided_at is not None and decided_at >= until:
-        return SUBMITTED
+    if status != SubmissionStatus.SUBMITTED and decided_at is not None and decided_at >= until:
+        return SubmissionStatus.SUBMITTED
     return status
 
 

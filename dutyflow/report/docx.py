@@ -1,6 +1,6 @@
 """Render the report's DOCX from templates/report/bao-cao.docx with docxtpl.
 
-Autoescaping is on and undefined names are errors (DESIGN decision 6): without autoescape, a unit
+Autoescaping is on and undefined names are errors: without autoescape, a unit
 called "Văn phòng HĐND&UBND" or a narrative holding "<" silently breaks or vanishes from the
 document; without StrictUndefined, a misspelt tag prints nothing instead of failing.
 """
@@ -13,9 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-import jinja2
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Pt
@@ -23,23 +21,29 @@ from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
 from matplotlib import font_manager
 from PIL import ImageFont
 
-from dutyflow.mail.render import dmy, ngay, vn_number
-from dutyflow.paths import TEMPLATES_DIR
+from dutyflow.report.template_layout import (
+    CHART_WIDTH_CM,
+    DATA_PAD_CM,
+    DATA_TABLE_STYLE,
+    DYNAMIC_TABLE,
+    FONT,
+    NUMBER_COLUMN_CM,
+    TABLE_FONT_SIZE,
+    TEMPLATE,
+    VALUE_COLUMN_CM,
+)
+from dutyflow.templating import docx_environment
 
-TEMPLATE = TEMPLATES_DIR / "report" / "bao-cao.docx"
-DYNAMIC_TABLE = "dutyflow:fit-columns"
-"""Caption that tools/make_report_template.py gives tables whose columns come from the plan."""
-CHART_WIDTH = Cm(16)
-NUMBER_COLUMN = Cm(0.9)
+CHART_WIDTH = Cm(CHART_WIDTH_CM)
+NUMBER_COLUMN = Cm(NUMBER_COLUMN_CM)
 LABEL_MIN = Cm(4.0)
-VALUE_COLUMN = Cm(2.5)
-CELL_MARGINS = Cm(0.3)
-"""The appendices' cell margins (1 mm each side, see tools/make_report_template.py) and a little air."""
+VALUE_COLUMN = Cm(VALUE_COLUMN_CM)
+CELL_MARGINS = Cm(2 * DATA_PAD_CM + 0.1)
+"""The data tables' cell margins, left and right, and a little air."""
 MIN_COLUMN = Cm(1.0)
 FIGURE = re.compile(r"^[-−]?\d[\d.,]*(?:%|‰|/[\d.]+)?$")
 """A figure as the report writes it: 1.234,5 · 90% · 9,5‰ · 4.878,3/100.000 · 20/21."""
-TABLE_FONTS = ("Times New Roman", "Liberation Serif", "Tinos")
-TABLE_FONT_SIZE = 12
+TABLE_FONTS = (FONT, "Liberation Serif", "Tinos")
 
 
 @dataclass(frozen=True)
@@ -55,14 +59,8 @@ class DocumentProperties:
     language: str = "vi-VN"
 
 
-def jinja_environment() -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
-    env.filters.update(ngay=ngay, dmy=dmy, vn_number=vn_number)
-    return env
-
-
 def render_docx(
-    context: Mapping[str, Any],
+    context: Mapping[str, object],
     charts: Mapping[str, Path],
     out: Path,
     template: Path = TEMPLATE,
@@ -73,7 +71,7 @@ def render_docx(
     values = dict(context)
     for name, path in charts.items():
         values[f"chart_{name}"] = InlineImage(document, str(path), width=CHART_WIDTH)
-    document.render(values, jinja_environment(), autoescape=True)
+    document.render(values, docx_environment(), autoescape=True)
     fit_dynamic_tables(document.docx)
     fit_columns_to_content(document.docx)
     if properties is not None:
@@ -103,13 +101,13 @@ def set_properties(document: DocxDocument, properties: DocumentProperties) -> No
 
 
 def fit_columns_to_content(document: DocxDocument, *, measure: Callable[[str], int] | None = None) -> None:
-    """Widen the columns of the data tables (style "Table Grid") whose widest figure would not
+    """Widen the columns of the data tables (`DATA_TABLE_STYLE`) whose widest figure would not
     fit on one line ("4.878,3/100.000" must not break after "100.00"), taking the room from the
     columns with the most to spare (the label). A figure never wraps; text still may.
     """
     measure = measure or text_width
     for table in document.tables:
-        if table.style is None or table.style.name != "Table Grid":
+        if table.style is None or table.style.name != DATA_TABLE_STYLE:
             continue
         grid = table._tbl.tblGrid
         columns = grid.findall(qn("w:gridCol"))

@@ -1,10 +1,10 @@
 """The report's figures, added up by the database.
 
 Every figure of the district report is a sum over the latest accepted version of each unit's
-report for the value periods: the indicators' numerators and denominators (DESIGN decision 5:
-Σ numerators / Σ denominators, over the units that reported both) and the appendix tables'
-totals. The database adds them up in one pass each; Python receives a few dozen numbers, not
-the units' values. Over several periods a unit's events add up and its stocks take the latest
+report for the value periods: the indicators' numerators and denominators (docs/decisions.md,
+"District rates and completeness are DHIS2's": Σ numerators / Σ denominators, over the units that
+reported both) and the appendix tables' totals. The database adds them up in one pass each;
+Python receives a few dozen numbers, not the units' values. Over several periods a unit's events add up and its stocks take the latest
 period (`indicators.combine_periods`): the latest is picked by a window over the periods.
 
 `indicators.sums_from_values` is the same computation on per-unit values in Python; the tests
@@ -37,10 +37,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from dutyflow.completeness import ACCEPTED
 from dutyflow.indicators import IndicatorSums
 from dutyflow.plan import Deliverable, Plan
 from dutyflow.report.data import DutyReport, TableSum, ValuePeriod
+from dutyflow.states import SubmissionStatus
 from dutyflow.store.models import DataValueRow, DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 
 STATUS_COLUMN = "status"
@@ -109,7 +109,7 @@ def latest_accepted(src: Source) -> Subquery:
         .where(
             ObligationRow.plan_id == src.plan_id,
             src.period_filter(),
-            SubmissionRow.status == ACCEPTED,
+            SubmissionRow.status == SubmissionStatus.ACCEPTED,
             SubmissionRow.received_at < src.until,
             # Accepted after the cut-off: still awaiting the office when the report was built.
             or_(SubmissionRow.decided_at.is_(None), SubmissionRow.decided_at < src.until),

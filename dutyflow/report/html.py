@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from dutyflow.mail.render import environment
+from dutyflow.templating import environment
 
 TEMPLATE = "report/report.html.j2"
 
@@ -16,7 +15,7 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def render_html(context: Mapping[str, Any], charts: Mapping[str, Path], out: Path) -> Path:
+def render_html(context: Mapping[str, object], charts: Mapping[str, Path], out: Path) -> Path:
     """Write the page to `out`. The shared environment autoescapes *.html.j2 and is strict."""
     values = dict(context)
     for name, path in charts.items():

@@ -133,4 +133,4 @@ def check_certificate(signer: SimpleSigner, trust: TrustStore, *, moment: dt.dat
 
 
 def _when(moment: dt.datetime, tz: dt.tzinfo | None) -> str:
-    return moment.astimezone(tz).strftime("%H:%M:%S ngày %d/%m/%Y")
+    return t("signing.when", moment=moment.astimezone(tz))

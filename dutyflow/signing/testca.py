@@ -23,7 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-TEST_MARK = "THỬ NGHIỆM"
+from dutyflow.messages import t
+
+TEST_MARK = t("signing.test_mark")
 """Added to every name this module writes."""
 CRL_URL = "http://crl.dutyflow.example/ca-trung-gian-thu-nghiem.crl"
 """Where signer certificates say their revocation list is (an .example host: never fetched; the
@@ -65,7 +67,7 @@ class TestAuthority:
     def create(cls, *, now: dt.datetime, years: int = 10) -> TestAuthority:
         start, end = now - dt.timedelta(days=1), now + dt.timedelta(days=365 * years)
         root_key = ec.generate_private_key(ec.SECP256R1())
-        root_name = _name(f"CA gốc {TEST_MARK} dutyflow", f"dutyflow ({TEST_MARK})")
+        root_name = _name(t("signing.test_root", mark=TEST_MARK), f"dutyflow ({TEST_MARK})")
         root = Issued(
             _builder(root_name, root_name, root_key.public_key(), start, end)
             .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
@@ -75,7 +77,7 @@ class TestAuthority:
             root_key,
         )
         inter_key = ec.generate_private_key(ec.SECP256R1())
-        inter_name = _name(f"CA trung gian {TEST_MARK} dutyflow", f"dutyflow ({TEST_MARK})")
+        inter_name = _name(t("signing.test_intermediate", mark=TEST_MARK), f"dutyflow ({TEST_MARK})")
         intermediate = Issued(
             _builder(inter_name, root_name, inter_key.public_key(), start, end)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)

@@ -116,4 +116,4 @@ def describe(verification: Verification, *, tz: dt.tzinfo) -> list[str]:
 
 
 def _when(moment: dt.datetime, tz: dt.tzinfo) -> str:
-    return moment.astimezone(tz).strftime("%H:%M:%S ngày %d/%m/%Y (%z)")
+    return t("signing.when_with_offset", moment=moment.astimezone(tz))

@@ -13,15 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, and_, case, exists, not_, null, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from dutyflow.chase import CHASED_STATES
 from dutyflow.plan import LadderStep
+from dutyflow.states import CHASED_STATES, NotificationStatus
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
-from dutyflow.store.outbox import CLAIMED, FAILED
 
 Thresholds = Sequence[tuple[LadderStep, dt.date]]
 
@@ -72,7 +71,7 @@ def deadline() -> ColumnElement[dt.date]:
 def due_step(thresholds: Thresholds) -> ColumnElement[str | None]:
     """The code of the latest step whose day has come, or NULL (see `chase.due_thresholds`)."""
     if not thresholds:
-        return null()
+        return cast("ColumnElement[str | None]", null())
     return case(*((deadline() <= last, step.code) for step, last in reversed(thresholds)), else_=null())
 
 
@@ -85,10 +84,10 @@ def step_taken(step: ColumnElement[str | None], stale_before: dt.datetime | None
         taken.obligation_id == ObligationRow.id,
         taken.round == ObligationRow.chase_round,
         taken.step == step,
-        taken.status != FAILED,
+        taken.status != NotificationStatus.FAILED,
     ]
     if stale_before is not None:
-        conditions.append(or_(taken.status != CLAIMED, taken.claimed_at > stale_before))
+        conditions.append(or_(taken.status != NotificationStatus.CLAIMED, taken.claimed_at > stale_before))
     return exists().where(*conditions).correlate(ObligationRow)
 
 
@@ -111,7 +110,13 @@ def find_due(session: Session, scope: Scope, thresholds: Thresholds) -> Iterator
         .where(*scope.conditions(), still_due(thresholds, scope.stale_before))
         .order_by(UnitRow.code, ObligationRow.id)
     )
-    return (DueRow(*row) for row in result)
+    return (_due_row(*row) for row in result)
+
+
+def _due_row(obligation_id: int, unit: str, step: str | None, chase_round: int) -> DueRow:
+    if step is None:  # pragma: no cover - `still_due` selects only rows with a due step
+        raise ValueError(f"obligation {obligation_id} has no due step")
+    return DueRow(obligation_id, unit, step, chase_round)
 
 
 def reschedule(
@@ -135,7 +140,7 @@ def reschedule(
         NotificationRow.obligation_id == ObligationRow.id,
         NotificationRow.round == ObligationRow.chase_round,
         NotificationRow.step == due_step(thresholds),
-        NotificationRow.status == CLAIMED,
+        NotificationRow.status == NotificationStatus.CLAIMED,
     )
     moving = [*scope.conditions(), not_(still_due(thresholds, scope.stale_before)), not_(unconfirmed)]
     days = session.scalars(select(deadline()).where(*moving).distinct().order_by(deadline())).all()

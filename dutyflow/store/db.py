@@ -85,6 +85,7 @@ def insert_ignoring_conflicts(session: Session, model: Any, rows: list[dict[str,
     if not rows:
         return []
     dialect = session.get_bind().dialect.name
+    statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         statement = postgresql.insert(model).on_conflict_do_nothing(index_elements=[unique])
     elif dialect == "sqlite":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +25,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from dutyflow.states import (
+    InboundOutcome,
+    NotificationStatus,
+    ObligationState,
+    SubmissionChannel,
+    SubmissionStatus,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -51,6 +61,20 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _states(states: type[StrEnum]) -> Enum:
+    """A column of `states`' values, stored as VARCHAR(16) (no database enum type, no constraint:
+    the schema stays as migrated); a value that is not one of them is refused before it is written,
+    and a row reads back as the member."""
+    return Enum(
+        states,
+        native_enum=False,
+        create_constraint=False,
+        length=16,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class Base(DeclarativeBase):
@@ -176,7 +200,7 @@ class ObligationRow(Base):
     last_day: Mapped[dt.date] = mapped_column(Date)
     cutoff: Mapped[dt.date | None] = mapped_column(Date)
     covers: Mapped[list[Any]]
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[ObligationState] = mapped_column(_states(ObligationState), default=ObligationState.PENDING)
     extended_until: Mapped[dt.date | None] = mapped_column(Date)
     next_action_at: Mapped[dt.datetime | None]
     """When the chase must next look at this obligation; NULL when nothing is owed."""
@@ -194,14 +218,14 @@ class SubmissionRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[SubmissionChannel] = mapped_column(_states(SubmissionChannel))
     received_at: Mapped[dt.datetime]
     submitted_by: Mapped[str | None] = mapped_column(Text)
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     file_name: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(String(128))
     size: Mapped[int | None]
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[SubmissionStatus] = mapped_column(_states(SubmissionStatus))
     reasons: Mapped[list[Any]]
     decided_at: Mapped[dt.datetime | None]
     decided_by: Mapped[str | None] = mapped_column(Text)
@@ -222,8 +246,7 @@ class DataValueRow(Base):
 class NotificationRow(Base):
     """The outbox: one row per (obligation, round, step, recipient), claimed before sending.
 
-    status: claimed (intent recorded, delivery not confirmed), sent, failed (not delivered, will be
-    retried), refused (the server refused this recipient; shown in status, not retried).
+    status: a `NotificationStatus` (claimed, sent, failed, refused).
     """
 
     __tablename__ = "notifications"
@@ -237,7 +260,7 @@ class NotificationRow(Base):
     step: Mapped[str] = mapped_column(String(32))
     template: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[NotificationStatus] = mapped_column(_states(NotificationStatus))
     message_id: Mapped[str] = mapped_column(String(255), index=True)
     subject: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[dt.datetime]
@@ -312,7 +335,7 @@ class InboundMailRow(Base):
     subject: Mapped[str] = mapped_column(Text)
     references: Mapped[list[Any]]
     processed_at: Mapped[dt.datetime]
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[InboundOutcome] = mapped_column(_states(InboundOutcome))
     reason: Mapped[str | None] = mapped_column(Text)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     submission_ids: Mapped[list[Any]]

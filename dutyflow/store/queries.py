@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from dutyflow.chase import CHASED_STATES
 from dutyflow.history import Submitted, handed_in, state_then, value_then
 from dutyflow.messages import t
-from dutyflow.obligations import DUE_SOON_DAYS, Standing, State, standing
+from dutyflow.obligations import DUE_SOON_DAYS, Standing, State, effective_last_day, standing
+from dutyflow.plan import Plan
+from dutyflow.states import NotificationStatus
 from dutyflow.store.chasing import deadline
 from dutyflow.store.models import (
     AuditEventRow,
@@ -21,9 +26,13 @@ from dutyflow.store.models import (
     SubmissionRow,
     UnitRow,
 )
+from dutyflow.store.outbox import FAILED
 
 QUIET = frozenset({Standing.ACCEPTED, Standing.ON_TRACK, Standing.NOT_YET})
 """Standings that need nobody's attention."""
+
+# SQLAlchemy types the first ten columns of a select; the other two (deliverable name and id) are Any.
+_ObligationRow = Row[int, str, dt.date, dt.date | None, str, str, str, str, bool, str, *tuple[Any, ...]]
 
 
 class NoPlanLoaded(LookupError):
@@ -80,41 +89,8 @@ def status_lines(
     reports, and obligations not submitted, returned nor paused whose last day is more than
     DUE_SOON_DAYS away. A few queries, columns only: no ORM object per obligation.
     """
-    where = [ObligationRow.plan_id == plan_id]
-    if unit:
-        where.append(UnitRow.code == unit)
-    if deliverable:
-        where.append(DeliverableRow.code == deliverable)
-    if needing_attention and history_until is None:  # the stored state is today's, not history's
-        soon = today + dt.timedelta(days=DUE_SOON_DAYS)
-        where.append(ObligationRow.state != State.ACCEPTED.value)
-        where.append(
-            or_(
-                ObligationRow.state.in_([State.SUBMITTED.value, State.RETURNED.value]),
-                UnitRow.paused.is_(True),
-                deadline() <= soon,
-            )
-        )
-    rows = session.execute(
-        select(
-            ObligationRow.id,
-            ObligationRow.state,
-            ObligationRow.last_day,
-            ObligationRow.extended_until,
-            ObligationRow.period,
-            ObligationRow.period_label,
-            UnitRow.code,
-            UnitRow.name,
-            UnitRow.paused,
-            DeliverableRow.code,
-            DeliverableRow.name,
-            DeliverableRow.id,
-        )
-        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
-        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
-        .where(*where)
-        .order_by(ObligationRow.last_day, DeliverableRow.id, UnitRow.id, ObligationRow.period)
-    ).all()
+    where = _status_filter(plan_id, today, unit, deliverable, needing_attention and history_until is None)
+    rows = _obligation_rows(session, where)
     notices = _last_notices(session, where, history_until)
     submissions = _submissions(session, where)
     review = _needs_review(session, plan_id)
@@ -154,6 +130,53 @@ def status_lines(
             )
         )
     return lines
+
+
+def _status_filter(
+    plan_id: int, today: dt.date, unit: str | None, deliverable: str | None, needing_attention: bool
+) -> list[ColumnElement[bool]]:
+    """The obligations `status_lines` reads; `needing_attention` (on the stored state, which is
+    today's) leaves out what can only be accepted or on track."""
+    where = [ObligationRow.plan_id == plan_id]
+    if unit:
+        where.append(UnitRow.code == unit)
+    if deliverable:
+        where.append(DeliverableRow.code == deliverable)
+    if needing_attention:
+        soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+        where.append(ObligationRow.state != State.ACCEPTED.value)
+        where.append(
+            or_(
+                ObligationRow.state.in_([State.SUBMITTED.value, State.RETURNED.value]),
+                UnitRow.paused.is_(True),
+                deadline() <= soon,
+            )
+        )
+    return where
+
+
+def _obligation_rows(session: Session, where: list[ColumnElement[bool]]) -> Sequence[_ObligationRow]:
+    """The columns of every obligation `where` selects, in the order status lines are listed."""
+    return session.execute(
+        select(
+            ObligationRow.id,
+            ObligationRow.state,
+            ObligationRow.last_day,
+            ObligationRow.extended_until,
+            ObligationRow.period,
+            ObligationRow.period_label,
+            UnitRow.code,
+            UnitRow.name,
+            UnitRow.paused,
+            DeliverableRow.code,
+            DeliverableRow.name,
+            DeliverableRow.id,
+        )
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .where(*where)
+        .order_by(ObligationRow.last_day, DeliverableRow.id, UnitRow.id, ObligationRow.period)
+    ).all()
 
 
 def _submissions(session: Session, obligation_filter: list[ColumnElement[bool]]) -> dict[int, list[Submitted]]:
@@ -252,15 +275,112 @@ def _last_notices(
         .order_by(NotificationRow.claimed_at, NotificationRow.id)
     )
     for obligation_id, template, status, sent_at, recipient, error in rows:
+        if obligation_id is None:  # pragma: no cover - joined on its obligation
+            continue
         last, problem = out.get(obligation_id, (None, None))
         label = t(f"notice.{template}")
-        if status == "sent" and sent_at is not None:
+        if status == NotificationStatus.SENT and sent_at is not None:
             last, problem = f"{label} {sent_at.date():%d/%m/%Y}", None
-        elif status == "refused":
+        elif status == NotificationStatus.REFUSED:
             last, problem = f"{label} {sent_at.date():%d/%m/%Y}" if sent_at else last, f"{recipient}: {error}"
-        elif status in {"failed", "claimed"} and error:
+        elif status in {NotificationStatus.FAILED, NotificationStatus.CLAIMED} and error:
             problem = f"{label}: {error}"
-        elif status == "claimed":  # in flight, or its worker died: re-sent once the lease has passed
+        elif status == NotificationStatus.CLAIMED:  # in flight, or its worker died: re-sent once the lease has passed
             problem = t("notice.unconfirmed", notice=label)
         out[obligation_id] = (last, problem)
     return out
+
+
+@dataclass(frozen=True)
+class LateLine:
+    """An overdue obligation, as the weekly digest lists it."""
+
+    unit_name: str
+    deliverable_name: str
+    period_label: str
+    last_day: dt.date
+    days_overdue: int
+    reminders_sent: int
+
+
+@dataclass(frozen=True)
+class DigestFigures:
+    expected: int
+    received: int
+    late: list[LateLine]
+    """Most overdue first, then by unit name."""
+
+
+def digest_figures(session: Session, plan_id: int, today: dt.date) -> DigestFigures:
+    """The weekly digest's counts and late obligations: three column queries, no ORM objects."""
+    handed = (State.SUBMITTED.value, State.ACCEPTED.value)
+    expected, received = session.execute(
+        select(
+            func.count(ObligationRow.id),
+            func.coalesce(func.sum(case((ObligationRow.state.in_(handed), 1), else_=0)), 0),
+        ).where(ObligationRow.plan_id == plan_id)
+    ).one()
+    reminders = (
+        select(
+            NotificationRow.obligation_id.label("obligation_id"),
+            func.count(func.distinct(NotificationRow.message_id)).label("sent"),
+        )
+        .where(NotificationRow.plan_id == plan_id, NotificationRow.obligation_id.is_not(None))
+        .where(NotificationRow.step != "assign")
+        .group_by(NotificationRow.obligation_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            UnitRow.name,
+            DeliverableRow.name,
+            ObligationRow.period_label,
+            ObligationRow.last_day,
+            ObligationRow.extended_until,
+            func.coalesce(reminders.c.sent, 0),
+        )
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .outerjoin(reminders, reminders.c.obligation_id == ObligationRow.id)
+        .where(ObligationRow.plan_id == plan_id, ObligationRow.state.in_([s.value for s in CHASED_STATES]))
+        .where(deadline() < today)
+        .order_by(UnitRow.id, ObligationRow.last_day, ObligationRow.id)
+    )
+    late = [
+        LateLine(unit, deliverable, label, last, (today - last).days, int(sent))
+        for unit, deliverable, label, last_day, extended, sent in rows
+        for last in [effective_last_day(last_day, extended)]
+    ]
+    late.sort(key=lambda line: (-line.days_overdue, line.unit_name))
+    return DigestFigures(expected=int(expected), received=int(received), late=late)
+
+
+def digest_sent_in(session: Session, plan_id: int, week: str) -> bool:
+    """Whether this week's digest was already claimed or sent (a failed attempt does not count)."""
+    count = session.scalar(
+        select(func.count(NotificationRow.id)).where(
+            NotificationRow.key.like(f"digest:{plan_id}:{week}:%"), NotificationRow.status != FAILED
+        )
+    )
+    return bool(count)
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    """The plan the store holds: its row's id and code, and its document as a `Plan`."""
+
+    id: int
+    code: str
+    plan: Plan
+
+
+def loaded_plan(session: Session, code: str | None = None) -> LoadedPlan:
+    """The plan named `code`, or the one loaded most recently, validated: the one place a stored
+    plan document becomes a `Plan`."""
+    row = current_plan(session, code)
+    return LoadedPlan(id=row.id, code=row.code, plan=plan_of(row))
+
+
+def plan_of(row: PlanRow) -> Plan:
+    """A stored plan's document as a `Plan`."""
+    return Plan.model_validate(row.document)

@@ -18,13 +18,12 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from dutyflow import audit, lifecycle
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.chase import CHASED_STATES
 from dutyflow.messages import t
 from dutyflow.obligations import ObligationSpec, expand_obligations
 from dutyflow.plan import Plan
 from dutyflow.store.models import (
-    AuditEventRow,
     Base,
     DataElementRow,
     DeliverableRow,
@@ -37,8 +36,6 @@ from dutyflow.store.models import (
     SubmissionRow,
     UnitRow,
 )
-
-_CHASED = frozenset(state.value for state in CHASED_STATES)
 
 
 class PlanLoadRefused(Exception):
@@ -59,7 +56,7 @@ class LoadReport:
         entities = ["plan", "unit", "duty", "data_element", "indicator", "form", "deliverable", "obligation"]
         actions = ["created", "updated", "deleted"]
         pairs = [(tuple(key.split(" ", 1)), count) for key, count in self.changes.items()]
-        return sorted(pairs, key=lambda p: (entities.index(p[0][0]), actions.index(p[0][1])))  # type: ignore[arg-type,return-value]
+        return sorted(pairs, key=lambda p: (entities.index(p[0][0]), actions.index(p[0][1])))  # type: ignore[arg-type]
 
     @property
     def changed(self) -> bool:
@@ -175,7 +172,8 @@ class _Loader:
         guard: Callable[[Any], int] | None = None,
     ) -> dict[str, Any]:
         """Create, update and (later) delete rows of `model` so they match `desired`."""
-        existing = {row.code: row for row in self.session.scalars(select(model).filter_by(plan_id=plan_id))}
+        rows: list[Any] = list(self.session.scalars(select(model).filter_by(plan_id=plan_id)))
+        existing: dict[str, Any] = {row.code: row for row in rows}
         for code, values in desired.items():
             row = existing.get(code)
             if row is None:
@@ -184,15 +182,7 @@ class _Loader:
                 existing[code] = row
                 self._audit("created", entity, code, _jsonable(values))
                 continue
-            changes = {
-                key: {"before": _jsonable(getattr(row, key)), "after": _jsonable(value)}
-                for key, value in values.items()
-                if getattr(row, key) != value
-            }
-            if changes:
-                for key, value in values.items():
-                    setattr(row, key, value)
-                self._audit("updated", entity, code, changes)
+            self._update(row, entity, code, values)
         self.session.flush()
         removed = [row for code, row in existing.items() if code not in desired]
         for row in removed:
@@ -204,6 +194,20 @@ class _Loader:
             else:
                 self.deletes.append((entity, row))
         return {code: row for code, row in existing.items() if code in desired}
+
+    def _update(self, row: Any, entity: str, code: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Give `row` the `values` that differ, auditing each change with its value before and after;
+        returns the changes."""
+        changes = {
+            key: {"before": _jsonable(getattr(row, key)), "after": _jsonable(value)}
+            for key, value in values.items()
+            if getattr(row, key) != value
+        }
+        if changes:
+            for key, value in values.items():
+                setattr(row, key, value)
+            self._audit("updated", entity, code, changes)
+        return changes
 
     def _delete_pending(self) -> None:
         if self.refusals:
@@ -265,42 +269,23 @@ class _Loader:
         wanted = {(s.unit, s.deliverable, s.period): s for s in specs}
         created: list[dict[str, Any]] = []  # inserted in bulk: 54,600 at national scale
         for key, spec in wanted.items():
-            values = {
-                "period_label": spec.period_label,
-                "due": spec.due,
-                "rule": spec.rule.value,
-                "last_day": spec.last_day,
-                "cutoff": spec.cutoff,
-                "covers": list(spec.covers),
-            }
+            values = _obligation_fields(spec)
             code = "/".join(key)
-            row = existing.get(key)
-            if row is None:
+            current = existing.get(key)
+            if current is None:
                 created.append(
                     {
                         "plan_id": plan_id,
                         "unit_id": units[spec.unit].id,
                         "deliverable_id": deliverables[spec.deliverable].id,
                         "period": spec.period,
-                        "state": "pending",
+                        "state": lifecycle.initial_state(),
                         **values,
                     }
                 )
                 continue
-            changes = {
-                k: {"before": _jsonable(getattr(row, k)), "after": _jsonable(v)}
-                for k, v in values.items()
-                if getattr(row, k) != v
-            }
-            if changes:
-                for k, v in values.items():
-                    setattr(row, k, v)
-                if "last_day" in changes and row.state in _CHASED:
-                    # The chase looks again at its next run and takes up the ladder of the new
-                    # deadline, as after an extension (dutyflow/admin.py): the next action was
-                    # worked out from the old one, which may lie after the new deadline's steps.
-                    row.next_action_at = self.now
-                self._audit("updated", "obligation", code, changes)
+            if "last_day" in self._update(current, "obligation", code, values):
+                lifecycle.deadline_moved(current, now=self.now)
         for key, row in existing.items():
             if key in wanted:
                 continue
@@ -350,9 +335,7 @@ class _Loader:
     def _audit(self, action: str, entity: str, code: str, detail: dict[str, Any]) -> None:
         if entity != "obligation" or action != "created":
             self.report.changes[f"{entity} {action}"] += 1
-        self.session.add(
-            AuditEventRow(at=self.now, actor=self.actor, action=action, entity=entity, code=code, detail=detail)
-        )
+        audit.write(self.session, audit.AuditEvent(action, entity, code, detail), actor=self.actor, at=self.now)
 
 
 def _unit_fields(unit: Any) -> dict[str, Any]:
@@ -370,6 +353,12 @@ def _unit_fields(unit: Any) -> dict[str, Any]:
         "closes": unit.closes,
         "successor_code": unit.successor,
     }
+
+
+def _obligation_fields(spec: ObligationSpec) -> dict[str, Any]:
+    """What the plan decides of an obligation (its state is the lifecycle's)."""
+    copied = {key: getattr(spec, key) for key in ("period_label", "due", "last_day", "cutoff")}
+    return copied | {"rule": spec.rule.value, "covers": list(spec.covers)}
 
 
 def _jsonable(value: Any) -> Any:

@@ -23,7 +23,9 @@ from typing import Any
 
 import yaml
 
+from dutyflow.formatting import format_number, format_size
 from dutyflow.messages import t
+from dutyflow.plan.syntax import syntax_problem
 
 Location = tuple[str | int, ...]
 
@@ -101,20 +103,6 @@ def _fail(path: Path, line: int, message: str) -> YamlSourceError:
     return YamlSourceError(path, [SourceProblem(line, message)])
 
 
-def _format_size(size: int) -> str:
-    # Imported on use: dutyflow.forms imports dutyflow.plan, which imports this module, so a
-    # module-level import breaks `python -m dutyflow.cli` (plan imported before forms).
-    from dutyflow.forms.numbers import format_size
-
-    return format_size(size)
-
-
-def _format_number(value: int) -> str:
-    from dutyflow.forms.numbers import format_number
-
-    return format_number(value)
-
-
 def read_source(path: Path) -> str:
     """The text of `path`, or YamlSourceError saying why it is not a readable UTF-8 text file."""
     try:
@@ -128,14 +116,14 @@ def read_source(path: Path) -> str:
     if not stat.S_ISREG(info.st_mode):
         raise _fail(path, 1, t("yaml.not_regular", path=path))
     if info.st_size > MAX_BYTES:
-        raise _fail(path, 1, t("yaml.too_large", size=_format_size(info.st_size), limit=_format_size(MAX_BYTES)))
+        raise _fail(path, 1, t("yaml.too_large", size=format_size(info.st_size), limit=format_size(MAX_BYTES)))
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise _fail(path, 1, t("yaml.unreadable", path=path, reason=_reason(exc))) from None
     if len(data) > MAX_BYTES:  # grew since stat
-        raise _fail(path, 1, t("yaml.too_large", size=_format_size(len(data)), limit=_format_size(MAX_BYTES)))
+        raise _fail(path, 1, t("yaml.too_large", size=format_size(len(data)), limit=format_size(MAX_BYTES)))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -172,7 +160,7 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, SourceMap]:
             raise YamlSourceError(path, fatal)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        raise YamlSourceError(path, [_syntax_problem(text, exc)]) from None
+        raise YamlSourceError(path, [SourceProblem(*syntax_problem(text, exc))]) from None
     except yaml.YAMLError:
         raise _fail(path, 1, t("yaml.syntax", problem=t("yaml.problems.unknown"))) from None
     finally:
@@ -244,7 +232,7 @@ def _locate_alias(text: str, limit: int) -> SourceProblem:
             total += sizes[name]
             add(sizes[name])
             if total > limit:
-                return SourceProblem(line, t("yaml.alias_bomb", name=name, limit=_format_number(limit)))
+                return SourceProblem(line, t("yaml.alias_bomb", name=name, limit=format_number(limit)))
         elif isinstance(event, yaml.ScalarEvent):
             total += 1
             if event.anchor:
@@ -316,105 +304,3 @@ def _foreign_tag(node: yaml.Node, loader: Any) -> str | None:
         return None
     shown = str(node.tag).replace("tag:yaml.org,2002:", "!!")
     return t("yaml.tag", tag=shown)
-
-
-# --------------------------------------------------------------------------- syntax errors
-
-# PyYAML's and libyaml's wording (the only English the parser gives), mapped to the catalogue.
-_PROBLEMS = {
-    "did not find expected ',' or ']'": "flow_sequence_end",
-    "did not find expected ',' or '}'": "flow_mapping_end",
-    "did not find expected key": "expected_key",
-    "did not find expected node content": "node_content",
-    "did not find expected '-' indicator": "sequence_dash",
-    "did not find expected <document start>": "document_start",
-    "did not find expected comment or line break": "line_break",
-    "could not find expected ':'": "colon",
-    "mapping values are not allowed in this context": "mapping_values",
-    "mapping keys are not allowed in this context": "mapping_keys",
-    "block sequence entries are not allowed in this context": "sequence_entries",
-    "found character that cannot start any token": "bad_character",
-    "found unexpected end of stream": "end_of_stream",
-    "found unexpected ':'": "colon_unexpected",
-    "found unknown escape character": "escape",
-    "found invalid Unicode character escape code": "escape",
-    "did not find expected hexdecimal number": "escape",
-    "found unexpected document indicator": "document_indicator",
-    "found a tab character that violates indentation": "tab",
-    "found a tab character where an indentation space is expected": "tab",
-    "found undefined alias": "undefined_alias",
-    "but found another document": "another_document",
-    "exceeded maximum nesting depth": "nesting",
-    "found unhashable key": "complex_key",
-    "found undefined tag handle": "tag_handle",
-    "found an indentation indicator equal to 0": "block_indicator",
-    "did not find expected whitespace or line break": "whitespace",
-    "did not find expected whitespace": "whitespace",
-    "found duplicate anchor": "duplicate_anchor",
-    "expected a mapping for merging": "merge",
-    "expected a mapping or list of mappings for merging": "merge",
-    "expected alphabetic or numeric character": "anchor_name",
-    "did not find expected alphabetic or numeric character": "anchor_name",
-    "found unknown directive name": "directive",
-    "found incompatible YAML document": "directive",
-}
-_CONTEXTS = {
-    "while parsing a flow sequence": "flow_sequence",
-    "while parsing a flow mapping": "flow_mapping",
-    "while scanning a quoted scalar": "quoted",
-    "while parsing a quoted scalar": "quoted",
-    "while parsing a block mapping": "block_mapping",
-    "while parsing a block collection": "block",
-    "while parsing a block node": "block",
-    "while parsing a flow node": "block",
-    "while parsing a node": "block",
-    "while scanning a simple key": "simple_key",
-    "while scanning a plain scalar": "plain",
-    "while scanning a block scalar": "block_scalar",
-    "while scanning an alias": "alias",
-    "while scanning an anchor": "alias",
-    "while scanning a tag": "tag",
-    "while parsing a tag": "tag",
-    "while constructing a mapping": "mapping",
-    "expected a single document in the stream": "document",
-}
-
-
-def _vietnamese(table: dict[str, str], section: str, english: str | None) -> str | None:
-    if not english:
-        return None
-    for words, key in table.items():
-        if english.startswith(words):
-            return t(f"yaml.{section}.{key}")
-    return t(f"yaml.{section}.unknown")
-
-
-def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> SourceProblem:
-    """The error at the line where the broken construct starts (`context_mark`), naming also the
-    line where the parser gave up (`problem_mark`)."""
-    problem_line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
-    context_line = exc.context_mark.line + 1 if exc.context_mark is not None else None
-    lines = text.splitlines()
-    for line in (problem_line, context_line):
-        if line is not None and line <= len(lines):
-            indent = lines[line - 1][: len(lines[line - 1]) - len(lines[line - 1].lstrip(" \t"))]
-            if "\t" in indent:
-                return SourceProblem(line, t("yaml.tab_indent", line=line))
-    problem = _vietnamese(_PROBLEMS, "problems", exc.problem) or t("yaml.problems.unknown")
-    context = _vietnamese(_CONTEXTS, "contexts", exc.context)
-    if context is not None and context_line is not None and problem_line is not None and context_line != problem_line:
-        message = t("yaml.syntax_in", problem=problem, problem_line=problem_line, context=context, context_line=context_line)
-        quote = _unclosed_quote(lines, context_line, problem_line)
-        if quote is not None:
-            message += t("yaml.quote_hint", line=quote)
-        return SourceProblem(context_line, message)
-    return SourceProblem(problem_line or context_line or 1, t("yaml.syntax", problem=problem))
-
-
-def _unclosed_quote(lines: list[str], first: int, last: int) -> int | None:
-    """The first line in [first, last) with an odd number of double quotes: a quoted value left
-    open there runs on over the next lines, and the parser only stops lines later."""
-    for number in range(first, min(last, len(lines) + 1)):
-        if len(re.findall(r'(?<!\\)"', lines[number - 1].split(" #")[0])) % 2:
-            return number
-    return None

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dutyflow.messages import t
-from dutyflow.plan import DeadlineRule, Deliverable
+from dutyflow.plan.fields import DeadlineRule
+from dutyflow.plan.model import Deliverable
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 

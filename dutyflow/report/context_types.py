@@ -1,0 +1,179 @@
+"""The shape of the report's template context (`context.template_context`): what the DOCX and HTML
+templates may read, every value already formatted for the reader except counts and flags."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class IssuerView(TypedDict):
+    parent: str
+    name: str
+    short_name: str
+    place: str
+
+
+class PlanView(TypedDict):
+    title: str
+    number: str
+    issued_on: str
+
+
+class Summary(TypedDict):
+    total: int
+    dat: int
+    khong_dat: int
+    no_data: int
+    no_baseline: int
+    reporting_units: int
+    expected_units: int
+
+
+class IndicatorRow(TypedDict):
+    number: int
+    code: str
+    group: str
+    name: str
+    target: str
+    target_lc: str
+    value: str
+    attainment: str
+    attainment_short: str
+    attainment_code: str
+    met: bool | None
+    numerator: str
+    denominator: str
+    units: str
+    partial: bool
+
+
+class IndicatorGroup(TypedDict):
+    code: str
+    title: str
+    rows: list[IndicatorRow]
+
+
+class Heading(TypedDict):
+    name: str
+    title: str
+
+
+class UnitDuty(TypedDict):
+    section: str
+    title: str
+    status: str
+    paragraphs: list[str]
+
+
+class UnitSection(TypedDict):
+    number: int
+    name: str
+    received: bool
+    duties: list[UnitDuty]
+
+
+class CommuneEntry(TypedDict):
+    unit: str
+    text: str
+
+
+class CommuneDuty(TypedDict):
+    section: str
+    title: str
+    assigned: int
+    done: int
+    doing: int
+    not_done: int
+    other: int
+    unreported: int
+    entries: list[CommuneEntry]
+
+
+class CommuneSection(TypedDict):
+    number: int
+    name: str
+    expected: int
+    received: int
+    missing: list[str]
+    duties: list[CommuneDuty]
+
+
+class DutyRow(TypedDict):
+    """Phụ lục II: the status columns are counts, or "-" for a duty no reporting unit holds."""
+
+    number: int
+    section: str
+    title: str
+    assigned: int
+    done: str
+    doing: str
+    not_done: str
+    other: str
+    unreported: str
+
+
+class TallyRow(TypedDict):
+    name: str
+    period_label: str
+    expected: int
+    received: int
+    on_time: int
+    late: int
+    missing: int
+    returned: int
+    awaiting: int
+    completeness: str
+    timeliness: str
+    late_units: str
+    missing_units: str
+    returned_units: str
+    awaiting_units: str
+    not_sent_units: str
+
+
+class TableRow(TypedDict):
+    number: str
+    label: str
+    cells: list[str]
+    bold: bool
+
+
+class TableView(TypedDict):
+    name: str
+    title: str
+    header: list[str]
+    rows: list[TableRow]
+    units: int
+
+
+class SignerView(TypedDict):
+    authority: str
+    title: str
+    name: str
+
+
+class TemplateContext(TypedDict):
+    draft: bool
+    issuer: IssuerView
+    number: str | None
+    issued_on: str
+    cutoff: str
+    year: int
+    next_year: int
+    period_label: str
+    document_title: str
+    plan: PlanView
+    summary: Summary
+    indicator_groups: list[IndicatorGroup]
+    not_attained: list[IndicatorRow]
+    no_data: list[IndicatorRow]
+    no_baseline: list[IndicatorRow]
+    unit_sections: list[UnitSection]
+    communes: CommuneSection | None
+    reporting: list[TallyRow]
+    appendix_indicators: Heading
+    appendix_duties: Heading
+    duty_rows: list[DutyRow]
+    tables: list[TableView]
+    recipients: list[str]
+    signer: SignerView

@@ -1,0 +1,87 @@
+"""The Jinja2 environments, built in one place with the same strictness and the same filters
+(`dutyflow.formatting.FILTERS`): a misspelt name fails instead of printing nothing.
+
+- `environment()`: templates/ by file name, for emails, portal pages, the mail index and the
+  report's HTML; HTML-escaped for *.html.j2 only.
+- `docx_environment()`: the report's DOCX, whose template docxtpl hands over as strings; always
+  escaped (a unit called "Văn phòng HĐND&UBND" must not break the document's XML).
+- `yaml_environment(folder)`: YAML written from templates (the plan's units); never escaped, every
+  string goes through the `q` filter instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache, lru_cache
+from pathlib import Path
+
+import jinja2
+from jinja2.filters import do_indent, do_wordwrap
+
+from dutyflow.formatting import FILTERS
+from dutyflow.paths import TEMPLATES_DIR
+
+Autoescape = bool | Callable[[str | None], bool]
+
+
+def _strict(autoescape: Autoescape, loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+    """Strict, with the formatting filters; templates read from files (`loader`) drop the line
+    after a block tag and the indentation before it, and keep their last newline."""
+    from_files = loader is not None
+    env = jinja2.Environment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=from_files,
+        lstrip_blocks=from_files,
+        keep_trailing_newline=from_files,
+        auto_reload=False,  # templates do not change under a running process; no stat per render
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+TEXT_WIDTH = 72
+"""Columns of the text parts of emails."""
+
+
+@jinja2.pass_environment
+def wrap(env: jinja2.Environment, text: object, indent: int = 0) -> str:
+    """The text parts' `wrap` (imported from templates/email/_macros.txt.j2): `text` wrapped at
+    72 columns, its continuation lines indented by `indent`. A function, remembered, not a macro:
+    a national assignment wraps the same sentences for thousands of units, and the macro calls and
+    textwrap were most of its rendering time."""
+    return _wrapped(env, str(text), indent)
+
+
+@lru_cache(maxsize=16384)
+def _wrapped(env: jinja2.Environment, text: str, indent: int) -> str:
+    wrapped = do_wordwrap(env, text, TEXT_WIDTH - indent, break_long_words=False, break_on_hyphens=False)
+    return do_indent(wrapped, indent)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The one environment over templates/ (cached): strict, HTML-escaped for *.html.j2 only."""
+    html_only = jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False)
+    env = _strict(html_only, jinja2.FileSystemLoader(TEMPLATES_DIR))
+    env.globals["wrap_text"] = wrap
+    return env
+
+
+def docx_environment() -> jinja2.Environment:
+    """For docxtpl's string templates: strict and always escaped (the document is XML)."""
+    return _strict(autoescape=True)
+
+
+def _yaml_string(value: object) -> str:
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+@cache
+def yaml_environment(folder: Path) -> jinja2.Environment:
+    """Templates of YAML under `folder`: strict, never escaped; `q` quotes a value as a YAML string."""
+    env = _strict(False, jinja2.FileSystemLoader(folder))
+    env.filters["q"] = _yaml_string
+    return env
