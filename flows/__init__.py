@@ -1,4 +1,4 @@
-"""Prefect flows of dutyflow. Thin: each calls the core through dutyflow.notify and dutyflow.wiring."""
+"""Prefect flows of dutyflow. Thin: each calls the core through dutyflow.notify, on the resources of flows._common."""
 
 import os
 

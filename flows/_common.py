@@ -1,9 +1,11 @@
-"""Shared plumbing of the flows: the date a run is for, batching, run names, artifacts."""
+"""Shared plumbing of the flows: their resources, the date a run is for, batching, run names, artifacts."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -12,9 +14,38 @@ from prefect.runtime import flow_run
 from dutyflow.messages import t
 from dutyflow.notify import Notifier, Outcome, UnitRef
 from dutyflow.obligations import effective_last_day
-from dutyflow.runtime import utcnow
+from dutyflow.resources import Resources, utcnow
 from dutyflow.store.db import session_scope
 from dutyflow.store.queries import status_lines
+
+_lock = threading.Lock()
+_default: Resources | None = None
+_overrides: list[Resources] = []
+
+
+def resources() -> Resources:
+    """The resources every flow and task runs on: the innermost `override`, else the production
+    ones built once from the settings. Module-level rather than a context variable, so the
+    task runner's worker threads see what the flow's caller put in place."""
+    global _default
+    with _lock:
+        if _overrides:
+            return _overrides[-1]
+        if _default is None:
+            _default = Resources.from_settings()
+        return _default
+
+
+@contextmanager
+def override(replacement: Resources) -> Iterator[Resources]:
+    """Run the flows on `replacement` inside the block (tests, the demo)."""
+    with _lock:
+        _overrides.append(replacement)
+    try:
+        yield replacement
+    finally:
+        with _lock:
+            _overrides.remove(replacement)
 
 
 def resolve_now(as_of: dt.date | None, tz: dt.tzinfo) -> tuple[dt.date, dt.datetime]:
@@ -91,7 +122,7 @@ def publish(kind: str, today: dt.date, outcome: Outcome, units: int, notifier: N
     ]
     create_markdown_artifact(key=f"{kind}-summary", markdown="\n".join(lines), description=title)
     with session_scope(notifier.engine) as session:
-        lines = status_lines(session, notifier.plan_id, today, needing_attention=True)
+        standing = status_lines(session, notifier.plan_id, today, needing_attention=True)
     status_rows = [
         {
             t("flows.col_unit"): line.unit_name,
@@ -101,6 +132,6 @@ def publish(kind: str, today: dt.date, outcome: Outcome, units: int, notifier: N
             t("flows.col_last_notice"): line.last_notice or "",
             t("flows.col_problem"): line.problem or "",
         }
-        for line in lines
+        for line in standing
     ]
     create_table_artifact(key=f"{kind}-status", table=capped(status_rows), description=title)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.schedules import CronSchedule
+from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule, NoSchedule, RRuleSchedule
 from prefect.exceptions import ObjectNotFound
 
 DEPLOYMENT_NAMES = {
@@ -35,7 +35,8 @@ async def _push_schedule(flow: str, cron: str, timezone: str) -> bool:
         schedule = CronSchedule(cron=cron, timezone=timezone)
         existing = await client.read_deployment_schedules(deployment.id)
         if not existing:
-            await client.create_deployment_schedules(deployment.id, [(schedule, True)])
+            schedules: list[tuple[IntervalSchedule | CronSchedule | RRuleSchedule | NoSchedule, bool]] = [(schedule, True)]
+            await client.create_deployment_schedules(deployment.id, schedules)
             return True
         # Parameters are re-sent with every update: an update without them would wipe them.
         for item in existing:

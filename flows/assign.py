@@ -9,15 +9,14 @@ from prefect.tasks import exponential_backoff
 
 from dutyflow.flow_results import MailRun
 from dutyflow.notify import Outcome
-from dutyflow.wiring import default_runtime, notifier_for
-from flows._common import batches, publish, resolve_now, run_name
+from flows._common import batches, publish, resolve_now, resources, run_name
 from tasks.notify import assign_units
 
 
 @flow(name="assign", flow_run_name=lambda: run_name("flows.assign_run"), log_prints=True)
 def assign(as_of: dt.date | None = None) -> MailRun:
-    runtime = default_runtime()
-    notifier = notifier_for(runtime)
+    runtime = resources()
+    notifier = runtime.notifier()
     today, now = resolve_now(as_of, notifier.calendar.tz)
     units = notifier.units_to_assign()
     task = assign_units.with_options(

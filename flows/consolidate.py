@@ -16,16 +16,15 @@ from dutyflow.consolidate import Consolidation, consolidate, is_final
 from dutyflow.flow_results import ReportRun
 from dutyflow.messages import t
 from dutyflow.notify import Notifier
-from dutyflow.wiring import default_runtime, file_store, notifier_for
-from flows._common import resolve_now, run_name
+from flows._common import resolve_now, resources, run_name
 from tasks.notify import send_report
 
 
 @task(name="build-report", cache_policy=NO_CACHE)
 def build(as_of: dt.date, now: dt.datetime, final: bool) -> Consolidation:
-    runtime = default_runtime()
+    runtime = resources()
     out_root = runtime.settings.data_dir / "reports"
-    return consolidate(runtime.engine, file_store(runtime.settings), out_root, as_of, now, final=final)
+    return consolidate(runtime.engine, runtime.files, out_root, as_of, now, final=final)
 
 
 def email(notifier: Notifier, delay: float, result: Consolidation, as_of: dt.date, now: dt.datetime) -> int:
@@ -41,8 +40,8 @@ def email(notifier: Notifier, delay: float, result: Consolidation, as_of: dt.dat
 
 @flow(name="consolidate", flow_run_name=lambda: run_name("flows.consolidate_run"), log_prints=True)
 def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) -> ReportRun:
-    runtime = default_runtime()
-    notifier = notifier_for(runtime)
+    runtime = resources()
+    notifier = runtime.notifier()
     today, now = resolve_now(as_of, notifier.calendar.tz)
     make_final = is_final(runtime.engine, today) if final is None else final
     result = build(today, now, make_final)

@@ -12,19 +12,18 @@ from dutyflow.flow_results import MailIntakeRun
 from dutyflow.mailin.ledger import FLOOD, REVIEW, review_queue
 from dutyflow.messages import t
 from dutyflow.store.db import session_scope
-from dutyflow.wiring import default_runtime, imap_mailbox, mail_intake_for
-from flows._common import capped, resolve_now, run_name
+from flows._common import capped, resolve_now, resources, run_name
 from tasks.mailin import read_mailbox
 
 
 @flow(name="intake-mail", flow_run_name=lambda: run_name("mailin.run_name"), log_prints=True)
 def intake_mail(as_of: dt.date | None = None) -> MailIntakeRun:
-    runtime = default_runtime()
-    mailbox = imap_mailbox(runtime.settings)
+    runtime = resources()
+    mailbox = runtime.imap_mailbox()
     if mailbox is None:
         print(t("mailin.off"))
         return MailIntakeRun()
-    intake = mail_intake_for(runtime)
+    intake = runtime.mail_intake()
     _, now = resolve_now(as_of, intake.notifier.calendar.tz)
     run = read_mailbox(intake, mailbox, now)
     result = MailIntakeRun(

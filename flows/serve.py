@@ -4,26 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import serve
+from prefect import Flow, serve
 from prefect.client.schemas.schedules import CronSchedule
 
 from dutyflow.admin import schedules
-from dutyflow.runtime import Runtime
+from dutyflow.resources import Resources
 from dutyflow.store.db import session_scope
-from dutyflow.store.queries import loaded_plan
-from dutyflow.wiring import default_runtime
+from flows._common import resources
 from flows.assign import assign
 from flows.chase import chase
 from flows.consolidate import consolidate_flow
 from flows.intake_mail import intake_mail
 
-FLOWS = {"assign": assign, "chase": chase, "consolidate": consolidate_flow, "intake-mail": intake_mail}
+FLOWS: dict[str, Flow[..., Any]] = {"assign": assign, "chase": chase, "consolidate": consolidate_flow, "intake-mail": intake_mail}
 
 
-def build_deployments(runtime: Runtime) -> list[Any]:
+def build_deployments(runtime: Resources) -> list[Any]:
     """One deployment per flow, scheduled as the store says (cron in the plan's timezone)."""
+    plan = runtime.loaded_plan()
     with session_scope(runtime.engine) as session:
-        plan = loaded_plan(session).plan
         rows = {
             name: (row.cron, row.timezone or plan.calendar.timezone, row.active)
             for name, row in schedules(session, plan.calendar.timezone).items()
@@ -41,5 +40,5 @@ def build_deployments(runtime: Runtime) -> list[Any]:
     return deployments
 
 
-def serve_all() -> None:
-    serve(*build_deployments(default_runtime()))
+def serve_all(runtime: Resources | None = None) -> None:
+    serve(*build_deployments(runtime or resources()))

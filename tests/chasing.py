@@ -11,28 +11,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from dutyflow.mail import Address, DeliveryResult, MailRenderer, MemoryTransport, OutgoingMessage
-from dutyflow.notify import MailSetup, Notifier
+from dutyflow.mail import DeliveryResult, MemoryTransport, OutgoingMessage
+from dutyflow.notify import Notifier
 from dutyflow.obligations import State
 from dutyflow.plan import load_plan
 from dutyflow.states import NotificationStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
-from tests.conftest import at
+from tests.conftest import at, build_notifier
 
-OFFICE = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
-
-
-def notifier(
-    engine: Engine,
-    transport: MemoryTransport | None = None,
-    *,
-    lease_minutes: float = 15,
-    clock: Callable[[], dt.datetime] | None = None,
-) -> Notifier:
-    mail = MailSetup(transport=transport or MemoryTransport(), renderer=MailRenderer(), sender=OFFICE, reply_to=OFFICE)
-    return Notifier(engine, mail, lease=dt.timedelta(minutes=lease_minutes), clock=clock)
+notifier = build_notifier
+"""The office's notifier of the chase tests (tests/conftest.py's `build_notifier`)."""
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # Before anything imports Prefect: offline, quiet.
@@ -20,7 +21,10 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from dutyflow.mail import Address, MailTransport
+from dutyflow.notify import LinkProvider, Notifier
 from dutyflow.paths import BUNDLED_PLAN
+from dutyflow.resources import Resources
 from dutyflow.store.db import make_engine, upgrade
 from tests.ci import in_ci, unavailable
 
@@ -52,6 +56,45 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where nothing may skip: {reason}"
+
+
+OFFICE = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
+
+
+def build_notifier(
+    engine: Engine,
+    transport: MailTransport | None = None,
+    *,
+    sender: Address = OFFICE,
+    links: LinkProvider | None = None,
+    lease_minutes: float = 15,
+    clock: Callable[[], dt.datetime] | None = None,
+    simulated_clock: bool = False,
+    reply_secret: str | None = None,
+) -> Notifier:
+    """The one way tests build a notifier: `Resources.for_test` over `engine`, an in-memory
+    transport unless one is given, a fixed office address as From and Reply-To, no portal links
+    unless given, Reply-To tokens only with a `reply_secret`, and the outbox timed by `clock`
+    (None: each run's `now`)."""
+    resources = Resources.for_test(
+        engine,
+        Path(tempfile.gettempdir()) / "dutyflow-tests",  # nothing is written: links and secret are given
+        transport=transport,
+        clock=clock,
+        sender=sender,
+        links=links,
+        reply_tokens=reply_secret is not None,
+        claim_lease_minutes=lease_minutes,
+        simulated_clock=simulated_clock,
+        secret_key=reply_secret or "tests",
+    )
+    return resources.notifier()
+
+
+@pytest.fixture
+def make_notifier() -> Callable[..., Notifier]:
+    """`build_notifier` as a fixture, for tests that take their parts as arguments."""
+    return build_notifier
 
 
 def at(day: str, hour: int = 8) -> dt.datetime:

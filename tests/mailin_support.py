@@ -23,16 +23,16 @@ from sqlalchemy import Engine, select
 
 from dutyflow.forms import FormTarget
 from dutyflow.intake import target_of
-from dutyflow.mail import Address, MailRenderer, MemoryTransport
+from dutyflow.mail import Address, MemoryTransport
 from dutyflow.mailin.dovecot import ImapAccount, ThrowawayDovecot, dovecot_binary
 from dutyflow.mailin.intake_mail import MailIntake, MailIntakeConfig
 from dutyflow.mailin.mailbox import ImapMailbox, ImapSettings
 from dutyflow.mailin.replyto import make_token, reply_address
-from dutyflow.notify import MailSetup, Notifier
+from dutyflow.notify import Notifier
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
-from tests.conftest import at
+from tests.conftest import at, build_notifier
 from tests.filling import filled_workbook
 
 OFFICE = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
@@ -136,15 +136,7 @@ class Office:
 @pytest.fixture
 def office(announced: Engine, imap: ImapAccount, tmp_path: Path) -> Office:
     transport = MemoryTransport()
-    plan_code = "mini-2025"
-    mail = MailSetup(
-        transport=transport,
-        renderer=MailRenderer(),
-        sender=OFFICE,
-        reply_to=OFFICE,
-        reply_token=lambda unit_id, obligation_id: make_token(SECRET, plan_code, unit_id, obligation_id),
-    )
-    notifier = Notifier(announced, mail)
+    notifier = build_notifier(announced, transport, sender=OFFICE, reply_secret=SECRET.decode())
     return Office(announced, notifier, transport, FileStore(tmp_path / "uploads"), imap)
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from dutyflow.cli import app
 from dutyflow.mail import MailSink
-from dutyflow.runtime import Runtime
+from dutyflow.resources import Clock, Resources, utcnow
 from tests.conftest import MINI_PLAN
 
 PORTAL = "https://baocao.thunghiem.example"
@@ -27,10 +27,11 @@ class Cli:
     def run(self, *args: str):  # type: ignore[no-untyped-def]
         return CliRunner().invoke(app, list(args), env=self.env, catch_exceptions=False)
 
-    def runtime(self) -> Runtime:
+    def runtime(self, clock: Clock = utcnow) -> Resources:
+        """The resources the CLI builds from these settings (the portal acting at `clock`)."""
         for key, value in self.env.items():
             self.monkeypatch.setenv(key, value)
-        return Runtime.from_environment()
+        return Resources.from_settings(clock=clock)
 
     def mail_to(self, address: str) -> list[str]:
         """The text of each message the sink received for `address`, subject first."""

@@ -13,27 +13,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, update
 
-from dutyflow.mail import Address, MailRenderer, MemoryTransport
-from dutyflow.notify import MailSetup, Notifier
+from dutyflow.mail import Address, MemoryTransport
+from dutyflow.notify import Notifier
 from dutyflow.plan import load_plan
 from dutyflow.states import ObligationState
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
-from tests.conftest import at
+from tests.conftest import at, build_notifier
 
 D = dt.date.fromisoformat
 MAY = [D("2025-05-05") + dt.timedelta(days=i) for i in range(26)]
 
 
 def make_notifier(engine: Engine, transport: MemoryTransport) -> Notifier:
-    mail = MailSetup(
-        transport=transport,
-        renderer=MailRenderer(),
-        sender=Address("Văn phòng HĐND&UBND huyện Trùng Khánh", "vanthu@vp.trungkhanh.example"),
-        reply_to=Address("Văn phòng HĐND&UBND huyện Trùng Khánh", "vanthu@vp.trungkhanh.example"),
-    )
-    return Notifier(engine, mail)
+    office = Address("Văn phòng HĐND&UBND huyện Trùng Khánh", "vanthu@vp.trungkhanh.example")
+    return build_notifier(engine, transport, sender=office)
 
 
 def run_day(notifier: Notifier, day: dt.date, *, assign: bool = False) -> int:

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from dutyflow.mail import Address, MailRenderer, MailSink, SmtpTransport
-from dutyflow.notify import MailSetup, Notifier
+from dutyflow.mail import Address, MailSink, SmtpTransport
+from dutyflow.notify import Notifier
 from dutyflow.plan import load_plan
 from dutyflow.states import NotificationStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow
 from dutyflow.store.queries import current_plan, status_lines
 from dutyflow.store.sync import load_plan_into_store
-from tests.conftest import at
+from tests.conftest import at, build_notifier
 
 OFFICE = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
 
@@ -30,7 +30,7 @@ def free_port() -> int:
 
 def notifier(engine: Engine, port: int, timeout: float = 5) -> Notifier:
     transport = SmtpTransport("127.0.0.1", port, security="none", timeout=timeout)
-    return Notifier(engine, MailSetup(transport=transport, renderer=MailRenderer(), sender=OFFICE, reply_to=OFFICE))
+    return build_notifier(engine, transport, sender=OFFICE)
 
 
 @pytest.fixture

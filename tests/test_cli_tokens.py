@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import AuditEventRow, UnitRow, UnitTokenRow
-from dutyflow.wiring import notifier_for, portal_app
 from tests.conftest import at
 from tests.office_cli import PORTAL, Cli
 
@@ -34,8 +33,8 @@ def test_reissue_sends_the_unit_its_new_link_and_revokes_the_old_one(cli: Cli) -
     assert len(cli.sink.received) == 2, "nobody else was written to"
 
     # The portal knows only the newest link (its clock inside the plan year).
-    rt = cli.runtime()
-    with TestClient(portal_app(rt, clock=lambda: at("2025-06-02", 9))) as portal:
+    rt = cli.runtime(clock=lambda: at("2025-06-02", 9))
+    with TestClient(rt.portal_app()) as portal:
         assert portal.get(new.removeprefix(PORTAL)).status_code == 200
         revoked = portal.get(old.removeprefix(PORTAL))
         assert revoked.status_code == 410, "the old link is known to be revoked, not unknown"
@@ -62,7 +61,7 @@ def test_reissue_refuses_an_unknown_unit_in_vietnamese_and_sends_nothing(cli: Cl
 
 
 def test_send_link_sends_each_generation_once(cli: Cli) -> None:
-    notifier = notifier_for(cli.runtime())
+    notifier = cli.runtime().notifier()
     now = dt.datetime(2025, 6, 2, 2, tzinfo=dt.UTC)
     link = f"{PORTAL}/u/{'a' * 43}"
     first = notifier.send_link("xa-a", link, now.date(), now, generation_key="xa-a-7")

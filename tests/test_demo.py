@@ -83,3 +83,13 @@ def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> N
     assert list(draft.glob("*-du-thao.docx"))
     assert "Báo cáo kết quả thực hiện" in (out / "tinh-hinh.html").read_text(encoding="utf-8")
     assert "Xong trong" in text
+
+
+def test_a_demo_that_cannot_run_ends_with_a_vietnamese_sentence_not_a_traceback(tmp_path: Path) -> None:
+    taken = tmp_path / "khong-phai-thu-muc"
+    taken.write_text("một tệp, không phải thư mục", encoding="utf-8")
+    result = CliRunner().invoke(app, ["demo", "--quick", "--out", str(taken)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "Bản chạy thử dừng giữa chừng vì lỗi" in text and "chạy lại lệnh để thử lại" in text
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(result.exception, SystemExit)

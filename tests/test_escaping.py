@@ -21,20 +21,19 @@ from docx import Document
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from dutyflow.demo.units import values_for
 from dutyflow.forms import FormTarget, WebField, web_fields
 from dutyflow.intake import Limits, target_of
-from dutyflow.mail import Address, MailRenderer, MemoryTransport
-from dutyflow.notify import MailSetup, Notifier
+from dutyflow.mail import Address, MemoryTransport
 from dutyflow.plan import Plan, load_plan
 from dutyflow.portal.app import create_app
 from dutyflow.report.build import build_report
-from dutyflow.simulation import values_for
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
 from dutyflow.tokens import current_token, expiry_for
-from tests.conftest import ICT, at
+from tests.conftest import ICT, at, build_notifier
 from tests.filling import filled_workbook, web_entries
 
 SECRET = b"test-secret"
@@ -113,7 +112,7 @@ def site(engine: Engine, bundled_plan_path: Path, tmp_path: Path) -> Iterator[Si
         token = current_token(session, SECRET, plan.plan.code, unit, now=now, expires_at=expiry_for(2025, ICT))
         return f"http://portal.test/u/{token}"
 
-    notifier = Notifier(engine, MailSetup(outbox := MemoryTransport(), MailRenderer(), OFFICE, OFFICE, links=links))
+    notifier = build_notifier(engine, outbox := MemoryTransport(), sender=OFFICE, links=links)
     app = create_app(
         engine,
         FileStore(tmp_path / "uploads"),

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from dutyflow.flow_results import MailRun
-from dutyflow.mail import MailSink
+from dutyflow.mail import MailSink, SmtpTransport
 from dutyflow.plan import load_plan
+from dutyflow.resources import Resources
 from dutyflow.states import ObligationState
 from dutyflow.store.db import make_engine, session_scope, upgrade
 from dutyflow.store.models import NotificationRow, ObligationRow, SubmissionRow
 from dutyflow.store.sync import load_plan_into_store
-from dutyflow.wiring import default_runtime
+from flows._common import override, resources
 from tests.conftest import MINI_PLAN, at
 
 
@@ -29,20 +30,17 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 @pytest.fixture
-def district(prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailSink]:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    engine = make_engine(url)
+def district(prefect_server: None, tmp_path: Path) -> Iterator[MailSink]:
+    """The mini plan in a SQLite store, the flows' resources pointing at it and at a local sink."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     upgrade(engine)
     with session_scope(engine) as session:
         load_plan_into_store(session, load_plan(MINI_PLAN), MINI_PLAN, now=at("2025-04-20"), actor="test")
     with MailSink(tmp_path / "mail") as sink:
-        monkeypatch.setenv("DUTYFLOW_DATABASE_URL", url)
-        monkeypatch.setenv("DUTYFLOW_DATA_DIR", str(tmp_path / "data"))
-        monkeypatch.setenv("DUTYFLOW_SMTP_PORT", str(sink.port))
-        monkeypatch.setenv("DUTYFLOW_RETRY_DELAY_SECONDS", "0")
-        default_runtime.cache_clear()
-        yield sink
-        default_runtime.cache_clear()
+        transport = SmtpTransport(sink.host, sink.port)
+        with override(Resources.for_test(engine, tmp_path / "data", transport=transport)):
+            yield sink
+    engine.dispose()
 
 
 def test_assign_then_chase_through_prefect_reach_the_mailbox_once(district: MailSink) -> None:
@@ -57,8 +55,7 @@ def test_assign_then_chase_through_prefect_reach_the_mailbox_once(district: Mail
     assert result.sent >= 3  # the 6-month report's first reminder, to each of its 3 units
     again = chase(as_of=dt.date(2025, 5, 12))
     assert again.sent == 0
-    engine = make_engine(default_runtime().settings.effective_database_url)
-    with session_scope(engine) as session:
+    with session_scope(resources().engine) as session:
         states = set(session.scalars(select(ObligationRow.state)))
         statuses = set(session.scalars(select(NotificationRow.status)))
     assert states == {"announced"} and statuses == {"sent"}
@@ -78,7 +75,7 @@ def test_the_flow_run_publishes_its_tables(district: MailSink) -> None:
 def test_serve_builds_deployments_from_the_stored_schedules(district: MailSink) -> None:
     from flows.serve import build_deployments
 
-    deployments = {d.name: d for d in build_deployments(default_runtime())}
+    deployments = {d.name: d for d in build_deployments(resources())}
     assert set(deployments) == {"dutyflow-assign", "dutyflow-chase", "dutyflow-consolidate", "dutyflow-intake-mail"}
     [schedule] = deployments["dutyflow-chase"].schedules
     assert schedule.schedule.cron == "0 8 * * 1-5"
@@ -91,7 +88,7 @@ def test_a_schedule_change_updates_the_deployment_on_the_server(district: MailSi
     from flows._prefect_api import DEPLOYMENT_NAMES, push_schedule
     from flows.serve import build_deployments
 
-    for deployment in build_deployments(default_runtime()):
+    for deployment in build_deployments(resources()):
         deployment.apply()
     assert push_schedule("chase", "30 7 * * 1-6", "Asia/Ho_Chi_Minh") is True
     with get_client(sync_client=True) as client:
@@ -115,18 +112,15 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     names = {part.get_filename() for part in message.iter_attachments()}
     assert any(name.endswith(".docx") for name in names)
     assert consolidate_flow(as_of=dt.date(2025, 11, 20)).sent == 0  # never twice
-    engine = make_engine(default_runtime().settings.effective_database_url)
-    with session_scope(engine) as session:
+    with session_scope(resources().engine) as session:
         office = session.scalars(select(ObligationRow).where(ObligationRow.state == ObligationState.ACCEPTED)).all()
     assert [o.deliverable.code for o in office] == ["tong-hop"]
 
 
 def submissions_and_report_folders() -> tuple[int, list[str]]:
-    settings = default_runtime().settings
-    engine = make_engine(settings.effective_database_url)
-    with session_scope(engine) as session:
+    settings = resources().settings
+    with session_scope(resources().engine) as session:
         count = len(session.scalars(select(SubmissionRow)).all())
-    engine.dispose()
     return count, sorted(p.name for p in (settings.data_dir / "reports").glob("*/*"))
 
 
@@ -158,8 +152,6 @@ def test_the_report_email_is_retried_when_the_server_defers_it(district: MailSin
     assert district.defer == 0
     reports = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
     assert len(reports) == 1
-    engine = make_engine(default_runtime().settings.effective_database_url)
-    with session_scope(engine) as session:
+    with session_scope(resources().engine) as session:
         statuses = {row.status for row in session.scalars(select(NotificationRow))}
-    engine.dispose()
     assert statuses == {"sent"}

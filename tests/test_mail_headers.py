@@ -24,14 +24,14 @@ import pytest
 import yaml
 from sqlalchemy import Engine, select
 
-from dutyflow.mail import Address, MailRenderer, MailSink, SmtpTransport
-from dutyflow.notify import MailSetup, Notifier, Outcome, SentRecord
+from dutyflow.mail import Address, MailSink, SmtpTransport
+from dutyflow.notify import Notifier, Outcome, SentRecord
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
 from dutyflow.store.db import make_engine, session_scope, upgrade
 from dutyflow.store.models import ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
-from tests.conftest import at
+from tests.conftest import at, build_notifier
 
 LONG_TAIL = (
     " và các cơ quan, đơn vị phối hợp thực hiện công tác bảo vệ, chăm sóc, giáo dục trẻ em có hoàn cảnh"
@@ -167,14 +167,7 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Year]:
     with session_scope(engine) as session:
         load_plan_into_store(session, plan, path, now=at("2025-04-20"), actor="t")
     with MailSink(tmp_path / "mail") as sink:
-        mail = MailSetup(
-            transport=SmtpTransport(sink.host, sink.port),
-            renderer=MailRenderer(),
-            sender=SENDER,
-            reply_to=SENDER,
-            simulated_clock=True,
-        )
-        notifier = Notifier(engine, mail)
+        notifier = build_notifier(engine, SmtpTransport(sink.host, sink.port), sender=SENDER, simulated_clock=True)
         sent = run_year(engine, notifier, tmp_path)
     yield plan, sent, tmp_path / "mail"
     engine.dispose()

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -17,10 +19,10 @@ from dutyflow.mail import MailSink
 from dutyflow.mailin.dovecot import ImapAccount
 from dutyflow.mailin.mailbox import ImapMailbox
 from dutyflow.plan import Plan
-from dutyflow.store.db import make_engine, session_scope
+from dutyflow.store.db import session_scope
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 from dutyflow.store.queries import current_plan
-from dutyflow.wiring import default_runtime
+from flows._common import override, resources
 from tests.filling import filled_workbook
 from tests.mailin_support import FOCAL_A, File, gmail, imap, settings_of
 from tests.test_flows import district, prefect_server
@@ -29,16 +31,20 @@ __all__ = ["district", "imap", "prefect_server"]  # fixtures
 
 
 @pytest.fixture
-def mailed(district: MailSink, imap: ImapAccount, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailSink]:
-    monkeypatch.setenv("DUTYFLOW_IMAP_HOST", imap.host)
-    monkeypatch.setenv("DUTYFLOW_IMAP_PORT", str(imap.port))
-    monkeypatch.setenv("DUTYFLOW_IMAP_SECURITY", imap.security)
-    monkeypatch.setenv("DUTYFLOW_IMAP_USER", imap.user)
-    monkeypatch.setenv("DUTYFLOW_IMAP_PASSWORD", imap.password)
-    default_runtime.cache_clear()
+def mailed(district: MailSink, imap: ImapAccount) -> Iterator[MailSink]:
+    """The district's resources with the office's mailbox on the throwaway Dovecot."""
+    settings = resources().settings.model_copy(
+        update={
+            "imap_host": imap.host,
+            "imap_port": imap.port,
+            "imap_security": imap.security,
+            "imap_user": imap.user,
+            "imap_password": SecretStr(imap.password),
+        }
+    )
     district.imap = imap  # type: ignore[attr-defined]
-    yield district
-    default_runtime.cache_clear()
+    with override(replace(resources(), settings=settings)):
+        yield district
 
 
 def test_a_unit_answers_its_assignment_with_its_form_and_gets_a_receipt_in_its_thread(mailed: MailSink) -> None:
@@ -50,7 +56,7 @@ def test_a_unit_answers_its_assignment_with_its_form_and_gets_a_receipt_in_its_t
     [assignment] = [m for m in mailed.messages if FOCAL_A in str(m["To"])]
     reply_to = assignment["Reply-To"].addresses[0].addr_spec
     assert reply_to.startswith("vanthu+") and reply_to.endswith("@vp.thunghiem.example")
-    engine = make_engine(default_runtime().settings.effective_database_url)
+    engine = resources().engine
     with session_scope(engine) as session:
         plan = Plan.model_validate(current_plan(session).document)
         obligation = session.scalars(
@@ -87,7 +93,19 @@ def test_a_unit_answers_its_assignment_with_its_form_and_gets_a_receipt_in_its_t
     pdf = File("Kế hoạch.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
     with ImapMailbox(settings_of(mailed.imap)) as box:  # type: ignore[attr-defined]
         box.append(gmail(FOCAL_A, "vanthu@vp.thunghiem.example", [pdf], subject="Kế hoạch của xã"))
-    result = CliRunner().invoke(app, ["run", "intake-mail", "--as-of", "2025-05-12"])
+    settings = resources().settings
+    env = {  # the CLI builds its resources from its settings: the same store, sink and mailbox
+        "DUTYFLOW_DATABASE_URL": resources().engine.url.render_as_string(hide_password=False),
+        "DUTYFLOW_DATA_DIR": str(settings.data_dir),
+        "DUTYFLOW_SMTP_HOST": mailed.host,
+        "DUTYFLOW_SMTP_PORT": str(mailed.port),
+        "DUTYFLOW_IMAP_HOST": settings.imap_host,
+        "DUTYFLOW_IMAP_PORT": str(settings.imap_port),
+        "DUTYFLOW_IMAP_SECURITY": settings.imap_security,
+        "DUTYFLOW_IMAP_USER": settings.imap_user,
+        "DUTYFLOW_IMAP_PASSWORD": settings.imap_password.get_secret_value(),
+    }
+    result = CliRunner().invoke(app, ["run", "intake-mail", "--as-of", "2025-05-12"], env=env)
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "đọc 1 thư, ghi nhận 0 lần nộp, gửi 0 thư trả lời, 1 thư cần Văn phòng xem xét" in text

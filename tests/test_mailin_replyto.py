@@ -6,12 +6,11 @@ import datetime as dt
 
 from sqlalchemy import Engine, select
 
-from dutyflow.mail import MailRenderer, MemoryTransport
+from dutyflow.mail import MemoryTransport
 from dutyflow.mailin.replyto import ReplyToken, make_token, read_token, reply_address, token_in
-from dutyflow.notify import MailSetup, Notifier
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import ObligationRow, UnitRow
-from tests.conftest import at
+from tests.conftest import at, build_notifier
 from tests.mailin_support import OFFICE, SECRET
 
 PLAN = "mini-2025"
@@ -41,14 +40,7 @@ def test_a_forged_or_foreign_token_names_nobody() -> None:
 
 def test_every_reminder_carries_the_token_of_its_unit_and_obligation(announced: Engine) -> None:
     transport = MemoryTransport()
-    mail = MailSetup(
-        transport=transport,
-        renderer=MailRenderer(),
-        sender=OFFICE,
-        reply_to=OFFICE,
-        reply_token=lambda unit_id, obligation_id: make_token(SECRET, PLAN, unit_id, obligation_id),
-    )
-    notifier = Notifier(announced, mail)
+    notifier = build_notifier(announced, transport, sender=OFFICE, reply_secret=SECRET.decode())
     day = dt.date(2025, 5, 12)
     notifier.chase([u.code for u in notifier.units_to_chase(at("2025-05-12"))], day, at("2025-05-12"))
     assert len(transport.sent) == 5

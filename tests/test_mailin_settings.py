@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from dutyflow import settings as settings_module
+from dutyflow.resources import imap_mailbox
 from dutyflow.settings import SettingsError, load_settings
-from dutyflow.wiring import imap_mailbox
 
 
 def test_email_intake_is_off_until_a_mailbox_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

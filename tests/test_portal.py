@@ -15,8 +15,7 @@ from sqlalchemy import Engine, select
 
 from dutyflow.forms import FormTarget
 from dutyflow.intake import Limits
-from dutyflow.mail import Address, MailRenderer, MemoryTransport
-from dutyflow.notify import MailSetup, Notifier
+from dutyflow.mail import Address, MemoryTransport
 from dutyflow.plan import Plan, load_plan
 from dutyflow.portal.app import create_app
 from dutyflow.states import ObligationState, SubmissionStatus
@@ -25,7 +24,7 @@ from dutyflow.store.files import FileStore
 from dutyflow.store.models import DataValueRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
 from dutyflow.tokens import current_token, expiry_for, issue
-from tests.conftest import ICT, at
+from tests.conftest import ICT, at, build_notifier
 from tests.filling import filled_workbook, sensible, web_entries
 
 SECRET = b"test-secret"
@@ -83,7 +82,7 @@ def open_site(engine: Engine, plan_path: Path, root: Path, **options: Any) -> It
     def links(session, unit, now):  # type: ignore[no-untyped-def]
         return f"http://portal.test/u/{current_token(session, SECRET, plan.plan.code, unit, now=now, expires_at=expiry_for(2025, ICT))}"
 
-    notifier = Notifier(engine, MailSetup(outbox, MailRenderer(), OFFICE, OFFICE, links=links))
+    notifier = build_notifier(engine, outbox, sender=OFFICE, links=links)
     notifier.assign([u.code for u in notifier.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
     outbox.sent.clear()
     raise_server_exceptions = options.pop("raise_server_exceptions", True)

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from dutyflow.demo.units import values_for
 from dutyflow.forms import FormTarget, validate_entries, web_fields
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Measure, Plan, UnitKind, load_plan
 from dutyflow.plan.periods import expand_periods
-from dutyflow.simulation import values_for
 
 COMMUNES = {UnitKind.COMMUNE, UnitKind.TOWN}
 TYPICAL = {Measure.PERCENT: 10, Measure.PERMILLE: 10, Measure.PER_100000: 100, Measure.COUNT: 1}

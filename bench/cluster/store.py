@@ -21,12 +21,12 @@ from sqlalchemy import Engine, delete, func, select, text, update
 from bench.cluster import config
 from dutyflow.mail import Address, MailRenderer, MemoryTransport
 from dutyflow.notify import MailSetup, Notifier
+from dutyflow.resources import link_provider
 from dutyflow.settings import load_settings
 from dutyflow.store.db import make_engine, session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
 from dutyflow.store.outbox import notification_key
 from dutyflow.store.queries import current_plan, loaded_plan
-from dutyflow.wiring import link_provider
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DUTYFLOW = config.ROOT / ".venv" / "bin" / "dutyflow"

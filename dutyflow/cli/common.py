@@ -21,7 +21,7 @@ from dutyflow.messages import t
 from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
 from dutyflow.reform import ReformError
 from dutyflow.register import RegisterError
-from dutyflow.runtime import Runtime, actor, utcnow
+from dutyflow.resources import Resources, actor, utcnow
 from dutyflow.settings import SettingsError
 from dutyflow.signing import SigningError
 from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope
@@ -71,9 +71,9 @@ def refusing() -> Iterator[None]:
         raise fail(refusal_text(exc)) from None
 
 
-def runtime() -> Runtime:
+def runtime() -> Resources:
     with refusing():
-        return Runtime.from_environment()
+        return Resources.from_settings()
 
 
 def parse_day(value: str | None) -> dt.date:
@@ -100,7 +100,7 @@ def read_plan(path: Path) -> Plan:
         return load_plan(path)
 
 
-def require_plan(rt: Runtime) -> None:
+def require_plan(rt: Resources) -> None:
     """Fail with a clear message unless the store is migrated and holds a plan."""
     with refusing():
         ensure_ready(rt.engine)
@@ -138,7 +138,7 @@ def on_plan(
     action: Callable[[Session, PlanRow, dt.datetime, str], T],
     day: dt.date | None = None,
     future_key: str = "dates.as_of_in_future",
-    rt: Runtime | None = None,
+    rt: Resources | None = None,
 ) -> T:
     """Run `action(session, plan, now, actor)` on the current plan in one transaction, at the moment of `day` (see
     `acting_moment`); any refusal is a clean failure."""

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from dutyflow.cli.common import console, errors, read_plan
+from dutyflow.cli.common import console, errors, fail, read_plan
 from dutyflow.messages import t
 from dutyflow.paths import BUNDLED_PLAN
 
@@ -42,7 +42,10 @@ def demo(
         def advance(day: dt.date, _: str) -> None:
             bar.update(task, completed=min(day.toordinal() - start, end - start), day=day.strftime("%d/%m/%Y"))
 
-        result = run_demo(data_dir, plan_path=plan_path, seed=seed, quick=quick, progress=advance)
+        try:
+            result = run_demo(data_dir, plan_path=plan_path, seed=seed, quick=quick, progress=advance)
+        except Exception as exc:  # any failure ends with a sentence, never a traceback
+            raise fail(t("demo.failed", reason=str(exc) or type(exc).__name__, path=data_dir)) from None
         bar.update(task, completed=end - start)
     console.table(
         t("demo.summary_title"),

@@ -19,7 +19,7 @@ from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.intake import IntakeResult, Limits
 from dutyflow.messages import t
 from dutyflow.office import ImportRequest, import_report, reissue_token
-from dutyflow.runtime import utcnow
+from dutyflow.resources import utcnow
 from dutyflow.store.db import upgrade
 from dutyflow.store.models import PlanRow
 
@@ -113,14 +113,13 @@ def schedule_set(
 @token_app.command("reissue", help=t("help.token_reissue"))
 def token_reissue(unit: Unit) -> None:
     from dutyflow.tokens import load_secret
-    from dutyflow.wiring import notifier_for
 
     rt = runtime()
     secret = load_secret(rt.settings.secret_key.get_secret_value(), rt.settings.data_dir)
     reissued = on_plan(lambda s, p, now, who: reissue_token(s, secret, p, unit, now=now, actor=who), rt=rt)
     url = f"{rt.settings.portal_url.rstrip('/')}/u/{reissued.token}"
     now = utcnow()
-    notifier = notifier_for(rt)
+    notifier = rt.notifier()
     notifier.send_link(unit, url, notifier.calendar.local_date(now), now, generation_key=f"{unit}-{reissued.generation}")
     console.print(t("portal.token_reissued", unit=unit, url=url))
 
@@ -132,12 +131,10 @@ def import_command(
     period: Annotated[str | None, typer.Option("--period", help=t("help.period"))] = None,
     received: Annotated[str | None, typer.Option("--received", help=t("help.received"))] = None,
 ) -> None:
-    from dutyflow.wiring import file_store, notifier_for
-
     rt = runtime()
     request = ImportRequest(unit, deliverable, period, read_input(file), file.name, optional_day(received))
     limits = Limits(max_bytes=int(rt.settings.max_upload_mb * 1024 * 1024), max_per_day=10_000)
-    files = file_store(rt.settings)
+    files = rt.files
 
     def record(s: Session, p: PlanRow, now: dt.datetime, who: str) -> tuple[IntakeResult, dt.datetime]:
         return import_report(s, files, p, request, now=now, actor=who, limits=limits), now
@@ -155,7 +152,7 @@ def import_command(
     )
     for reason in result.reasons:
         console.line(f"  - {reason}")
-    notifier = notifier_for(rt)
+    notifier = rt.notifier()
     # The receipt is written on the day the report was received, not on the day it was typed in.
     notifier.acknowledge(result.submission_id, notifier.calendar.local_date(when), when)
     if not result.ok:

@@ -18,7 +18,7 @@ from dutyflow.obligations import expand_obligations
 from dutyflow.plan import Plan
 from dutyflow.plan.periods import expand_periods
 from dutyflow.plandraft.command import plan_draft
-from dutyflow.runtime import actor, utcnow
+from dutyflow.resources import actor, utcnow
 from dutyflow.store.db import ensure_ready, session_scope
 from dutyflow.store.sync import load_plan_into_store
 

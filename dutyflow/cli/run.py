@@ -27,9 +27,11 @@ def run_consolidate(
     rt = runtime()
     day = optional_day(as_of)
     require_plan(rt)
+    from flows._common import override
     from flows.consolidate import consolidate_flow
 
-    result = consolidate_flow(as_of=day, final=final)
+    with override(rt):  # the flows run on the CLI's resources
+        result = consolidate_flow(as_of=day, final=final)
     console.print(t("cli.report_final" if result.final else "cli.report_draft"))
     for path in result.files:
         console.line(f"  {path}")
@@ -59,11 +61,13 @@ def _mail_flow(name: str, as_of: str | None) -> None:
     rt = runtime()
     day = optional_day(as_of)
     require_plan(rt)
+    from flows._common import override
     from flows.assign import assign
     from flows.chase import chase
 
     flow = {"assign": assign, "chase": chase}[name]
-    result = flow(as_of=day)
+    with override(rt):
+        result = flow(as_of=day)
     console.print(t("cli.flow_done", flow=name, units=result.units, sent=result.sent))
 
 
@@ -73,9 +77,12 @@ def run_intake_mail(as_of: AsOf = None) -> None:
     day = optional_day(as_of)
     require_plan(rt)
     from dutyflow.mailin.ledger import review_queue
+    from flows._common import override
     from flows.intake_mail import intake_mail
 
-    console.print(t("mailin.done", **asdict(intake_mail(as_of=day))))
+    with override(rt):
+        done = intake_mail(as_of=day)
+    console.print(t("mailin.done", **asdict(done)))
     with session_scope(rt.engine) as session:
         for row in review_queue(session):
             console.print(t("mailin.review_line", sender=row.sender, subject=row.subject, reason=row.reason))

@@ -10,14 +10,14 @@ from fastapi import FastAPI
 
 from dutyflow.cli.common import console, refusing, runtime
 from dutyflow.messages import t
-from dutyflow.runtime import Runtime
+from dutyflow.resources import Resources
 from dutyflow.store.db import ensure_ready
 
 Host = Annotated[str, typer.Option("--host", help=t("help.host"))]
 Port = Annotated[int, typer.Option("--port", help=t("help.port"), min=1, max=65535)]
 
 
-def _ready() -> Runtime:
+def _ready() -> Resources:
     """The configured runtime, its store migrated (else a clean failure)."""
     rt = runtime()
     with refusing():
@@ -25,12 +25,10 @@ def _ready() -> Runtime:
     return rt
 
 
-def _portal(rt: Runtime) -> FastAPI:
+def _portal(rt: Resources) -> FastAPI:
     """The portal over the store (a clean failure when no plan is loaded)."""
-    from dutyflow.wiring import portal_app
-
     with refusing():
-        return portal_app(rt)
+        return rt.portal_app()
 
 
 def serve_command(
@@ -47,11 +45,11 @@ def serve_command(
     # A service manager stops us with SIGTERM: shut down as on Ctrl-C (the runner, then the portal).
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     if application is None:
-        serve_all()
+        serve_all(rt)
         return
     with background_server(application, port, host) as url:
         console.print(t("portal.started", url=url))
-        serve_all()
+        serve_all(rt)
 
 
 def portal_command(host: Host = "127.0.0.1", port: Port = 8000) -> None:

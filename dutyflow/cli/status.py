@@ -15,7 +15,7 @@ from dutyflow.cli.common import AsOf, JsonFlag, console, fail, parse_day, plan_c
 from dutyflow.cli.output import Cell
 from dutyflow.messages import t
 from dutyflow.obligations import Standing, effective_last_day
-from dutyflow.runtime import Runtime
+from dutyflow.resources import Resources
 from dutyflow.store.db import ensure_ready, session_scope
 from dutyflow.store.models import UnitRow
 from dutyflow.store.queries import StatusLine, current_plan, status_lines
@@ -91,7 +91,7 @@ def status_json(lines: list[StatusLine]) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
-def print_recent_changes(rt: Runtime, until: dt.datetime, tz: dt.tzinfo, limit: int = 10) -> None:
+def print_recent_changes(rt: Resources, until: dt.datetime, tz: dt.tzinfo, limit: int = 10) -> None:
     """The latest administrative changes made by `until` (extensions, pauses, schedules)."""
     with session_scope(rt.engine) as session:
         events = admin.recent_changes(session, limit, until=until)

@@ -11,7 +11,7 @@ import typer
 from dutyflow.cli.common import console, refusing
 from dutyflow.messages import t
 from dutyflow.plan import PlanError, load_plan
-from dutyflow.runtime import utcnow
+from dutyflow.resources import utcnow
 from dutyflow.settings import load_settings
 from dutyflow.signing import SigningError, TrustStore, describe, verify_pdf
 

@@ -236,9 +236,7 @@ def table_figures(form: Form, figures: Mapping[str, int], rng: random.Random) ->
                 total = min(total, sum(cap or 0 for cap in caps.values()))
             split = _split(total, columns, caps, rng)
         else:
-            split = {
-                c: rng.randint(0, caps[c] if caps[c] is not None else rng.choice((0, 1, 2, 3, 5, 8))) for c in columns
-            }
+            split = {c: rng.randint(0, _cap_or_small(caps[c], rng)) for c in columns}
         cells.update(((row, c), n) for c, n in split.items())
     return cells
 
@@ -261,3 +259,8 @@ _NARRATIVES = (
     "Đang triển khai; một số nội dung chậm do thiếu kinh phí, sẽ hoàn thành trong quý IV.",
     "Tổ chức Tháng hành động vì trẻ em và Tết Trung thu cho trẻ em an toàn, lành mạnh.",
 )
+
+
+def _cap_or_small(cap: int | None, rng: random.Random) -> int:
+    """A column's cap, or a small random bound when it has none."""
+    return cap if cap is not None else rng.choice((0, 1, 2, 3, 5, 8))

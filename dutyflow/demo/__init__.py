@@ -1,0 +1,11 @@
+"""The demo: the plan year played by simulated units on a simulated clock, through the real flows,
+the real portal and a local mail sink (docs/decisions.md, 41).
+
+- `units`: what each simulated unit does and when (on time, late, a broken figure, never);
+- `clock`: the simulated clock the portal and the runs act at;
+- `plan`: the short plan of `--quick` and the span of days the demo plays;
+- `actions`: the units' actions through the portal's HTTP interface and the office's mailbox;
+- `year`: the driver's pure parts, the days one after another, and the summary.
+
+The Prefect side (the flows themselves, Prefect's settings) is in `flows/simulate.py`.
+"""
