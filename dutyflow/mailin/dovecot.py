@@ -111,6 +111,8 @@ class ThrowawayDovecot:
             self.root = None
 
     def _write_config(self, port: int) -> Path:
+        """Write the throw-away server's dovecot.conf and passwd file. Its length is the config
+        file itself, one list item a line, which reads best whole."""
         assert self.root is not None
         root = self.root
         for sub in ("run", "state", "mail", "home"):
