@@ -116,27 +116,27 @@ CASES: dict[str, tuple[Make, Answer | Review | Silent]] = {
     ),
     "old .xls in reply to a reminder": (
         lambda o, m: outlook(FOCAL_A, token(o), [File("bc.xls", OLE, XLS)], message_id=m),
-        Answer(RETURNED, ("Excel cũ (.xls)", "(.xlsx)")),
+        Answer(REFUSED, ("bc.xls", "Excel cũ (.xls)", "(.xlsx)")),  # refused at the door (decision 27)
     ),
     "workbook with macros": (
         lambda o, m: gmail(FOCAL_A, token(o), [File("bc.xlsm", macro(o))], message_id=m),
-        Answer(RETURNED, ("có chứa macro",)),
+        Answer(REFUSED, ("có chứa macro",)),
     ),
     "PDF for a report that needs the form": (
         lambda o, m: gmail(FOCAL_A, token(o), [File("bc.pdf", PDF, "application/pdf")], message_id=m),
-        Answer(RETURNED, ("phải nộp bằng tệp biểu mẫu Excel",)),
+        Answer(REFUSED, ("phải nộp bằng tệp biểu mẫu Excel",)),
     ),
     "Word file renamed .xlsx": (
         lambda o, m: thunderbird(FOCAL_A, token(o), [File("bc.xlsx", docx_bytes())], message_id=m),
-        Answer(RETURNED, ("bc.xlsx", "tệp «docx» không thay được biểu mẫu")),
+        Answer(REFUSED, ("bc.xlsx", "tệp «docx» không thay được biểu mẫu")),
     ),
     "truncated zip": (
         lambda o, m: gmail(FOCAL_A, token(o), [File("bc.xlsx", o.form("xa-a")[:3000])], message_id=m),
-        Answer(RETURNED, ("bị hỏng",)),
+        Answer(REFUSED, ("bị hỏng",)),
     ),
     "empty file": (
         lambda o, m: gmail(FOCAL_A, token(o), [File("bc.xlsx", b"")], message_id=m),
-        Answer(RETURNED, ("rỗng",)),
+        Answer(REFUSED, ("rỗng",)),
     ),
     "file over the size limit": (
         lambda o, m: gmail(
@@ -168,11 +168,11 @@ CASES: dict[str, tuple[Make, Answer | Review | Silent]] = {
         lambda o, m: gmail(
             FOCAL_A, token(o, deliverable="danh-sach-thang"), [File("ds.xlsx", foreign_workbook())], message_id=m
         ),
-        Answer(RETURNED, ("bảng tính Excel, không phải văn bản Word",)),
+        Answer(REFUSED, ("bảng tính Excel, không phải văn bản Word",)),
     ),
     "a text file in reply to a reminder": (
         lambda o, m: gmail(FOCAL_A, token(o), [File("bc.txt", "Số liệu: 150/200".encode(), "text/plain")], message_id=m),
-        Answer(RETURNED, ("không phải bảng tính Excel",)),
+        Answer(REFUSED, ("bc.txt", "không phải bảng tính Excel")),  # refused at the door (decision 27)
     ),
     # ------------------------------------------------------------ the office must look
     "another unit's form from this unit's contact": (

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from dutyflow import settings as settings_module
 from dutyflow.resources import imap_mailbox
 from dutyflow.settings import SettingsError, load_settings
 
@@ -36,7 +35,7 @@ def test_the_mailbox_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch)
 def test_the_mailbox_password_in_the_settings_file_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     leaky = tmp_path / "settings.toml"
     leaky.write_text('imap_host = "mail.example"\nimap_password = "lộ"\n', encoding="utf-8")
-    monkeypatch.setattr(settings_module, "SETTINGS_FILE", leaky)
+    monkeypatch.setenv("DUTYFLOW_SETTINGS", str(leaky))
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "imap_password" in str(caught.value) and "biến môi trường" in str(caught.value)
