@@ -31,7 +31,7 @@ from dutyflow.settings import Settings, load_settings
 from dutyflow.store.db import make_engine, session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import PlanRow, UnitRow
-from dutyflow.store.queries import current_plan
+from dutyflow.store.queries import current_plan, plan_of
 from dutyflow.tokens import current_token, expiry_for, load_secret
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ class Resources:
             key = (version[0], version[1]) if version is not None else None
             if self._plan is None or key is None or self._plan[0] != key:
                 row = current_plan(session)
-                self._plan = ((row.id, row.sha256), Plan.model_validate(row.document))
+                self._plan = ((row.id, row.sha256), plan_of(row))
         return self._plan[1]
 
     @cached_property
