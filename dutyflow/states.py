@@ -60,6 +60,14 @@ DELIVERED_STATUSES = frozenset({NotificationStatus.SENT, NotificationStatus.REFU
 """Outbox statuses that are final: never claimed again."""
 
 
+class AccountRole(StrEnum):
+    """What an office account may do in the console (see `dutyflow.accounts`)."""
+
+    OFFICE = "office"  # office staff: everything
+    LEADERSHIP = "leadership"  # read, and approve
+    AUDITOR = "auditor"  # read only
+
+
 class InboundOutcome(StrEnum):
     """What was done with an email read from the office's mailbox."""
 
@@ -77,6 +85,7 @@ __all__ = [
     "DELIVERED_STATUSES",
     "HANDED_IN_STATES",
     "OPEN_STATES",
+    "AccountRole",
     "InboundOutcome",
     "NotificationStatus",
     "ObligationState",

@@ -5,8 +5,11 @@ in `common`; Typer's own refusals in Vietnamese are in `usage`, the output for t
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from dutyflow.cli.common import acting_as
 from dutyflow.cli.demo import demo
 from dutyflow.cli.office import (
     db_app,
@@ -22,6 +25,7 @@ from dutyflow.cli.run import report_app, run_app
 from dutyflow.cli.serve import portal_command, serve_command
 from dutyflow.cli.status import status
 from dutyflow.cli.usage import VietnameseGroup
+from dutyflow.cli.user import user_app
 from dutyflow.messages import t
 
 __all__ = ["app", "main"]
@@ -33,6 +37,7 @@ app.add_typer(run_app, name="run")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
+app.add_typer(user_app, name="user")
 app.command("status", help=t("help.status"))(status)
 app.command("serve", help=t("help.serve"))(serve_command)
 app.command("extend", help=t("help.extend"))(extend_command)
@@ -41,6 +46,13 @@ app.command("resume", help=t("help.resume"))(resume_command)
 app.command("portal", help=t("help.portal"))(portal_command)
 app.command("import", help=t("help.import"))(import_command)
 app.command("demo", help=t("help.demo"))(demo)
+
+
+@app.callback()
+def options(
+    by: Annotated[str | None, typer.Option("--by", help=t("accounts.help.by"), show_default=False)] = None,
+) -> None:
+    acting_as.set(by)
 
 
 def main() -> None:

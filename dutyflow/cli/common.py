@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -13,6 +14,8 @@ import typer
 from rich.text import Text
 from sqlalchemy.orm import Session
 
+from dutyflow import accounts
+from dutyflow.accounts import AccountError
 from dutyflow.admin import AdminError
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli.output import Output
@@ -38,10 +41,25 @@ PathArg = Annotated[Path | None, typer.Argument(help=t("help.path"), show_defaul
 AsOf = Annotated[str | None, typer.Option("--as-of", help=t("help.as_of"), show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help=t("help.json"))]
 
-_PLAIN_REFUSALS = (StoreNotReady, AdminError, IntakeRefused, SettingsError, SigningError, RegisterError, ReformError)
+_PLAIN_REFUSALS = (StoreNotReady, AdminError, AccountError, IntakeRefused, SettingsError, SigningError, RegisterError, ReformError)
 """Refusals whose own text is the message."""
 REFUSALS = (NoPlanLoaded, PlanError, PlanLoadRefused, *_PLAIN_REFUSALS)
 """Every refusal of the core a command shows as a clean failure (see `refusal_text`)."""
+
+
+acting_as: ContextVar[str | None] = ContextVar("acting_as", default=None)
+"""The account named by `dutyflow --by NAME`, set for each run of the command."""
+
+
+def acting_person(session: Session) -> str:
+    """Whom the audit names for this command: the enabled account of `--by`, else the OS user."""
+    name = acting_as.get()
+    if name is None:
+        return actor()
+    account = accounts.find(session, name.strip().lower())
+    if account is None or account.disabled:
+        raise AccountError(t("accounts.unknown_actor", name=name))
+    return account.name
 
 
 def refusal_text(exc: Exception) -> str:
@@ -147,4 +165,4 @@ def on_plan(
         ensure_ready(rt.engine)
         with session_scope(rt.engine) as session:
             plan = current_plan(session)
-            return action(session, plan, acting_moment(plan_calendar(plan), day, future_key), actor())
+            return action(session, plan, acting_moment(plan_calendar(plan), day, future_key), acting_person(session))

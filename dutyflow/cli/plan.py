@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.cli.common import JsonFlag, PathArg, console, read_plan, refusing, runtime
+from dutyflow.cli.common import JsonFlag, PathArg, acting_person, console, read_plan, refusing, runtime
 from dutyflow.cli.register import plan_reform, plan_units, print_register_warnings
 from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.messages import t
@@ -18,7 +18,7 @@ from dutyflow.obligations import expand_obligations
 from dutyflow.plan import Plan
 from dutyflow.plan.periods import expand_periods
 from dutyflow.plandraft.command import plan_draft
-from dutyflow.resources import actor, utcnow
+from dutyflow.resources import utcnow
 from dutyflow.store.db import ensure_ready, session_scope
 from dutyflow.store.sync import load_plan_into_store
 
@@ -173,7 +173,9 @@ def plan_load(path: PathArg = None) -> None:
     with refusing():
         ensure_ready(rt.engine)
         with session_scope(rt.engine) as session:
-            report = load_plan_into_store(session, plan, source.resolve(), now=utcnow(), actor=actor())
+            report = load_plan_into_store(
+                session, plan, source.resolve(), now=utcnow(), actor=acting_person(session)
+            )
     console.print(report.describe())
 
 

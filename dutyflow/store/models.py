@@ -27,6 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from dutyflow.states import (
+    AccountRole,
     InboundOutcome,
     NotificationStatus,
     ObligationState,
@@ -307,6 +308,23 @@ class UnitTokenRow(Base):
     revoked_at: Mapped[dt.datetime | None]
 
 
+class AccountRow(Base):
+    """A named office account: who signs in to the console and whom the audit log names. Only the
+    password's argon2 hash is stored. Accounts are disabled, never deleted, so the audit keeps its people."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    """The title documents print under the name, e.g. "Phó Chủ tịch"."""
+    role: Mapped[AccountRole] = mapped_column(_states(AccountRole))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime]
+    changed_at: Mapped[dt.datetime]
+
+
 class AdminSessionRow(Base):
     """A signed-in office user. Server-side: the cookie holds a random id, the store only its hash."""
 
@@ -315,6 +333,8 @@ class AdminSessionRow(Base):
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     user: Mapped[str] = mapped_column(String(128))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    """The signed-in account (None only on sessions older than accounts, which open nothing)."""
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
 
