@@ -139,7 +139,6 @@ def run(engine: Engine, folder: Path, args: argparse.Namespace) -> dict[str, Any
         engine,
         FileStore(folder / "uploads"),
         notifier=notifier,
-        admin_password="bench",
         clock=lambda: NOW,
         limits=Limits(),
     )

@@ -209,14 +209,13 @@ class Resources:
         )
 
     def portal_app(self) -> FastAPI:
-        """The portal over this store, file store, mail transport, clock and office password."""
+        """The portal over this store, file store, mail transport and clock."""
         from dutyflow.portal.app import create_app
 
         return create_app(
             self.engine,
             self.files,
             notifier=self.notifier(),
-            admin_password=self.settings.admin_password.get_secret_value(),
             clock=self.clock,
             limits=self.limits(),
             trusted_proxy=self.settings.trusted_proxy,

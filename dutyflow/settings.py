@@ -24,7 +24,7 @@ from dutyflow.pydantic_errors import describe
 
 DEFAULT_SETTINGS_FILE = Path("config") / "settings.toml"
 
-SECRET_KEYS = frozenset({"smtp_password", "admin_password", "secret_key", "signing_key_password", "imap_password"})
+SECRET_KEYS = frozenset({"smtp_password", "secret_key", "signing_key_password", "imap_password"})
 
 
 class SettingsError(Exception):
@@ -79,8 +79,6 @@ class Settings(BaseSettings):
     """Addresses (comma-separated) of the reverse proxy in front of the portal. Only from them are
     X-Forwarded-Proto (https: the office's cookie gets Secure) and X-Forwarded-For (the client a failed
     login is counted against) believed. Empty: no proxy, the headers are ignored."""
-    admin_password: SecretStr = SecretStr("")
-    """The office's password for the portal's office pages; empty: the office pages are closed."""
     secret_key: SecretStr = SecretStr("")
     """Derives the units' portal links; empty: a random key kept in data_dir/secret.key."""
     max_upload_mb: float = Field(default=10, gt=0)

@@ -55,7 +55,6 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
             "DUTYFLOW_SMTP_PORT": str(sink.port),
             "DUTYFLOW_PORTAL_URL": PORTAL,
             "DUTYFLOW_SECRET_KEY": "khoá-thử-nghiệm",
-            "DUTYFLOW_ADMIN_PASSWORD": "mật-khẩu",
             "COLUMNS": "250",
         }
         cli = Cli(env, sink, monkeypatch)

@@ -28,16 +28,17 @@ from dutyflow.mail import Address, MemoryTransport
 from dutyflow.plan import Plan, load_plan
 from dutyflow.portal.app import create_app
 from dutyflow.report.build import build_report
+from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
 from dutyflow.tokens import current_token, expiry_for
+from tests.accounts_support import add_accounts, credentials
 from tests.conftest import ICT, at, build_notifier
 from tests.filling import filled_workbook, web_entries
 
 SECRET = b"test-secret"
-PASSWORD = "mật-khẩu-văn-phòng"
 OFFICE = Address("Văn phòng HĐND&UBND huyện", "vanthu@vp.thunghiem.example")
 # Short enough to be quoted whole in a problem (forms.numbers.ECHO_LIMIT), without quotes, which
 # a multipart file name would carry percent-encoded.
@@ -94,7 +95,7 @@ class Site:
             return FormTarget(self.plan, unit, deliverable, row.period, row.period_label)
 
     def office_page(self, path: str) -> str:
-        response = self.client.post("/van-phong/dang-nhap", data={"password": PASSWORD}, follow_redirects=False)
+        response = self.client.post("/van-phong/dang-nhap", data=credentials(), follow_redirects=False)
         assert response.status_code == 303
         page = self.client.get(path)
         assert page.status_code == 200
@@ -106,6 +107,7 @@ def site(engine: Engine, bundled_plan_path: Path, tmp_path: Path) -> Iterator[Si
     plan = load_plan(bundled_plan_path)
     with session_scope(engine) as session:
         load_plan_into_store(session, plan, bundled_plan_path, now=at("2025-04-20"), actor="t")
+    add_accounts(engine, AccountRole.OFFICE)
     now = at("2025-05-12", 10)
 
     def links(session, unit, now):  # type: ignore[no-untyped-def]
@@ -117,7 +119,6 @@ def site(engine: Engine, bundled_plan_path: Path, tmp_path: Path) -> Iterator[Si
         engine,
         FileStore(tmp_path / "uploads"),
         notifier=notifier,
-        admin_password=PASSWORD,
         clock=lambda: now,
         limits=Limits(max_bytes=2 * 1024 * 1024, max_per_day=20),
     )

@@ -18,12 +18,13 @@ from dutyflow.intake import Limits
 from dutyflow.mail import Address, MemoryTransport
 from dutyflow.plan import Plan, load_plan
 from dutyflow.portal.app import create_app
-from dutyflow.states import ObligationState, SubmissionStatus
+from dutyflow.states import AccountRole, ObligationState, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DataValueRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
 from dutyflow.tokens import current_token, expiry_for, issue
+from tests.accounts_support import PASSWORD, add_accounts, credentials
 from tests.conftest import ICT, at, build_notifier
 from tests.filling import filled_workbook, sensible, web_entries
 
@@ -76,6 +77,7 @@ def open_site(engine: Engine, plan_path: Path, root: Path, **options: Any) -> It
     plan = load_plan(plan_path)
     with session_scope(engine) as session:
         load_plan_into_store(session, plan, plan_path, now=at("2025-04-20"), actor="t")
+    add_accounts(engine, AccountRole.OFFICE)
     clock = Clock(at("2025-05-12", 10))
     outbox = MemoryTransport()
 
@@ -90,7 +92,6 @@ def open_site(engine: Engine, plan_path: Path, root: Path, **options: Any) -> It
         engine,
         FileStore(root / "uploads"),
         notifier=notifier,
-        admin_password="mật-khẩu-văn-phòng",
         clock=clock,
         limits=options.pop("limits", Limits(max_bytes=2 * 1024 * 1024, max_per_day=5)),
         **options,
@@ -244,8 +245,8 @@ def test_nul_bytes_in_a_file_name_or_a_typed_value_are_answered_not_crashed_on(s
     assert typed.status_code == 422 and "Phụ lục I, ô G12" in typed.text and "\x00" not in typed.text
 
 
-def login(site: Site, password: str = "mật-khẩu-văn-phòng"):
-    return site.client.post("/van-phong/dang-nhap", data={"password": password}, follow_redirects=False)
+def login(site: Site, password: str = PASSWORD):
+    return site.client.post("/van-phong/dang-nhap", data=credentials(password=password), follow_redirects=False)
 
 
 def csrf_of(site: Site) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import ObligationRow, UnitRow
+from tests.accounts_support import PASSWORD, STAFF
 from tests.browser import chromium_page, live_server
 from tests.test_portal import Site, site  # noqa: F401 - the fixture
 
@@ -69,7 +70,8 @@ def test_the_office_status_page_shows_late_units_first_in_a_browser(site: Site, 
     with live_server(site.client.app) as base, chromium_page(str(tmp_path)) as page:
         page.goto(f"{base}/van-phong")
         assert page.url.endswith("/van-phong/dang-nhap")
-        page.fill("input[name=password]", "mật-khẩu-văn-phòng")
+        page.fill("input[name=name]", STAFF)
+        page.fill("input[name=password]", PASSWORD)
         page.get_by_role("button", name="Đăng nhập").click()
         page.wait_for_selector("#completeness")
         shot = tmp_path / "tinh-hinh.png"

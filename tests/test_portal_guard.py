@@ -24,11 +24,11 @@ from dutyflow.intake import Limits
 from dutyflow.portal.throttle import LOGIN_FAILED
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import AuditEventRow, SubmissionRow
+from tests.accounts_support import STAFF, credentials
 from tests.browser import live_server
 from tests.filling import filled_workbook
 from tests.test_portal import Site, login, open_site, upload
 
-PASSWORD = "mật-khẩu-văn-phòng"
 FRAMING = {
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
@@ -231,7 +231,7 @@ def test_two_hundred_guesses_get_five_tries(site: Site) -> None:
     assert failures(site) == 5
     with session_scope(site.engine) as session:
         event = session.scalars(select(AuditEventRow).where(AuditEventRow.action == LOGIN_FAILED)).first()
-        assert event is not None and event.code == "office" and event.actor == "client:testclient"
+        assert event is not None and event.code == STAFF and event.actor == "client:testclient"
 
 
 def test_failures_spread_over_many_clients_lock_the_account(
@@ -240,10 +240,10 @@ def test_failures_spread_over_many_clients_lock_the_account(
     with open_site(engine, mini_plan_path, tmp_path, trusted_proxy="testclient") as site:
         for i in range(20):
             forwarded = {"X-Forwarded-For": f"10.0.0.{i}"}
-            answer = site.client.post("/van-phong/dang-nhap", data={"password": "sai"}, headers=forwarded)
+            answer = site.client.post("/van-phong/dang-nhap", data=credentials(password="sai"), headers=forwarded)
             assert answer.status_code == 401
         fresh = {"X-Forwarded-For": "10.0.1.1"}
-        locked = site.client.post("/van-phong/dang-nhap", data={"password": PASSWORD}, headers=fresh)
+        locked = site.client.post("/van-phong/dang-nhap", data=credentials(), headers=fresh)
         assert locked.status_code == 429
         with session_scope(site.engine) as session:
             clients = session.scalars(select(AuditEventRow.actor).where(AuditEventRow.action == LOGIN_FAILED)).all()
@@ -263,10 +263,10 @@ def test_the_session_cookie_is_secure_behind_a_trusted_tls_proxy_only(
     tls = {"X-Forwarded-Proto": "https"}
     with open_site(engine, mini_plan_path, tmp_path, trusted_proxy="testclient") as site:
         behind = site.client.post(
-            "/van-phong/dang-nhap", data={"password": PASSWORD}, headers=tls, follow_redirects=False
+            "/van-phong/dang-nhap", data=credentials(), headers=tls, follow_redirects=False
         )
         assert behind.status_code == 303 and "secure" in session_cookie(behind).lower()
-        plain = site.client.post("/van-phong/dang-nhap", data={"password": PASSWORD}, follow_redirects=False)
+        plain = site.client.post("/van-phong/dang-nhap", data=credentials(), follow_redirects=False)
         assert "secure" not in session_cookie(plain).lower()
         cookie = session_cookie(behind).lower()
         assert "httponly" in cookie and "samesite=strict" in cookie
@@ -275,13 +275,13 @@ def test_the_session_cookie_is_secure_behind_a_trusted_tls_proxy_only(
 def test_a_forwarded_proto_from_an_untrusted_client_is_ignored(site: Site) -> None:
     forged = site.client.post(
         "/van-phong/dang-nhap",
-        data={"password": PASSWORD},
+        data=credentials(),
         headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.9.9.9"},
         follow_redirects=False,
     )
     assert forged.status_code == 303 and "secure" not in session_cookie(forged).lower()
     for _ in range(5):
-        site.client.post("/van-phong/dang-nhap", data={"password": "sai"}, headers={"X-Forwarded-For": "10.9.9.9"})
+        site.client.post("/van-phong/dang-nhap", data=credentials(password="sai"), headers={"X-Forwarded-For": "10.9.9.9"})
     assert login(site).status_code == 429  # counted against the real client, whatever the header says
 
 

@@ -27,12 +27,12 @@ from sqlalchemy import Engine, create_engine, select, text
 
 from dutyflow.store.db import make_engine, session_scope, upgrade
 from dutyflow.store.models import Base, SubmissionRow
+from tests.accounts_support import STAFF, credentials
 from tests.conftest import MINI_PLAN, PG_URL, _postgres_available
 from tests.filling import filled_workbook, web_entries
 from tests.test_forms_corpus import PDF, doctype, docx_bytes, good, password_protected, rezip, zeros_member
 from tests.test_portal import Site, open_site
 
-PASSWORD = "mật-khẩu-văn-phòng"
 ENGLISH = re.compile(
     r"detail|not found|method not allowed|internal server error|bad request|unprocessable|traceback|"
     r"field required|there was an error|too many|exceeded|maximum",
@@ -113,7 +113,7 @@ def portal(store: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         )
         assert accepted.status_code == 200, accepted.text
         office = TestClient(site.client.app, raise_server_exceptions=False)
-        assert office.post("/van-phong/dang-nhap", data={"password": PASSWORD}).status_code == 200
+        assert office.post("/van-phong/dang-nhap", data=credentials()).status_code == 200
         page = office.get("/van-phong/bao-cao").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)
         assert csrf is not None
@@ -383,7 +383,9 @@ CORPUS: dict[str, Case] = {
     ),
     # ------------------------------------------------------------------ the office
     "decision without CSRF": Case(
-        office("POST", lambda p: f"/van-phong/bao-cao/{p.submission}/tra-lai", reason="x"), 422, ("Mã phiên làm việc",)
+        office("POST", lambda p: f"/van-phong/bao-cao/{p.submission}/tra-lai", reason="x"),
+        403,
+        ("thiếu mã chống giả mạo",),
     ),
     "decision with a forged CSRF": Case(
         office("POST", lambda p: f"/van-phong/bao-cao/{p.submission}/tra-lai", csrf="giả", reason="x"),
@@ -392,8 +394,8 @@ CORPUS: dict[str, Case] = {
     ),
     "decision with a CSRF of 10,000 characters": Case(
         office("POST", lambda p: f"/van-phong/bao-cao/{p.submission}/tra-lai", csrf="a" * 10_000, reason="x"),
-        422,
-        ("quá dài",),
+        403,
+        ("Phiên làm việc không hợp lệ",),
     ),
     "return reason holding a NUL byte": Case(
         office("POST", lambda p: f"/van-phong/bao-cao/{p.submission}/tra-lai", csrf=CSRF, reason="sai\x00số"),
@@ -426,18 +428,18 @@ CORPUS: dict[str, Case] = {
     "download of a submission without a file": Case(
         office("GET", lambda p: "/van-phong/bao-cao/999999/tep"), 404, ("Không tìm thấy lần nộp",)
     ),
-    "logout without CSRF": Case(office("POST", lambda p: "/van-phong/dang-xuat"), 422, ("Mã phiên làm việc",)),
+    "logout without CSRF": Case(office("POST", lambda p: "/van-phong/dang-xuat"), 403, ("thiếu mã chống giả mạo",)),
     "logout with a forged CSRF": Case(
         office("POST", lambda p: "/van-phong/dang-xuat", csrf="giả"), 403, ("Phiên làm việc không hợp lệ",)
     ),
     "login without a password": Case(
-        lambda p: p.client.post("/van-phong/dang-nhap", data={}), 422, ("Thiếu Mật khẩu",)
+        lambda p: p.client.post("/van-phong/dang-nhap", data={"name": STAFF}), 422, ("Thiếu Mật khẩu",)
     ),
     "login with a password of 5,000 characters": Case(
-        lambda p: p.client.post("/van-phong/dang-nhap", data={"password": "x" * 5000}), 422, ("quá dài",)
+        lambda p: p.client.post("/van-phong/dang-nhap", data={"name": STAFF, "password": "x" * 5000}), 422, ("quá dài",)
     ),
     "login as JSON": Case(
-        lambda p: p.client.post("/van-phong/dang-nhap", json={"password": PASSWORD}), 422, ("Thiếu Mật khẩu",)
+        lambda p: p.client.post("/van-phong/dang-nhap", json=credentials()), 422, ("Thiếu Tên đăng nhập",)
     ),
     "office page with a forged cookie": Case(
         lambda p: p.client.get("/van-phong", cookies={"dutyflow_office": "gia-mao"}, follow_redirects=False), 303

@@ -14,13 +14,14 @@ from sqlalchemy import Engine, func, select
 
 from dutyflow.plan import load_plan
 from dutyflow.portal.app import SESSION_COOKIE, SESSION_HOURS, create_app
+from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AdminSessionRow
 from dutyflow.store.sync import load_plan_into_store
+from tests.accounts_support import add_accounts, credentials
 from tests.conftest import at
 
-PASSWORD = "mật-khẩu-văn-phòng"
 LOGIN = "/van-phong/dang-nhap"
 
 
@@ -31,7 +32,7 @@ class Office:
     clock: list[dt.datetime]
 
     def login(self) -> str:
-        response = self.client.post(LOGIN, data={"password": PASSWORD}, follow_redirects=False)
+        response = self.client.post(LOGIN, data=credentials(), follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"] == "/van-phong"
         return response.cookies[SESSION_COOKIE]
 
@@ -53,9 +54,10 @@ class Office:
 def office(engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[Office]:
     with session_scope(engine) as session:
         load_plan_into_store(session, load_plan(mini_plan_path), mini_plan_path, now=at("2025-04-20"), actor="t")
+    add_accounts(engine, AccountRole.OFFICE)
     clock = [at("2025-05-12", 8)]
     app = create_app(
-        engine, FileStore(tmp_path / "uploads"), notifier=None, admin_password=PASSWORD, clock=lambda: clock[0]
+        engine, FileStore(tmp_path / "uploads"), notifier=None, clock=lambda: clock[0]
     )
     with TestClient(app) as client:
         yield Office(client, engine, clock)
@@ -80,7 +82,7 @@ def test_a_session_lasts_eight_hours_to_the_second(office: Office) -> None:
 
 
 def test_the_cookie_expires_with_the_session(office: Office) -> None:
-    response = office.client.post(LOGIN, data={"password": PASSWORD}, follow_redirects=False)
+    response = office.client.post(LOGIN, data=credentials(), follow_redirects=False)
     cookie = response.headers["set-cookie"].lower()
     assert f"max-age={SESSION_HOURS * 3600}" in cookie and "httponly" in cookie and "samesite=strict" in cookie
 

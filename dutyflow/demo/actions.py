@@ -12,15 +12,19 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dutyflow import accounts
 from dutyflow.demo.units import PlannedSubmission, values_for
 from dutyflow.mail import MailSink
 from dutyflow.mailin.dovecot import ImapAccount
+from dutyflow.messages import t
 from dutyflow.obligations import State
 from dutyflow.plan import Plan
 from dutyflow.resources import Resources
+from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 
+DEMO_ACCOUNT = "vanphong"
 DEMO_PASSWORD = "van-phong-demo"
 LINK = re.compile(r"https?://[^\s\"<>]+/u/[A-Za-z0-9_-]{20,}")
 
@@ -159,8 +163,22 @@ def plan_document(plan: Plan, planned: PlannedSubmission) -> bytes:
     return out.getvalue()
 
 
+def add_demo_account(session: Session, *, now: dt.datetime) -> None:
+    """The office's account the demo signs in with (staff: it may do everything)."""
+    accounts.add(
+        session,
+        DEMO_ACCOUNT,
+        AccountRole.OFFICE,
+        DEMO_PASSWORD,
+        full_name=t("accounts.demo_full_name"),
+        title=t("accounts.demo_title"),
+        now=now,
+        actor="demo",
+    )
+
+
 def save_status_page(http: httpx.Client, out_dir: Path) -> Path:
-    http.post("/van-phong/dang-nhap", data={"password": DEMO_PASSWORD})
+    http.post("/van-phong/dang-nhap", data={"name": DEMO_ACCOUNT, "password": DEMO_PASSWORD})
     page = http.get("/van-phong")
     page.raise_for_status()
     path = out_dir / "tinh-hinh.html"

@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy import Engine, func, select
 
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.demo.actions import DEMO_PASSWORD, email, latest_status, links_from_mailbox, upload
+from dutyflow.demo.actions import email, latest_status, links_from_mailbox, upload
 from dutyflow.demo.clock import SimClock
 from dutyflow.demo.plan import demo_span
 from dutyflow.demo.units import PlannedSubmission, behaviour, cast
@@ -72,7 +72,6 @@ def demo_resources(
         smtp_user="",
         mail_from="",
         portal_url=f"http://127.0.0.1:{portal_port}",
-        admin_password=DEMO_PASSWORD,
         retry_delay_seconds=0,
         batch_size=8,
         simulated_clock=True,

@@ -3,8 +3,9 @@
 Every page is a Jinja2 template under templates/portal/; every refusal is one too (`errors`). The
 routes are in `unit_routes` and `office_routes`; what they depend on (the unit from its link's token,
 an obligation it owns, the office's session and its CSRF code) is in `deps`. The unit's token
-authenticates it and limits it to its own obligations; the office pages need the office password
-(failed attempts throttled, `throttle`), a server-side session and a CSRF token on every form. The
+authenticates it and limits it to its own obligations; the office pages need a named account whose
+role allows the page (`signin`; failed attempts throttled, `throttle`), a server-side session and a
+CSRF token on every form. The
 link is checked before a request's body is read, the body is capped before it is read (`guard`), and
 parsing and store work run in a worker thread, never on the event loop. The clock is injected, so the
 demo and tests can run it on simulated time.
@@ -20,10 +21,11 @@ from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import Limits, WorkbookParser
 from dutyflow.notify import Notifier
 from dutyflow.portal import office_routes, unit_routes
-from dutyflow.portal.deps import SESSION_COOKIE, SESSION_HOURS, Clock, Portal
+from dutyflow.portal.deps import SESSION_COOKIE, Clock, Portal
 from dutyflow.portal.errors import Contact, bare_refusal, install
 from dutyflow.portal.guard import BodyLimit, SecurityHeaders
 from dutyflow.portal.pages import SECURITY_HEADERS
+from dutyflow.portal.signin import SESSION_HOURS
 from dutyflow.portal.throttle import LoginThrottle
 from dutyflow.portal.workers import shared_pool
 from dutyflow.store.db import session_scope
@@ -38,7 +40,6 @@ def create_app(
     files: FileStore,
     *,
     notifier: Notifier | None,
-    admin_password: str,
     clock: Clock,
     limits: Limits | None = None,
     throttle: LoginThrottle | None = None,
@@ -58,7 +59,6 @@ def create_app(
         plan_id=plan_id,
         files=files,
         notifier=notifier,
-        admin_password=admin_password,
         clock=clock,
         limits=limits or Limits(),
         calendar=WorkingCalendar.from_config(plan.calendar),

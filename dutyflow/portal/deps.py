@@ -1,21 +1,21 @@
 """What the portal's routes depend on: the portal's parts, the unit a link opens, an obligation the unit
-owns, and the office's session (with its CSRF code on a form). Each dependency checks in its own short
+owns, and the signed-in officer with the role a route needs (with the session's CSRF code on a form). Each dependency checks in its own short
 transaction and refuses with a page (`errors`) before the route runs, so a forged link never gets its
 body read."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, cast
 
-from fastapi import Depends, Form, HTTPException, Path, Request
-from sqlalchemy import Engine, select
+from fastapi import Depends, HTTPException, Path, Request
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from dutyflow.accounts import can_approve, can_change
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms.layout import NARRATIVE_LIMIT
 from dutyflow.intake import Limits, NotYours, UnknownObligation, WorkbookParser, obligation_for_unit
@@ -23,16 +23,19 @@ from dutyflow.messages import t
 from dutyflow.notify import Notifier
 from dutyflow.plan import Plan
 from dutyflow.portal.errors import Refusal, refusal_of
+from dutyflow.portal.signin import Officer, officer_of
 from dutyflow.portal.throttle import LoginThrottle
 from dutyflow.refusals import RefusalKind
+from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import AdminSessionRow, ObligationRow, UnitRow
+from dutyflow.store.models import ObligationRow, UnitRow
 from dutyflow.tokens import LinkState, check_link
 
 Clock = Callable[[], dt.datetime]
 SESSION_COOKIE = "dutyflow_office"
-SESSION_HOURS = 8
+LOGIN_PATH = "/van-phong/dang-nhap"
+CONSOLE_HOME = "/van-phong"
 
 MAX_ID = 2**31 - 1
 """The largest id either store holds (PostgreSQL's integer); a larger one names nothing."""
@@ -55,7 +58,6 @@ class Portal:
     plan_id: int
     files: FileStore
     notifier: Notifier | None
-    admin_password: str
     clock: Clock
     limits: Limits
     calendar: WorkingCalendar
@@ -156,33 +158,59 @@ LinkDep = Annotated[UnitLink, Depends(linked_unit)]
 ObligationDep = Annotated[OwnedObligation, Depends(owned_obligation)]
 
 
-# --------------------------------------------------------------------------- the office's session
+# --------------------------------------------------------------------------- the office's people
+
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-def hash_secret(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+async def posted_csrf(request: Request) -> str | None:
+    """The CSRF code a form sent, for any request that may change something (None for GET/HEAD).
+    Read here, once for every role dependency, so no changing route can forget it (docs/decisions.md,
+    "One dependency per role, CSRF checked by method"); the form is parsed once and shared."""
+    if request.method in SAFE_METHODS:
+        return None
+    form = await request.form(max_fields=MAX_FORM_FIELDS)
+    value = form.get("csrf")
+    return value if isinstance(value, str) else ""
 
 
-def office_session(request: Request, portal: PortalDep) -> AdminSessionRow:
-    """Dependency: the office's session from its cookie; without one, off to the login page."""
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    if cookie and portal.admin_password and len(cookie) <= 128:
-        with session_scope(portal.engine) as session:
-            query = select(AdminSessionRow).where(AdminSessionRow.session_hash == hash_secret(cookie))
-            row = session.scalars(query).first()
-            if row is not None and row.expires_at > portal.clock():
-                session.expunge(row)
-                return row
-    raise HTTPException(status_code=303, headers={"Location": "/van-phong/dang-nhap"})
+CsrfDep = Annotated[str | None, Depends(posted_csrf)]
 
 
-def office_form(request: Request, portal: PortalDep, csrf: Annotated[str, Form(max_length=128)]) -> AdminSessionRow:
-    """Dependency: the office's session, for a form that carries the session's CSRF code."""
-    row = office_session(request, portal)
-    if not hmac.compare_digest(csrf.encode("utf-8"), row.csrf_token.encode("utf-8")):
-        raise Refusal(RefusalKind.FORBIDDEN, t("portal.csrf"), back="/van-phong")
-    return row
+def _officer(request: Request, portal: Portal, csrf: str | None, allowed: Callable[[AccountRole], bool]) -> Officer:
+    """The signed-in officer (else off to the login page), if the role allows it (else a 403 page)
+    and the form carries the session's CSRF code."""
+    with session_scope(portal.engine) as session:
+        officer = officer_of(session, request.cookies.get(SESSION_COOKIE, ""), now=portal.clock())
+    if officer is None:
+        raise HTTPException(status_code=303, headers={"Location": LOGIN_PATH})
+    if csrf is not None and not hmac.compare_digest(csrf.encode("utf-8"), officer.csrf.encode("utf-8")):
+        raise Refusal(RefusalKind.FORBIDDEN, t("portal.csrf"), back=CONSOLE_HOME)
+    if not allowed(officer.role):
+        raise Refusal(RefusalKind.FORBIDDEN, t("accounts.forbidden", role=t(f"accounts.roles.{officer.role}")), back=CONSOLE_HOME)
+    return officer
 
 
-OfficeDep = Annotated[AdminSessionRow, Depends(office_session)]
-OfficeFormDep = Annotated[AdminSessionRow, Depends(office_form)]
+def require_reader(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:
+    """Dependency: any signed-in officer (office staff, leadership, auditor)."""
+    return _officer(request, portal, csrf, lambda role: True)
+
+
+def require_approver(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:
+    """Dependency: leadership or office staff (approving reports)."""
+    return _officer(request, portal, csrf, can_approve)
+
+
+def require_staff(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:
+    """Dependency: office staff, who change things; a form must carry its CSRF code."""
+    return _officer(request, portal, csrf, can_change)
+
+
+ReaderDep = Annotated[Officer, Depends(require_reader)]
+ApproverDep = Annotated[Officer, Depends(require_approver)]
+StaffDep = Annotated[Officer, Depends(require_staff)]
+
+office_session = require_reader
+"""The name read pages written before accounts use (docs/decisions.md, "Named accounts replace the
+shared office password")."""
+OfficeDep = ReaderDep

@@ -1,81 +1,73 @@
-"""The office's pages: log in (failed attempts throttled, `throttle`), the status of every obligation,
-the submissions, a decision on one, its file. Every page needs the office's session; every form its
-CSRF code (`deps`)."""
+"""The office's pages: sign in by name and password (`signin`; failed attempts throttled, `throttle`),
+the status of every obligation, the submissions, a decision on one, its file. Every page needs a
+signed-in officer whose role allows it; every form its CSRF code (`deps`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import math
-import secrets
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dutyflow.accounts import any_accounts
 from dutyflow.forms.layout import NARRATIVE_LIMIT
 from dutyflow.intake import IntakeRefused, decide
 from dutyflow.messages import t
 from dutyflow.obligations import Standing
 from dutyflow.portal.deps import (
+    CONSOLE_HOME,
+    LOGIN_PATH,
     SESSION_COOKIE,
-    SESSION_HOURS,
-    OfficeDep,
-    OfficeFormDep,
     Portal,
     PortalDep,
+    ReaderDep,
     RowId,
-    hash_secret,
+    StaffDep,
 )
 from dutyflow.portal.errors import Refusal, refusal_of
 from dutyflow.portal.pages import page
+from dutyflow.portal.signin import SESSION_HOURS, Refused, Throttled, sign_in, sign_out
 from dutyflow.portal.unit_routes import acknowledge_later
 from dutyflow.refusals import RefusalKind
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import AdminSessionRow, ObligationRow, SubmissionRow
+from dutyflow.store.models import ObligationRow, SubmissionRow
 from dutyflow.store.queries import StatusLine, status_lines
 
-OFFICE_ACCOUNT = "office"
 SUBMISSIONS = "/van-phong/bao-cao"
 
 router = APIRouter()
 
 
-@router.get("/van-phong/dang-nhap", response_class=HTMLResponse)
+@router.get(LOGIN_PATH, response_class=HTMLResponse)
 def login_page(portal: PortalDep) -> HTMLResponse:
-    return page("login", error=None, closed=not portal.admin_password)
+    return page("login", error=None, closed=not _has_accounts(portal))
 
 
-@router.post("/van-phong/dang-nhap")
-def login(request: Request, portal: PortalDep, password: Annotated[str, Form(max_length=1024)]) -> Response:
-    if not portal.admin_password:
-        return page("login", status_code=403, error=None, closed=True)
+@router.post(LOGIN_PATH)
+def login(
+    request: Request,
+    portal: PortalDep,
+    name: Annotated[str, Form(max_length=128)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
     client = request.client.host if request.client else "?"
     now = portal.clock()
     with session_scope(portal.engine) as session:
-        until = portal.throttle.blocked_until(session, client=client, account=OFFICE_ACCOUNT, now=now)
-        if until is not None:
-            return _throttled(portal, until, now)
-        if not hmac.compare_digest(hash_secret(password), hash_secret(portal.admin_password)):
-            portal.throttle.record_failure(session, client=client, account=OFFICE_ACCOUNT, now=now)
-            return page("login", status_code=401, error=t("portal.bad_password"), closed=False)
-        cookie = secrets.token_urlsafe(32)
-        session.execute(delete(AdminSessionRow).where(AdminSessionRow.expires_at <= now))
-        session.add(
-            AdminSessionRow(
-                session_hash=hash_secret(cookie),
-                csrf_token=secrets.token_urlsafe(32),
-                user=OFFICE_ACCOUNT,
-                created_at=now,
-                expires_at=now + dt.timedelta(hours=SESSION_HOURS),
-            )
-        )
-    response = RedirectResponse("/van-phong", status_code=303)
+        if not any_accounts(session):
+            return page("login", status_code=403, error=None, closed=True)
+        outcome = sign_in(session, portal.throttle, name=name, password=password, client=client, now=now)
+    if isinstance(outcome, Throttled):
+        return _throttled(portal, outcome.until, now)
+    if isinstance(outcome, Refused):
+        return page("login", status_code=401, error=t("portal.bad_password"), closed=False, account=name)
+    response = RedirectResponse(CONSOLE_HOME, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        cookie,
+        outcome.cookie,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",  # behind TLS; the scheme comes from a trusted proxy only
@@ -85,16 +77,16 @@ def login(request: Request, portal: PortalDep, password: Annotated[str, Form(max
 
 
 @router.post("/van-phong/dang-xuat")
-def logout(row: OfficeFormDep, portal: PortalDep) -> Response:
+def logout(officer: ReaderDep, portal: PortalDep) -> Response:
     with session_scope(portal.engine) as session:
-        session.execute(delete(AdminSessionRow).where(AdminSessionRow.id == row.id))
-    response = RedirectResponse("/van-phong/dang-nhap", status_code=303)
+        sign_out(session, officer)
+    response = RedirectResponse(LOGIN_PATH, status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
 
 
 @router.get("/van-phong", response_class=HTMLResponse)
-def office_status(row: OfficeDep, portal: PortalDep) -> HTMLResponse:
+def office_status(officer: ReaderDep, portal: PortalDep) -> HTMLResponse:
     today = portal.today()
     with session_scope(portal.engine) as session:
         lines = status_lines(session, portal.plan_id, today)
@@ -102,12 +94,12 @@ def office_status(row: OfficeDep, portal: PortalDep) -> HTMLResponse:
     order = {"overdue": 0, "returned": 1, "due_today": 2, "due_soon": 3, "submitted": 4}
     late_first = sorted(lines, key=lambda line: (order.get(line.standing.value, 9), line.last_day, line.unit_name))
     return page(
-        "office_status", csrf=row.csrf_token, plan=portal.plan, today=today, lines=late_first, summary=summary, t=t
+        "office_status", officer=officer, csrf=officer.csrf, plan=portal.plan, today=today, lines=late_first, summary=summary, t=t
     )
 
 
 @router.get(SUBMISSIONS, response_class=HTMLResponse)
-def submissions(row: OfficeDep, portal: PortalDep) -> HTMLResponse:
+def submissions(officer: ReaderDep, portal: PortalDep) -> HTMLResponse:
     with session_scope(portal.engine) as session:
         items = session.execute(
             select(SubmissionRow, ObligationRow)
@@ -132,12 +124,12 @@ def submissions(row: OfficeDep, portal: PortalDep) -> HTMLResponse:
             }
             for s, o in items
         ]
-    return page("office_submissions", csrf=row.csrf_token, items=view, plan=portal.plan)
+    return page("office_submissions", officer=officer, csrf=officer.csrf, items=view, plan=portal.plan)
 
 
 @router.post("/van-phong/bao-cao/{submission_id}/{decision}")
 def decide_submission(
-    _: OfficeFormDep,
+    officer: StaffDep,
     portal: PortalDep,
     submission_id: RowId,
     decision: Literal["chap-nhan", "tra-lai"],
@@ -152,7 +144,7 @@ def decide_submission(
                 submission_id,
                 accept=decision == "chap-nhan",
                 reason=reason,
-                actor="office",
+                actor=officer.name,
                 now=portal.clock(),
             )
         except IntakeRefused as exc:
@@ -162,7 +154,7 @@ def decide_submission(
 
 
 @router.get("/van-phong/bao-cao/{submission_id}/tep")
-def download_submission(_: OfficeDep, portal: PortalDep, submission_id: RowId) -> Response:
+def download_submission(_: ReaderDep, portal: PortalDep, submission_id: RowId) -> Response:
     with session_scope(portal.engine) as session:
         submission = _submission(portal, session, submission_id)
         if not submission.file_sha256:
@@ -183,6 +175,11 @@ def _submission(portal: Portal, session: Session, submission_id: int) -> Submiss
     if submission is None or obligation is None or obligation.plan_id != portal.plan_id:
         raise _office_back(refusal_of("submission_unknown", RefusalKind.NOT_FOUND))
     return submission
+
+
+def _has_accounts(portal: Portal) -> bool:
+    with session_scope(portal.engine) as session:
+        return any_accounts(session)
 
 
 def _office_back(refusal: Refusal) -> Refusal:
