@@ -23,7 +23,7 @@ from dutyflow.store.models import DeliverableRow, ObligationRow, PlanRow, UnitRo
 from dutyflow.store.queries import plan_of
 from dutyflow.tokens import expiry_for, issue
 
-__all__ = ["ImportRequest", "Reissued", "choose_obligation", "import_report", "reissue_token"]
+__all__ = ["ImportRequest", "Reissued", "choose_obligation", "import_report", "link_url", "reissue_token"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,11 @@ def import_report(
         now=now,
         limits=limits,
     )
+
+
+def link_url(portal_url: str, token: str) -> str:
+    """The address of a unit's portal page, as its email gives it."""
+    return f"{portal_url.rstrip('/')}/u/{token}"
 
 
 def reissue_token(session: Session, secret: bytes, plan: PlanRow, unit: str, *, now: dt.datetime, actor: str) -> Reissued:

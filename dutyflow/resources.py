@@ -219,6 +219,8 @@ class Resources:
             clock=self.clock,
             limits=self.limits(),
             trusted_proxy=self.settings.trusted_proxy,
+            link_secret=self.secret(),
+            portal_url=self.settings.portal_url,
         )
 
     def imap_mailbox(self) -> ImapMailbox | None:

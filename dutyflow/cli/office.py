@@ -18,7 +18,7 @@ from dutyflow.cli.common import console, errors, on_plan, optional_day, parse_da
 from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.intake import IntakeResult, Limits
 from dutyflow.messages import t
-from dutyflow.office import ImportRequest, import_report, reissue_token
+from dutyflow.office import ImportRequest, import_report, link_url, reissue_token
 from dutyflow.resources import utcnow
 from dutyflow.store.db import upgrade
 from dutyflow.store.models import PlanRow
@@ -117,7 +117,7 @@ def token_reissue(unit: Unit) -> None:
     rt = runtime()
     secret = load_secret(rt.settings.secret_key.get_secret_value(), rt.settings.data_dir)
     reissued = on_plan(lambda s, p, now, who: reissue_token(s, secret, p, unit, now=now, actor=who), rt=rt)
-    url = f"{rt.settings.portal_url.rstrip('/')}/u/{reissued.token}"
+    url = link_url(rt.settings.portal_url, reissued.token)
     now = utcnow()
     notifier = rt.notifier()
     notifier.send_link(unit, url, notifier.calendar.local_date(now), now, generation_key=f"{unit}-{reissued.generation}")

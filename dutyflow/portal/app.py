@@ -20,7 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import Limits, WorkbookParser
 from dutyflow.notify import Notifier
-from dutyflow.portal import office_routes, unit_routes
+from dutyflow.portal import console_actions, office_routes, unit_routes
 from dutyflow.portal.deps import SESSION_COOKIE, Clock, Portal
 from dutyflow.portal.errors import Contact, bare_refusal, install
 from dutyflow.portal.guard import BodyLimit, SecurityHeaders
@@ -45,10 +45,13 @@ def create_app(
     throttle: LoginThrottle | None = None,
     trusted_proxy: str = "",
     parse: WorkbookParser | None = None,
+    link_secret: bytes | None = None,
+    portal_url: str = "",
 ) -> FastAPI:
     """The portal's ASGI app. `trusted_proxy`: the addresses (comma-separated) of a reverse proxy
     whose X-Forwarded-Proto/-For are believed; from anyone else they are ignored. `parse` reads an
-    uploaded workbook (default: in a worker process, `workers`)."""
+    uploaded workbook (default: in a worker process, `workers`). `link_secret` and `portal_url` let the
+console give a unit a new link (the CLI's `token reissue`)."""
     with session_scope(engine) as session:
         row = current_plan(session)
         plan = plan_of(row)
@@ -59,6 +62,8 @@ def create_app(
         plan_id=plan_id,
         files=files,
         notifier=notifier,
+        link_secret=link_secret,
+        portal_url=portal_url,
         clock=clock,
         limits=limits or Limits(),
         calendar=WorkingCalendar.from_config(plan.calendar),
@@ -71,6 +76,7 @@ def create_app(
     install(app, contact)
     app.include_router(unit_routes.router)
     app.include_router(office_routes.router)
+    app.include_router(console_actions.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

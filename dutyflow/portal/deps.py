@@ -58,6 +58,9 @@ class Portal:
     plan_id: int
     files: FileStore
     notifier: Notifier | None
+    link_secret: bytes | None
+    """The server secret units' links derive from; None: the console cannot give a unit a new link."""
+    portal_url: str
     clock: Clock
     limits: Limits
     calendar: WorkingCalendar

@@ -1,0 +1,130 @@
+"""The console's actions for office staff: extend, pause, resume, a unit's new link. Each is a form,
+checked, then a confirmation page that shows what will change (rehearsed by the service itself),
+then done, with the same services as the CLI (`console_requests`). Only the office role reaches these
+pages (`require_staff`); every POST carries the session's CSRF code. Plain HTML forms: no JavaScript."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Form, Query
+from fastapi.responses import HTMLResponse
+
+from dutyflow.admin import AdminError
+from dutyflow.messages import t
+from dutyflow.office import link_url
+from dutyflow.portal.console_requests import FIELDS, ActionKind, ActionRequest, Outcome, perform, read, rehearse
+from dutyflow.portal.deps import Portal, PortalDep, StaffDep
+from dutyflow.portal.pages import page
+from dutyflow.portal.signin import Officer
+
+ACTIONS = "/van-phong/thao-tac"
+CONFIRM, DO = "xem-lai", "thuc-hien"
+
+router = APIRouter()
+
+Text = Annotated[str, Form(max_length=4000)]
+
+
+@router.get(ACTIONS, response_class=HTMLResponse)
+def actions_index(officer: StaffDep) -> HTMLResponse:
+    return page("console_actions", officer=officer, csrf=officer.csrf, kinds=list(ActionKind), t=t)
+
+
+Typed = Annotated[str, Query(max_length=4000)]
+
+
+@router.get(ACTIONS + "/{kind}", response_class=HTMLResponse)
+def action_form(
+    kind: ActionKind,
+    officer: StaffDep,
+    portal: PortalDep,
+    unit: Typed = "",
+    deliverable: Typed = "",
+    period: Typed = "",
+    until: Typed = "",
+    reason: Typed = "",
+) -> HTMLResponse:
+    """The empty form, or one filled again from the confirmation page's "Sửa lại"."""
+    typed = {"unit": unit, "deliverable": deliverable, "period": period, "until": until, "reason": reason}
+    return _form(portal, officer, kind, typed, problems=[])
+
+
+@router.post(ACTIONS + "/{kind}", response_class=HTMLResponse)
+def action_post(
+    kind: ActionKind,
+    officer: StaffDep,
+    portal: PortalDep,
+    background: BackgroundTasks,
+    step: Annotated[Literal["xem-lai", "thuc-hien"], Form()],
+    unit: Text = "",
+    deliverable: Text = "",
+    period: Text = "",
+    until: Text = "",
+    reason: Text = "",
+) -> HTMLResponse:
+    typed = {"unit": unit, "deliverable": deliverable, "period": period, "until": until, "reason": reason}
+    request = read(kind, typed)
+    if isinstance(request, list):
+        return _form(portal, officer, kind, typed, problems=request)
+    act = rehearse if step == CONFIRM else perform
+    try:
+        outcome = act(
+            portal.engine,
+            portal.plan_id,
+            request,
+            now=portal.clock(),
+            actor=officer.name,
+            link_secret=portal.link_secret,
+        )
+    except AdminError as exc:
+        return _form(portal, officer, kind, typed, problems=[str(exc)])
+    if step == CONFIRM:
+        return _page(portal, officer, kind, request.values, confirm=t(f"console.preview.{kind}", **outcome.values))
+    if outcome.new_token is not None:
+        _send_link_later(background, portal, request, outcome)
+    return page(
+        "console_done", officer=officer, csrf=officer.csrf, kind=kind, message=t(f"console.done.{kind}", **outcome.values), t=t
+    )
+
+
+def _send_link_later(background: BackgroundTasks, portal: Portal, request: ActionRequest, outcome: Outcome) -> None:
+    """The unit's new link by email, once the new token is committed (as `dutyflow token reissue`)."""
+    notifier, unit = portal.notifier, request.value("unit")
+    if notifier is None or outcome.new_token is None:
+        return
+    url, now = link_url(portal.portal_url, outcome.new_token), portal.clock()
+    key = f"{unit}-{outcome.generation}"
+    background.add_task(notifier.send_link, unit, url, portal.today(), now, generation_key=key)
+
+
+def _form(portal: Portal, officer: Officer, kind: ActionKind, values: dict[str, str], problems: list[str]) -> HTMLResponse:
+    return _page(portal, officer, kind, values, problems=problems, status_code=422 if problems else 200)
+
+
+def _page(
+    portal: Portal,
+    officer: Officer,
+    kind: ActionKind,
+    values: object,
+    *,
+    problems: list[str] | None = None,
+    confirm: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return page(
+        "console_action",
+        status_code=status_code,
+        officer=officer,
+        csrf=officer.csrf,
+        kind=kind,
+        fields=FIELDS[kind],
+        values=values,
+        problems=problems or [],
+        confirm=confirm,
+        units=portal.plan.units,
+        deliverables=portal.plan.deliverables,
+        confirm_step=CONFIRM,
+        do_step=DO,
+        t=t,
+    )
