@@ -11,10 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select
 
 from dutyflow import accounts
+from dutyflow.portal.deps import require_approver, require_reader, require_staff
+from dutyflow.portal.signin import Officer
 from dutyflow.portal.throttle import LOGIN_FAILED
 from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
@@ -193,3 +196,25 @@ def test_what_was_typed_is_shown_back_escaped(site: Site) -> None:
     confirm = client.post(f"{ACTIONS}/tam-dung", data={"unit": "xa-a", "reason": typed, "csrf": csrf, "step": "xem-lai"})
     assert confirm.status_code == 200 and "<script>" not in confirm.text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;ngoặc&#34;" in confirm.text
+
+
+def test_each_role_dependency_lets_through_exactly_its_roles(site: Site) -> None:
+    app = site.client.app
+    assert isinstance(app, FastAPI)
+
+    def who(officer: Officer) -> dict[str, str]:
+        return {"name": officer.name, "role": officer.role.value, "title": officer.title, "csrf": officer.csrf}
+
+    app.post("/thu/doc")(lambda officer=Depends(require_reader): who(officer))
+    app.post("/thu/phe-duyet")(lambda officer=Depends(require_approver): who(officer))
+    app.post("/thu/thay-doi")(lambda officer=Depends(require_staff): who(officer))
+    allowed = {"/thu/doc": {STAFF, LEADER, AUDITOR}, "/thu/phe-duyet": {STAFF, LEADER}, "/thu/thay-doi": {STAFF}}
+    for name in (STAFF, LEADER, AUDITOR):
+        client, csrf = signed_in(site, name)
+        for path, names in allowed.items():
+            answer = client.post(path, data={"csrf": csrf})
+            if name in names:
+                assert answer.status_code == 200 and answer.json()["name"] == name and answer.json()["csrf"] == csrf
+            else:
+                assert answer.status_code == 403 and "chỉ được xem" in answer.text
+            assert client.post(path, data={"csrf": "giả"}).status_code == 403
