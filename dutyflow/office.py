@@ -1,5 +1,5 @@
-"""What the office does by hand, whatever it does it from (the command line today, a console later):
-import a report a unit handed in on paper or by e-mail, and give a unit a new portal link.
+"""What the office does by hand, whatever it does it from (the command line, the console): import a
+report a unit handed in on paper or by e-mail, give a unit a new portal link, correct a unit's contact.
 
 Each service works inside the caller's transaction and raises the store's refusals (`AdminError`,
 `IntakeRefused`) for the adapter to show; none of them prints or sends mail.
@@ -9,21 +9,34 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dutyflow import admin
+from dutyflow import admin, audit
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import IntakeResult, Limits, check_received_year, submit_file
 from dutyflow.messages import t
+from dutyflow.plan.model import Contact
 from dutyflow.states import ObligationState, SubmissionChannel
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, PlanRow, UnitRow, UnitTokenRow
 from dutyflow.store.queries import plan_of
 from dutyflow.tokens import expiry_for, issue
 
-__all__ = ["ImportRequest", "Reissued", "choose_obligation", "import_report", "link_url", "reissue_token"]
+__all__ = [
+    "ContactRole",
+    "Corrected",
+    "ImportRequest",
+    "Reissued",
+    "choose_obligation",
+    "correct_contact",
+    "import_report",
+    "link_url",
+    "reissue_token",
+]
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,57 @@ def import_report(
         now=now,
         limits=limits,
     )
+
+
+class ContactRole(StrEnum):
+    """Which of a unit's two contacts: its focal officer (the one chased) or its head."""
+
+    FOCAL = "focal"
+    HEAD = "head"
+
+
+@dataclass(frozen=True)
+class Corrected:
+    unit: str
+    role: ContactRole
+    before: str
+    after: str
+
+
+def correct_contact(
+    session: Session,
+    plan_id: int,
+    unit_code: str,
+    role: ContactRole,
+    email: str,
+    *,
+    name: str = "",
+    reason: str = "",
+    now: dt.datetime,
+    actor: str,
+) -> Corrected:
+    """Correct a unit's focal officer's or head's address (and name) in the store, checked as the
+    plan checks it, and audit the change. The plan file still holds the old address: reloading it
+    brings that back, so the office corrects the file too (docs/decisions.md, "Correcting a unit's
+    contact from the console")."""
+    row = session.scalars(select(UnitRow).where(UnitRow.plan_id == plan_id, UnitRow.code == unit_code)).first()
+    if row is None:
+        raise admin.AdminError(t("cli.unknown_unit", code=unit_code))
+    before_email, before_name = getattr(row, f"{role}_email"), getattr(row, f"{role}_name")
+    try:
+        contact = Contact.model_validate({"name": name.strip() or before_name, "email": email.strip()})
+    except ValidationError:
+        raise admin.AdminError(t("console.bad_email", value=email)) from None
+    if contact.email.lower() == before_email.lower() and contact.name == before_name:
+        raise admin.AdminError(t("console.same_contact", email=contact.email))
+    setattr(row, f"{role}_email", contact.email)
+    setattr(row, f"{role}_name", contact.name)
+    detail = {"contact": role.value, "before": before_email, "after": contact.email}
+    if contact.name != before_name:
+        detail |= {"name_before": before_name, "name_after": contact.name}
+    change = audit.AuditEvent("contact_corrected", "unit", unit_code, detail, reason.strip() or None)
+    audit.write(session, change, actor=actor, at=now)
+    return Corrected(unit_code, role, before_email, contact.email)
 
 
 def link_url(portal_url: str, token: str) -> str:

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select
 
 from dutyflow import accounts
-from dutyflow.portal.deps import require_approver, require_reader, require_staff
+from dutyflow.portal.deps import ApproverDep, ReaderDep, StaffDep
 from dutyflow.portal.signin import Officer
 from dutyflow.portal.throttle import LOGIN_FAILED
 from dutyflow.states import AccountRole
@@ -205,9 +205,18 @@ def test_each_role_dependency_lets_through_exactly_its_roles(site: Site) -> None
     def who(officer: Officer) -> dict[str, str]:
         return {"name": officer.name, "role": officer.role.value, "title": officer.title, "csrf": officer.csrf}
 
-    app.post("/thu/doc")(lambda officer=Depends(require_reader): who(officer))
-    app.post("/thu/phe-duyet")(lambda officer=Depends(require_approver): who(officer))
-    app.post("/thu/thay-doi")(lambda officer=Depends(require_staff): who(officer))
+    def read(officer: ReaderDep) -> dict[str, str]:
+        return who(officer)
+
+    def approve(officer: ApproverDep) -> dict[str, str]:
+        return who(officer)
+
+    def change(officer: StaffDep) -> dict[str, str]:
+        return who(officer)
+
+    app.post("/thu/doc")(read)
+    app.post("/thu/phe-duyet")(approve)
+    app.post("/thu/thay-doi")(change)
     allowed = {"/thu/doc": {STAFF, LEADER, AUDITOR}, "/thu/phe-duyet": {STAFF, LEADER}, "/thu/thay-doi": {STAFF}}
     for name in (STAFF, LEADER, AUDITOR):
         client, csrf = signed_in(site, name)
@@ -218,3 +227,39 @@ def test_each_role_dependency_lets_through_exactly_its_roles(site: Site) -> None
             else:
                 assert answer.status_code == 403 and "chỉ được xem" in answer.text
             assert client.post(path, data={"csrf": "giả"}).status_code == 403
+
+
+def test_staff_correct_a_refused_address_and_the_refused_reminders_go_to_the_new_one(site: Site) -> None:
+    old, new = "vhxh@xa-a.thunghiem.example", "vanhoa@xa-a.thunghiem.example"
+    notifier = site.client.app.state.portal.notifier  # type: ignore[attr-defined]
+    # The first day the ladder writes to the focal officer with the head in copy (overdue-3).
+    day = next(
+        dt.date(2025, 5, 1) + dt.timedelta(days=n)
+        for n in range(31)
+        if any(notice.step.cc for notice in notifier.due_notices(["xa-a"], dt.date(2025, 5, 1) + dt.timedelta(days=n)).notices)
+    )
+    site.clock.now = dt.datetime.combine(day, dt.time(3), tzinfo=dt.UTC)
+    site.outbox.refuse = {old}
+    chased = notifier.chase(["xa-a"], day, site.clock())
+    refused = [record for record in chased.sent if old in record.refused]
+    assert refused, chased  # the server took the message for the head and refused the focal officer
+    site.outbox.refuse = set()
+    site.outbox.sent.clear()
+    client, csrf = signed_in(site, STAFF)
+    form = {"unit": "xa-a", "contact": "focal", "email": new, "reason": "Địa chỉ cũ đã bị hủy", "csrf": csrf}
+    confirm = client.post(f"{ACTIONS}/sua-lien-he", data=form | {"step": "xem-lai"})
+    assert confirm.status_code == 200 and f"{old} → {new}" in confirm.text and site.outbox.sent == []
+    bad = client.post(f"{ACTIONS}/sua-lien-he", data=form | {"email": "vanhoa@", "step": "xem-lai"})
+    assert bad.status_code == 422 and "«vanhoa@» không phải là địa chỉ thư điện tử hợp lệ" in bad.text
+    done = client.post(f"{ACTIONS}/sua-lien-he", data=form | {"step": "thuc-hien"})
+    assert done.status_code == 200 and f"Đã gửi lại {len(refused)} thư" in done.text, done.text
+    assert [m.recipients for m in site.outbox.sent] == [(new,)] * len(refused)  # the new address only
+    assert {m.subject for m in site.outbox.sent} == {r.subject for r in refused}
+    with session_scope(site.engine) as session:
+        assert session.scalars(select(UnitRow.focal_email).where(UnitRow.code == "xa-a")).one() == new
+    assert audited(site, "contact_corrected") == [("xa-a", STAFF, "Địa chỉ cũ đã bị hủy")]
+    # Done once: the same correction again is refused, and nothing is sent twice.
+    again = client.post(f"{ACTIONS}/sua-lien-he", data=form | {"step": "thuc-hien"})
+    assert again.status_code == 422 and "không có gì để sửa" in again.text
+    assert len(site.outbox.sent) == len(refused)
+    assert len(notifier.resend_refused("xa-a", day, site.clock()).sent) == 0

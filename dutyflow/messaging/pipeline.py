@@ -154,6 +154,14 @@ class Notifier:
             draft = self.receipts.new_link(session, self.plan_id, unit_code, link, today, generation_key)
         return self.dispatcher.dispatch([draft], now)
 
+    def resend_refused(self, unit_code: str, today: dt.date, now: dt.datetime) -> Outcome:
+        """After the office corrected a unit's address: the chase's messages of the current round the
+        server refused for the old address, drafted again for today and sent to the new one, once."""
+        with session_scope(self.engine) as session:
+            due = self.reminders.refused(session, self.plan_id, unit_code)
+            drafts = self.reminders.drafts(session, self.plan_id, due, today, now) if due.notices else []
+        return self.dispatcher.dispatch(drafts, now) if drafts else Outcome()
+
     def send_report(
         self, files: Sequence[Path], today: dt.date, now: dt.datetime, *, title: str, obligation_id: int
     ) -> Outcome:

@@ -15,8 +15,9 @@ from dutyflow.messaging.draft import MessageDraft, obligation_slots, routed
 from dutyflow.messaging.records import Contact, MailSetup, Recipient, unit_contact
 from dutyflow.obligations import effective_last_day
 from dutyflow.plan import LadderStep, Plan
+from dutyflow.states import CHASED_STATES, NotificationStatus
 from dutyflow.store.chasing import Scope, find_due, reschedule
-from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
+from dutyflow.store.models import DeliverableRow, NotificationRow, ObligationRow, UnitRow
 
 
 @dataclass
@@ -77,6 +78,38 @@ class Reminders:
         """One draft per notice, with the full rows and the units (and their links) read at once."""
         rows, contacts = self._details(session, plan_id, due, now)
         return [self._draft(notice, rows, contacts[notice.unit], today) for notice in due.notices]
+
+    def refused(self, session: Session, plan_id: int, unit_code: str) -> DuePlan:
+        """The ladder's messages of the current round that the mail server refused for an address
+        the unit no longer has (the office corrected it), one notice per step: drafted again, they
+        go to the unit's addresses now, and only the new address is written to (the others' slots
+        are delivered already)."""
+        unit = session.scalars(select(UnitRow).where(UnitRow.plan_id == plan_id, UnitRow.code == unit_code)).one()
+        current = {unit.focal_email.lower(), unit.head_email.lower()}
+        steps = {step.code: step for step in self.plan.chase.steps}
+        found = session.execute(
+            select(NotificationRow.obligation_id, NotificationRow.step, NotificationRow.recipient, ObligationRow.chase_round)
+            .join(ObligationRow, NotificationRow.obligation_id == ObligationRow.id)
+            .where(
+                ObligationRow.unit_id == unit.id,
+                NotificationRow.status == NotificationStatus.REFUSED,
+                NotificationRow.round == ObligationRow.chase_round,
+                ObligationRow.state.in_(CHASED_STATES),
+            )
+            .order_by(NotificationRow.obligation_id)
+        )
+        by_step: dict[str, list[int]] = {}
+        rounds: dict[int, int] = {}
+        for oid, step, recipient, round_ in found:
+            if oid is not None and step in steps and recipient.lower() not in current:
+                by_step.setdefault(step, []).append(oid)
+                rounds[oid] = round_
+        order = list(steps)
+        notices = [
+            Notice(unit_code, steps[code], tuple(dict.fromkeys(ids)))
+            for code, ids in sorted(by_step.items(), key=lambda item: order.index(item[0]))
+        ]
+        return DuePlan(notices=notices, rounds=rounds)
 
     def _details(
         self, session: Session, plan_id: int, due: DuePlan, now: dt.datetime

@@ -1,4 +1,5 @@
-"""The console's actions for office staff: extend, pause, resume, a unit's new link. Each is a form,
+"""The console's actions for office staff: extend, pause, resume, a unit's new link, a corrected
+contact (and what was refused re-sent). Each is a form,
 checked, then a confirmation page that shows what will change (rehearsed by the service itself),
 then done, with the same services as the CLI (`console_requests`). Only the office role reaches these
 pages (`require_staff`); every POST carries the session's CSRF code. Plain HTML forms: no JavaScript."""
@@ -44,9 +45,13 @@ def action_form(
     period: Typed = "",
     until: Typed = "",
     reason: Typed = "",
+    contact: Typed = "",
+    email: Typed = "",
+    contact_name: Typed = "",
 ) -> HTMLResponse:
     """The empty form, or one filled again from the confirmation page's "Sửa lại"."""
     typed = {"unit": unit, "deliverable": deliverable, "period": period, "until": until, "reason": reason}
+    typed |= {"contact": contact, "email": email, "contact_name": contact_name}
     return _form(portal, officer, kind, typed, problems=[])
 
 
@@ -62,8 +67,12 @@ def action_post(
     period: Text = "",
     until: Text = "",
     reason: Text = "",
+    contact: Text = "",
+    email: Text = "",
+    contact_name: Text = "",
 ) -> HTMLResponse:
     typed = {"unit": unit, "deliverable": deliverable, "period": period, "until": until, "reason": reason}
+    typed |= {"contact": contact, "email": email, "contact_name": contact_name}
     request = read(kind, typed)
     if isinstance(request, list):
         return _form(portal, officer, kind, typed, problems=request)
@@ -83,9 +92,8 @@ def action_post(
         return _page(portal, officer, kind, request.values, confirm=t(f"console.preview.{kind}", **outcome.values))
     if outcome.new_token is not None:
         _send_link_later(background, portal, request, outcome)
-    return page(
-        "console_done", officer=officer, csrf=officer.csrf, kind=kind, message=t(f"console.done.{kind}", **outcome.values), t=t
-    )
+    values = outcome.values | ({"resent": str(_resend_refused(portal, request))} if outcome.resend_refused else {})
+    return page("console_done", officer=officer, csrf=officer.csrf, kind=kind, message=t(f"console.done.{kind}", **values), t=t)
 
 
 def _send_link_later(background: BackgroundTasks, portal: Portal, request: ActionRequest, outcome: Outcome) -> None:
@@ -96,6 +104,13 @@ def _send_link_later(background: BackgroundTasks, portal: Portal, request: Actio
     url, now = link_url(portal.portal_url, outcome.new_token), portal.clock()
     key = f"{unit}-{outcome.generation}"
     background.add_task(notifier.send_link, unit, url, portal.today(), now, generation_key=key)
+
+
+def _resend_refused(portal: Portal, request: ActionRequest) -> int:
+    """The refused messages sent again to the unit's corrected address, now: the page says how many."""
+    if portal.notifier is None:
+        return 0
+    return len(portal.notifier.resend_refused(request.value("unit"), portal.today(), portal.clock()).sent)
 
 
 def _form(portal: Portal, officer: Officer, kind: ActionKind, values: dict[str, str], problems: list[str]) -> HTMLResponse:

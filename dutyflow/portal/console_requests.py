@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dutyflow import admin
 from dutyflow.messages import t
-from dutyflow.office import reissue_token
+from dutyflow.office import ContactRole, correct_contact, reissue_token
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import DeliverableRow, PlanRow, UnitRow
 
@@ -34,6 +34,7 @@ class ActionKind(StrEnum):
     PAUSE = "tam-dung"
     RESUME = "tiep-tuc"
     REISSUE = "cap-duong-dan-moi"
+    CONTACT = "sua-lien-he"
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,10 @@ class Field:
     """A field of an action's form: its name, its kind (how the page shows it), whether it must be filled."""
 
     name: str
-    kind: str  # "unit", "deliverable", "text", "date", "textarea"
+    kind: str  # "unit", "deliverable", "text", "date", "textarea", "choice"
     required: bool = True
+    max_length: int = MAX_CODE
+    choices: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -55,11 +58,18 @@ FIELDS: dict[ActionKind, tuple[Field, ...]] = {
         Field("deliverable", "deliverable"),
         Field("period", "text", required=False),
         Field("until", "date"),
-        Field("reason", "textarea"),
+        Field("reason", "textarea", max_length=MAX_REASON),
     ),
-    ActionKind.PAUSE: (Field("unit", "unit"), Field("reason", "textarea")),
-    ActionKind.RESUME: (Field("unit", "unit"), Field("reason", "textarea", required=False)),
+    ActionKind.PAUSE: (Field("unit", "unit"), Field("reason", "textarea", max_length=MAX_REASON)),
+    ActionKind.RESUME: (Field("unit", "unit"), Field("reason", "textarea", required=False, max_length=MAX_REASON)),
     ActionKind.REISSUE: (Field("unit", "unit"),),
+    ActionKind.CONTACT: (
+        Field("unit", "unit"),
+        Field("contact", "choice", choices=tuple(ContactRole)),
+        Field("email", "text", max_length=254),
+        Field("contact_name", "text", required=False, max_length=150),
+        Field("reason", "textarea", required=False, max_length=MAX_REASON),
+    ),
 }
 
 
@@ -83,6 +93,8 @@ class Outcome:
     values: dict[str, str] = field(default_factory=dict)
     new_token: str | None = None
     generation: int = 0
+    resend_refused: bool = False
+    """A contact was corrected: the messages refused for the old address are to go to the new one."""
 
 
 def read(kind: ActionKind, form: Mapping[str, str]) -> ActionRequest | list[str]:
@@ -93,8 +105,10 @@ def read(kind: ActionKind, form: Mapping[str, str]) -> ActionRequest | list[str]
         value = values[f.name]
         if f.required and not value:
             problems.append(t("console.field_missing", field=f.label))
-        elif len(value) > (MAX_REASON if f.kind == "textarea" else MAX_CODE):
-            problems.append(t("portal.errors.field.too_long", field=f.label, limit=MAX_REASON if f.kind == "textarea" else MAX_CODE))
+        elif len(value) > f.max_length:
+            problems.append(t("portal.errors.field.too_long", field=f.label, limit=f.max_length))
+        elif f.choices and value not in f.choices:
+            problems.append(t("console.bad_choice", field=f.label))
     until = None
     if values.get("until"):
         until = parse_day(values["until"])
@@ -150,6 +164,21 @@ def apply(
             reissued = reissue_token(session, link_secret, plan, unit, now=now, actor=actor)
             named = {"unit": _name(session, UnitRow, plan.id, unit)}
             return Outcome(named, new_token=reissued.token, generation=reissued.generation)
+        case ActionKind.CONTACT:
+            role = ContactRole(request.value("contact"))
+            corrected = correct_contact(
+                session,
+                plan.id,
+                unit,
+                role,
+                request.value("email"),
+                name=request.value("contact_name"),
+                reason=request.value("reason"),
+                now=now,
+                actor=actor,
+            )
+            values = {"contact": t(f"console.contact_roles.{role}"), "before": corrected.before, "after": corrected.after}
+            return Outcome({"unit": _name(session, UnitRow, plan.id, unit), **values}, resend_refused=True)
 
 
 def rehearse(
