@@ -21,9 +21,10 @@ from dutyflow.portal.signin import Officer
 from dutyflow.portal.throttle import LOGIN_FAILED
 from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import AccountRow, AuditEventRow, UnitRow, UnitTokenRow
+from dutyflow.store.models import AccountRow, AuditEventRow, SubmissionRow, UnitRow, UnitTokenRow
 from tests.accounts_support import AUDITOR, LEADER, STAFF, add_accounts, credentials
-from tests.test_portal import SECRET, Site, open_site
+from tests.filling import filled_workbook
+from tests.test_portal import SECRET, Site, open_site, upload
 
 ACTIONS = "/van-phong/thao-tac"
 
@@ -129,10 +130,17 @@ def test_staff_give_a_unit_a_new_link_which_is_emailed_and_the_old_one_closes(si
 
 @pytest.mark.parametrize("name", [LEADER, AUDITOR])
 def test_leadership_and_auditors_read_but_cannot_change_anything(site: Site, name: str) -> None:
+    obligation = site.obligation("xa-a", "bao-cao-6-thang")
+    upload(site, site.token("xa-a"), obligation.id, filled_workbook(site.target("xa-a", "bao-cao-6-thang")))
     client, csrf = signed_in(site, name)
     assert client.get("/van-phong").status_code == 200
-    assert client.get("/van-phong/bao-cao").status_code == 200
+    received = client.get("/van-phong/bao-cao")
+    assert received.status_code == 200 and "Tải tệp" in received.text and "Trả lại" not in received.text
     assert "/van-phong/thao-tac" not in client.get("/van-phong").text  # no way in is shown
+    with session_scope(site.engine) as session:
+        submission = session.scalars(select(SubmissionRow.id)).one()
+    returned = client.post(f"/van-phong/bao-cao/{submission}/tra-lai", data={"csrf": csrf, "reason": "Sai số liệu"})
+    assert returned.status_code == 403 and audited(site, "returned") == []
     for path in (ACTIONS, f"{ACTIONS}/tam-dung"):
         refused = client.get(path)
         assert refused.status_code == 403 and "chỉ được xem" in refused.text

@@ -214,6 +214,8 @@ ApproverDep = Annotated[Officer, Depends(require_approver)]
 StaffDep = Annotated[Officer, Depends(require_staff)]
 
 office_session = require_reader
-"""The name read pages written before accounts use (docs/decisions.md, "Named accounts replace the
-shared office password")."""
+office_form = require_staff
+"""The names pages written before accounts use (docs/decisions.md, "Named accounts replace the
+shared office password"): reading needs any role, a form that changes something the office's."""
 OfficeDep = ReaderDep
+OfficeFormDep = StaffDep
