@@ -68,6 +68,10 @@ def test_staff_extend_a_deadline_after_a_confirmation_that_changes_nothing(site:
     assert "Sẽ gia hạn «Báo cáo 6 tháng" in confirm.text and f"{until:%d/%m/%Y}" in confirm.text
     assert "UBND xã A" in confirm.text and "Xác nhận thực hiện" in confirm.text
     assert site.obligation("xa-a", "bao-cao-6-thang").extended_until is None  # rehearsed, not done
+    edit = re.search(r'href="(/van-phong/thao-tac/gia-han\?[^"]+)">Sửa lại', confirm.text)
+    assert edit is not None
+    again = client.get(edit.group(1).replace("&amp;", "&")).text  # the form filled again, to correct
+    assert ">Bão lũ</textarea>" in again and '<option value="xa-a" selected>' in again
     assert audited(site, "extended") == []
     done = client.post(f"{ACTIONS}/gia-han", data=form | {"csrf": csrf, "step": "thuc-hien"})
     assert done.status_code == 200 and "Đã gia hạn" in done.text

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
 from dutyflow.admin import AdminError
 from dutyflow.messages import t
 from dutyflow.office import link_url
-from dutyflow.portal.console_requests import FIELDS, ActionKind, ActionRequest, Outcome, perform, read, rehearse
-from dutyflow.portal.deps import Portal, PortalDep, StaffDep
+from dutyflow.portal.console_requests import (
+    FIELD_NAMES,
+    FIELDS,
+    ActionKind,
+    ActionRequest,
+    Outcome,
+    perform,
+    read,
+    rehearse,
+)
+from dutyflow.portal.deps import MAX_FORM_FIELDS, SAFE_METHODS, Portal, PortalDep, StaffDep
 from dutyflow.portal.pages import page
 from dutyflow.portal.signin import Officer
 
@@ -24,7 +33,16 @@ CONFIRM, DO = "xem-lai", "thuc-hien"
 
 router = APIRouter()
 
-Text = Annotated[str, Form(max_length=4000)]
+
+
+async def typed_fields(request: Request) -> dict[str, str]:
+    """What was typed in an action's form, every field any action has: from the posted form, or from
+    the query of a form filled again ("Sửa lại"). Lengths are checked with the fields (`read`)."""
+    source = request.query_params if request.method in SAFE_METHODS else await request.form(max_fields=MAX_FORM_FIELDS)
+    return {name: value for name in FIELD_NAMES if isinstance(value := source.get(name, ""), str)}
+
+
+TypedDep = Annotated[dict[str, str], Depends(typed_fields)]
 
 
 @router.get(ACTIONS, response_class=HTMLResponse)
@@ -32,26 +50,9 @@ def actions_index(officer: StaffDep) -> HTMLResponse:
     return page("console_actions", officer=officer, csrf=officer.csrf, kinds=list(ActionKind), t=t)
 
 
-Typed = Annotated[str, Query(max_length=4000)]
-
-
 @router.get(ACTIONS + "/{kind}", response_class=HTMLResponse)
-def action_form(
-    kind: ActionKind,
-    officer: StaffDep,
-    portal: PortalDep,
-    unit: Typed = "",
-    deliverable: Typed = "",
-    period: Typed = "",
-    until: Typed = "",
-    reason: Typed = "",
-    contact: Typed = "",
-    email: Typed = "",
-    contact_name: Typed = "",
-) -> HTMLResponse:
+def action_form(kind: ActionKind, officer: StaffDep, portal: PortalDep, typed: TypedDep) -> HTMLResponse:
     """The empty form, or one filled again from the confirmation page's "Sửa lại"."""
-    typed = {"unit": unit, "deliverable": deliverable, "period": period, "until": until, "reason": reason}
-    typed |= {"contact": contact, "email": email, "contact_name": contact_name}
     return _form(portal, officer, kind, typed, problems=[])
 
 
@@ -61,18 +62,9 @@ def action_post(
     officer: StaffDep,
     portal: PortalDep,
     background: BackgroundTasks,
+    typed: TypedDep,
     step: Annotated[Literal["xem-lai", "thuc-hien"], Form()],
-    unit: Text = "",
-    deliverable: Text = "",
-    period: Text = "",
-    until: Text = "",
-    reason: Text = "",
-    contact: Text = "",
-    email: Text = "",
-    contact_name: Text = "",
 ) -> HTMLResponse:
-    typed = {"unit": unit, "deliverable": deliverable, "period": period, "until": until, "reason": reason}
-    typed |= {"contact": contact, "email": email, "contact_name": contact_name}
     request = read(kind, typed)
     if isinstance(request, list):
         return _form(portal, officer, kind, typed, problems=request)

@@ -73,6 +73,10 @@ FIELDS: dict[ActionKind, tuple[Field, ...]] = {
 }
 
 
+FIELD_NAMES = tuple(dict.fromkeys(f.name for fields in FIELDS.values() for f in fields))
+"""Every field any action's form has."""
+
+
 @dataclass(frozen=True)
 class ActionRequest:
     """A filled form, checked: `values` as typed (trimmed), `until` read as a day."""
@@ -211,4 +215,4 @@ def _name(session: Session, row: type[UnitRow] | type[DeliverableRow], plan_id: 
     return name or code
 
 
-__all__ = ["FIELDS", "ActionKind", "ActionRequest", "Field", "Outcome", "apply", "parse_day", "perform", "read", "rehearse"]
+__all__ = ["FIELDS", "FIELD_NAMES", "ActionKind", "ActionRequest", "Field", "Outcome", "apply", "parse_day", "perform", "read", "rehearse"]
