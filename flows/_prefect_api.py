@@ -44,3 +44,29 @@ async def _push_schedule(flow: str, cron: str, timezone: str) -> bool:
                 deployment.id, item.id, schedule=schedule, active=True, parameters=dict(item.parameters or {})
             )
         return True
+
+
+def served_api() -> bool:
+    """Whether a Prefect server is configured (PREFECT_API_URL); without one, a client would start
+    a temporary server of its own, and no deployment is served."""
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
+def start_deployment_run(flow: str, parameters: dict[str, object]) -> str | None:
+    """Create a run of `flow`'s served deployment now; the run's address in the Prefect UI, or None
+    when no such deployment is served."""
+    return asyncio.run(_start_deployment_run(flow, parameters))
+
+
+async def _start_deployment_run(flow: str, parameters: dict[str, object]) -> str | None:
+    from prefect.utilities.urls import url_for
+
+    async with get_client() as client:
+        try:
+            deployment = await client.read_deployment_by_name(DEPLOYMENT_NAMES[flow])
+        except ObjectNotFound:
+            return None
+        run = await client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+        return url_for(run) or f"{client.api_url}/flow_runs/{run.id}"

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +12,7 @@ import typer
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from dutyflow import admin
+from dutyflow import admin, schedules
 from dutyflow.cli.common import console, errors, on_plan, optional_day, parse_day, read_input, runtime
 from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.intake import IntakeResult, Limits
@@ -88,26 +87,16 @@ def schedule_set(
     cron: Annotated[str, typer.Option("--cron", help=t("help.cron"))],
     reason: Reason = "",
 ) -> None:
-    from flows._prefect_api import check_cron, push_schedule
+    from dutyflow.run_now import Pushed
+    from flows.launcher import PrefectLauncher
 
-    def change(s: Session, p: PlanRow, now: dt.datetime, who: str) -> tuple[str, str]:
-        timezone = p.document["calendar"]["timezone"]
-        try:
-            check_cron(cron, timezone)
-        except ValueError:
-            raise admin.AdminError(t("admin.bad_cron", cron=cron)) from None
-        row = admin.set_schedule(s, flow, cron, timezone, now=now, actor=who, reason=reason or None)
-        return row.cron, row.timezone
-
-    saved, timezone = on_plan(change)
-    console.print(t("admin.schedule_set", flow=flow, cron=saved, timezone=timezone))
-    pushed = False
-    if os.environ.get("PREFECT_API_URL"):  # a served deployment lives on a Prefect server
-        try:
-            pushed = push_schedule(flow, saved, timezone)
-        except Exception as exc:  # the server did not answer: the schedule applies at the next `serve`
-            errors.print(Text(str(exc), style="yellow"))
-    console.print(t("admin.schedule_pushed") if pushed else t("admin.schedule_not_served"))
+    rt = runtime()
+    saved = on_plan(lambda s, p, now, who: schedules.change(s, p, flow, cron, reason, now=now, actor=who), rt=rt)
+    console.print(t("admin.schedule_set", flow=flow, cron=saved.cron, timezone=saved.timezone))
+    pushed, problem = PrefectLauncher(rt).push_schedule(flow, saved.cron, saved.timezone)
+    if problem:
+        errors.print(Text(problem, style="yellow"))
+    console.print(t("admin.schedule_pushed") if pushed is Pushed.PUSHED else t("admin.schedule_not_served"))
 
 
 @token_app.command("reissue", help=t("help.token_reissue"))

@@ -13,6 +13,7 @@ from dutyflow.cli.common import AsOf, console, errors, fail, optional_day, requi
 from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.cli.verify import report_verify
 from dutyflow.messages import t
+from dutyflow.run_now import ReportKind, RunFlow, RunRequest
 from dutyflow.store.db import session_scope
 
 run_app = typer.Typer(cls=VietnameseGroup, help=t("help.run"), no_args_is_help=True)
@@ -27,12 +28,11 @@ def run_consolidate(
     rt = runtime()
     day = optional_day(as_of)
     require_plan(rt)
-    from flows._common import override
-    from flows.consolidate import consolidate_flow
+    from flows.launcher import run_in_process
 
-    with override(rt):  # the flows run on the CLI's resources
-        result = consolidate_flow(as_of=day, final=final)
-    console.print(t("cli.report_final" if result.final else "cli.report_draft"))
+    kind = ReportKind.AUTO if final is None else ReportKind.FINAL if final else ReportKind.DRAFT
+    result = run_in_process(rt, RunRequest(RunFlow.CONSOLIDATE, day, kind))
+    console.print(result.summary)
     for path in result.files:
         console.line(f"  {path}")
     for note in result.notes:
@@ -56,19 +56,14 @@ def report_open() -> None:
 report_app.command("verify", help=t("help.report_verify"))(report_verify)
 
 
-def _mail_flow(name: str, as_of: str | None) -> None:
+def _mail_flow(flow: RunFlow, as_of: str | None) -> None:
     """Run flow `assign` or `chase` as of a day and say how many units it saw and messages it sent."""
     rt = runtime()
     day = optional_day(as_of)
     require_plan(rt)
-    from flows._common import override
-    from flows.assign import assign
-    from flows.chase import chase
+    from flows.launcher import run_in_process
 
-    flow = {"assign": assign, "chase": chase}[name]
-    with override(rt):
-        result = flow(as_of=day)
-    console.print(t("cli.flow_done", flow=name, units=result.units, sent=result.sent))
+    console.print(run_in_process(rt, RunRequest(flow, day)).summary)
 
 
 @run_app.command("intake-mail", help=t("mailin.help"))
@@ -90,9 +85,9 @@ def run_intake_mail(as_of: AsOf = None) -> None:
 
 @run_app.command("assign", help=t("help.run_assign"))
 def run_assign(as_of: AsOf = None) -> None:
-    _mail_flow("assign", as_of)
+    _mail_flow(RunFlow.ASSIGN, as_of)
 
 
 @run_app.command("chase", help=t("help.run_chase"))
 def run_chase(as_of: AsOf = None) -> None:
-    _mail_flow("chase", as_of)
+    _mail_flow(RunFlow.CHASE, as_of)

@@ -1,0 +1,84 @@
+"""Running a flow now, from the console or the CLI, and pushing a schedule to a served deployment:
+what the office asks for (`RunRequest`), what it gets back (`RunResult`, `Pushed`), and the seam
+that does it (`FlowLauncher`; Prefect's implementation is `flows/launcher.py`). No Prefect here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class RunFlow(StrEnum):
+    """The flows the office may run now, named by their address in the console."""
+
+    ASSIGN = "assign"
+    CHASE = "chase"
+    CONSOLIDATE = "consolidate"
+
+
+class ReportKind(StrEnum):
+    """What a consolidation run makes: the flow's own choice by the day, a draft, or the final report."""
+
+    AUTO = "tu-dong"
+    DRAFT = "du-thao"
+    FINAL = "chinh-thuc"
+
+    @property
+    def final(self) -> bool | None:
+        return {ReportKind.AUTO: None, ReportKind.DRAFT: False, ReportKind.FINAL: True}[self]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    flow: RunFlow
+    as_of: dt.date | None = None
+    """The day the run acts for; None: today, as a scheduled run."""
+    report: ReportKind = ReportKind.AUTO
+
+    def parameters(self) -> dict[str, object]:
+        """The flow's parameters (a deployment's run gets them as JSON)."""
+        values: dict[str, object] = {"as_of": self.as_of.isoformat() if self.as_of else None}
+        if self.flow is RunFlow.CONSOLIDATE:
+            values["final"] = self.report.final
+        return values
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A run started on the served deployment (`run_url` opens it in the Prefect UI), or done in this
+    process (`summary`: what it did, in Vietnamese; a report's `files` and `notes` on what could not be
+    made)."""
+
+    flow: RunFlow
+    run_url: str | None = None
+    summary: str = ""
+    files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def deployed(self) -> bool:
+        return self.run_url is not None
+
+
+class Pushed(StrEnum):
+    """What became of a changed schedule on the Prefect side."""
+
+    PUSHED = "pushed"
+    NOT_SERVED = "not_served"
+    FAILED = "failed"
+
+
+class FlowLauncher(Protocol):
+    def push_schedule(self, flow: str, cron: str, timezone: str) -> tuple[Pushed, str]:
+        """Update the served deployment's schedule; the outcome and, when it failed, why."""
+        ...
+
+    def run(self, request: RunRequest) -> RunResult:
+        """Start `request` on the served deployment when there is one, else run it in this process."""
+        ...
+
+
+__all__ = ["FlowLauncher", "Pushed", "ReportKind", "RunFlow", "RunRequest", "RunResult"]

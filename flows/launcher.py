@@ -1,0 +1,56 @@
+"""Prefect's side of `dutyflow.run_now`: a flow run now through its served deployment (the run's
+address in the Prefect UI), or in this process on the given resources when none is served; a changed
+schedule pushed to the served deployment. The CLI's `run` commands and the console share it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dutyflow.messages import t
+from dutyflow.resources import Resources
+from dutyflow.run_now import Pushed, RunFlow, RunRequest, RunResult
+from flows import _prefect_api
+
+
+def run_in_process(rt: Resources, request: RunRequest) -> RunResult:
+    """Run `request`'s flow here, on `rt`, and say what it did (the CLI's lines)."""
+    from flows._common import override
+    from flows.assign import assign
+    from flows.chase import chase
+    from flows.consolidate import consolidate_flow
+
+    with override(rt):
+        if request.flow is RunFlow.CONSOLIDATE:
+            report = consolidate_flow(as_of=request.as_of, final=request.report.final)
+            headline = t("cli.report_final" if report.final else "cli.report_draft")
+            return RunResult(request.flow, summary=headline, files=list(report.files), notes=list(report.notes))
+        flow = assign if request.flow is RunFlow.ASSIGN else chase
+        mail = flow(as_of=request.as_of)
+    return RunResult(request.flow, summary=t("cli.flow_done", flow=request.flow.value, units=mail.units, sent=mail.sent))
+
+
+@dataclass(frozen=True)
+class PrefectLauncher:
+    """Runs and schedules through the Prefect server of the settings (PREFECT_API_URL), when one is
+    configured and serves the flow's deployment; otherwise runs in this process on `rt`."""
+
+    rt: Resources
+
+    def push_schedule(self, flow: str, cron: str, timezone: str) -> tuple[Pushed, str]:
+        if not _prefect_api.served_api():
+            return Pushed.NOT_SERVED, ""
+        try:
+            pushed = _prefect_api.push_schedule(flow, cron, timezone)
+        except Exception as exc:  # the server did not answer: the schedule applies at the next `serve`
+            return Pushed.FAILED, str(exc)
+        return (Pushed.PUSHED if pushed else Pushed.NOT_SERVED), ""
+
+    def run(self, request: RunRequest) -> RunResult:
+        if _prefect_api.served_api():
+            url = _prefect_api.start_deployment_run(request.flow.value, request.parameters())
+            if url is not None:
+                return RunResult(request.flow, run_url=url)
+        return run_in_process(self.rt, request)
+
+
+__all__ = ["PrefectLauncher", "run_in_process"]
