@@ -37,6 +37,8 @@ from dutyflow.tokens import current_token, expiry_for, load_secret
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from dutyflow.run_now import FlowLauncher
+
 Clock = Callable[[], dt.datetime]
 
 
@@ -208,8 +210,9 @@ class Resources:
             max_bytes=int(settings.max_upload_mb * 1024 * 1024), max_per_day=settings.max_submissions_per_day
         )
 
-    def portal_app(self) -> FastAPI:
-        """The portal over this store, file store, mail transport and clock."""
+    def portal_app(self, launcher: FlowLauncher | None = None) -> FastAPI:
+        """The portal over this store, file store, mail transport and clock; `launcher` runs flows
+        from the console (Prefect's, given by `dutyflow serve` and `dutyflow portal`)."""
         from dutyflow.portal.app import create_app
 
         return create_app(
@@ -221,6 +224,7 @@ class Resources:
             trusted_proxy=self.settings.trusted_proxy,
             link_secret=self.secret(),
             portal_url=self.settings.portal_url,
+            launcher=launcher,
         )
 
     def imap_mailbox(self) -> ImapMailbox | None:

@@ -27,8 +27,10 @@ def _ready() -> Resources:
 
 def _portal(rt: Resources) -> FastAPI:
     """The portal over the store (a clean failure when no plan is loaded)."""
+    from flows.launcher import PrefectLauncher
+
     with refusing():
-        return rt.portal_app()
+        return rt.portal_app(PrefectLauncher(rt))
 
 
 def serve_command(

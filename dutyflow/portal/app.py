@@ -20,7 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import Limits, WorkbookParser
 from dutyflow.notify import Notifier
-from dutyflow.portal import console_actions, office_routes, unit_routes
+from dutyflow.portal import console_actions, console_plan, console_run, console_schedules, office_routes, unit_routes
 from dutyflow.portal.deps import SESSION_COOKIE, Clock, Portal
 from dutyflow.portal.errors import Contact, bare_refusal, install
 from dutyflow.portal.guard import BodyLimit, SecurityHeaders
@@ -28,6 +28,7 @@ from dutyflow.portal.pages import SECURITY_HEADERS
 from dutyflow.portal.signin import SESSION_HOURS
 from dutyflow.portal.throttle import LoginThrottle
 from dutyflow.portal.workers import shared_pool
+from dutyflow.run_now import FlowLauncher
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.queries import current_plan, plan_of
@@ -47,11 +48,13 @@ def create_app(
     parse: WorkbookParser | None = None,
     link_secret: bytes | None = None,
     portal_url: str = "",
+    launcher: FlowLauncher | None = None,
 ) -> FastAPI:
     """The portal's ASGI app. `trusted_proxy`: the addresses (comma-separated) of a reverse proxy
     whose X-Forwarded-Proto/-For are believed; from anyone else they are ignored. `parse` reads an
     uploaded workbook (default: in a worker process, `workers`). `link_secret` and `portal_url` let the
-console give a unit a new link (the CLI's `token reissue`)."""
+    console give a unit a new link (the CLI's `token reissue`); `launcher` lets it run flows now and
+    push a changed schedule to the served deployment."""
     with session_scope(engine) as session:
         row = current_plan(session)
         plan = plan_of(row)
@@ -69,6 +72,7 @@ console give a unit a new link (the CLI's `token reissue`)."""
         calendar=WorkingCalendar.from_config(plan.calendar),
         throttle=throttle or LoginThrottle(),
         parse=parse or shared_pool().parse,
+        launcher=launcher,
     )
     app = FastAPI(title="dutyflow", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal
@@ -77,6 +81,9 @@ console give a unit a new link (the CLI's `token reissue`)."""
     app.include_router(unit_routes.router)
     app.include_router(office_routes.router)
     app.include_router(console_actions.router)
+    app.include_router(console_schedules.router)
+    app.include_router(console_plan.router)
+    app.include_router(console_run.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -26,6 +26,7 @@ from dutyflow.portal.errors import Refusal, refusal_of
 from dutyflow.portal.signin import Officer, officer_of
 from dutyflow.portal.throttle import LoginThrottle
 from dutyflow.refusals import RefusalKind
+from dutyflow.run_now import FlowLauncher
 from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
@@ -66,6 +67,9 @@ class Portal:
     calendar: WorkingCalendar
     throttle: LoginThrottle
     parse: WorkbookParser
+    launcher: FlowLauncher | None = None
+    """Runs flows now and pushes schedules (Prefect's, `flows/launcher.py`); None: the console shows
+    schedules and stores their changes, but runs nothing."""
 
     def today(self) -> dt.date:
         return self.calendar.local_date(self.clock())

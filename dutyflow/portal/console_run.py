@@ -1,0 +1,65 @@
+"""The console's "run now" (office staff): assign, chase or consolidate (draft or final) as of a
+day, through the served Prefect deployment when there is one (the page links to the run in the
+Prefect UI), else in this process, as `dutyflow run` does (`run_now`, `flows/launcher.py`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse
+
+from dutyflow.messages import t
+from dutyflow.portal.console_requests import parse_day
+from dutyflow.portal.deps import Portal, PortalDep, StaffDep
+from dutyflow.portal.pages import page
+from dutyflow.portal.signin import Officer
+from dutyflow.run_now import ReportKind, RunFlow, RunRequest, RunResult
+
+RUN = "/van-phong/chay-ngay"
+
+router = APIRouter()
+
+
+@router.get(RUN, response_class=HTMLResponse)
+def run_page(officer: StaffDep, portal: PortalDep) -> HTMLResponse:
+    return _page(portal, officer)
+
+
+@router.post(RUN, response_class=HTMLResponse)
+def run_post(
+    officer: StaffDep,
+    portal: PortalDep,
+    flow: Annotated[RunFlow, Form()],
+    as_of: Annotated[str, Form(max_length=32)] = "",
+    report: Annotated[ReportKind, Form()] = ReportKind.AUTO,
+) -> HTMLResponse:
+    day = parse_day(as_of.strip()) if as_of.strip() else None
+    if as_of.strip() and day is None:
+        return _page(portal, officer, problems=[t("console.bad_date", value=as_of)], status_code=422)
+    if portal.launcher is None:
+        return _page(portal, officer, problems=[t("console_run.no_launcher")], status_code=503)
+    result = portal.launcher.run(RunRequest(flow, day, report))
+    return _page(portal, officer, result=result)
+
+
+def _page(
+    portal: Portal,
+    officer: Officer,
+    *,
+    problems: list[str] | None = None,
+    result: RunResult | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return page(
+        "console_run",
+        status_code=status_code,
+        officer=officer,
+        csrf=officer.csrf,
+        flows=list(RunFlow),
+        reports=list(ReportKind),
+        today=portal.today(),
+        problems=problems or [],
+        result=result,
+        t=t,
+    )
