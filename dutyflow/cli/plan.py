@@ -60,7 +60,7 @@ def _deliverables(plan: Plan) -> list[dict[str, Any]]:
                 "kind": d.kind,
                 "due": (d.due or first.due).isoformat(),
                 "rule": first.rule.value,
-                "last_day": calendar.last_day(first.due, first.rule).isoformat(),
+                "last_day": calendar.last_day(first.due, first.rule, first.last_day_off).isoformat(),
                 "cutoff": d.cutoff.isoformat() if d.cutoff else None,
                 "forms": d.forms,
                 "units": [u.code for u in plan.expand_units(d.units)],
@@ -69,7 +69,7 @@ def _deliverables(plan: Plan) -> list[dict[str, Any]]:
                         "code": p.code,
                         "label": p.label,
                         "due": p.due.isoformat(),
-                        "last_day": calendar.last_day(p.due, p.rule).isoformat(),
+                        "last_day": calendar.last_day(p.due, p.rule, p.last_day_off).isoformat(),
                     }
                     for p in periods
                 ],

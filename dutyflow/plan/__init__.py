@@ -7,7 +7,20 @@ the YAML and knows nothing of plans.
 """
 
 from dutyflow.plan.errors import MAX_ISSUES, PlanError, PlanIssue
-from dutyflow.plan.fields import Code, DeadlineRule, Direction, Email, GsoCode, LongText, Measure, Text, UnitKind
+from dutyflow.plan.fields import (
+    Code,
+    DeadlineRule,
+    Direction,
+    Email,
+    GsoCode,
+    LastDayOff,
+    LongText,
+    Measure,
+    RuleSide,
+    TargetNumber,
+    Text,
+    UnitKind,
+)
 from dutyflow.plan.load import load_plan, parse_plan
 from dutyflow.plan.model import (
     Audience,
@@ -23,17 +36,22 @@ from dutyflow.plan.model import (
     FormRow,
     FormRule,
     Indicator,
+    IndicatorPart,
     Issuer,
     LadderStep,
     Plan,
     PlanHeader,
     Recurrence,
+    Reduction,
     Signer,
     Strict,
+    TargetGroup,
     Unit,
     UnitGroup,
+    YearTarget,
 )
 from dutyflow.plan.periods import Period, expand_periods
+from dutyflow.plan.targets import TargetRow, indicator_rows, part_indicator, target_count, target_number
 
 __all__ = [
     "MAX_ISSUES",
@@ -55,8 +73,10 @@ __all__ = [
     "FormRule",
     "GsoCode",
     "Indicator",
+    "IndicatorPart",
     "Issuer",
     "LadderStep",
+    "LastDayOff",
     "LongText",
     "Measure",
     "Period",
@@ -65,13 +85,23 @@ __all__ = [
     "PlanHeader",
     "PlanIssue",
     "Recurrence",
+    "Reduction",
+    "RuleSide",
     "Signer",
     "Strict",
+    "TargetGroup",
+    "TargetNumber",
+    "TargetRow",
     "Text",
     "Unit",
     "UnitGroup",
     "UnitKind",
+    "YearTarget",
     "expand_periods",
+    "indicator_rows",
     "load_plan",
     "parse_plan",
+    "part_indicator",
+    "target_count",
+    "target_number",
 ]
