@@ -70,6 +70,7 @@ def _deliverables(plan: Plan) -> list[dict[str, Any]]:
                         "label": p.label,
                         "due": p.due.isoformat(),
                         "last_day": calendar.last_day(p.due, p.rule, p.last_day_off).isoformat(),
+                        "cutoff": p.cutoff.isoformat() if p.cutoff else None,
                     }
                     for p in periods
                 ],
@@ -102,11 +103,17 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
         "indicators": [
             {
                 "code": i.code,
+                "group": i.group,
+                "number": i.number,
                 "name": i.name,
                 "measure": i.measure.value,
                 "direction": i.direction.value,
                 "strict": i.strict,
                 "target": float(i.target) if i.target is not None else None,
+                "targets": {str(y.year): float(y.target) for y in i.targets},
+                "reduction": i.reduction.model_dump(mode="json") if i.reduction else None,
+                "baseline": float(i.baseline) if i.baseline is not None else None,
+                "split": [p.model_dump(mode="json") for p in i.split],
                 "numerator": i.numerator,
                 "denominator": i.denominator,
                 "reported_by": [u.code for u in plan.expand_units(i.reported_by)],

@@ -21,7 +21,7 @@ from decimal import Decimal
 from dutyflow.formatting import format_number
 from dutyflow.forms.model import CellKind, FormTarget
 from dutyflow.messages import t
-from dutyflow.plan import Direction, Duty, Form, Indicator, Measure
+from dutyflow.plan import Direction, Duty, Form, Indicator, Measure, indicator_rows
 
 TITLE_ROW = 1
 HEADER_ROW = 10
@@ -139,10 +139,11 @@ def layouts(target: FormTarget) -> tuple[FormLayout, ...]:
 
 
 def unit_indicators(target: FormTarget) -> list[Indicator]:
+    """The indicators the unit reports, each part of a split one on a line of its own."""
     return [
-        indicator
-        for indicator in target.plan.indicators
-        if any(unit.code == target.unit_code for unit in target.plan.expand_units(indicator.reported_by))
+        row.indicator
+        for row in indicator_rows(target.plan)
+        if any(unit.code == target.unit_code for unit in target.plan.expand_units(row.indicator.reported_by))
     ]
 
 

@@ -16,7 +16,7 @@ from dutyflow.forms.layout import NARRATIVE_LIMIT, FormLayout, InputCell, form_l
 from dutyflow.forms.model import FormResult, FormTarget, Problem, Value
 from dutyflow.forms.numbers import echo, parse_number, to_decimal
 from dutyflow.messages import t
-from dutyflow.plan import FormRule, Measure
+from dutyflow.plan import FormRule, Measure, indicator_rows
 
 Entry = str | int | float | Decimal | None
 MAX_DIGITS = 15
@@ -109,7 +109,7 @@ class _Check:
 
     def _rates(self) -> None:
         """Each indicator's numerator against its denominator."""
-        indicators = {indicator.code: indicator for indicator in self.target.plan.indicators}
+        indicators = {row.indicator.code: row.indicator for row in indicator_rows(self.target.plan)}
         for line in self.layout.lines:
             if len(line.inputs) < 2:  # a count: no denominator
                 continue
