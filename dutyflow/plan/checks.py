@@ -259,7 +259,7 @@ def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], ass
                     range=t(f"plan.measure_range.{ind.measure.value}"),
                 ),
             )
-    if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and ind.target is None:
+    if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and ind.target is None and not ind.targets:
         yield (*loc, "target"), t("plan.target_required", direction=ind.direction.value)
     if ind.direction is Direction.REACH_100 and (ind.target != 100 or ind.measure is not Measure.PERCENT):
         yield (*loc, "target"), t("plan.reach_100_target")
@@ -310,12 +310,12 @@ def _check_shape(plan: Plan, ind: Indicator, loc: Location, element_codes: set[s
             yield (*at, "year"), t("targets.check.year_and_target", year=named.year, target=ind.target)
         yield from _range(ind, named.target, (*at, "target"), "target")
     if ind.reduction is not None:
-        if ind.direction is not Direction.REDUCE:
-            yield (*loc, "reduction"), t("targets.check.reduction_direction", direction=ind.direction.value)
         high = ind.reduction.high
         if high is not None and high < ind.reduction.low:
             yield (*loc, "reduction", "high"), t("targets.check.reduction_order", low=ind.reduction.low, high=high)
-        if ind.target is not None:
+        if ind.direction is not Direction.REDUCE:
+            yield (*loc, "reduction"), t("targets.check.reduction_direction", direction=ind.direction.value)
+        elif ind.target is not None:
             yield (*loc, "target"), t("targets.check.reduction_and_target")
     codes: set[str] = set()
     indicator_codes = {other.code for other in plan.indicators}
