@@ -19,7 +19,7 @@ from typing import Literal
 
 from dutyflow.formatting import vn_number
 from dutyflow.messages import t
-from dutyflow.plan import Direction, Indicator, Measure, Plan, Reduction, indicator_rows
+from dutyflow.plan import Direction, Indicator, Measure, Plan, Reduction, indicator_rows, reduction_size, target_of_year
 
 DISPLAY_DIGITS: Mapping[Measure, int] = {
     Measure.PERCENT: 2,
@@ -222,22 +222,6 @@ def indicator_result(
     )
 
 
-def target_of_year(indicator: Indicator, year: int | None) -> tuple[Decimal | None, bool]:
-    """The target a report of `year` judges by, and whether one is due that year.
-
-    The plan's target for that very year ("đến năm 2025"), else its target without a year (the
-    plan's own year); a plan that names only later years ("đến năm 2030") has nothing due yet.
-    """
-    named = {target.year: target.target for target in indicator.targets}
-    if year is not None and year in named:
-        return named[year], True
-    if indicator.target is not None or not named:
-        return indicator.target, True
-    if year is None:
-        return named[min(named)], True
-    return None, False
-
-
 def round_for_display(value: Decimal, measure: Measure) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-DISPLAY_DIGITS[measure]), rounding=ROUND_HALF_UP)
 
@@ -354,9 +338,7 @@ def _reduce_text(result: IndicatorResult) -> str:
         if result.baseline is None:
             return t("report.target.reduce")
         return t("report.target.reduce_baseline", baseline=format_plain(result.baseline, result.measure))
-    size = format_number(reduction.low)
-    if reduction.high is not None and reduction.high != reduction.low:
-        size = t("targets.range", low=size, high=format_number(reduction.high))
+    size = reduction_size(reduction)
     if result.baseline is None:
         return t("targets.reduce_by", size=size)
     limit = round_for_display(reduction_limit(result.baseline, reduction), result.measure)

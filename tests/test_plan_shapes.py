@@ -390,3 +390,20 @@ def test_a_rule_against_a_number_says_the_number(plan: Plan) -> None:
     assert [str(p) for p in result.problems] == [
         f"Phụ lục I, ô {cell}: «Số cuộc tảo hôn» phải nhỏ hơn hoặc bằng «20» (ô {cell}: 21; 20)"
     ]
+
+
+def test_phu_luc_i_states_the_target_of_the_plan_year_and_the_size_of_a_reduction(plan: Plan) -> None:
+    target = FormTarget(plan, "xa-a", "bao-cao-6-thang", "2025", "6 tháng đầu năm 2025")
+    lines = {line.code: dict(line.fixed) for line in form_layout(target, "PL1").lines}
+    assert {code: fixed["E"] for code, fixed in lines.items()} == {
+        "CT01": "100%",
+        "CT02": "90%",  # 2025's, not 2030's
+        "CT02.tt": "95%",
+        "CT02.nt": "90%",
+        "CT03": "98% (năm 2030)",
+        "CT04": "Giảm 2–3%/năm",
+    }
+    reference = next(
+        c.reference for line in form_layout(target, "PL1").lines if line.code == "CT04" for c in line.inputs
+    )
+    assert reference == "Mục tiêu: Giảm 2–3% so với năm trước"

@@ -51,7 +51,15 @@ from dutyflow.plan.model import (
     YearTarget,
 )
 from dutyflow.plan.periods import Period, expand_periods
-from dutyflow.plan.targets import TargetRow, indicator_rows, part_indicator, target_count, target_number
+from dutyflow.plan.targets import (
+    TargetRow,
+    indicator_rows,
+    part_indicator,
+    reduction_size,
+    target_count,
+    target_number,
+    target_of_year,
+)
 
 __all__ = [
     "MAX_ISSUES",
@@ -102,6 +110,8 @@ __all__ = [
     "load_plan",
     "parse_plan",
     "part_indicator",
+    "reduction_size",
     "target_count",
     "target_number",
+    "target_of_year",
 ]

@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
+from dutyflow.formatting import format_number
 from dutyflow.messages import t
-from dutyflow.plan.model import Indicator, IndicatorPart, Plan
+from dutyflow.plan.model import Indicator, IndicatorPart, Plan, Reduction
 
 _LEADING = re.compile(r"^\d+")
 
@@ -81,3 +83,29 @@ def target_count(plan: Plan) -> int:
     if not any(indicator.number for indicator in plan.indicators):
         return len(plan.indicators)
     return len({target_number(indicator) or indicator.code for indicator in plan.indicators})
+
+
+def target_of_year(indicator: Indicator, year: int | None) -> tuple[Decimal | None, bool]:
+    """The target a report of `year` judges by, and whether one is due that year (see
+    decisions.md, "Targets for named years: judged against the report's year").
+
+    The plan's target for that very year ("đến năm 2025"), else its target without a year (the
+    plan's own year); a plan that names only later years ("đến năm 2030") has nothing due yet.
+    Without a year: the target without one, else the earliest named.
+    """
+    named = {target.year: target.target for target in indicator.targets}
+    if year is not None and year in named:
+        return named[year], True
+    if indicator.target is not None or not named:
+        return indicator.target, True
+    if year is None:
+        return named[min(named)], True
+    return None, False
+
+
+def reduction_size(reduction: Reduction) -> str:
+    """ "2–3" for "giảm 2–3%", "2" for "giảm 2%"."""
+    size = format_number(reduction.low)
+    if reduction.high is not None and reduction.high != reduction.low:
+        size = t("targets.range", low=size, high=format_number(reduction.high))
+    return size
