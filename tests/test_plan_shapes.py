@@ -13,8 +13,10 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from dutyflow.calendar import WorkingCalendar
+from dutyflow.cli import app
 from dutyflow.forms import FormTarget, validate_entries, web_fields
 from dutyflow.forms.layout import form_layout
 from dutyflow.indicators import (
@@ -407,3 +409,14 @@ def test_phu_luc_i_states_the_target_of_the_plan_year_and_the_size_of_a_reductio
         c.reference for line in form_layout(target, "PL1").lines if line.code == "CT04" for c in line.inputs
     )
     assert reference == "Mục tiêu: Giảm 2–3% so với năm trước"
+
+
+def test_plan_show_says_when_a_last_day_is_not_a_working_day(shapes_path: Path) -> None:
+    def last_days() -> str:
+        result = CliRunner().invoke(app, ["plan", "show", str(shapes_path)], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "14/11/2025" in last_days() and "(ngày nghỉ)" not in last_days()
+    edit(shapes_path, "    last_day_off: previous_working_day\n", "    last_day_off: keep\n")
+    assert "16/11/2025 (ngày nghỉ)" in last_days()

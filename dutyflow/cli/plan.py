@@ -70,6 +70,7 @@ def _deliverables(plan: Plan) -> list[dict[str, Any]]:
                         "label": p.label,
                         "due": p.due.isoformat(),
                         "last_day": calendar.last_day(p.due, p.rule, p.last_day_off).isoformat(),
+                        "last_day_off": not calendar.is_working_day(calendar.last_day(p.due, p.rule, p.last_day_off)),
                         "cutoff": p.cutoff.isoformat() if p.cutoff else None,
                     }
                     for p in periods
@@ -147,7 +148,7 @@ def plan_show(path: PathArg = None, as_json: JsonFlag = False) -> None:
 
 def plan_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], tuple[str, ...]]]:
     """The tables of `plan show`: (title key, rows, columns), every period of every deliverable included."""
-    periods = [{"deliverable": d["code"], **p} for d in summary["deliverables"] for p in d["periods"]]
+    periods = [{"deliverable": d["code"], **_off_noted(p)} for d in summary["deliverables"] for p in d["periods"]]
     return [
         ("units", summary["units"], ("code", "name", "kind", "gso_code")),
         ("groups", summary["groups"], ("code", "name", "units")),
@@ -157,6 +158,14 @@ def plan_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]
         ("deliverables", summary["deliverables"], ("code", "name", "due", "rule", "last_day")),
         ("periods", periods, ("deliverable", "code", "label", "due", "last_day")),
     ]
+
+
+def _off_noted(period: dict[str, Any]) -> dict[str, Any]:
+    """A last day that is not a working day says so ("trước ngày X" keeps the day before X)."""
+    if not period["last_day_off"]:
+        return period
+    day = dt.date.fromisoformat(period["last_day"])
+    return {**period, "last_day": t("targets.last_day_off", day=f"{day:%d/%m/%Y}")}
 
 
 def _plan_cell(value: Any) -> str:
