@@ -1,9 +1,10 @@
-"""The plan (Kế hoạch) package: its model, loading, error reports, cross-checks and periods.
+"""The plan (Kế hoạch) package: its model, loading, error reports, cross-checks, periods and
+the rows its targets are judged by.
 
 A plan file is YAML. `load_plan(path)` returns a `Plan` or raises `PlanError` carrying every
 problem of the file at once, each with its line, its field and a Vietnamese explanation. The
-modules depend one way: `fields` ← `model` ← `periods`, `errors`, `checks` ← `load`; `source` reads
-the YAML and knows nothing of plans.
+modules depend one way: `fields` ← `model` ← `periods`, `targets`, `errors` ← `checks` ← `load`;
+`source` reads the YAML and knows nothing of plans.
 """
 
 from dutyflow.plan.errors import MAX_ISSUES, PlanError, PlanIssue
