@@ -23,7 +23,7 @@ from dutyflow.indicators import (
     format_value,
 )
 from dutyflow.messages import t
-from dutyflow.plan import Deliverable, Form, Plan, Unit
+from dutyflow.plan import Deliverable, Form, Plan, Unit, target_count
 from dutyflow.plan.periods import expand_periods
 from dutyflow.report.context_types import (
     CommuneDuty,
@@ -57,7 +57,7 @@ def template_context(rc: ReportContext) -> TemplateContext:
     plan = rc.plan
     header = plan.plan
     consolidated = consolidated_deliverable(plan, rc.input.consolidated)
-    rows = [_indicator_row(i, r) for i, r in enumerate(rc.indicators, start=1)]
+    rows = [_indicator_row(r) for r in rc.indicators]
     counts = {kind: sum(1 for r in rc.indicators if r.attainment is kind) for kind in Attainment}
     unit_sections, communes = _duty_sections(rc)
     period_label = consolidated.period_label or t("periods.year", year=header.year)
@@ -82,15 +82,16 @@ def template_context(rc: ReportContext) -> TemplateContext:
             "issued_on": ngay(header.issued_on) if header.issued_on else "",
         },
         "summary": {
-            "total": len(rc.indicators),
+            "total": target_count(plan),
             "dat": counts[Attainment.DAT],
             "khong_dat": counts[Attainment.KHONG_DAT],
             "no_data": counts[Attainment.NO_DATA],
             "no_baseline": counts[Attainment.NO_BASELINE],
+            "not_due": counts[Attainment.NOT_DUE],
             "reporting_units": len(rc.input.reporting_units),
             "expected_units": len(rc.input.value_units),
         },
-        "indicator_groups": _indicator_groups(rows),
+        "indicator_groups": _indicator_groups(plan, rows),
         "not_attained": [r for r in rows if r["attainment_code"] == Attainment.KHONG_DAT.value],
         "no_data": [r for r in rows if r["attainment_code"] == Attainment.NO_DATA.value],
         "no_baseline": [r for r in rows if r["attainment_code"] == Attainment.NO_BASELINE.value],
@@ -129,10 +130,11 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _indicator_row(number: int, result: IndicatorResult) -> IndicatorRow:
+def _indicator_row(result: IndicatorResult) -> IndicatorRow:
     target = format_target(result)
     return {
-        "number": number,
+        "number": result.number,
+        "part": result.part_of is not None,
         "code": result.code,
         "group": result.group,
         "name": result.name,
@@ -140,7 +142,7 @@ def _indicator_row(number: int, result: IndicatorResult) -> IndicatorRow:
         "target_lc": _lower_first(target),
         "value": format_value(result),
         "attainment": format_attainment(result.attainment),
-        "attainment_short": t(f"report.attainment_short.{result.attainment.value}"),
+        "attainment_short": format_attainment(result.attainment, short=True),
         "attainment_code": result.attainment.value,
         "met": {Attainment.DAT: True, Attainment.KHONG_DAT: False}.get(result.attainment),
         "numerator": format_number(result.numerator, 0) if result.numerator is not None else "",
@@ -150,16 +152,23 @@ def _indicator_row(number: int, result: IndicatorResult) -> IndicatorRow:
     }
 
 
-def _indicator_groups(rows: list[IndicatorRow]) -> list[IndicatorGroup]:
-    groups: dict[str, list[IndicatorRow]] = {}
+def _indicator_groups(plan: Plan, rows: list[IndicatorRow]) -> list[IndicatorGroup]:
+    """The rows under their group headings: the plan's groups, in its order, with its titles;
+    a plan that declares none gets the catalogue's headings."""
+    groups: dict[str, list[IndicatorRow]] = {group.code: [] for group in plan.indicator_groups}
     for row in rows:
         groups.setdefault(row["group"], []).append(row)
+    titles = {group.code: group.title for group in plan.indicator_groups}
     out: list[IndicatorGroup] = []
     for code, members in groups.items():
-        try:
-            title = t(f"report.indicator_groups.{code}")
-        except KeyError:
-            title = t("report.indicator_group_other", code=code)
+        if not members:
+            continue
+        title = titles.get(code)
+        if title is None:
+            try:
+                title = t(f"report.indicator_groups.{code}")
+            except KeyError:
+                title = t("report.indicator_group_other", code=code)
         out.append({"code": code, "title": title, "rows": members})
     return out
 

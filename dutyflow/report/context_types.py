@@ -25,12 +25,15 @@ class Summary(TypedDict):
     khong_dat: int
     no_data: int
     no_baseline: int
+    not_due: int
     reporting_units: int
     expected_units: int
 
 
 class IndicatorRow(TypedDict):
-    number: int
+    number: str
+    part: bool
+    """A part of a split target (thành thị / nông thôn), printed under its whole."""
     code: str
     group: str
     name: str
