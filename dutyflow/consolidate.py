@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
+from dutyflow.completeness import Tally
 from dutyflow.indicators import format_target, format_value
 from dutyflow.intake import record_final
 from dutyflow.messages import t
@@ -31,6 +32,7 @@ from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow
 from dutyflow.store.queries import current_plan, loaded_plan
+from dutyflow.store.reports import MadeReport, record
 
 FINAL_LEAD_DAYS = 2
 """The final report is made this many working days before the consolidated report's last day."""
@@ -137,6 +139,7 @@ def consolidate(
         )
         if final:
             _record_final(engine, files, plan, result, now)
+        _keep_report(engine, files, plan_row.id, result, as_of, final, rc.completeness.total, now)
     indicators = [
         {
             t("flows.col_code"): r.code,
@@ -157,6 +160,24 @@ def _office_obligation(session: Session, plan_id: int, plan: Plan) -> Obligation
         .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
         .where(ObligationRow.plan_id == plan_id, DeliverableRow.code == code)
     ).first()
+
+
+def _keep_report(
+    engine: Engine,
+    files: FileStore,
+    plan_id: int,
+    result: ReportFiles,
+    as_of: dt.date,
+    final: bool,
+    total: Tally,
+    now: dt.datetime,
+) -> None:
+    """Every report made is kept, with the completeness it counted, for the console's list."""
+    made = MadeReport(
+        plan_id, as_of, final, result.docx, result.pdf, result.html, total.expected, total.received, total.on_time
+    )
+    with session_scope(engine) as session:
+        record(session, files, made, now=now)
 
 
 def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
