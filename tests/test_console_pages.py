@@ -4,6 +4,7 @@ the audit log with its CSV; sorted, filtered and paged on the server, on both st
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -15,8 +16,9 @@ from sqlalchemy import Engine, select
 
 from dutyflow import audit
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import NotificationRow, SentMessageRow, UnitRow
-from tests.conftest import at
+from dutyflow.store.files import FileStore
+from dutyflow.store.models import AuditEventRow, NotificationRow, ReportRow, SentMessageRow, UnitRow
+from tests.conftest import ICT, at
 from tests.test_portal import Site, open_site
 
 PASSWORD = "mật-khẩu-văn-phòng"
@@ -63,11 +65,15 @@ def test_the_overview_counts_by_deliverable_and_kind_and_lists_the_late_longest_
 
 
 def test_the_unit_page_shows_a_message_readable_as_sent_with_its_message_id(office: Site) -> None:
+    notifier = office.client.app.state.portal.notifier  # type: ignore[attr-defined]
+    now = office.clock()
+    notifier.chase([u.code for u in notifier.units_to_chase(now)], now.date(), now)  # the 6-month report's reminder
     page = office.client.get("/van-phong/don-vi/xa-a")
     assert page.status_code == 200
     assert "UBND xã A" in page.text and "Liên hệ" in page.text
     with session_scope(office.engine) as session:
-        row = session.scalars(select(NotificationRow).where(NotificationRow.unit_id == unit_id(office, "xa-a"))).first()
+        query = select(NotificationRow).where(NotificationRow.unit_id == unit_id(office, "xa-a"))
+        row = session.scalars(query.order_by(NotificationRow.id.desc())).first()
         assert row is not None
         copy = session.scalars(select(SentMessageRow).where(SentMessageRow.message_id == row.message_id)).one()
         row_id, message_id, text = row.id, row.message_id, copy.text
@@ -75,7 +81,12 @@ def test_the_unit_page_shows_a_message_readable_as_sent_with_its_message_id(offi
     shown = office.client.get(f"/van-phong/thu/{row_id}")
     assert shown.status_code == 200
     assert f'<code id="message-id">{escape(message_id)}</code>' in shown.text
-    assert f'<pre id="body">{escape(text)}</pre>' in shown.text  # the text body, whole, as sent
+    assert f'<pre id="body">{escape(text)}</pre>' in shown.text  # the text body, whole, as kept
+    [sent] = [m for m in office.outbox.sent if m.message_id == message_id]
+    token = office.token("xa-a")
+    assert token in sent.text  # the message carried the unit's link...
+    assert token not in text and token not in shown.text  # ...which is not kept, nor shown
+    assert text == sent.text.replace(token, "[mã riêng của đơn vị – không lưu]")
     assert "<dt>Message-ID</dt><dd>" + escape(message_id) in shown.text
     html = office.client.get(f"/van-phong/thu/{row_id}/html")
     assert html.status_code == 200 and "sandbox" in html.headers["content-security-policy"]
@@ -98,3 +109,125 @@ def test_the_audit_csv_neutralises_formulas(office: Site) -> None:
     reasons = {row[5] for row in rows[1:]}
     assert reasons == {'\'=HYPERLINK("http://x.example")', "'+1", "'-2", "'@SUM(A1)", "'\tx", "bình thường"}
     assert {row[1] for row in rows[1:]} == {"'=cmd"}
+
+
+def test_a_refused_reminder_is_a_delivery_problem_on_the_overview_and_the_unit_page(office: Site) -> None:
+    notifier = office.client.app.state.portal.notifier  # type: ignore[attr-defined]
+    now = at("2025-05-12")
+    office.outbox.refuse.add("vhxh@xa-a.thunghiem.example")
+    notifier.chase([u.code for u in notifier.units_to_chase(now)], now.date(), now)
+    overview = office.client.get("/van-phong/tong-quan")
+    problems = overview.text[overview.text.index('id="problem-list"') :]
+    assert "vhxh@xa-a.thunghiem.example" in problems and "gửi lỗi" in problems
+    assert "vhxh@xa-b" not in problems  # only the refused recipient's messages are problems
+    unit = office.client.get("/van-phong/don-vi/xa-a")
+    assert "gửi lỗi: every recipient refused" in unit.text
+    with session_scope(office.engine) as session:
+        failed = session.scalars(select(NotificationRow).where(NotificationRow.status == "failed")).first()
+        assert failed is not None
+        failed_id = failed.id
+    never_left = office.client.get(f"/van-phong/thu/{failed_id}")
+    assert "Thư chưa rời hệ thống" in never_left.text
+    assert office.client.get(f"/van-phong/thu/{failed_id}/html").status_code == 404
+
+
+def add_audit_rows(site: Site, count: int) -> None:
+    """`count` changes by two people on two units, every six hours from 1/5/2025."""
+    with session_scope(site.engine) as session:
+        for i in range(count):
+            event = audit.AuditEvent("paused" if i % 2 else "resumed", "unit", "xa-a" if i % 3 else "xa-b", {"i": i})
+            audit.write(
+                session, event, actor="lan" if i % 5 else "minh", at=at("2025-05-01") + dt.timedelta(hours=6 * i)
+            )
+
+
+def test_the_audit_log_pages_sorts_and_filters_by_person_unit_kind_and_dates(office: Site) -> None:
+    add_audit_rows(office, 120)
+    with session_scope(office.engine) as session:
+        total = len(session.scalars(select(AuditEventRow.id)).all())
+    first = office.client.get("/van-phong/nhat-ky")
+    assert first.status_code == 200 and f"Nhật ký thay đổi ({total})" in first.text
+    assert first.text.count('class="audit-row"') == 50
+    last_page = -(-total // 50)
+    assert f'href="/van-phong/nhat-ky?page={last_page}"' in first.text
+    last = office.client.get(f"/van-phong/nhat-ky?page={last_page}")
+    assert last.text.count('class="audit-row"') == total - 50 * (last_page - 1)
+    beyond = office.client.get("/van-phong/nhat-ky?page=999&sort=nonsense")  # typed by hand: the last page
+    assert beyond.status_code == 200 and beyond.text.count('class="audit-row"') == total - 50 * (last_page - 1)
+
+    chosen = office.client.get("/van-phong/nhat-ky", params={"actor": "minh", "unit": "xa-b", "action": "resumed"})
+    expected = [i for i in range(120) if i % 5 == 0 and i % 3 == 0 and i % 2 == 0]
+    assert chosen.text.count('class="audit-row"') == len(expected)
+    dated = office.client.get("/van-phong/nhat-ky", params={"actor": "lan", "from": "2025-05-02", "to": "03/05/2025"})
+    days = [(at("2025-05-01") + dt.timedelta(hours=6 * i)).astimezone(ICT).date() for i in range(120)]
+    in_range = [i for i in range(120) if i % 5 and dt.date(2025, 5, 2) <= days[i] <= dt.date(2025, 5, 3)]
+    assert dated.text.count('class="audit-row"') == len(in_range) > 0
+
+    by_actor = office.client.get("/van-phong/nhat-ky", params={"sort": "actor", "action": "paused"})
+    actors = re.findall(r'data-label="Người thực hiện">([^<]*)<', by_actor.text)
+    assert actors == sorted(actors) and set(actors) == {"lan", "minh"}
+    reversed_ = office.client.get("/van-phong/nhat-ky", params={"sort": "-actor", "action": "paused"})
+    backwards = re.findall(r'data-label="Người thực hiện">([^<]*)<', reversed_.text)
+    assert backwards == sorted(backwards, reverse=True) and backwards[0] == "minh" and actors[0] == "lan"
+
+    bad = office.client.get("/van-phong/nhat-ky", params={"from": "31/02/2025"})
+    assert bad.status_code == 200 and "«31/02/2025» không phải là ngày" in bad.text
+    assert bad.text.count('class="audit-row"') == 50  # the list, unfiltered by that date
+
+    exported = office.client.get(
+        "/van-phong/nhat-ky.csv", params={"actor": "minh", "unit": "xa-b", "action": "resumed"}
+    )
+    assert len(list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))) == 1 + len(expected)
+
+
+def test_the_units_list_filters_by_kind_and_name_and_sorts(office: Site) -> None:
+    everyone = office.client.get("/van-phong/don-vi")
+    names = re.findall(r'data-label="Đơn vị"><a href="/van-phong/don-vi/[^"]+">([^<]+)<', everyone.text)
+    assert len(names) >= 4 and names == sorted(names, key=str.casefold)
+    communes = office.client.get("/van-phong/don-vi", params={"kind": "commune"})
+    assert re.findall(r'href="/van-phong/don-vi/([^"]+)"', communes.text.split("<tbody>")[1]) == ["xa-a", "xa-b"]
+    found = office.client.get("/van-phong/don-vi", params={"q": "xã b"})
+    assert "UBND xã B" in found.text and "UBND xã A" not in found.text
+    by_code = office.client.get("/van-phong/don-vi", params={"sort": "-code"})
+    codes = re.findall(r'data-label="Mã">([^<]+)<', by_code.text)
+    assert codes == sorted(codes, reverse=True)
+
+
+def test_the_overview_filters_the_late_by_deliverable_and_pages_its_lists(office: Site) -> None:
+    office.clock.now = at("2025-12-20", 10)
+    sign_in(office)
+    everyone = office.client.get("/van-phong/tong-quan")
+    late = re.findall(r'<tr class="late-line">', everyone.text)
+    assert late
+    six_months = office.client.get("/van-phong/tong-quan", params={"deliverable": "bao-cao-6-thang"})
+    rows = six_months.text.split('id="late-list"')[1].split("</table>")[0]
+    assert "Báo cáo 6 tháng" in rows and "Báo cáo năm" not in rows
+    assert 0 < rows.count('class="late-line"') < len(late)
+    named = office.client.get("/van-phong/tong-quan", params={"q": "xã a"})
+    assert "UBND xã B" not in named.text.split('id="late-list"')[1].split("</table>")[0]
+
+
+def test_every_report_made_is_listed_with_its_completeness_and_downloads(office: Site) -> None:
+    from dutyflow.consolidate import consolidate
+
+    files = FileStore(office.root / "uploads")
+    made = consolidate(
+        office.engine, files, office.root / "reports", dt.date(2025, 5, 12), at("2025-05-12", 9), final=False
+    )
+    with session_scope(office.engine) as session:
+        [row] = session.scalars(select(ReportRow)).all()
+        report_id, expected, received = row.id, row.expected, row.received
+    assert expected > 0
+    page = office.client.get("/van-phong/tong-hop")
+    assert page.status_code == 200 and f'id="report-{report_id}"' in page.text and "Dự thảo" in page.text
+    assert f"{received}/{expected}" in page.text
+    docx = office.client.get(f"/van-phong/tong-hop/{report_id}.docx")
+    assert docx.status_code == 200 and docx.content == made.files.docx.read_bytes()
+    html = office.client.get(f"/van-phong/tong-hop/{report_id}.html")
+    assert html.content == made.files.html.read_bytes() and "attachment" in html.headers["content-disposition"]
+    if made.files.pdf is not None:  # LibreOffice made one (CI installs it)
+        assert office.client.get(f"/van-phong/tong-hop/{report_id}.pdf").content == made.files.pdf.read_bytes()
+    else:
+        assert "không có PDF" in page.text
+    assert office.client.get("/van-phong/tong-hop", params={"kind": "final"}).text.count('id="report-') == 0
+    assert office.client.get(f"/van-phong/tong-hop/{report_id + 1}.docx").status_code == 404
