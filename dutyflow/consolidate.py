@@ -137,9 +137,10 @@ def consolidate(
         result = build_report(
             engine, plan.plan.code, as_of, _out_dir(out_root, plan, as_of, final), final=final, cutoff=now
         )
-        if final:
-            _record_final(engine, files, plan, result, now)
-        _keep_report(engine, files, plan_row.id, result, as_of, final, rc.completeness.total, now)
+        with session_scope(engine) as session:  # the final report's submission and its record, together
+            if final:
+                _record_final(session, files, plan, result, now)
+            record(session, files, _made(plan_row.id, result, as_of, final, rc.completeness.total), now=now)
     indicators = [
         {
             t("flows.col_code"): r.code,
@@ -162,27 +163,15 @@ def _office_obligation(session: Session, plan_id: int, plan: Plan) -> Obligation
     ).first()
 
 
-def _keep_report(
-    engine: Engine,
-    files: FileStore,
-    plan_id: int,
-    result: ReportFiles,
-    as_of: dt.date,
-    final: bool,
-    total: Tally,
-    now: dt.datetime,
-) -> None:
+def _made(plan_id: int, result: ReportFiles, as_of: dt.date, final: bool, total: Tally) -> MadeReport:
     """Every report made is kept, with the completeness it counted, for the console's list."""
-    made = MadeReport(
+    return MadeReport(
         plan_id, as_of, final, result.docx, result.pdf, result.html, total.expected, total.received, total.on_time
     )
-    with session_scope(engine) as session:
-        record(session, files, made, now=now)
 
 
-def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
+def _record_final(session: Session, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
     """The final report delivers the office's own obligation, through the intake path."""
-    with session_scope(engine) as session:
-        obligation = _office_obligation(session, current_plan(session).id, plan)
-        if obligation is not None:
-            record_final(session, files, obligation, result.pdf or result.docx, now=now)
+    obligation = _office_obligation(session, current_plan(session).id, plan)
+    if obligation is not None:
+        record_final(session, files, obligation, result.pdf or result.docx, now=now)

@@ -53,6 +53,9 @@ def test_the_console_and_a_units_page_fit_a_phone(site: Site, tmp_path: Path) ->
         page.wait_for_selector("#obligations")
         check_phone_page(page, "don-vi-tu-nop", backend)
         assert page.locator("input[type=file]").first.is_visible()
+        page.locator("a", has_text="hoặc nhập trực tiếp trên trang").first.click()
+        page.wait_for_selector("form textarea, form input[inputmode=decimal]")
+        check_phone_page(page, "don-vi-nhap-truc-tiep", backend)
 
         page.goto(f"{base}/van-phong/tong-quan")
         page.fill("input[name=password]", PASSWORD)

@@ -109,6 +109,7 @@ def test_the_audit_csv_neutralises_formulas(office: Site) -> None:
     reasons = {row[5] for row in rows[1:]}
     assert reasons == {'\'=HYPERLINK("http://x.example")', "'+1", "'-2", "'@SUM(A1)", "'\tx", "bình thường"}
     assert {row[1] for row in rows[1:]} == {"'=cmd"}
+    assert {row[2] for row in rows[1:]} == {"tạm dừng đôn đốc"}  # the kind of change in words
 
 
 def test_a_refused_reminder_is_a_delivery_problem_on_the_overview_and_the_unit_page(office: Site) -> None:

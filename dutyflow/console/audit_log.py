@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from dutyflow.console.scope import Scope
 from dutyflow.console.tables import PER_PAGE, Order, Page, Query, clamp, order_of, page_number
@@ -25,13 +27,66 @@ def neutralised(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_START) else value
 
 
+DETAIL_ON_PAGE = 300
+"""Characters of a change's detail shown on the page (the CSV has all of it)."""
+
+
+def label(section: str, code: str) -> str:
+    """The words for an action's or an entity's code; the code itself for one without words yet."""
+    try:
+        return t(f"console.{section}.{code}")
+    except KeyError:
+        return code
+
+
+def detail_text(detail: dict[str, Any] | None) -> str:
+    """A change's detail for a person: "key: value" pairs, nested values as JSON with their letters."""
+    parts = []
+    for key, value in sorted((detail or {}).items()):
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        parts.append(f"{key}: {shown}")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """An audit row as the page and the CSV show it."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    action_label: str
+    entity_label: str
+    code: str
+    reason: str
+    detail: str
+
+    @property
+    def short_detail(self) -> str:
+        return self.detail if len(self.detail) <= DETAIL_ON_PAGE else self.detail[:DETAIL_ON_PAGE] + "…"
+
+
+def line_of(row: AuditEventRow, scope: Scope) -> AuditLine:
+    return AuditLine(
+        at=scope.local(row.at),
+        actor=row.actor,
+        action=row.action,
+        action_label=label("actions", row.action),
+        entity_label=label("entities", row.entity),
+        code=row.code,
+        reason=row.reason or "",
+        detail=detail_text(row.detail),
+    )
+
+
 @dataclass(frozen=True)
 class AuditView:
-    page: Page[AuditEventRow]
+    page: Page[AuditLine]
     order: Order
     chosen: q.AuditFilter
     actors: list[str]
-    actions: list[str]
+    actions: list[tuple[str, str]]
+    """Each kind of change in the log: its code and its words."""
     problems: list[str]
     """The filters that could not be read, each said in words (the list is shown without them)."""
 
@@ -83,7 +138,9 @@ def audit_view(scope: Scope, query: Query) -> AuditView:
             limit=PER_PAGE,
         )
         actors, actions = q.audit_choices(session)
-    return AuditView(Page(rows, number, total), order, chosen, actors, actions, problems)
+    lines = [line_of(row, scope) for row in rows]
+    choices = [(action, label("actions", action)) for action in actions]
+    return AuditView(Page(lines, number, total), order, chosen, actors, choices, problems)
 
 
 CSV_COLUMNS = ("at", "actor", "action", "entity", "code", "reason", "detail")
@@ -100,15 +157,15 @@ def audit_csv(scope: Scope, query: Query) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([t(f"console.audit.csv.{column}") for column in CSV_COLUMNS])
     for row in rows:
-        detail = "; ".join(f"{key}={value}" for key, value in sorted((row.detail or {}).items()))
+        line = line_of(row, scope)
         cells = [
-            scope.local(row.at).strftime("%Y-%m-%d %H:%M:%S"),
-            row.actor,
-            row.action,
-            row.entity,
-            row.code,
-            row.reason or "",
-            detail,
+            line.at.strftime("%Y-%m-%d %H:%M:%S"),
+            line.actor,
+            line.action_label,
+            line.entity_label,
+            line.code,
+            line.reason,
+            line.detail,
         ]
         writer.writerow([neutralised(cell) for cell in cells])
     return "\ufeff" + out.getvalue()
