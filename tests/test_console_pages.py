@@ -10,16 +10,22 @@ import re
 from collections.abc import Iterator
 from html import escape
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
 
 from dutyflow import audit
+from dutyflow.completeness import ObligationFact, completeness
+from dutyflow.store.console_queries import obligation_facts
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import AuditEventRow, NotificationRow, ReportRow, SentMessageRow, UnitRow
+from dutyflow.store.models import AuditEventRow, NotificationRow, ObligationRow, ReportRow, SentMessageRow, UnitRow
 from tests.conftest import ICT, at
-from tests.test_portal import Site, open_site
+from tests.filling import filled_workbook
+from tests.test_portal import Site, open_site, upload
+
+ICT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 PASSWORD = "mật-khẩu-văn-phòng"
 
@@ -232,3 +238,42 @@ def test_every_report_made_is_listed_with_its_completeness_and_downloads(office:
         assert "không có PDF" in page.text
     assert office.client.get("/van-phong/tong-hop", params={"kind": "final"}).text.count('id="report-') == 0
     assert office.client.get(f"/van-phong/tong-hop/{report_id + 1}.docx").status_code == 404
+
+
+def test_the_overview_counts_as_the_reports_completeness_rule_does(office: Site) -> None:
+    token = office.token("xa-a")
+    on_time = office.obligation("xa-a", "bao-cao-6-thang")
+    assert (
+        upload(office, token, on_time.id, filled_workbook(office.target("xa-a", "bao-cao-6-thang"))).status_code == 200
+    )
+    office.clock.now = at("2025-06-10", 10)  # xã B hands its report in late
+    sign_in(office)
+    late = office.obligation("xa-b", "bao-cao-6-thang")
+    token_b = office.token("xa-b")
+    assert (
+        upload(office, token_b, late.id, filled_workbook(office.target("xa-b", "bao-cao-6-thang"))).status_code == 200
+    )
+    page = office.client.get("/van-phong/tong-quan")
+    with session_scope(office.engine) as session:
+        facts = obligation_facts(session, office.client.app.state.portal.plan_id)  # type: ignore[attr-defined]
+    handed = [f.fact for f in facts if f.fact is not None]
+    assert len(handed) == 2
+    # The report's rule, with its lists of names, over every obligation (those with nothing handed in too).
+    with session_scope(office.engine) as session:
+        rows = session.scalars(select(ObligationRow)).all()
+        full = [
+            ObligationFact(
+                o.unit.code, o.unit.name, o.deliverable.code, o.deliverable.name, o.period, o.last_day, o.extended_until
+            )
+            for o in rows
+            if (o.unit.code, o.deliverable.code) not in {("xa-a", "bao-cao-6-thang"), ("xa-b", "bao-cao-6-thang")}
+        ]
+    expected = completeness(full + handed, ICT_ZONE)
+    six = expected.by_deliverable["bao-cao-6-thang"]
+    assert (six.expected, six.on_time, six.late) == (3, 1, 1)
+    table = page.text.split('id="by-deliverable"')[1].split("</table>")[0]
+    row = next(r for r in table.split("<tr>") if "Báo cáo 6 tháng" in r)
+    cells = re.findall(r'class="num" data-label="[^"]+">([^<]+)<', row)
+    assert cells[:4] == [str(six.expected), str(six.received), str(six.on_time), str(six.late)]
+    total = page.text.split('id="total-expected"')[1]
+    assert f"<strong>{expected.total.expected}</strong>" in total.split("</div>")[0]

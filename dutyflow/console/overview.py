@@ -4,10 +4,11 @@ late (longest first), delivery problems and the next scheduled runs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dutyflow.completeness import Tally, completeness
+from dutyflow.completeness import Outcome, Tally, outcome
 from dutyflow.console.schedule import NextRuns, next_runs
 from dutyflow.console.scope import Scope
 from dutyflow.console.tables import Order, Page, Query, order_of, page_number, page_of, sort_rows
@@ -33,6 +34,17 @@ class Rate:
     @property
     def timeliness(self) -> int | None:
         return _percent(self.tally.timeliness)
+
+
+def tally_of(counts: Counter[Outcome]) -> Tally:
+    """The counts of a group of obligations' outcomes (the names the report lists are left out)."""
+    return Tally(
+        expected=sum(counts.values()),
+        on_time=counts[Outcome.ON_TIME],
+        late=counts[Outcome.LATE],
+        returned=counts[Outcome.RETURNED],
+        awaiting=counts[Outcome.AWAITING],
+    )
 
 
 def _percent(value: Decimal | None) -> int | None:
@@ -84,16 +96,16 @@ def overview(scope: Scope, query: Query) -> Overview:
         stored = q.stored_schedules(session)
         deliverables = list(q.deliverable_names(session, scope.plan_id))
     tz = scope.calendar.tz
-    counted = completeness([item.fact for item in facts], tz)
     names = dict(deliverables)
-    by_deliverable = [Rate(code, names.get(code, code), tally) for code, tally in counted.by_deliverable.items()]
-    kinds: dict[str, list[q.KindFact]] = {}
+    by_deliverable: dict[str, Counter[Outcome]] = {}
+    by_kind: dict[str, Counter[Outcome]] = {}
+    total: Counter[Outcome] = Counter()
     for item in facts:
-        kinds.setdefault(item.kind, []).append(item)
-    by_kind = [
-        Rate(kind, t(f"unit_kind.{kind}"), completeness([item.fact for item in group], tz).total)
-        for kind, group in kinds.items()
-    ]
+        # The report's rule, counted without its lists of names; with nothing handed in, "missing".
+        result = outcome(item.fact, tz) if item.fact is not None else Outcome.MISSING
+        by_deliverable.setdefault(item.deliverable, Counter())[result] += 1
+        by_kind.setdefault(item.kind, Counter())[result] += 1
+        total[result] += 1
     late = [
         LateLine(
             line.unit,
@@ -117,9 +129,9 @@ def overview(scope: Scope, query: Query) -> Overview:
     ]
     order = order_of(query.value("sort"), list(LATE_KEYS), LATE_DEFAULT)
     return Overview(
-        by_deliverable=by_deliverable,
-        by_kind=by_kind,
-        total=Rate("", t("console.overview.total"), counted.total),
+        by_deliverable=[Rate(code, names.get(code, code), tally_of(counts)) for code, counts in by_deliverable.items()],
+        by_kind=[Rate(kind, t(f"unit_kind.{kind}"), tally_of(counts)) for kind, counts in by_kind.items()],
+        total=Rate("", t("console.overview.total"), tally_of(total)),
         late=page_of(sort_rows(late, order, LATE_KEYS), page_number(query.value("page"))),
         late_order=order,
         late_total=len(late),

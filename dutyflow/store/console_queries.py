@@ -32,14 +32,17 @@ PROBLEM_STATUSES = (NotificationStatus.REFUSED, NotificationStatus.FAILED)
 
 @dataclass(frozen=True)
 class KindFact:
-    """An obligation as completeness counts it, with its unit's kind."""
+    """An obligation as completeness counts it: its unit's kind, its deliverable, and, when anything
+    was handed in for it, the fact the completeness rule reads (None: nothing handed in)."""
 
     kind: str
-    fact: ObligationFact
+    deliverable: str
+    fact: ObligationFact | None
 
 
 def obligation_facts(session: Session, plan_id: int) -> list[KindFact]:
-    """Every obligation of the plan with its submissions, for completeness and timeliness."""
+    """Every obligation of the plan, for completeness and timeliness; the fact with its
+    submissions only for those that have any (a province has tens of thousands of obligations)."""
     submissions: dict[int, list[SubmissionFact]] = {}
     rows = session.execute(
         select(SubmissionRow.obligation_id, SubmissionRow.version, SubmissionRow.status, SubmissionRow.received_at)
@@ -65,12 +68,12 @@ def obligation_facts(session: Session, plan_id: int) -> list[KindFact]:
         .where(ObligationRow.plan_id == plan_id)
         .order_by(DeliverableRow.id, UnitRow.id, ObligationRow.period)
     )
-    return [
-        KindFact(
-            kind, ObligationFact(unit, unit_name, d_code, d_name, period, last, ext, tuple(submissions.get(oid, ())))
-        )
-        for oid, kind, unit, unit_name, d_code, d_name, period, last, ext in obligations
-    ]
+    out = []
+    for oid, kind, unit, unit_name, d_code, d_name, period, last, ext in obligations:
+        handed = submissions.get(oid)
+        fact = ObligationFact(unit, unit_name, d_code, d_name, period, last, ext, tuple(handed)) if handed else None
+        out.append(KindFact(kind, d_code, fact))
+    return out
 
 
 @dataclass(frozen=True)
