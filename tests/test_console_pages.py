@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
-from dutyflow import audit
+from dutyflow import admin, audit
 from dutyflow.completeness import ObligationFact, completeness
-from dutyflow.store.console_queries import obligation_facts
+from dutyflow.obligations import Standing
+from dutyflow.store.console_queries import late_obligations, obligation_facts
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AuditEventRow, NotificationRow, ObligationRow, ReportRow, SentMessageRow, UnitRow
+from dutyflow.store.queries import status_lines
 from tests.conftest import ICT, at
 from tests.filling import filled_workbook
 from tests.test_portal import Site, open_site, upload
@@ -255,8 +257,8 @@ def test_the_overview_counts_as_the_reports_completeness_rule_does(office: Site)
     )
     page = office.client.get("/van-phong/tong-quan")
     with session_scope(office.engine) as session:
-        facts = obligation_facts(session, office.client.app.state.portal.plan_id)  # type: ignore[attr-defined]
-    handed = [f.fact for f in facts if f.fact is not None]
+        counted = obligation_facts(session, office.client.app.state.portal.plan_id)  # type: ignore[attr-defined]
+    handed = [f.fact for f in counted.handed_in]
     assert len(handed) == 2
     # The report's rule, with its lists of names, over every obligation (those with nothing handed in too).
     with session_scope(office.engine) as session:
@@ -272,8 +274,39 @@ def test_the_overview_counts_as_the_reports_completeness_rule_does(office: Site)
     six = expected.by_deliverable["bao-cao-6-thang"]
     assert (six.expected, six.on_time, six.late) == (3, 1, 1)
     table = page.text.split('id="by-deliverable"')[1].split("</table>")[0]
-    row = next(r for r in table.split("<tr>") if "Báo cáo 6 tháng" in r)
-    cells = re.findall(r'class="num" data-label="[^"]+">([^<]+)<', row)
-    assert cells[:4] == [str(six.expected), str(six.received), str(six.on_time), str(six.late)]
+    shown = {}
+    for row in table.split("<tr>")[2:]:
+        name = re.findall(r'data-label="Sản phẩm báo cáo">([^<]+)<', row)[0]
+        shown[name] = re.findall(r'class="num" data-label="[^"]+">([^<]+)<', row)[:7]
+    names = {d.code: d.name for d in office.plan.deliverables}
+    assert shown == {
+        names[code]: [str(v) for v in (k.expected, k.received, k.on_time, k.late, k.awaiting, k.returned, k.not_sent)]
+        for code, k in expected.by_deliverable.items()
+    }
     total = page.text.split('id="total-expected"')[1]
     assert f"<strong>{expected.total.expected}</strong>" in total.split("</div>")[0]
+
+
+def test_the_late_list_is_what_the_status_calls_overdue_on_every_day(office: Site) -> None:
+    """The late list's query against the standing rule (`status_lines`), with a report handed in,
+    an extension and a paused unit, before, on and after last days."""
+    plan_id = office.client.app.state.portal.plan_id  # type: ignore[attr-defined]
+    token = office.token("xa-a")
+    six = office.obligation("xa-a", "bao-cao-6-thang")
+    assert upload(office, token, six.id, filled_workbook(office.target("xa-a", "bao-cao-6-thang"))).status_code == 200
+    with session_scope(office.engine) as session:
+        admin.extend(
+            session, plan_id, "xa-b", "bao-cao-6-thang", dt.date(2025, 6, 2), "lũ", now=at("2025-05-12"), actor="t"
+        )
+        admin.pause(session, plan_id, "tu-phap", "cán bộ nghỉ", now=at("2025-05-12"), actor="t")
+    day, checked = dt.date(2025, 5, 1), 0
+    while day <= dt.date(2026, 1, 10):
+        with session_scope(office.engine) as session:
+            by_rule = {
+                line.obligation_id for line in status_lines(session, plan_id, day) if line.standing is Standing.OVERDUE
+            }
+            by_query = {late.obligation_id for late in late_obligations(session, plan_id, day)}
+        assert by_query == by_rule, day
+        checked += bool(by_rule)
+        day += dt.timedelta(days=3)
+    assert checked > 20  # the comparison saw late obligations, not only empty sets

@@ -13,10 +13,8 @@ from dutyflow.console.schedule import NextRuns, next_runs
 from dutyflow.console.scope import Scope
 from dutyflow.console.tables import Order, Page, Query, order_of, page_number, page_of, sort_rows
 from dutyflow.messages import t
-from dutyflow.obligations import Standing
 from dutyflow.store import console_queries as q
 from dutyflow.store.db import session_scope
-from dutyflow.store.queries import status_lines
 
 
 @dataclass(frozen=True)
@@ -53,6 +51,7 @@ def _percent(value: Decimal | None) -> int | None:
 
 @dataclass(frozen=True)
 class LateLine:
+    obligation_id: int
     unit: str
     unit_name: str
     deliverable: str
@@ -60,7 +59,6 @@ class LateLine:
     period_label: str
     deadline: dt.date
     days_late: int
-    problem: str | None
 
 
 LATE_KEYS = {
@@ -79,6 +77,8 @@ class Overview:
     total: Rate
     late: Page[LateLine]
     late_order: Order
+    late_problems: dict[int, str]
+    """The latest delivery problem of each obligation on the late list's page."""
     late_total: int
     deliverables: list[tuple[str, str]]
     problems: Page[q.DeliveryProblem]
@@ -91,48 +91,53 @@ def overview(scope: Scope, query: Query) -> Overview:
     today = scope.today
     with session_scope(scope.engine) as session:
         facts = q.obligation_facts(session, scope.plan_id)
-        lines = status_lines(session, scope.plan_id, today, needing_attention=True)
+        overdue = q.late_obligations(session, scope.plan_id, today)
         problems = q.delivery_problems(session, scope.plan_id)
         stored = q.stored_schedules(session)
         deliverables = list(q.deliverable_names(session, scope.plan_id))
     tz = scope.calendar.tz
     names = dict(deliverables)
-    by_deliverable: dict[str, Counter[Outcome]] = {}
-    by_kind: dict[str, Counter[Outcome]] = {}
+    by_deliverable: dict[str, Counter[Outcome]] = {code: Counter() for code, _ in deliverables}
+    kinds = list(dict.fromkeys(unit.kind for unit in scope.plan.units))
+    by_kind: dict[str, Counter[Outcome]] = {kind: Counter() for kind in kinds}
     total: Counter[Outcome] = Counter()
-    for item in facts:
-        # The report's rule, counted without its lists of names; with nothing handed in, "missing".
-        result = outcome(item.fact, tz) if item.fact is not None else Outcome.MISSING
-        by_deliverable.setdefault(item.deliverable, Counter())[result] += 1
+    for code, kind, count in facts.nothing_handed_in:  # by the report's rule: nothing handed in, missing
+        by_deliverable.setdefault(code, Counter())[Outcome.MISSING] += count
+        by_kind.setdefault(kind, Counter())[Outcome.MISSING] += count
+        total[Outcome.MISSING] += count
+    for item in facts.handed_in:  # the report's rule, counted without its lists of names
+        result = outcome(item.fact, tz)
+        by_deliverable.setdefault(item.fact.deliverable, Counter())[result] += 1
         by_kind.setdefault(item.kind, Counter())[result] += 1
         total[result] += 1
-    late = [
-        LateLine(
-            line.unit,
-            line.unit_name,
-            line.deliverable,
-            line.deliverable_name,
-            line.period_label,
-            line.extended_until if line.extended_until and line.extended_until > line.last_day else line.last_day,
-            -line.days_left,
-            line.problem,
-        )
-        for line in lines
-        if line.standing is Standing.OVERDUE
-    ]
     chosen = query.value("deliverable")
     needle = query.value("q").strip().casefold()
     late = [
-        line
-        for line in late
-        if (not chosen or line.deliverable == chosen) and (not needle or needle in line.unit_name.casefold())
+        LateLine(
+            o.obligation_id,
+            o.unit,
+            o.unit_name,
+            o.deliverable,
+            o.deliverable_name,
+            o.period_label,
+            o.deadline,
+            (today - o.deadline).days,
+        )
+        for o in overdue
+        if (not chosen or o.deliverable == chosen) and (not needle or needle in o.unit_name.casefold())
     ]
     order = order_of(query.value("sort"), list(LATE_KEYS), LATE_DEFAULT)
+    late_page = page_of(sort_rows(late, order, LATE_KEYS), page_number(query.value("page")))
+    with session_scope(scope.engine) as session:
+        problems_of_page = q.latest_problems(session, [line.obligation_id for line in late_page.rows])
     return Overview(
-        by_deliverable=[Rate(code, names.get(code, code), tally_of(counts)) for code, counts in by_deliverable.items()],
-        by_kind=[Rate(kind, t(f"unit_kind.{kind}"), tally_of(counts)) for kind, counts in by_kind.items()],
+        by_deliverable=[
+            Rate(code, names.get(code, code), tally_of(counts)) for code, counts in by_deliverable.items() if counts
+        ],
+        by_kind=[Rate(kind, t(f"unit_kind.{kind}"), tally_of(counts)) for kind, counts in by_kind.items() if counts],
         total=Rate("", t("console.overview.total"), tally_of(total)),
-        late=page_of(sort_rows(late, order, LATE_KEYS), page_number(query.value("page"))),
+        late=late_page,
+        late_problems=problems_of_page,
         late_order=order,
         late_total=len(late),
         deliverables=deliverables,

@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from dutyflow.completeness import ObligationFact, SubmissionFact
-from dutyflow.states import NotificationStatus
+from dutyflow.states import NotificationStatus, ObligationState
+from dutyflow.store.chasing import deadline
 from dutyflow.store.models import (
     AuditEventRow,
     DeliverableRow,
@@ -32,17 +33,35 @@ PROBLEM_STATUSES = (NotificationStatus.REFUSED, NotificationStatus.FAILED)
 
 @dataclass(frozen=True)
 class KindFact:
-    """An obligation as completeness counts it: its unit's kind, its deliverable, and, when anything
-    was handed in for it, the fact the completeness rule reads (None: nothing handed in)."""
+    """An obligation something was handed in for, as completeness reads it, with its unit's kind."""
 
     kind: str
-    deliverable: str
-    fact: ObligationFact | None
+    fact: ObligationFact
 
 
-def obligation_facts(session: Session, plan_id: int) -> list[KindFact]:
-    """Every obligation of the plan, for completeness and timeliness; the fact with its
-    submissions only for those that have any (a province has tens of thousands of obligations)."""
+@dataclass(frozen=True)
+class Counted:
+    """The plan's obligations for completeness: how many had nothing handed in, by deliverable and
+    unit kind, and the facts of the others (a province has tens of thousands of obligations, most
+    of them with nothing handed in until their last days)."""
+
+    nothing_handed_in: list[tuple[str, str, int]]
+    """(deliverable code, unit kind, count)."""
+    handed_in: list[KindFact]
+
+
+def obligation_facts(session: Session, plan_id: int) -> Counted:
+    """Counts by deliverable and unit kind of the obligations with no submission, in one GROUP BY;
+    the facts, with their submissions, of the others."""
+    has_submission = select(SubmissionRow.id).where(SubmissionRow.obligation_id == ObligationRow.id).exists()
+    counts = session.execute(
+        select(DeliverableRow.code, UnitRow.kind, func.count(ObligationRow.id))
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .where(ObligationRow.plan_id == plan_id, ~has_submission)
+        .group_by(DeliverableRow.code, UnitRow.kind)
+    )
+    nothing = [(code, kind, int(count)) for code, kind, count in counts]
     submissions: dict[int, list[SubmissionFact]] = {}
     rows = session.execute(
         select(SubmissionRow.obligation_id, SubmissionRow.version, SubmissionRow.status, SubmissionRow.received_at)
@@ -65,14 +84,67 @@ def obligation_facts(session: Session, plan_id: int) -> list[KindFact]:
         )
         .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
         .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
-        .where(ObligationRow.plan_id == plan_id)
-        .order_by(DeliverableRow.id, UnitRow.id, ObligationRow.period)
+        .where(ObligationRow.plan_id == plan_id, has_submission)
     )
-    out = []
-    for oid, kind, unit, unit_name, d_code, d_name, period, last, ext in obligations:
-        handed = submissions.get(oid)
-        fact = ObligationFact(unit, unit_name, d_code, d_name, period, last, ext, tuple(handed)) if handed else None
-        out.append(KindFact(kind, d_code, fact))
+    handed = [
+        KindFact(kind, ObligationFact(unit, name, d_code, d_name, period, last, ext, tuple(submissions.get(oid, ()))))
+        for oid, kind, unit, name, d_code, d_name, period, last, ext in obligations
+    ]
+    return Counted(nothing, handed)
+
+
+@dataclass(frozen=True)
+class LateObligation:
+    """An obligation overdue today: its unit, deliverable, period and last day (extension included)."""
+
+    obligation_id: int
+    unit: str
+    unit_name: str
+    deliverable: str
+    deliverable_name: str
+    period_label: str
+    deadline: dt.date
+
+
+def late_obligations(session: Session, plan_id: int, today: dt.date) -> list[LateObligation]:
+    """Every obligation whose standing today is overdue (`obligations.standing`, with the stored
+    state as `status_lines` reads it today): neither handed in nor accepted, its unit not paused,
+    its last day (or extension) before `today`. One column query."""
+    rows = session.execute(
+        select(
+            ObligationRow.id,
+            UnitRow.code,
+            UnitRow.name,
+            DeliverableRow.code,
+            DeliverableRow.name,
+            ObligationRow.period_label,
+            deadline(),
+        )
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .where(
+            ObligationRow.plan_id == plan_id,
+            ObligationRow.state.not_in([ObligationState.ACCEPTED, ObligationState.SUBMITTED]),
+            UnitRow.paused.is_not(True),
+            deadline() < today,
+        )
+    )
+    return [LateObligation(*row) for row in rows]
+
+
+def latest_problems(session: Session, obligation_ids: Sequence[int]) -> dict[int, str]:
+    """Per obligation: its latest refused or failed message, as "recipient: reply"."""
+    out: dict[int, str] = {}
+    if not obligation_ids:
+        return out
+    rows = session.execute(
+        select(NotificationRow.obligation_id, NotificationRow.recipient, NotificationRow.error)
+        .where(NotificationRow.obligation_id.in_(list(obligation_ids)), NotificationRow.status.in_(PROBLEM_STATUSES))
+        .order_by(NotificationRow.claimed_at, NotificationRow.id)
+    )
+    for obligation_id, recipient, error in rows:
+        if obligation_id is not None:
+            out[obligation_id] = f"{recipient}: {error}" if error else recipient
     return out
 
 
