@@ -310,3 +310,8 @@ def test_the_late_list_is_what_the_status_calls_overdue_on_every_day(office: Sit
         checked += bool(by_rule)
         day += dt.timedelta(days=3)
     assert checked > 20  # the comparison saw late obligations, not only empty sets
+    page = office.client.get("/van-phong/don-vi/xa-b")
+    history = page.text.split(f'id="obligation-{office.obligation("xa-b", "bao-cao-6-thang").id}"')[1].split("</tr>")[0]
+    assert "gia hạn – t: lũ" in history  # the obligation's history, in words, with its person and reason
+    paused = office.client.get("/van-phong/don-vi/tu-phap")
+    assert "Đang tạm dừng đôn đốc: cán bộ nghỉ" in paused.text and "tạm dừng đôn đốc – t: cán bộ nghỉ" in paused.text

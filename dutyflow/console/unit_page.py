@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dutyflow.console.audit_log import AuditLine, line_of
 from dutyflow.console.scope import Scope
 from dutyflow.console.tables import Page, Query, page_number, page_of
 from dutyflow.store import console_queries as q
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import AuditEventRow, UnitRow
+from dutyflow.store.models import UnitRow
 from dutyflow.store.queries import StatusLine, status_lines
 
 
@@ -20,7 +21,7 @@ class UnknownUnit(LookupError):
 @dataclass(frozen=True)
 class ObligationView:
     line: StatusLine
-    history: list[AuditEventRow]
+    history: list[AuditLine]
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class MessageView:
 class UnitPage:
     unit: UnitRow
     obligations: list[ObligationView]
-    unit_history: list[AuditEventRow]
+    unit_history: list[AuditLine]
     messages: Page[MessageView]
     submissions: Page[q.SubmissionLine]
 
@@ -54,9 +55,9 @@ def unit_page(scope: Scope, code: str, query: Query) -> UnitPage:
         sent = q.unit_messages(session, unit.id)
         submissions = q.unit_submissions(session, unit.id)
         history = q.audit_rows(session, q.AuditFilter(unit=code), order="at", descending=False)
-    by_code: dict[str, list[AuditEventRow]] = {}
+    by_code: dict[str, list[AuditLine]] = {}
     for row in history:
-        by_code.setdefault(row.code, []).append(row)
+        by_code.setdefault(row.code, []).append(line_of(row, scope))
     obligations = [
         ObligationView(line, by_code.get(f"{line.unit}/{line.deliverable}/{line.period}", [])) for line in lines
     ]
