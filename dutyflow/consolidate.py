@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
+from dutyflow.completeness import Tally
 from dutyflow.indicators import format_target, format_value
 from dutyflow.intake import record_final
 from dutyflow.messages import t
@@ -31,6 +32,7 @@ from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow
 from dutyflow.store.queries import current_plan, loaded_plan
+from dutyflow.store.reports import MadeReport, record
 
 FINAL_LEAD_DAYS = 2
 """The final report is made this many working days before the consolidated report's last day."""
@@ -135,8 +137,10 @@ def consolidate(
         result = build_report(
             engine, plan.plan.code, as_of, _out_dir(out_root, plan, as_of, final), final=final, cutoff=now
         )
-        if final:
-            _record_final(engine, files, plan, result, now)
+        with session_scope(engine) as session:  # the final report's submission and its record, together
+            if final:
+                _record_final(session, files, plan, result, now)
+            record(session, files, _made(plan_row.id, result, as_of, final, rc.completeness.total), now=now)
     indicators = [
         {
             t("flows.col_code"): r.code,
@@ -159,9 +163,15 @@ def _office_obligation(session: Session, plan_id: int, plan: Plan) -> Obligation
     ).first()
 
 
-def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
+def _made(plan_id: int, result: ReportFiles, as_of: dt.date, final: bool, total: Tally) -> MadeReport:
+    """Every report made is kept, with the completeness it counted, for the console's list."""
+    return MadeReport(
+        plan_id, as_of, final, result.docx, result.pdf, result.html, total.expected, total.received, total.on_time
+    )
+
+
+def _record_final(session: Session, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
     """The final report delivers the office's own obligation, through the intake path."""
-    with session_scope(engine) as session:
-        obligation = _office_obligation(session, current_plan(session).id, plan)
-        if obligation is not None:
-            record_final(session, files, obligation, result.pdf or result.docx, now=now)
+    obligation = _office_obligation(session, current_plan(session).id, plan)
+    if obligation is not None:
+        record_final(session, files, obligation, result.pdf or result.docx, now=now)

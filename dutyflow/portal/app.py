@@ -20,7 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import Limits, WorkbookParser
 from dutyflow.notify import Notifier
-from dutyflow.portal import console_actions, office_routes, unit_routes
+from dutyflow.portal import console_actions, console_routes, office_routes, unit_routes
 from dutyflow.portal.deps import SESSION_COOKIE, Clock, Portal
 from dutyflow.portal.errors import Contact, bare_refusal, install
 from dutyflow.portal.guard import BodyLimit, SecurityHeaders
@@ -77,6 +77,8 @@ console give a unit a new link (the CLI's `token reissue`)."""
     app.include_router(unit_routes.router)
     app.include_router(office_routes.router)
     app.include_router(console_actions.router)
+    app.include_router(console_routes.router)
+    app.mount("/static", console_routes.static, name="static")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
