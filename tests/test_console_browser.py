@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.accounts_support import PASSWORD, STAFF
 from tests.browser import chromium_page, live_server
 from tests.conftest import at
-from tests.test_console_pages import PASSWORD
 from tests.test_portal import Site, site  # noqa: F401 - the fixture
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "console"
@@ -58,6 +58,7 @@ def test_the_console_and_a_units_page_fit_a_phone(site: Site, tmp_path: Path) ->
         check_phone_page(page, "don-vi-nhap-truc-tiep", backend)
 
         page.goto(f"{base}/van-phong/tong-quan")
+        page.fill("input[name=name]", STAFF)
         page.fill("input[name=password]", PASSWORD)
         page.get_by_role("button", name="Đăng nhập").click()
         page.goto(f"{base}/van-phong/tong-quan")

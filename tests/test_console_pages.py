@@ -23,13 +23,13 @@ from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AuditEventRow, NotificationRow, ObligationRow, ReportRow, SentMessageRow, UnitRow
 from dutyflow.store.queries import status_lines
+from tests.accounts_support import credentials
 from tests.conftest import ICT, at
 from tests.filling import filled_workbook
 from tests.test_portal import Site, open_site, upload
 
 ICT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
-PASSWORD = "mật-khẩu-văn-phòng"
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def office(engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[Sit
 
 
 def sign_in(site: Site) -> None:
-    answer = site.client.post("/van-phong/dang-nhap", data={"password": PASSWORD}, follow_redirects=False)
+    answer = site.client.post("/van-phong/dang-nhap", data=credentials(), follow_redirects=False)
     assert answer.status_code == 303
 
 
