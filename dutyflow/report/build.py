@@ -1,4 +1,4 @@
-"""Build the district report: store → figures → charts → DOCX, HTML and (with LibreOffice) PDF.
+"""Build the consolidated report: store → figures → charts → DOCX, HTML and (with LibreOffice) PDF.
 
 Until the final version (final=False) every page carries "DỰ THẢO" and the file names say so.
 """

@@ -39,6 +39,7 @@ from dutyflow.report.context_types import (
     TemplateContext,
     UnitDuty,
     UnitSection,
+    WordingView,
 )
 from dutyflow.report.data import (
     COMMUNE_KINDS,
@@ -50,6 +51,7 @@ from dutyflow.report.data import (
     duty_holders,
 )
 from dutyflow.report.text import clean_text, duty_status_key, paragraphs
+from dutyflow.wording import PlanWording, lower_first, plan_wording
 
 
 def template_context(rc: ReportContext) -> TemplateContext:
@@ -61,6 +63,7 @@ def template_context(rc: ReportContext) -> TemplateContext:
     counts = {kind: sum(1 for r in rc.indicators if r.attainment is kind) for kind in Attainment}
     unit_sections, communes = _duty_sections(rc)
     period_label = consolidated.period_label or t("periods.year", year=header.year)
+    wording = plan_wording(plan)
     return {
         "draft": not rc.final,
         "issuer": {
@@ -75,7 +78,8 @@ def template_context(rc: ReportContext) -> TemplateContext:
         "year": header.year,
         "next_year": header.year + 1,
         "period_label": period_label,
-        "document_title": t("report.document_title", period=period_label),
+        "document_title": t("report.document_title", title=lower_first(wording.report_title), period=period_label),
+        "wording": _wording_view(wording),
         "plan": {
             "title": header.title,
             "number": header.number or "",
@@ -125,8 +129,16 @@ def cutoff_label(report_input: ReportInput) -> str:
     return t("report.cutoff", hour=hour, minute=minute, day=dmy(day))
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+def _wording_view(wording: PlanWording) -> WordingView:
+    return {
+        "report_title": wording.report_title,
+        "report_title_lc": lower_first(wording.report_title),
+        "reporters": wording.reporters,
+        "local_units": wording.local_units,
+        "local_units_short": wording.local_units_short,
+        "office": wording.office,
+        "directions": list(wording.directions),
+    }
 
 
 def _indicator_row(number: int, result: IndicatorResult) -> IndicatorRow:
@@ -137,7 +149,7 @@ def _indicator_row(number: int, result: IndicatorResult) -> IndicatorRow:
         "group": result.group,
         "name": result.name,
         "target": target,
-        "target_lc": _lower_first(target),
+        "target_lc": lower_first(target),
         "value": format_value(result),
         "attainment": format_attainment(result.attainment),
         "attainment_short": t(f"report.attainment_short.{result.attainment.value}"),
@@ -260,7 +272,7 @@ def _commune_section(
         )
     return {
         "number": number,
-        "name": t("report.communes"),
+        "name": plan_wording(rc.plan).local_units,
         "expected": len(communes),
         "received": sum(1 for u in communes if u.code in rc.input.reporting_units),
         "missing": [u.name for u in communes if u.code not in rc.input.reporting_units],

@@ -152,6 +152,18 @@ class SignerView(TypedDict):
     name: str
 
 
+class WordingView(TypedDict):
+    """The plan's own words (`dutyflow.wording`) that the report's sentences use."""
+
+    report_title: str
+    report_title_lc: str
+    reporters: str
+    local_units: str
+    local_units_short: str
+    office: str
+    directions: list[str]
+
+
 class TemplateContext(TypedDict):
     draft: bool
     issuer: IssuerView
@@ -162,6 +174,7 @@ class TemplateContext(TypedDict):
     next_year: int
     period_label: str
     document_title: str
+    wording: WordingView
     plan: PlanView
     summary: Summary
     indicator_groups: list[IndicatorGroup]

@@ -1,4 +1,4 @@
-"""What the district report says, as plain data: ReportInput (what the store holds) and
+"""What the consolidated report says, as plain data: ReportInput (what the store holds) and
 ReportContext (what was computed from it); `context.py` formats it for the reader.
 
 Pure: no database, no files. `collect.py` fills a ReportInput; the DOCX and HTML renderers take
