@@ -33,7 +33,7 @@ def email(notifier: Notifier, delay: float, result: Consolidation, as_of: dt.dat
     before it began is retried like every other sending task (tasks/notify.py)."""
     if not result.final or result.obligation_id is None:
         return 0
-    files = [p for p in (result.files.pdf, result.files.docx) if p is not None]
+    files = [p for p in (result.files.pdf, result.files.docx, result.files.narratives) if p is not None]
     title = report_email_title(notifier.plan)
     task = send_report.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=delay))
     return len(task(notifier, files, as_of, now, title, result.obligation_id).sent)
@@ -47,7 +47,9 @@ def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) ->
     make_final = is_final(runtime.engine, today) if final is None else final
     result = build(today, now, make_final)
     sent = email(notifier, runtime.settings.retry_delay_seconds, result, today, now)
-    paths = [p for p in (result.files.docx, result.files.pdf, result.files.html) if p is not None]
+    paths = [
+        p for p in (result.files.docx, result.files.pdf, result.files.html, result.files.narratives) if p is not None
+    ]
     create_table_artifact(
         key="consolidate-indicators", table=result.indicators, description=t("flows.consolidate_title")
     )

@@ -395,38 +395,29 @@ def _body(flow: Flow) -> None:
     flow.p("{{ chart_attainment }}", "BC Figure")
     flow.p("Biểu đồ 1. Kết quả thực hiện các chỉ tiêu so với mục tiêu", "BC Caption")
 
-    # II. Tasks, unit by unit, then the communes
+    # II. Tasks, duty by duty: counts, a few units' words, the units that lag
     flow.p("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ", "BC Heading 1")
-    flow.tag("{%p for s in unit_sections %}")
-    flow.p("{{ s.number }}. {{ s.name }}", "BC Heading 2")
-    flow.tag("{%p if s.received %}")
-    flow.tag("{%p for d in s.duties %}")
-    flow.p("- {{ d.title }}: {{ d.status|lower }}.")
-    flow.tag("{%p for para in d.paragraphs %}")
-    flow.p("{{ para }}")
-    flow.tag("{%p endfor %}")
-    flow.tag("{%p endfor %}")
-    flow.tag("{%p else %}")
-    flow.p("Đến ngày báo cáo, đơn vị chưa gửi báo cáo.", "BC Note")
-    flow.tag("{%p endif %}")
-    flow.tag("{%p endfor %}")
-    flow.tag("{%p if communes %}")
-    flow.p("{{ communes.number }}. {{ communes.name }}", "BC Heading 2")
     flow.p(
-        "Có {{ communes.received }}/{{ communes.expected }} {{ wording.local_units_short }} đã gửi báo cáo"
-        "{% if communes.missing %}; chưa gửi: {{ communes.missing|join(', ') }}{% endif %}."
+        "Có {{ received.received }}/{{ received.expected }} đơn vị đã gửi báo cáo{% if received.local_expected %}"
+        " (trong đó {{ received.local_received }}/{{ received.local_expected }} {{ wording.local_units_short }})"
+        "{% endif %}{% if received.missing %}; chưa gửi: {{ received.missing }}{% endif %}. Kết quả thực hiện "
+        "từng nhiệm vụ như sau (nội dung báo cáo của từng đơn vị tại {{ appendix_duties.name }}"
+        "{% if narratives.file %} và tệp đính kèm {{ narratives.file }}{% endif %}):"
     )
-    flow.tag("{%p for d in communes.duties %}")
+    flow.tag("{%p for d in duties %}")
+    flow.p("{{ d.number }}. {{ d.title }}", "BC Heading 2")
     flow.p(
-        "- {{ d.title }}: {{ d.done }} {{ wording.local_units_short }} đã hoàn thành, {{ d.doing }} đang thực hiện, "
+        "{{ d.assigned }} đơn vị thực hiện: {{ d.done }} đã hoàn thành, {{ d.doing }} đang thực hiện, "
         "{{ d.not_done }} chưa thực hiện{% if d.other %}, {{ d.other }} trả lời khác{% endif %}"
         "{% if d.unreported %}, {{ d.unreported }} chưa báo cáo{% endif %}."
     )
-    flow.tag("{%p for e in d.entries %}")
-    flow.p("+ {{ e.unit }}: {{ e.text }}")
+    flow.tag("{%p for e in d.highlights %}")
+    flow.p("- {{ e.unit }}: {{ e.text }}")
     flow.tag("{%p endfor %}")
-    flow.tag("{%p endfor %}")
+    flow.tag("{%p if d.lagging %}")
+    flow.p("{{ d.lagging }}")
     flow.tag("{%p endif %}")
+    flow.tag("{%p endfor %}")
 
     # III. Shortcomings
     flow.p("III. TỒN TẠI, HẠN CHẾ", "BC Heading 1")
@@ -596,6 +587,21 @@ def _appendix_duties(doc: DocxDocument, flow: Flow) -> None:
         _cell(cell, text, "BC Table" if index == 1 else "BC Table Centre")
     _tag_row(table, "{%tr endfor %}")
     _fixed(table, widths)
+    # Every unit's own words, by duty; above the plan's size, in the attached spreadsheet.
+    flow.tag("{%p if narratives.inline %}")
+    flow.tag("{%p for d in narratives.duties %}")
+    flow.p("{{ d.number }}. {{ d.title }}", "BC Heading 3")
+    flow.tag("{%p for e in d.entries %}")
+    flow.p("+ {{ e.unit }} ({{ e.status|lower }}): {{ e.text }}")
+    flow.tag("{%p endfor %}")
+    flow.tag("{%p endfor %}")
+    flow.tag("{%p else %}")
+    flow.p(
+        "Nội dung báo cáo của từng đơn vị về từng nhiệm vụ ({{ narratives.count }} mục) tại tệp đính kèm "
+        "{{ narratives.file }}.",
+        "BC Note",
+    )
+    flow.tag("{%p endif %}")
 
 
 def _appendix_tables(doc: DocxDocument, flow: Flow) -> None:

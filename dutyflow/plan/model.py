@@ -292,6 +292,19 @@ class ChaseConfig(Strict):
     send_on_non_working_days: bool = False
 
 
+class ReportConfig(Strict):
+    """How long the consolidated report grows with the number of units (decisions.md, "A report
+    a chairman reads"): its body summarises each duty, and the units' own words go to Phụ lục II,
+    or to an attached spreadsheet above `appendix_entries_max`."""
+
+    names_max: int = Field(default=10, ge=1)
+    """Units named in the body in one list ("chưa gửi: …"), then "và N đơn vị khác"."""
+    highlights_max: int = Field(default=2, ge=0)
+    """Units whose first paragraph the body quotes for a duty, those in charge first."""
+    appendix_entries_max: int = Field(default=400, ge=0)
+    """Units' answers (a unit on a duty) that Phụ lục II prints; above it, a spreadsheet holds them."""
+
+
 class Plan(Strict):
     plan: PlanHeader
     calendar: CalendarConfig = CalendarConfig()
@@ -303,6 +316,7 @@ class Plan(Strict):
     indicators: list[Indicator] = []
     forms: list[Form] = []
     deliverables: list[Deliverable] = Field(min_length=1)
+    report: ReportConfig = ReportConfig()
 
     # ------------------------------------------------------------------ lookups
 
