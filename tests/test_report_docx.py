@@ -420,7 +420,8 @@ def test_section_ii_summarises_each_duty_over_the_units_that_carry_it_out(final:
     lines = body_lines(final.docx)
     body = lines[lines.index("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ") : lines.index("III. TỒN TẠI, HẠN CHẾ")]
     assert body[1].startswith(
-        "Có 27/30 đơn vị đã gửi báo cáo (trong đó 20/21 xã, thị trấn); chưa gửi: Hội LHPN huyện, UBMTTQ huyện, "
+        "Đã nhận báo cáo của 27/30 đơn vị (trong đó 20/21 xã, thị trấn); chưa nhận báo cáo của: Hội LHPN huyện, "
+        "UBMTTQ huyện, "
         "Xã Đoài Dương. Kết quả thực hiện từng nhiệm vụ như sau (nội dung báo cáo của từng đơn vị tại Phụ lục II "
         "và tệp đính kèm bao-cao-trung-khanh-2025-"
     )

@@ -26,5 +26,5 @@ def test_a_ward_is_counted_and_listed_with_the_communes(tmp_path: Path) -> None:
     lines = body_lines(build(tmp_path / "report", final=True, plan=plan).docx)
 
     # The ward is one of the units the report names together (decisions.md, "Wording from the plan").
-    assert any(line.startswith("Có 27/30 đơn vị đã gửi báo cáo (trong đó 20/21 xã, phường, thị trấn)") for line in lines)
+    assert any(line.startswith("Đã nhận báo cáo của 27/30 đơn vị (trong đó 20/21 xã, phường, thị trấn)") for line in lines)
     assert not [line for line in lines if re.fullmatch(r"\d+\. UBND xã Tri Phương", line)]

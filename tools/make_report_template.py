@@ -398,9 +398,9 @@ def _body(flow: Flow) -> None:
     # II. Tasks, duty by duty: counts, a few units' words, the units that lag
     flow.p("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ", "BC Heading 1")
     flow.p(
-        "Có {{ received.received }}/{{ received.expected }} đơn vị đã gửi báo cáo{% if received.local_expected %}"
+        "Đã nhận báo cáo của {{ received.received }}/{{ received.expected }} đơn vị{% if received.local_expected %}"
         " (trong đó {{ received.local_received }}/{{ received.local_expected }} {{ wording.local_units_short }})"
-        "{% endif %}{% if received.missing %}; chưa gửi: {{ received.missing }}{% endif %}. Kết quả thực hiện "
+        "{% endif %}{% if received.missing %}; chưa nhận báo cáo của: {{ received.missing }}{% endif %}. Kết quả thực hiện "
         "từng nhiệm vụ như sau (nội dung báo cáo của từng đơn vị tại {{ appendix_duties.name }}"
         "{% if narratives.file %} và tệp đính kèm {{ narratives.file }}{% endif %}):"
     )
