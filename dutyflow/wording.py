@@ -86,7 +86,11 @@ def unit_type(name: str, kind: UnitKind) -> str:
     kind's first type word when the name shows none."""
     words = _split(t(f"wording.unit_types.{kind.value}"))
     folded = name.casefold()
-    found = [(folded.find(w.casefold()), w) for w in words if re.search(rf"(^|\s){re.escape(w.casefold())}\s", folded)]
+    found = [
+        (match.start(), word)
+        for word in words
+        if (match := re.search(rf"(?:^|\s){re.escape(word.casefold())}\s", folded)) is not None
+    ]
     return min(found)[1] if found else words[0]
 
 

@@ -32,6 +32,8 @@ from dutyflow.messages import _catalogue
 from dutyflow.messaging import MailReply
 from dutyflow.paths import BUNDLED_PLAN, PLANS_DIR, TEMPLATES_DIR
 from dutyflow.plan import Plan, load_plan
+from dutyflow.plan.fields import IssuerLevel, UnitKind
+from dutyflow.plan.model import Wording
 from dutyflow.portal.app import create_app
 from dutyflow.report.build import build_report
 from dutyflow.states import ObligationState
@@ -40,7 +42,7 @@ from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
 from dutyflow.tokens import current_token, expiry_for
-from dutyflow.wording import plan_wording, report_email_title
+from dutyflow.wording import issuer_level, plan_wording, report_email_title, topic_of, unit_type
 from tests.conftest import ICT, at, build_notifier
 from tests.filling import filled_workbook
 
@@ -309,3 +311,34 @@ def test_the_bundled_plans_keep_their_own_words() -> None:
     assert province.local_units == "Ủy ban nhân dân các xã, phường"
     assert province.report_addressee == "lãnh đạo UBND tỉnh Cao Bằng"
     assert province.office == "Sở Y tế"
+
+
+def test_the_defaults_are_read_from_the_plan() -> None:
+    assert topic_of("Kế hoạch thực hiện công tác trẻ em năm 2025 trên địa bàn huyện Trùng Khánh") == "công tác trẻ em"
+    assert topic_of("Kế hoạch phòng, chống dịch bệnh giai đoạn 2026-2030") == "phòng, chống dịch bệnh"
+    assert topic_of("Chương trình hành động vì người cao tuổi") == "chương trình hành động vì người cao tuổi"
+    assert unit_type("UBND thị trấn Trùng Khánh", UnitKind.TOWN) == "thị trấn"
+    assert unit_type("UBND thị xã Quảng Yên", UnitKind.DISTRICT) == "thị xã"
+    assert unit_type("UBND thành phố Cao Bằng", UnitKind.DISTRICT) == "thành phố"
+    assert unit_type("Huyện Hà Quảng", UnitKind.DISTRICT) == "huyện"
+    assert unit_type("Quang Hán", UnitKind.COMMUNE) == "xã"
+    province, commune = (load_plan(FIXTURES / f"{level}-plan.yaml") for level in ("province", "commune"))
+    assert (issuer_level(province), issuer_level(commune)) == (IssuerLevel.PROVINCE, IssuerLevel.COMMUNE)
+    assert issuer_level(load_plan(BUNDLED_PLAN)) is IssuerLevel.DISTRICT
+    stated = province.model_copy(
+        update={
+            "plan": province.plan.model_copy(
+                update={"issuer": province.plan.issuer.model_copy(update={"level": IssuerLevel.COMMUNE})}
+            )
+        }
+    )
+    assert issuer_level(stated) is IssuerLevel.COMMUNE
+    # A phrase the plan gives is taken as it is.
+    worded = commune.model_copy(
+        update={
+            "plan": commune.plan.model_copy(
+                update={"wording": Wording(leader="Chủ tịch UBND xã", leader_title="Chủ tịch")}
+            )
+        }
+    )
+    assert (plan_wording(worded).leader, plan_wording(worded).leader_title) == ("Chủ tịch UBND xã", "Chủ tịch")
