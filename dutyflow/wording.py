@@ -81,23 +81,26 @@ def topic_of(title: str) -> str:
     return lower_first(match.group("topic") if match else title.strip())
 
 
+@cache
+def _type_words(kind: UnitKind) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """A kind's type words, each with the pattern that finds it as a whole word in a name."""
+    words = _split(t(f"wording.unit_types.{kind.value}"))
+    return tuple((w, re.compile(rf"(?:^|\s){re.escape(w.casefold())}\s")) for w in words)
+
+
 def unit_type(name: str, kind: UnitKind) -> str:
     """The type word a unit's name shows ("UBND thị trấn Trùng Khánh" → "thị trấn"), or its
     kind's first type word when the name shows none."""
-    words = _split(t(f"wording.unit_types.{kind.value}"))
+    words = _type_words(kind)
     folded = name.casefold()
-    found = [
-        (match.start(), word)
-        for word in words
-        if (match := re.search(rf"(?:^|\s){re.escape(word.casefold())}\s", folded)) is not None
-    ]
-    return min(found)[1] if found else words[0]
+    found = [(match.start(), word) for word, pattern in words if (match := pattern.search(folded)) is not None]
+    return min(found)[1] if found else words[0][0]
 
 
 def local_types(plan: Plan) -> list[str]:
     """The type words of the plan's administrative units, each once, in the catalogue's order."""
     present: set[str] = {unit_type(u.name, u.kind) for u in plan.units if u.kind in LOCAL_KINDS}
-    ordered = [w for kind in LOCAL_KINDS for w in _split(t(f"wording.unit_types.{kind.value}"))]
+    ordered = [w for kind in LOCAL_KINDS for w, _ in _type_words(kind)]
     return [w for w in dict.fromkeys(ordered) if w in present]
 
 
@@ -106,8 +109,25 @@ def report_email_title(plan: Plan) -> str:
     return t("flows.report_email_title", title=lower_first(plan_wording(plan).report_title), year=plan.plan.year)
 
 
+_RESOLVED: dict[int, tuple[Plan, PlanWording]] = {}
+"""The wording of the last few plans, by identity (a plan is immutable; holding it keeps its id
+from being reused): every email reads it, and a national plan has 11,000 units to look at."""
+_RESOLVED_MAX = 8
+
+
 def plan_wording(plan: Plan) -> PlanWording:
     """The plan's wording, each phrase the plan's own or its default."""
+    known = _RESOLVED.get(id(plan))
+    if known is not None and known[0] is plan:
+        return known[1]
+    wording = _resolve(plan)
+    if len(_RESOLVED) >= _RESOLVED_MAX:
+        _RESOLVED.pop(next(iter(_RESOLVED)))
+    _RESOLVED[id(plan)] = (plan, wording)
+    return wording
+
+
+def _resolve(plan: Plan) -> PlanWording:
     given = plan.plan.wording
     header = plan.plan
     issuer = header.issuer.short_name
