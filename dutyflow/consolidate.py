@@ -33,6 +33,7 @@ from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow
 from dutyflow.store.queries import current_plan, loaded_plan
 from dutyflow.store.reports import MadeReport, record
+from dutyflow.wording import plan_wording
 
 FINAL_LEAD_DAYS = 2
 """The final report is made this many working days before the consolidated report's last day."""
@@ -105,11 +106,20 @@ def _made_files(out_root: Path, plan: Plan, made: MadeFinal) -> ReportFiles:
     for folder in sorted((out_root / plan.plan.code).glob("*-chinh-thuc"), reverse=True):
         document = folder / made.file_name
         if made.file_name and document.is_file() and hashlib.sha256(document.read_bytes()).hexdigest() == made.sha256:
-            found = {path.suffix: path for path in folder.iterdir() if path.suffix in {".docx", ".pdf", ".html"}}
+            found = {path.suffix: path for path in folder.iterdir() if path.suffix in {".docx", ".pdf", ".html", ".xlsx"}}
             if ".docx" in found and ".html" in found:
-                note = t("flows.report_final_already_made", day=f"{made.made_on:%d/%m/%Y}")
+                note = t(
+                    "flows.report_final_already_made",
+                    day=f"{made.made_on:%d/%m/%Y}",
+                    addressee=plan_wording(plan).report_addressee,
+                )
                 return ReportFiles(
-                    docx=found[".docx"], pdf=found.get(".pdf"), html=found[".html"], charts={}, notes=(note,)
+                    docx=found[".docx"],
+                    pdf=found.get(".pdf"),
+                    html=found[".html"],
+                    charts={},
+                    notes=(note,),
+                    narratives=found.get(".xlsx"),
                 )
     raise FileNotFoundError(
         t("flows.report_final_files_missing", day=f"{made.made_on:%d/%m/%Y}", folder=out_root / plan.plan.code)

@@ -108,7 +108,8 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     final = consolidate_flow(as_of=dt.date(2025, 11, 20))  # two working days before the last day, 24/11
     assert final.final is True and final.sent == 1
     assert {Path(str(p)).suffix for p in final.files} >= {".docx", ".html"}
-    [message] = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
+    # The mini plan's title is "Kế hoạch thử nghiệm năm 2025": its topic is "thử nghiệm".
+    [message] = [m for m in district.messages if "Báo cáo kết quả thực hiện thử nghiệm năm 2025" in str(m["Subject"])]
     names = {part.get_filename() for part in message.iter_attachments()}
     assert any(name.endswith(".docx") for name in names)
     assert consolidate_flow(as_of=dt.date(2025, 11, 20)).sent == 0  # never twice

@@ -14,6 +14,7 @@ from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.cli.verify import report_verify
 from dutyflow.messages import t
 from dutyflow.store.db import session_scope
+from dutyflow.wording import plan_wording
 
 run_app = typer.Typer(cls=VietnameseGroup, help=t("help.run"), no_args_is_help=True)
 report_app = typer.Typer(cls=VietnameseGroup, help=t("help.report"), no_args_is_help=True)
@@ -32,7 +33,10 @@ def run_consolidate(
 
     with override(rt):  # the flows run on the CLI's resources
         result = consolidate_flow(as_of=day, final=final)
-    console.print(t("cli.report_final" if result.final else "cli.report_draft"))
+    if result.final:
+        console.print(t("cli.report_final", addressee=plan_wording(rt.loaded_plan()).report_addressee))
+    else:
+        console.print(t("cli.report_draft"))
     for path in result.files:
         console.line(f"  {path}")
     for note in result.notes:

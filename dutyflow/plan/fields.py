@@ -102,6 +102,18 @@ RuleSide = Annotated[
 """One side of a validation rule: a field, a whole number, or a sum of them ("a + b + 1")."""
 
 
+class IssuerLevel(StrEnum):
+    """The level of the People's Committee that issues a plan: what the engine's default wording
+    of leaders and units follows (`dutyflow.wording`)."""
+
+    PROVINCE = "province"
+    """Tỉnh, thành phố trực thuộc trung ương."""
+    DISTRICT = "district"
+    """Huyện, quận, thị xã, thành phố thuộc tỉnh: plans before 1/7/2025 only."""
+    COMMUNE = "commune"
+    """Xã, phường, thị trấn, đặc khu."""
+
+
 class UnitKind(StrEnum):
     """What a unit is. Administrative units (a province, a district, a commune-level unit) have a
     national administrative code (`gso_code`); the others (offices, departments, agencies,

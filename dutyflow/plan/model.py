@@ -19,6 +19,7 @@ from dutyflow.plan.fields import (
     Direction,
     Email,
     GsoCode,
+    IssuerLevel,
     LastDayOff,
     LongText,
     Measure,
@@ -51,6 +52,39 @@ class Issuer(Strict):
     short_name: Text
     place: Text
     """Place in the date line, e.g. "Trùng Khánh"."""
+    level: IssuerLevel | None = None
+    """Province, district or commune; default: read from `name` ("TỈNH …", "HUYỆN …", "XÃ …")."""
+
+
+class Wording(Strict):
+    """How the engine's messages and the report name what depends on the plan: its topic, its
+    leaders, its office and its units. Every field has a default derived from the issuer and the
+    units (`dutyflow.wording.plan_wording`); a plan sets a field only where the default is wrong."""
+
+    topic: Text | None = None
+    """What the plan is about, as it follows "thực hiện": "công tác trẻ em". Default: read from the
+    title ("Kế hoạch thực hiện công tác trẻ em năm 2025 …")."""
+    report_title: Text | None = None
+    """The consolidated report's subject, before its period: "Kết quả thực hiện công tác trẻ em"."""
+    report_addressee: Text | None = None
+    """Who the consolidated report is sent to, as it follows "gửi": "lãnh đạo UBND huyện Trùng Khánh"."""
+    leader: Text | None = None
+    """The leader in charge, as the digest addresses them: "Phó Chủ tịch UBND huyện Trùng Khánh
+    phụ trách lĩnh vực"."""
+    leader_title: Text | None = None
+    """The leader's title alone, after "đồng chí": "Phó Chủ tịch"."""
+    office: Text | None = None
+    """The office as sentences name it ("chờ Văn phòng xem xét"); default: its short name."""
+    local_units: Text | None = None
+    """The People's Committees of the plan's administrative units, together: "Ủy ban nhân dân các
+    xã, thị trấn"; default: from the kinds and names of the units."""
+    local_units_short: Text | None = None
+    """The same units as counted: "xã, thị trấn" ("12/21 xã, thị trấn đã gửi báo cáo")."""
+    reporters: Text | None = None
+    """Everyone who reports: "các cơ quan, đơn vị và Ủy ban nhân dân các xã, thị trấn"."""
+    directions: list[LongText] = []
+    """Section IV of the report (next year's directions), one paragraph each, unnumbered; default:
+    general ones naming the topic."""
 
 
 class PlanHeader(Strict):
@@ -66,6 +100,7 @@ class PlanHeader(Strict):
     office: Code
     """The unit that collects the reports and assembles the consolidated one."""
     source: Text | None = None
+    wording: Wording = Wording()
 
 
 class DayNote(Strict):
@@ -330,6 +365,19 @@ class ChaseConfig(Strict):
     send_on_non_working_days: bool = False
 
 
+class ReportConfig(Strict):
+    """How long the consolidated report grows with the number of units (decisions.md, "A report
+    a chairman reads"): its body summarises each duty, and the units' own words go to Phụ lục II,
+    or to an attached spreadsheet above `appendix_entries_max`."""
+
+    names_max: int = Field(default=10, ge=1)
+    """Units named in the body in one list ("chưa gửi: …"), then "và N đơn vị khác"."""
+    highlights_max: int = Field(default=2, ge=0)
+    """Units whose first paragraph the body quotes for a duty, those in charge first."""
+    appendix_entries_max: int = Field(default=400, ge=0)
+    """Units' answers (a unit on a duty) that Phụ lục II prints; above it, a spreadsheet holds them."""
+
+
 class Plan(Strict):
     plan: PlanHeader
     calendar: CalendarConfig = CalendarConfig()
@@ -343,6 +391,7 @@ class Plan(Strict):
     indicators: list[Indicator] = []
     forms: list[Form] = []
     deliverables: list[Deliverable] = Field(min_length=1)
+    report: ReportConfig = ReportConfig()
 
     # ------------------------------------------------------------------ lookups
 
