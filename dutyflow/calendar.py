@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from dutyflow.plan import CalendarConfig, DeadlineRule
+from dutyflow.plan import CalendarConfig, DeadlineRule, LastDayOff
 
 
 class WorkingCalendar:
@@ -106,19 +106,23 @@ class WorkingCalendar:
 
     # ------------------------------------------------------------------ deadlines
 
-    def last_day(self, due: dt.date, rule: DeadlineRule) -> dt.date:
+    def last_day(self, due: dt.date, rule: DeadlineRule, off: LastDayOff = LastDayOff.KEEP) -> dt.date:
         """The last calendar day on which a submission is on time.
 
-        "trước ngày X" (before): the day before X. "chậm nhất ngày X" (by): X, or the next
-        working day when X is a weekend or holiday.
+        "trước ngày X" (before): the day before X; when that day is not a working day, kept as
+        it is or, if the plan says so (`off`), moved back to the working day before it.
+        "chậm nhất ngày X" (by): X, or the next working day when X is a weekend or holiday.
         """
         if rule is DeadlineRule.BEFORE:
-            return due - dt.timedelta(days=1)
+            day = due - dt.timedelta(days=1)
+            while off is LastDayOff.PREVIOUS_WORKING_DAY and not self.is_working_day(day):
+                day -= dt.timedelta(days=1)
+            return day
         return self.next_working_day(due)
 
-    def on_time_until(self, due: dt.date, rule: DeadlineRule) -> dt.datetime:
+    def on_time_until(self, due: dt.date, rule: DeadlineRule, off: LastDayOff = LastDayOff.KEEP) -> dt.datetime:
         """The first instant at which a submission is late (local midnight after the last day)."""
-        return self.start_of_day(self.last_day(due, rule) + dt.timedelta(days=1))
+        return self.start_of_day(self.last_day(due, rule, off) + dt.timedelta(days=1))
 
     # ------------------------------------------------------------------ instants
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
+from dutyflow.completeness import Tally
 from dutyflow.indicators import format_target, format_value
 from dutyflow.intake import record_final
 from dutyflow.messages import t
@@ -31,6 +32,8 @@ from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow
 from dutyflow.store.queries import current_plan, loaded_plan
+from dutyflow.store.reports import MadeReport, record
+from dutyflow.wording import plan_wording
 
 FINAL_LEAD_DAYS = 2
 """The final report is made this many working days before the consolidated report's last day."""
@@ -103,11 +106,20 @@ def _made_files(out_root: Path, plan: Plan, made: MadeFinal) -> ReportFiles:
     for folder in sorted((out_root / plan.plan.code).glob("*-chinh-thuc"), reverse=True):
         document = folder / made.file_name
         if made.file_name and document.is_file() and hashlib.sha256(document.read_bytes()).hexdigest() == made.sha256:
-            found = {path.suffix: path for path in folder.iterdir() if path.suffix in {".docx", ".pdf", ".html"}}
+            found = {path.suffix: path for path in folder.iterdir() if path.suffix in {".docx", ".pdf", ".html", ".xlsx"}}
             if ".docx" in found and ".html" in found:
-                note = t("flows.report_final_already_made", day=f"{made.made_on:%d/%m/%Y}")
+                note = t(
+                    "flows.report_final_already_made",
+                    day=f"{made.made_on:%d/%m/%Y}",
+                    addressee=plan_wording(plan).report_addressee,
+                )
                 return ReportFiles(
-                    docx=found[".docx"], pdf=found.get(".pdf"), html=found[".html"], charts={}, notes=(note,)
+                    docx=found[".docx"],
+                    pdf=found.get(".pdf"),
+                    html=found[".html"],
+                    charts={},
+                    notes=(note,),
+                    narratives=found.get(".xlsx"),
                 )
     raise FileNotFoundError(
         t("flows.report_final_files_missing", day=f"{made.made_on:%d/%m/%Y}", folder=out_root / plan.plan.code)
@@ -135,8 +147,10 @@ def consolidate(
         result = build_report(
             engine, plan.plan.code, as_of, _out_dir(out_root, plan, as_of, final), final=final, cutoff=now
         )
-        if final:
-            _record_final(engine, files, plan, result, now)
+        with session_scope(engine) as session:  # the final report's submission and its record, together
+            if final:
+                _record_final(session, files, plan, result, now)
+            record(session, files, _made(plan_row.id, result, as_of, final, rc.completeness.total), now=now)
     indicators = [
         {
             t("flows.col_code"): r.code,
@@ -159,9 +173,15 @@ def _office_obligation(session: Session, plan_id: int, plan: Plan) -> Obligation
     ).first()
 
 
-def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
+def _made(plan_id: int, result: ReportFiles, as_of: dt.date, final: bool, total: Tally) -> MadeReport:
+    """Every report made is kept, with the completeness it counted, for the console's list."""
+    return MadeReport(
+        plan_id, as_of, final, result.docx, result.pdf, result.html, total.expected, total.received, total.on_time
+    )
+
+
+def _record_final(session: Session, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
     """The final report delivers the office's own obligation, through the intake path."""
-    with session_scope(engine) as session:
-        obligation = _office_obligation(session, current_plan(session).id, plan)
-        if obligation is not None:
-            record_final(session, files, obligation, result.pdf or result.docx, now=now)
+    obligation = _office_obligation(session, current_plan(session).id, plan)
+    if obligation is not None:
+        record_final(session, files, obligation, result.pdf or result.docx, now=now)

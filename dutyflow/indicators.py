@@ -19,7 +19,7 @@ from typing import Literal
 
 from dutyflow.formatting import vn_number
 from dutyflow.messages import t
-from dutyflow.plan import Direction, Indicator, Measure, Plan
+from dutyflow.plan import Direction, Indicator, Measure, Plan, Reduction, indicator_rows, reduction_size, target_of_year
 
 DISPLAY_DIGITS: Mapping[Measure, int] = {
     Measure.PERCENT: 2,
@@ -39,6 +39,8 @@ class Attainment(StrEnum):
     NO_BASELINE = "chua_co_so_lieu_ky_truoc"
     """A "reduce" target without last year's value: nothing to compare with."""
     NO_DATA = "chua_co_so_lieu"
+    NOT_DUE = "chua_den_nam_danh_gia"
+    """Only targets for later years ("đến năm 2030"): the figure is shown, not judged yet."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,15 @@ class IndicatorResult:
     """Units that reported the numerator (and the denominator, for a rate)."""
     units_expected: int
     baseline: Decimal | None = None
+    number: str = ""
+    """As the report prints it: the plan's "3a", the row's place, or "" for a part."""
+    part_of: str | None = None
+    """The code of the split indicator this row is a part of (thành thị / nông thôn)."""
+    targets: tuple[tuple[int, Decimal], ...] = ()
+    """The plan's targets for named years, in year order."""
+    own_target: Decimal | None = None
+    """The plan's target without a year, beside named years' (`target` is the one judged)."""
+    reduction: Reduction | None = None
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -105,7 +116,8 @@ def sums_from_values(
     """Each indicator's sums from per-unit values (the store computes the same in SQL:
     `report.figures.indicator_sums`)."""
     out = {}
-    for indicator in plan.indicators:
+    for row in indicator_rows(plan):
+        indicator = row.indicator
         reporters = [u.code for u in plan.expand_units(indicator.reported_by)]
         if expected is not None:
             reporters = [code for code in reporters if code in expected]
@@ -114,8 +126,18 @@ def sums_from_values(
 
 
 def results_from_sums(plan: Plan, sums: Mapping[str, IndicatorSums]) -> list[IndicatorResult]:
-    """Every indicator of `plan`, in plan order; one without sums has no data."""
-    return [indicator_result(indicator, sums.get(indicator.code, IndicatorSums())) for indicator in plan.indicators]
+    """Every indicator of `plan` and every part of a split one, in plan order, judged against the
+    plan's year; one without sums has no data."""
+    return [
+        indicator_result(
+            row.indicator,
+            sums.get(row.indicator.code, IndicatorSums()),
+            year=plan.plan.year,
+            number=row.number,
+            part_of=row.part_of,
+        )
+        for row in indicator_rows(plan)
+    ]
 
 
 def indicator_sums(
@@ -144,9 +166,17 @@ def indicator_sums(
     return IndicatorSums(numerator, denominator, reported, expected)
 
 
-def indicator_result(indicator: Indicator, sums: IndicatorSums) -> IndicatorResult:
+def indicator_result(
+    indicator: Indicator,
+    sums: IndicatorSums,
+    *,
+    year: int | None = None,
+    number: str = "",
+    part_of: str | None = None,
+) -> IndicatorResult:
     """The district figure from its sums: Σ numerators / Σ denominators × factor, rounded as
-    printed, and its attainment; 0/0 or no unit counted is "chưa có số liệu"."""
+    printed, and its attainment against the target of `year` (`target_of_year`); 0/0 or no
+    unit counted is "chưa có số liệu"."""
     reported = sums.reported
     value: Decimal | None = None
     if reported and indicator.measure is Measure.COUNT:
@@ -156,23 +186,39 @@ def indicator_result(indicator: Indicator, sums: IndicatorSums) -> IndicatorResu
     if value is not None:
         value = round_for_display(value, indicator.measure)
     is_rate = indicator.measure is not Measure.COUNT
+    target, due = target_of_year(indicator, year)
+    judged = (
+        attainment(
+            indicator.direction,
+            value,
+            target,
+            strict=indicator.strict,
+            baseline=indicator.baseline,
+            reduction=indicator.reduction,
+        )
+        if due or value is None
+        else Attainment.NOT_DUE
+    )
     return IndicatorResult(
         code=indicator.code,
         group=indicator.group,
         name=indicator.name,
         measure=indicator.measure,
-        target=indicator.target,
+        target=target,
         direction=indicator.direction,
         strict=indicator.strict,
         numerator=sums.numerator if reported else None,
         denominator=sums.denominator if reported and is_rate else None,
         value=value,
-        attainment=attainment(
-            indicator.direction, value, indicator.target, strict=indicator.strict, baseline=indicator.baseline
-        ),
+        attainment=judged,
         units_reported=reported,
         units_expected=sums.expected,
         baseline=indicator.baseline,
+        number=number,
+        part_of=part_of,
+        targets=tuple(sorted((named.year, named.target) for named in indicator.targets)),
+        own_target=indicator.target,
+        reduction=indicator.reduction,
     )
 
 
@@ -202,13 +248,17 @@ def attainment(
     *,
     strict: bool = False,
     baseline: Decimal | None = None,
+    reduction: Reduction | None = None,
 ) -> Attainment:
-    """Whether `value` meets the target. `strict`: "trên"/"dưới" (the boundary itself fails)."""
+    """Whether `value` meets the target. `strict`: "trên"/"dưới" (the boundary itself fails).
+    A reduction by a size ("giảm 2–3%") is met by at least its lower end below `baseline`."""
     if value is None:
         return Attainment.NO_DATA
     if direction is Direction.REDUCE:
         if baseline is None:
             return Attainment.NO_BASELINE
+        if reduction is not None:
+            return _verdict(value <= reduction_limit(baseline, reduction))
         return _verdict(value < baseline)
     if direction is Direction.REACH_100:
         return _verdict(value == _HUNDRED)
@@ -219,6 +269,11 @@ def attainment(
     if direction is Direction.AT_LEAST:
         return _verdict(value > target if strict else value >= target)
     return _verdict(value < target if strict else value <= target)
+
+
+def reduction_limit(baseline: Decimal, reduction: Reduction) -> Decimal:
+    """The highest value that meets "giảm `low`–`high`%" from `baseline`."""
+    return baseline * (_HUNDRED - reduction.low) / _HUNDRED
 
 
 def _verdict(met: bool) -> Attainment:
@@ -251,25 +306,56 @@ def format_plain(value: Decimal, measure: Measure) -> str:
 
 
 def format_target(result: IndicatorResult) -> str:
-    """The "Mục tiêu" cell: "Đạt 87% trở lên", "Dưới 7‰", "Giảm so với năm trước", …"""
+    """The "Mục tiêu" cell as the plan states it: "Đạt 87% trở lên", "Dưới 7‰", "Giảm so với năm
+    trước", "Giảm 2–3% so với năm trước", "Đạt 87% trở lên; đến năm 2030: đạt 95% trở lên", …"""
     direction = result.direction
     if direction is Direction.REACH_100:
         return t("report.target.reach_100")
     if direction is Direction.ELIMINATE:
         return t("report.target.eliminate")
     if direction is Direction.REDUCE:
+        return _reduce_text(result)
+    if not result.targets:
+        if result.target is None:
+            return t("report.no_data")
+        return _plain_target(result, result.target)
+    parts = [_plain_target(result, result.own_target)] if result.own_target is not None else []
+    for year, value in result.targets:
+        text = _plain_target(result, value)
+        parts.append(t("targets.by_year", year=year, target=text[:1].lower() + text[1:]))
+    text = t("targets.joined").join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def _plain_target(result: IndicatorResult, value: Decimal) -> str:
+    key = result.direction.value + ("_strict" if result.strict else "")
+    return t(f"report.target.{key}", target=format_plain(value, result.measure))
+
+
+def _reduce_text(result: IndicatorResult) -> str:
+    reduction = result.reduction
+    if reduction is None:
         if result.baseline is None:
             return t("report.target.reduce")
         return t("report.target.reduce_baseline", baseline=format_plain(result.baseline, result.measure))
-    if result.target is None:
-        return t("report.no_data")
-    key = direction.value + ("_strict" if result.strict else "")
-    return t(f"report.target.{key}", target=format_plain(result.target, result.measure))
+    size = reduction_size(reduction)
+    if result.baseline is None:
+        return t("targets.reduce_by", size=size)
+    limit = round_for_display(reduction_limit(result.baseline, reduction), result.measure)
+    return t(
+        "targets.reduce_by_baseline",
+        size=size,
+        baseline=format_plain(result.baseline, result.measure),
+        limit=format_measure(limit, result.measure, DISPLAY_DIGITS[result.measure]),
+    )
 
 
-def format_attainment(value: Attainment) -> str:
-    """ "Đạt", "Không đạt", "Chưa có số liệu", …"""
-    return t(f"report.attainment.{value.value}")
+def format_attainment(value: Attainment, *, short: bool = False) -> str:
+    """ "Đạt", "Không đạt", "Chưa có số liệu", …; `short`: as the narrow "Đánh giá" column has it."""
+    section = "attainment_short" if short else "attainment"
+    if value is Attainment.NOT_DUE:
+        return t(f"targets.{section}.not_due")
+    return t(f"report.{section}.{value.value}")
 
 
 def format_ratio(value: Decimal | None, digits: int = 2) -> str:

@@ -39,7 +39,7 @@ def expand_obligations(plan: Plan, calendar: WorkingCalendar) -> list[Obligation
     specs: dict[tuple[str, str, str], ObligationSpec] = {}
     for deliverable in plan.deliverables:
         for period in expand_periods(deliverable, plan.plan.year):
-            last_day = calendar.last_day(period.due, period.rule)
+            last_day = calendar.last_day(period.due, period.rule, period.last_day_off)
             for unit in plan.expand_units(deliverable.units):
                 owner = responsible_unit(unit, last_day, by_code)
                 if owner is None:

@@ -153,9 +153,9 @@ def correct_contact(
     try:
         contact = Contact.model_validate({"name": name.strip() or before_name, "email": email.strip()})
     except ValidationError:
-        raise admin.AdminError(t("console.bad_email", value=email)) from None
+        raise admin.AdminError(t("console_actions.bad_email", value=email)) from None
     if contact.email.lower() == before_email.lower() and contact.name == before_name:
-        raise admin.AdminError(t("console.same_contact", email=contact.email))
+        raise admin.AdminError(t("console_actions.same_contact", email=contact.email))
     setattr(row, f"{role}_email", contact.email)
     setattr(row, f"{role}_name", contact.name)
     detail = {"contact": role.value, "before": before_email, "after": contact.email}

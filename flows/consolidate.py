@@ -1,4 +1,4 @@
-"""Flow `consolidate`: the district report, a draft before the last days, the final one after.
+"""Flow `consolidate`: the plan's consolidated report, a draft before the last days, the final one after.
 
 The final report is made, recorded and emailed once for its consolidated obligation: a scheduled
 run on a later day returns it and sends nothing new (`dutyflow.consolidate`)."""
@@ -16,6 +16,7 @@ from dutyflow.consolidate import Consolidation, consolidate, is_final
 from dutyflow.flow_results import ReportRun
 from dutyflow.messages import t
 from dutyflow.notify import Notifier
+from dutyflow.wording import plan_wording, report_email_title
 from flows._common import resolve_now, resources, run_name
 from tasks.notify import send_report
 
@@ -32,8 +33,8 @@ def email(notifier: Notifier, delay: float, result: Consolidation, as_of: dt.dat
     before it began is retried like every other sending task (tasks/notify.py)."""
     if not result.final or result.obligation_id is None:
         return 0
-    files = [p for p in (result.files.pdf, result.files.docx) if p is not None]
-    title = t("flows.report_email_title", year=notifier.plan.plan.year)
+    files = [p for p in (result.files.pdf, result.files.docx, result.files.narratives) if p is not None]
+    title = report_email_title(notifier.plan)
     task = send_report.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=delay))
     return len(task(notifier, files, as_of, now, title, result.obligation_id).sent)
 
@@ -46,13 +47,17 @@ def consolidate_flow(as_of: dt.date | None = None, final: bool | None = None) ->
     make_final = is_final(runtime.engine, today) if final is None else final
     result = build(today, now, make_final)
     sent = email(notifier, runtime.settings.retry_delay_seconds, result, today, now)
-    paths = [p for p in (result.files.docx, result.files.pdf, result.files.html) if p is not None]
+    paths = [
+        p for p in (result.files.docx, result.files.pdf, result.files.html, result.files.narratives) if p is not None
+    ]
     create_table_artifact(
         key="consolidate-indicators", table=result.indicators, description=t("flows.consolidate_title")
     )
     lines = [
         t("flows.summary_title", title=t("flows.consolidate_title"), day=today.strftime("%d/%m/%Y")),
-        t("flows.report_kind_final") if make_final else t("flows.report_kind_draft"),
+        t("flows.report_kind_final", addressee=plan_wording(notifier.plan).report_addressee)
+        if make_final
+        else t("flows.report_kind_draft"),
         t("flows.report_files", files=", ".join(str(p) for p in paths)),
         *[f"- {note}" for note in result.files.notes],
     ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from dutyflow.messages import t
 from dutyflow.resources import Resources
 from dutyflow.run_now import Pushed, RunFlow, RunRequest, RunResult
+from dutyflow.wording import plan_wording
 from flows import _prefect_api
 
 
@@ -22,7 +23,8 @@ def run_in_process(rt: Resources, request: RunRequest) -> RunResult:
     with override(rt):
         if request.flow is RunFlow.CONSOLIDATE:
             report = consolidate_flow(as_of=request.as_of, final=request.report.final)
-            headline = t("cli.report_final" if report.final else "cli.report_draft")
+            addressee = plan_wording(rt.loaded_plan()).report_addressee
+            headline = t("cli.report_final", addressee=addressee) if report.final else t("cli.report_draft")
             return RunResult(request.flow, summary=headline, files=list(report.files), notes=list(report.notes))
         flow = assign if request.flow is RunFlow.ASSIGN else chase
         mail = flow(as_of=request.as_of)

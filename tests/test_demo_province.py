@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from dutyflow.cli import app
 from dutyflow.paths import PLANS_DIR
+from dutyflow.plan import load_plan
+from tests.test_wording_levels import foreign
 
 
 def test_the_short_demo_runs_the_province_plan_through_2026(tmp_path: Path) -> None:
@@ -71,6 +73,12 @@ def test_the_short_demo_runs_the_province_plan_through_2026(tmp_path: Path) -> N
     assert "UBND tỉnh Cao Bằng báo cáo kết quả" in report and "ngày 19 tháng 11 năm 2026" in report
     assert "Báo cáo kết quả thực hiện" in (out / "tinh-hinh.html").read_text(encoding="utf-8")
     assert "Xong trong" in text
+    # No district's wording in a province's outputs (decisions.md, "Wording from the plan"): the
+    # province's plan never says "huyện", nor names the district's office.
+    bodies = [m.get_body(preferencelist=("plain",)) for m in messages]
+    texts = [("report", report), *((f"email {m['Subject']}", b.get_content()) for m, b in zip(messages, bodies, strict=True) if b)]
+    assert len(texts) == len(messages) + 1
+    assert foreign(load_plan(plan), texts) == []
 
 
 def test_a_demo_plan_that_is_not_valid_is_refused_in_vietnamese(tmp_path: Path) -> None:

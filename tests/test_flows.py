@@ -15,7 +15,7 @@ from dutyflow.plan import load_plan
 from dutyflow.resources import Resources
 from dutyflow.states import ObligationState
 from dutyflow.store.db import make_engine, session_scope, upgrade
-from dutyflow.store.models import NotificationRow, ObligationRow, SubmissionRow
+from dutyflow.store.models import NotificationRow, ObligationRow, ReportRow, SubmissionRow
 from dutyflow.store.sync import load_plan_into_store
 from flows._common import override, resources
 from tests.conftest import MINI_PLAN, at
@@ -108,13 +108,17 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     final = consolidate_flow(as_of=dt.date(2025, 11, 20))  # two working days before the last day, 24/11
     assert final.final is True and final.sent == 1
     assert {Path(str(p)).suffix for p in final.files} >= {".docx", ".html"}
-    [message] = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
+    # The mini plan's title is "Kế hoạch thử nghiệm năm 2025": its topic is "thử nghiệm".
+    [message] = [m for m in district.messages if "Báo cáo kết quả thực hiện thử nghiệm năm 2025" in str(m["Subject"])]
     names = {part.get_filename() for part in message.iter_attachments()}
     assert any(name.endswith(".docx") for name in names)
     assert consolidate_flow(as_of=dt.date(2025, 11, 20)).sent == 0  # never twice
     with session_scope(resources().engine) as session:
         office = session.scalars(select(ObligationRow).where(ObligationRow.state == ObligationState.ACCEPTED)).all()
     assert [o.deliverable.code for o in office] == ["tong-hop"]
+    with session_scope(resources().engine) as session:  # each report made is recorded once, for the console
+        made = [(r.as_of, r.final) for r in session.scalars(select(ReportRow).order_by(ReportRow.id))]
+    assert made == [(dt.date(2025, 11, 10), False), (dt.date(2025, 11, 20), True)]
 
 
 def submissions_and_report_folders() -> tuple[int, list[str]]:

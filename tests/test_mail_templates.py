@@ -27,6 +27,11 @@ def common(portal_url: str | None = PORTAL) -> dict[str, Any]:
             "year": 2025,
             "issuer_short_name": "UBND huyện Trùng Khánh",
             "place": "Trùng Khánh",
+            "leader": "Phó Chủ tịch UBND huyện Trùng Khánh phụ trách lĩnh vực",
+            "leader_title": "Phó Chủ tịch",
+            "addressee": "Lãnh đạo UBND huyện Trùng Khánh",
+            "reporters": "các cơ quan, đơn vị và Ủy ban nhân dân các xã, thị trấn",
+            "office": "Văn phòng",
         },
         "office": {"name": "Văn phòng HĐND&UBND huyện Trùng Khánh", "email": "vanphong@trungkhanh.example.vn"},
         "unit": {

@@ -192,7 +192,7 @@ def test_the_written_yaml_reads_back_as_the_drafted_data(name: str, tmp_path: Pa
         ("tỷ lệ trẻ em dưới 5 tuổi được đăng ký khai sinh đạt 100%", "reach_100", "100", False, "percent"),
         ("Loại trừ lây truyền HIV từ mẹ sang con", "eliminate", "0", False, "count"),
         ("Giảm dần tỷ lệ trẻ em có hoàn cảnh đặc biệt", "reduce", None, False, "percent"),
-        ("duy trì mức giảm số cuộc tảo hôn từ 2 đến 3% hằng năm", "reduce", "2", False, "count"),
+        ("duy trì mức giảm số cuộc tảo hôn từ 2 đến 3% hằng năm", "reduce", None, False, "count"),
         ("Tỷ lệ bà mẹ được chăm sóc sau sinh không vượt quá 5%", "at_most", "5", False, "percent"),
         ("Số trẻ em bị xâm hại không quá 10 trường hợp", "at_most", "10", False, "count"),
         ("Số điểm nguy cơ được cắm biển cảnh báo đạt 20 điểm", "at_least", "20", False, "count"),
@@ -204,6 +204,19 @@ def test_a_target_clause_reads_as(clause: str, direction: str, target: str | Non
     assert found is not None
     assert (found.direction, found.strict, found.measure) == (direction, strict, measure)
     assert found.target == (Decimal(target) if target is not None else None)
+
+
+@pytest.mark.parametrize(
+    ("clause", "low", "high"),
+    [
+        ("duy trì mức giảm số cuộc tảo hôn từ 2 đến 3% hằng năm", "2", "3"),
+        ("giảm 10% số vụ bạo lực gia đình so với năm 2023", "10", None),
+    ],
+)
+def test_a_reduction_by_a_size_reads_as_its_range(clause: str, low: str, high: str | None) -> None:
+    found = read_clause(clause, "b", Origin(clause, "I.2", 1), load_rules().targets)
+    assert found is not None and found.direction == "reduce" and found.target is None
+    assert found.reduction == (Decimal(low), Decimal(high) if high else None)
 
 
 def test_a_clause_without_a_target_is_not_one() -> None:
@@ -485,8 +498,8 @@ def test_the_command_writes_a_checked_draft_and_prints_the_share(tmp_path: Path)
     )
     assert result.exit_code == 0, result.output
     assert "33 chỉ tiêu" in result.output and "đã qua kiểm tra kế hoạch" in result.output
-    share = re.search(r"tổng\s*│\s*(\d+)/(\d+)\s*│\s*([\d.]+)%", result.output)
-    assert share is not None and float(share[3]) >= 85
+    share = re.search(r"tổng\s*│\s*(\d+)/(\d+)\s*│\s*([\d.,]+)%", result.output)
+    assert share is not None and float(share[3].replace(",", ".")) >= 85
     check = CliRunner().invoke(app, ["plan", "check", str(out)], catch_exceptions=False)
     assert check.exit_code == 0, check.output
 

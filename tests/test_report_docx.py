@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.shared import Cm, Pt
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.completeness import ObligationFact, SubmissionFact
@@ -18,6 +19,7 @@ from dutyflow.indicators import sums_from_values
 from dutyflow.obligations import expand_obligations
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
+from dutyflow.plan.model import ReportConfig
 from dutyflow.report.build import ReportFiles, build_from_input
 from dutyflow.report.data import DutyReport, ReportInput, TableSum
 from dutyflow.states import SubmissionStatus
@@ -323,16 +325,8 @@ def test_every_heading_of_the_body_is_there_in_order(final: ReportFiles) -> None
         "c) Về giáo dục, văn hoá, vui chơi giải trí cho trẻ em",
         "d) Về sự tham gia của trẻ em vào các vấn đề về trẻ em",
         "II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ",
-        "1. Phòng Tài chính - Kế hoạch huyện Trùng Khánh",
-        "2. Phòng Tư pháp huyện Trùng Khánh",
-        "3. Phòng Giáo dục và Đào tạo huyện Trùng Khánh",
-        "4. Phòng Văn hóa, Khoa học và Thông tin huyện Trùng Khánh",
-        "5. Công an huyện Trùng Khánh",
-        "6. Trung tâm Y tế huyện Trùng Khánh",
-        "7. Huyện đoàn Trùng Khánh",
-        "8. Hội Liên hiệp Phụ nữ huyện Trùng Khánh",
-        "9. Ủy ban MTTQ Việt Nam huyện Trùng Khánh",
-        "10. Ủy ban nhân dân các xã, thị trấn",
+        "1. Chỉ đạo, điều hành; lồng ghép mục tiêu về trẻ em vào kế hoạch phát triển kinh tế - xã hội",
+        "2. Đẩy mạnh bảo vệ, chăm sóc trẻ em và giải quyết các vấn đề về trẻ em",
         "III. TỒN TẠI, HẠN CHẾ",
         "1. Về thực hiện chế độ báo cáo",
         "2. Về thực hiện các mục tiêu, chỉ tiêu",
@@ -419,15 +413,63 @@ def test_shortcomings_name_the_late_and_missing_units(final: ReportFiles) -> Non
     assert "- Tỷ suất tử vong trẻ sơ sinh: 7‰ (chỉ tiêu: dưới 7‰)." in text
 
 
-def test_tasks_come_from_the_units_narratives(final: ReportFiles) -> None:
+def test_section_ii_summarises_each_duty_over_the_units_that_carry_it_out(final: ReportFiles) -> None:
+    """By duty, not by unit (decisions.md, "A report a chairman reads"): how many units did what,
+    the first paragraph of a few units in charge, and which units lag."""
+    report_input = fixed_input()
     lines = body_lines(final.docx)
-    start = lines.index("2. Phòng Tư pháp huyện Trùng Khánh")
-    assert lines[start + 1].startswith("- Chỉ đạo, điều hành; lồng ghép mục tiêu về trẻ em")
-    assert f"Tuyên truyền {HOSTILE}." in lines
-    assert "Phối hợp với Công an huyện xử lý 02 vụ việc." in lines
-    mttq = lines.index("9. Ủy ban MTTQ Việt Nam huyện Trùng Khánh")
-    assert lines[mttq + 1] == "Đến ngày báo cáo, đơn vị chưa gửi báo cáo."
-    assert "Có 20/21 xã, thị trấn đã gửi báo cáo; chưa gửi: UBND xã Đoài Dương." in lines
+    body = lines[lines.index("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ") : lines.index("III. TỒN TẠI, HẠN CHẾ")]
+    assert body[1].startswith(
+        "Đã nhận báo cáo của 27/30 đơn vị (trong đó 20/21 xã, thị trấn); chưa nhận báo cáo của: Hội LHPN huyện, "
+        "UBMTTQ huyện, "
+        "Xã Đoài Dương. Kết quả thực hiện từng nhiệm vụ như sau (nội dung báo cáo của từng đơn vị tại Phụ lục II "
+        "và tệp đính kèm bao-cao-trung-khanh-2025-"
+    )
+    plan = report_input.plan
+    holders = {u.code for u in plan.expand_units([*plan.duties[0].units, *plan.duties[0].partners])}
+    owing = holders & report_input.value_units
+    answers = [r for r in report_input.duty_reports if r.duty == plan.duties[0].code and r.unit in owing]
+    statuses = [r.status for r in answers]
+    first = body.index(f"1. {plan.duties[0].title}")
+    assert body[first + 1] == (
+        f"{len(owing)} đơn vị thực hiện: {statuses.count('Đã hoàn thành')} đã hoàn thành, "
+        f"{statuses.count('Đang thực hiện')} đang thực hiện, {statuses.count('Chưa thực hiện')} chưa thực hiện, "
+        f"{len(owing) - len(answers)} chưa báo cáo."
+    )
+    # What was done: the first paragraph of the units in charge, two at most.
+    quoted = [line for line in body[first + 2 : first + 5] if line.startswith("- ")]
+    assert len(quoted) == 2 and f"- Phòng Tư pháp: Tuyên truyền {HOSTILE}." in quoted
+    assert "Phối hợp với Công an huyện xử lý 02 vụ việc." not in " ".join(body)
+    assert any(line.startswith("Chưa thực hiện: ") and line.endswith("; chưa báo cáo: Hội LHPN huyện, UBMTTQ huyện, Xã Đoài Dương.") for line in body)
+    # One heading per duty that reporting units carry out; no unit's own section any more.
+    assert len([line for line in body if re.match(r"^\d+\. ", line)]) == sum(
+        1 for d in plan.duties if plan.expand_units([*d.units, *d.partners]) and {u.code for u in plan.expand_units([*d.units, *d.partners])} & report_input.value_units
+    )
+
+
+def test_every_units_own_words_are_in_the_attached_spreadsheet_above_the_plans_size(final: ReportFiles) -> None:
+    report_input = fixed_input()
+    assert final.narratives is not None and final.narratives.name.endswith("-chi-tiet-nhiem-vu.xlsx")
+    sheet = load_workbook(final.narratives).active
+    rows = [row for row in sheet.iter_rows(min_row=3, values_only=True) if row[0] is not None]
+    assert len(rows) == len(report_input.duty_reports) > report_input.plan.report.appendix_entries_max
+    assert any(r[3] == "Phòng Tư pháp" and r[5] == f"Tuyên truyền {HOSTILE}. Phối hợp với Công an huyện xử lý 02 vụ việc." for r in rows)
+    lines = body_lines(final.docx)
+    assert f"Nội dung báo cáo của từng đơn vị về từng nhiệm vụ ({len(rows)} mục) tại tệp đính kèm {final.narratives.name}." in lines
+
+
+def test_below_the_plans_size_phu_luc_ii_holds_every_units_own_words(tmp_path: Path) -> None:
+    plan = load_plan(BUNDLED_PLAN)
+    plan = plan.model_copy(update={"report": ReportConfig(appendix_entries_max=5000, names_max=2)})
+    files = build(tmp_path, final=True, plan=plan)
+    assert files.narratives is None
+    lines = body_lines(files.docx)
+    appendix = lines[lines.index("Phụ lục II") :]
+    assert f"+ Phòng Tư pháp (đang thực hiện): Tuyên truyền {HOSTILE}. Phối hợp với Công an huyện xử lý 02 vụ việc." in appendix
+    entries = [line for line in appendix if line.startswith("+ ")]
+    assert len(entries) == len(fixed_input(plan).duty_reports)
+    # A long list of units is cut after the plan's number of names.
+    assert any(line.endswith("; chưa báo cáo: Hội LHPN huyện, UBMTTQ huyện và 1 đơn vị khác.") for line in lines)
 
 
 def test_special_characters_in_unit_names_and_narratives_survive(tmp_path: Path) -> None:
@@ -461,7 +503,7 @@ def test_special_characters_in_unit_names_and_narratives_survive(tmp_path: Path)
     files = build_from_input(report_input, tmp_path / "out", final=True, pdf=False)
     text = "\n".join(body_lines(files.docx))
     assert f"Chưa gửi báo cáo: {name}, UBND xã Đoài Dương." in text
-    assert f"chưa gửi: {name}, UBND xã Đoài Dương." in text
+    assert 'UBMTTQ huyện, Xã "Tri Phương" <mới> & Co, Xã Đoài Dương.' in text  # section II: short names
     assert HOSTILE in text
     assert "&amp;" not in text and "&lt;" not in text
     html = files.html.read_text(encoding="utf-8")

@@ -53,6 +53,21 @@ def quarterly_plan(tmp_path: Path) -> Path:
     for deliverable in document["deliverables"]:
         if deliverable["kind"] == "consolidated":
             deliverable["inputs"] = ["bao-cao-quy"]
+    # A target split between urban and rural: each part's figures are summed on their own.
+    document["data_elements"] += [
+        {"code": f"tre_duoi_5_dang_ky_khai_sinh_{area}", "name": f"Khai sinh {area}", "nature": "stock"}
+        for area in ("tt", "nt")
+    ] + [{"code": f"tre_duoi_5_{area}", "name": f"Trẻ dưới 5 tuổi {area}", "nature": "stock"} for area in ("tt", "nt")]
+    ct20 = next(i for i in document["indicators"] if i["code"] == "CT20")
+    ct20["split"] = [
+        {
+            "code": area,
+            "label": label,
+            "numerator": f"tre_duoi_5_dang_ky_khai_sinh_{area}",
+            "denominator": f"tre_duoi_5_{area}",
+        }
+        for area, label in (("tt", "thành thị"), ("nt", "nông thôn"))
+    ]
     # A second indicators form: a data element may come on either, or on both.
     pl1 = next(form for form in document["forms"] if form["code"] == "PL1")
     document["forms"].append({**pl1, "code": "PL1B", "name": "Phụ lục I-B"})
@@ -102,7 +117,9 @@ def fill(engine: Engine, plan: Plan, rng: random.Random) -> dict[str, Any]:
             owing.add(unit)
             latest = None
             for version in range(1, rng.randint(0, 3) + 1):
-                status = rng.choice([*[SubmissionStatus.ACCEPTED] * 3, SubmissionStatus.RETURNED, SubmissionStatus.SUBMITTED])
+                status = rng.choice(
+                    [*[SubmissionStatus.ACCEPTED] * 3, SubmissionStatus.RETURNED, SubmissionStatus.SUBMITTED]
+                )
                 received = at(rng.choice(["2025-06-02", "2025-10-01", "2025-11-20", "2025-11-24", "2025-11-26"]), 9)
                 values = random_values(plan, rng) if status is not SubmissionStatus.RETURNED else []
                 submission = SubmissionRow(
@@ -184,6 +201,8 @@ def test_the_database_adds_up_what_the_rules_say(engine: Engine, tmp_path: Path,
         report_input = collect(session, None, AS_OF)
 
     assert report_input.indicator_sums == expected["sums"]
+    if variant == "quarterly":
+        assert {"CT20.tt", "CT20.nt"} <= report_input.indicator_sums.keys()
     assert any(s.reported for s in expected["sums"].values()), "some indicator should have figures"
     assert {f: (t.cells, t.units) for f, t in report_input.tables.items()} == expected["tables"]
     assert {(r.unit, r.duty): {"status": r.status, "narrative": r.narrative} for r in report_input.duty_reports} == {

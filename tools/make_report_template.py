@@ -355,7 +355,7 @@ def _head(doc: DocxDocument) -> None:
 def _title(flow: Flow) -> None:
     kind = flow.p("BÁO CÁO", "BC Title")
     kind.paragraph_format.space_before = Pt(24)
-    flow.p("Kết quả thực hiện công tác trẻ em {{ period_label }}", "BC Title")
+    flow.p("{{ wording.report_title }} {{ period_label }}", "BC Title")
     flow.rule(SUBJECT_RULE, TEXT_W + 2 * CELL_PAD)
     flow.p("", "BC Centre").paragraph_format.space_after = Pt(6)
 
@@ -367,9 +367,9 @@ def _body(flow: Flow) -> None:
     split at arbitrary points it would read worse, not better."""
     flow.p(
         "Thực hiện {{ plan.title }}{% if plan.number %} (số {{ plan.number }}{% if plan.issued_on %}"
-        " {{ plan.issued_on }}{% endif %}){% endif %}; trên cơ sở báo cáo của các cơ quan, đơn vị và "
-        "Ủy ban nhân dân các xã, thị trấn (số liệu đến {{ cutoff }}), {{ issuer.short_name }} báo cáo kết quả thực hiện "
-        "công tác trẻ em {{ period_label }} như sau:"
+        " {{ plan.issued_on }}{% endif %}){% endif %}; trên cơ sở báo cáo của {{ wording.reporters }} "
+        "(số liệu đến {{ cutoff }}), {{ issuer.short_name }} báo cáo {{ wording.report_title_lc }} "
+        "{{ period_label }} như sau:"
     )
 
     # I. Targets
@@ -395,38 +395,29 @@ def _body(flow: Flow) -> None:
     flow.p("{{ chart_attainment }}", "BC Figure")
     flow.p("Biểu đồ 1. Kết quả thực hiện các chỉ tiêu so với mục tiêu", "BC Caption")
 
-    # II. Tasks, unit by unit, then the communes
+    # II. Tasks, duty by duty: counts, a few units' words, the units that lag
     flow.p("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ", "BC Heading 1")
-    flow.tag("{%p for s in unit_sections %}")
-    flow.p("{{ s.number }}. {{ s.name }}", "BC Heading 2")
-    flow.tag("{%p if s.received %}")
-    flow.tag("{%p for d in s.duties %}")
-    flow.p("- {{ d.title }}: {{ d.status|lower }}.")
-    flow.tag("{%p for para in d.paragraphs %}")
-    flow.p("{{ para }}")
-    flow.tag("{%p endfor %}")
-    flow.tag("{%p endfor %}")
-    flow.tag("{%p else %}")
-    flow.p("Đến ngày báo cáo, đơn vị chưa gửi báo cáo.", "BC Note")
-    flow.tag("{%p endif %}")
-    flow.tag("{%p endfor %}")
-    flow.tag("{%p if communes %}")
-    flow.p("{{ communes.number }}. {{ communes.name }}", "BC Heading 2")
     flow.p(
-        "Có {{ communes.received }}/{{ communes.expected }} xã, thị trấn đã gửi báo cáo"
-        "{% if communes.missing %}; chưa gửi: {{ communes.missing|join(', ') }}{% endif %}."
+        "Đã nhận báo cáo của {{ received.received }}/{{ received.expected }} đơn vị{% if received.local_expected %}"
+        " (trong đó {{ received.local_received }}/{{ received.local_expected }} {{ wording.local_units_short }})"
+        "{% endif %}{% if received.missing %}; chưa nhận báo cáo của: {{ received.missing }}{% endif %}. Kết quả thực hiện "
+        "từng nhiệm vụ như sau (nội dung báo cáo của từng đơn vị tại {{ appendix_duties.name }}"
+        "{% if narratives.file %} và tệp đính kèm {{ narratives.file }}{% endif %}):"
     )
-    flow.tag("{%p for d in communes.duties %}")
+    flow.tag("{%p for d in duties %}")
+    flow.p("{{ d.number }}. {{ d.title }}", "BC Heading 2")
     flow.p(
-        "- {{ d.title }}: {{ d.done }} xã, thị trấn đã hoàn thành, {{ d.doing }} đang thực hiện, "
+        "{{ d.assigned }} đơn vị thực hiện: {{ d.done }} đã hoàn thành, {{ d.doing }} đang thực hiện, "
         "{{ d.not_done }} chưa thực hiện{% if d.other %}, {{ d.other }} trả lời khác{% endif %}"
         "{% if d.unreported %}, {{ d.unreported }} chưa báo cáo{% endif %}."
     )
-    flow.tag("{%p for e in d.entries %}")
-    flow.p("+ {{ e.unit }}: {{ e.text }}")
+    flow.tag("{%p for e in d.highlights %}")
+    flow.p("- {{ e.unit }}: {{ e.text }}")
     flow.tag("{%p endfor %}")
-    flow.tag("{%p endfor %}")
+    flow.tag("{%p if d.lagging %}")
+    flow.p("{{ d.lagging }}")
     flow.tag("{%p endif %}")
+    flow.tag("{%p endfor %}")
 
     # III. Shortcomings
     flow.p("III. TỒN TẠI, HẠN CHẾ", "BC Heading 1")
@@ -444,7 +435,7 @@ def _body(flow: Flow) -> None:
     flow.p("Báo cáo bị trả lại, chưa gửi lại: {{ r.returned_units }}.")
     flow.tag("{%p endif %}")
     flow.tag("{%p if r.awaiting_units %}")
-    flow.p("Báo cáo đang chờ Văn phòng xem xét: {{ r.awaiting_units }}.")
+    flow.p("Báo cáo đang chờ {{ wording.office }} xem xét: {{ r.awaiting_units }}.")
     flow.tag("{%p endif %}")
     flow.tag("{%p if r.not_sent_units %}")
     flow.p("Chưa gửi báo cáo: {{ r.not_sent_units }}.")
@@ -478,22 +469,12 @@ def _body(flow: Flow) -> None:
     flow.tag("{%p endfor %}")
     flow.tag("{%p endif %}")
 
-    # IV. Next year (generic wording: the office edits it in the template or in the draft)
+    # IV. Next year: the plan's directions (`plan.wording.directions`), or general ones naming its topic
     flow.p("IV. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {{ next_year }}", "BC Heading 1")
-    flow.p(
-        "1. Tiếp tục chỉ đạo các cơ quan, đơn vị và Ủy ban nhân dân các xã, thị trấn thực hiện đầy đủ "
-        "các mục tiêu, chỉ tiêu về trẻ em; tập trung khắc phục các chỉ tiêu chưa đạt trong năm {{ year }}."
-    )
-    flow.p(
-        "2. Đẩy mạnh tuyên truyền, phòng ngừa, hỗ trợ, can thiệp kịp thời đối với trẻ em bị xâm hại, "
-        "tai nạn thương tích, đuối nước; chăm sóc trẻ em có hoàn cảnh đặc biệt."
-    )
-    flow.p(
-        "3. Thực hiện nghiêm chế độ báo cáo: các cơ quan, đơn vị và Ủy ban nhân dân các xã, thị trấn "
-        "gửi báo cáo đúng thời hạn, đủ số liệu theo các phụ lục kèm theo kế hoạch."
-    )
-    flow.p("4. Bố trí kinh phí, huy động các nguồn lực thực hiện công tác trẻ em năm {{ next_year }}.")
-    flow.p("Trên đây là báo cáo kết quả thực hiện công tác trẻ em {{ period_label }} của {{ issuer.short_name }}./.")
+    flow.tag("{%p for d in wording.directions %}")
+    flow.p("{{ loop.index }}. {{ d }}")
+    flow.tag("{%p endfor %}")
+    flow.p("Trên đây là báo cáo {{ wording.report_title_lc }} {{ period_label }} của {{ issuer.short_name }}./.")
 
 
 def _signature(doc: DocxDocument) -> None:
@@ -606,6 +587,21 @@ def _appendix_duties(doc: DocxDocument, flow: Flow) -> None:
         _cell(cell, text, "BC Table" if index == 1 else "BC Table Centre")
     _tag_row(table, "{%tr endfor %}")
     _fixed(table, widths)
+    # Every unit's own words, by duty; above the plan's size, in the attached spreadsheet.
+    flow.tag("{%p if narratives.inline %}")
+    flow.tag("{%p for d in narratives.duties %}")
+    flow.p("{{ d.number }}. {{ d.title }}", "BC Heading 3")
+    flow.tag("{%p for e in d.entries %}")
+    flow.p("+ {{ e.unit }} ({{ e.status|lower }}): {{ e.text }}")
+    flow.tag("{%p endfor %}")
+    flow.tag("{%p endfor %}")
+    flow.tag("{%p else %}")
+    flow.p(
+        "Nội dung báo cáo của từng đơn vị về từng nhiệm vụ ({{ narratives.count }} mục) tại tệp đính kèm "
+        "{{ narratives.file }}.",
+        "BC Note",
+    )
+    flow.tag("{%p endif %}")
 
 
 def _appendix_tables(doc: DocxDocument, flow: Flow) -> None:

@@ -60,7 +60,7 @@ def _deliverables(plan: Plan) -> list[dict[str, Any]]:
                 "kind": d.kind,
                 "due": (d.due or first.due).isoformat(),
                 "rule": first.rule.value,
-                "last_day": calendar.last_day(first.due, first.rule).isoformat(),
+                "last_day": calendar.last_day(first.due, first.rule, first.last_day_off).isoformat(),
                 "cutoff": d.cutoff.isoformat() if d.cutoff else None,
                 "forms": d.forms,
                 "units": [u.code for u in plan.expand_units(d.units)],
@@ -69,7 +69,9 @@ def _deliverables(plan: Plan) -> list[dict[str, Any]]:
                         "code": p.code,
                         "label": p.label,
                         "due": p.due.isoformat(),
-                        "last_day": calendar.last_day(p.due, p.rule).isoformat(),
+                        "last_day": calendar.last_day(p.due, p.rule, p.last_day_off).isoformat(),
+                        "last_day_off": not calendar.is_working_day(calendar.last_day(p.due, p.rule, p.last_day_off)),
+                        "cutoff": p.cutoff.isoformat() if p.cutoff else None,
                     }
                     for p in periods
                 ],
@@ -102,11 +104,17 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
         "indicators": [
             {
                 "code": i.code,
+                "group": i.group,
+                "number": i.number,
                 "name": i.name,
                 "measure": i.measure.value,
                 "direction": i.direction.value,
                 "strict": i.strict,
                 "target": float(i.target) if i.target is not None else None,
+                "targets": {str(y.year): float(y.target) for y in i.targets},
+                "reduction": i.reduction.model_dump(mode="json") if i.reduction else None,
+                "baseline": float(i.baseline) if i.baseline is not None else None,
+                "split": [p.model_dump(mode="json") for p in i.split],
                 "numerator": i.numerator,
                 "denominator": i.denominator,
                 "reported_by": [u.code for u in plan.expand_units(i.reported_by)],
@@ -140,7 +148,7 @@ def plan_show(path: PathArg = None, as_json: JsonFlag = False) -> None:
 
 def plan_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], tuple[str, ...]]]:
     """The tables of `plan show`: (title key, rows, columns), every period of every deliverable included."""
-    periods = [{"deliverable": d["code"], **p} for d in summary["deliverables"] for p in d["periods"]]
+    periods = [{"deliverable": d["code"], **_off_noted(p)} for d in summary["deliverables"] for p in d["periods"]]
     return [
         ("units", summary["units"], ("code", "name", "kind", "gso_code")),
         ("groups", summary["groups"], ("code", "name", "units")),
@@ -150,6 +158,14 @@ def plan_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]
         ("deliverables", summary["deliverables"], ("code", "name", "due", "rule", "last_day")),
         ("periods", periods, ("deliverable", "code", "label", "due", "last_day")),
     ]
+
+
+def _off_noted(period: dict[str, Any]) -> dict[str, Any]:
+    """A last day that is not a working day says so ("trước ngày X" keeps the day before X)."""
+    if not period["last_day_off"]:
+        return period
+    day = dt.date.fromisoformat(period["last_day"])
+    return {**period, "last_day": t("targets.last_day_off", day=f"{day:%d/%m/%Y}")}
 
 
 def _plan_cell(value: Any) -> str:

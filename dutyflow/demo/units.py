@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.obligations import ObligationSpec
-from dutyflow.plan import Form, Measure, Plan
+from dutyflow.plan import Form, Measure, Plan, indicator_rows
 from dutyflow.states import SubmissionChannel
 
 
@@ -161,7 +161,7 @@ def unit_figures(plan: Plan, rng: random.Random) -> dict[str, int]:
     """
     wholes: dict[str, set[str]] = {d.code: set(d.part_of) for d in plan.data_elements}
     rates: dict[str, list[tuple[str, float]]] = {}
-    for indicator in plan.indicators:
+    for indicator in (row.indicator for row in indicator_rows(plan)):
         wholes.setdefault(indicator.numerator, set())
         if indicator.denominator:
             wholes[indicator.numerator].add(indicator.denominator)

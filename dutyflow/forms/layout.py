@@ -21,7 +21,7 @@ from decimal import Decimal
 from dutyflow.formatting import format_number
 from dutyflow.forms.model import CellKind, FormTarget
 from dutyflow.messages import t
-from dutyflow.plan import Direction, Duty, Form, Indicator, Measure
+from dutyflow.plan import Direction, Duty, Form, Indicator, Measure, indicator_rows, reduction_size, target_of_year
 
 TITLE_ROW = 1
 HEADER_ROW = 10
@@ -139,10 +139,11 @@ def layouts(target: FormTarget) -> tuple[FormLayout, ...]:
 
 
 def unit_indicators(target: FormTarget) -> list[Indicator]:
+    """The indicators the unit reports, each part of a split one on a line of its own."""
     return [
-        indicator
-        for indicator in target.plan.indicators
-        if any(unit.code == target.unit_code for unit in target.plan.expand_units(indicator.reported_by))
+        row.indicator
+        for row in indicator_rows(target.plan)
+        if any(unit.code == target.unit_code for unit in target.plan.expand_units(row.indicator.reported_by))
     ]
 
 
@@ -155,17 +156,29 @@ def direction_label(indicator: Indicator) -> str:
     return t(f"forms.directions.{key}")
 
 
-def target_label(indicator: Indicator) -> str:
-    if indicator.target is None:
+def target_label(indicator: Indicator, year: int | None = None) -> str:
+    """The target of `year` as the form's "Mục tiêu" cell has it: "90%", "95% (năm 2030)" when
+    only a later year has one, "2–3%/năm" for a reduction by a size."""
+    if indicator.reduction is not None:
+        return t("targets.form_reduction", size=reduction_size(indicator.reduction))
+    value, due = target_of_year(indicator, year)
+    later = None
+    if not due:
+        later = min(indicator.targets, key=lambda named: named.year)
+        value = later.target
+    if value is None:
         return t("forms.not_applicable")
     suffix = "" if indicator.measure is Measure.COUNT else t(f"forms.measures.{indicator.measure.value}")
-    return f"{format_number(indicator.target)}{suffix}"
+    label = f"{format_number(value)}{suffix}"
+    return label if later is None else t("targets.form_later_year", target=label, year=later.year)
 
 
-def goal_label(indicator: Indicator) -> str:
+def goal_label(indicator: Indicator, year: int | None = None) -> str:
+    if indicator.reduction is not None:
+        return t("targets.reduce_by", size=reduction_size(indicator.reduction))
     if indicator.direction in {Direction.REDUCE, Direction.ELIMINATE, Direction.REACH_100}:
         return direction_label(indicator)
-    return t("forms.goal", direction=direction_label(indicator), target=target_label(indicator))
+    return t("forms.goal", direction=direction_label(indicator), target=target_label(indicator, year))
 
 
 def _indicators_layout(target: FormTarget, form: Form) -> FormLayout:
@@ -186,11 +199,12 @@ def _indicators_layout(target: FormTarget, form: Form) -> FormLayout:
         Column("J", t("forms.columns.result"), 11),
     )
     names = {element.code: element.name for element in target.plan.data_elements}
+    year = target.plan.plan.year
     dash = t("forms.not_applicable")
     lines: list[Line] = []
     for number, indicator in enumerate(unit_indicators(target), start=FIRST_ROW):
         row_label = t("forms.row_label", code=indicator.code, label=indicator.name)
-        reference = t("forms.reference_indicator", goal=goal_label(indicator))
+        reference = t("forms.reference_indicator", goal=goal_label(indicator, year))
         inputs = [
             InputCell(
                 address=f"G{number}",
@@ -223,7 +237,7 @@ def _indicators_layout(target: FormTarget, form: Form) -> FormLayout:
             ("B", indicator.name),
             ("C", t(f"forms.measures.{indicator.measure.value}")),
             ("D", direction_label(indicator)),
-            ("E", target_label(indicator)),
+            ("E", target_label(indicator, year)),
             ("F", names.get(indicator.numerator, indicator.numerator)),
             ("H", names.get(indicator.denominator, indicator.denominator) if indicator.denominator else dash),
             ("J", _result_formula(indicator, number)),

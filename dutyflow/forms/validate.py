@@ -9,13 +9,14 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from dutyflow.formatting import format_number
 from dutyflow.forms.layout import NARRATIVE_LIMIT, FormLayout, InputCell, form_layout
 from dutyflow.forms.model import FormResult, FormTarget, Problem, Value
 from dutyflow.forms.numbers import echo, parse_number, to_decimal
 from dutyflow.messages import t
-from dutyflow.plan import FormRule, Measure
+from dutyflow.plan import FormRule, Measure, indicator_rows
 
 Entry = str | int | float | Decimal | None
 MAX_DIGITS = 15
@@ -108,7 +109,7 @@ class _Check:
 
     def _rates(self) -> None:
         """Each indicator's numerator against its denominator."""
-        indicators = {indicator.code: indicator for indicator in self.target.plan.indicators}
+        indicators = {row.indicator.code: row.indicator for row in indicator_rows(self.target.plan)}
         for line in self.layout.lines:
             if len(line.inputs) < 2:  # a count: no denominator
                 continue
@@ -196,56 +197,94 @@ class _Check:
         labels: dict[str, str],
         complete: dict[str, int] | None = None,
     ) -> None:
+        """The form's validation rules; a side adds up its fields and whole numbers, and a rule is
+        checked only where every field it names was filled in."""
         for rule in self.layout.form.rules:
-            left, right = operands.get(rule.left, []), operands.get(rule.right, [])
-            if not left or not right:
+            fields = [*rule.fields("left"), *rule.fields("right")]
+            if any(not operands.get(code) for code in fields):
                 continue
             message = rule.message or t(
                 "forms.rule_default",
-                left=labels.get(rule.left, rule.left),
+                left=_side_label(rule, "left", labels),
                 op=t(f"forms.rule_ops.{_OPS[rule.op][0]}"),
-                right=labels.get(rule.right, rule.right),
+                right=_side_label(rule, "right", labels),
             )
             if rule.column_wise:
-                self._rule_by_column(rule, left, right, message)
-            elif complete is None or (len(left) == complete.get(rule.left) and len(right) == complete.get(rule.right)):
-                self._rule_on_totals(rule, left, right, message, labels)
+                self._rule_by_column(rule, operands, message)
+            elif complete is None or all(len(operands[code]) == complete.get(code) for code in fields):
+                self._rule_on_totals(rule, operands, message, labels)
 
-    def _rule_by_column(self, rule: FormRule, left: list[_Operand], right: list[_Operand], message: str) -> None:
+    def _rule_by_column(self, rule: FormRule, operands: dict[str, list[_Operand]], message: str) -> None:
         holds = _OPS[rule.op][1]
-        by_column = {operand.column: operand for operand in right}
-        for operand in left:
-            other = by_column.get(operand.column)
-            if other is not None and not holds(operand.value, other.value):
-                self.refuse(
-                    operand.address,
-                    t(
-                        "forms.rule_detail",
-                        message=message,
-                        left_cell=operand.address,
-                        left_value=format_number(operand.value),
-                        right_cell=other.address,
-                        right_value=format_number(other.value),
-                    ),
+        cells = {code: {o.column: o for o in found} for code, found in operands.items()}
+        columns = [o.column for o in operands[rule.fields("left")[0]]]
+        for column in columns:
+            sides = {side: [cells[code].get(column) for code in rule.fields(side)] for side in ("left", "right")}
+            left, right = sides["left"], sides["right"]
+            if None in left or None in right:
+                continue
+            used_left = [o for o in left if o is not None]
+            used_right = [o for o in right if o is not None]
+            left_value = sum((o.value for o in used_left), rule.constant("left"))
+            right_value = sum((o.value for o in used_right), rule.constant("right"))
+            if holds(left_value, right_value):
+                continue
+            if len(used_left) == 1 == len(used_right) and not rule.constant("left") and not rule.constant("right"):
+                detail = t(
+                    "forms.rule_detail",
+                    message=message,
+                    left_cell=used_left[0].address,
+                    left_value=format_number(left_value),
+                    right_cell=used_right[0].address,
+                    right_value=format_number(right_value),
                 )
+            else:
+                detail = t(
+                    "targets.rule_detail",
+                    message=message,
+                    left=_side_cells(used_left, rule.constant("left"), left_value),
+                    right=_side_cells(used_right, rule.constant("right"), right_value),
+                )
+            self.refuse(used_left[0].address, detail)
 
     def _rule_on_totals(
-        self, rule: FormRule, left: list[_Operand], right: list[_Operand], message: str, labels: dict[str, str]
+        self, rule: FormRule, operands: dict[str, list[_Operand]], message: str, labels: dict[str, str]
     ) -> None:
-        left_total = sum((operand.value for operand in left), Decimal(0))
-        right_total = sum((operand.value for operand in right), Decimal(0))
-        if not _OPS[rule.op][1](left_total, right_total):
+        totals = {
+            side: sum((o.value for code in rule.fields(side) for o in operands[code]), rule.constant(side))
+            for side in ("left", "right")
+        }
+        if not _OPS[rule.op][1](totals["left"], totals["right"]):
             self.refuse(
-                left[0].address,
+                operands[rule.fields("left")[0]][0].address,
                 t(
                     "forms.rule_detail_total",
                     message=message,
-                    left=labels.get(rule.left, rule.left),
-                    left_value=format_number(left_total),
-                    right=labels.get(rule.right, rule.right),
-                    right_value=format_number(right_total),
+                    left=_side_label(rule, "left", labels),
+                    left_value=format_number(totals["left"]),
+                    right=_side_label(rule, "right", labels),
+                    right_value=format_number(totals["right"]),
                 ),
             )
+
+
+def _side_label(rule: FormRule, side: Literal["left", "right"], labels: dict[str, str]) -> str:
+    """A side as a person reads it: "Số ca mắc + Số ca tử vong", "1"."""
+    terms = [labels.get(code, code) for code in rule.fields(side)]
+    constant = rule.constant(side)
+    if constant or not terms:
+        terms.append(format_number(constant))
+    return " + ".join(terms)
+
+
+def _side_cells(used: list[_Operand], constant: Decimal, total: Decimal) -> str:
+    """ "ô G12 + ô G14: 30", or the number alone for a side with no cell."""
+    if not used:
+        return format_number(total)
+    cells = " + ".join(t("targets.cell", cell=o.address) for o in used)
+    if constant:
+        cells = f"{cells} + {format_number(constant)}"
+    return t("targets.cells_value", cells=cells, value=format_number(total))
 
 
 # --------------------------------------------------------------------------- single values

@@ -13,6 +13,7 @@ from dutyflow.mail import Address
 from dutyflow.messaging.records import Contact
 from dutyflow.plan import Plan
 from dutyflow.store.queries import LateLine
+from dutyflow.wording import plan_wording
 
 
 class PlanHeader(TypedDict):
@@ -20,6 +21,14 @@ class PlanHeader(TypedDict):
     year: int
     issuer_short_name: str
     place: str
+    leader: str
+    """The leader in charge, as the digest addresses them (`dutyflow.wording`)."""
+    leader_title: str
+    addressee: str
+    """Who the consolidated report goes to, capitalised for "Kính gửi:"."""
+    reporters: str
+    office: str
+    """The office as sentences name it: "chờ Văn phòng xem xét"."""
 
 
 class OfficeHeader(TypedDict):
@@ -140,12 +149,18 @@ MessageContext = (
 def base_context(plan: Plan, reply_to: Address, contact: Contact, today: dt.date) -> BaseContext:
     office = plan.unit(plan.plan.office)
     header = plan.plan
+    wording = plan_wording(plan)
     return BaseContext(
         plan=PlanHeader(
             title=header.title,
             year=header.year,
             issuer_short_name=header.issuer.short_name,
             place=header.issuer.place,
+            leader=wording.leader,
+            leader_title=wording.leader_title,
+            addressee=wording.report_addressee[:1].upper() + wording.report_addressee[1:],
+            reporters=wording.reporters,
+            office=wording.office,
         ),
         office=OfficeHeader(name=office.name, email=reply_to.email),
         unit=UnitHeader(

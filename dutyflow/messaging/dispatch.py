@@ -24,8 +24,10 @@ from dutyflow.mail import Address, DeliveryError, MailSession, OutgoingMessage, 
 from dutyflow.mailin.replyto import reply_address
 from dutyflow.messaging.draft import MessageDraft
 from dutyflow.messaging.records import MailSetup, Outcome, SentRecord
+from dutyflow.messaging.sent_copy import copy_of
 from dutyflow.store.db import session_scope
 from dutyflow.store.outbox import DEFAULT_LEASE, Claim, Delivered, Request, Slot, claim_in, mark_failed_in, mark_sent_in
+from dutyflow.store.sent_messages import SentCopy, keep
 
 AfterSent = Callable[[Session, Sequence[MessageDraft]], None]
 """Runs in the transaction that marks drafts sent, with those drafts (e.g. announce obligations)."""
@@ -38,12 +40,14 @@ class _Marks:
     delivered: list[Delivered] = field(default_factory=list)
     failed: list[tuple[Claim, str, bool]] = field(default_factory=list)
     sent: list[MessageDraft] = field(default_factory=list)
+    copies: list[SentCopy] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.delivered or self.failed)
 
     def record(self, session: Session, now: dt.datetime, after_sent: AfterSent | None) -> None:
         mark_sent_in(session, self.delivered, now=now)
+        keep(session, self.copies)
         for held, error, unknown in self.failed:
             mark_failed_in(session, held, error=error, delivered_unknown=unknown)
         if after_sent is not None and self.sent:
@@ -51,6 +55,7 @@ class _Marks:
         self.delivered.clear()
         self.failed.clear()
         self.sent.clear()
+        self.copies.clear()
 
 
 def _windows(drafts: Iterable[MessageDraft], size: int) -> Iterator[list[MessageDraft]]:
@@ -163,6 +168,7 @@ class Dispatcher:
         refused = dict(result.refused)
         marks.delivered.append(Delivered(held, subject, refused))
         marks.sent.append(draft)
+        marks.copies.append(copy_of(message, now))
         outcome.sent.append(
             SentRecord(
                 unit=draft.unit,

@@ -1,13 +1,27 @@
-"""The plan (Kế hoạch) package: its model, loading, error reports, cross-checks and periods.
+"""The plan (Kế hoạch) package: its model, loading, error reports, cross-checks, periods and
+the rows its targets are judged by.
 
 A plan file is YAML. `load_plan(path)` returns a `Plan` or raises `PlanError` carrying every
 problem of the file at once, each with its line, its field and a Vietnamese explanation. The
-modules depend one way: `fields` ← `model` ← `periods`, `errors`, `checks` ← `load`; `source` reads
-the YAML and knows nothing of plans.
+modules depend one way: `fields` ← `model` ← `periods`, `targets`, `errors` ← `checks` ← `load`;
+`source` reads the YAML and knows nothing of plans.
 """
 
 from dutyflow.plan.errors import MAX_ISSUES, PlanError, PlanIssue
-from dutyflow.plan.fields import Code, DeadlineRule, Direction, Email, GsoCode, LongText, Measure, Text, UnitKind
+from dutyflow.plan.fields import (
+    Code,
+    DeadlineRule,
+    Direction,
+    Email,
+    GsoCode,
+    LastDayOff,
+    LongText,
+    Measure,
+    RuleSide,
+    TargetNumber,
+    Text,
+    UnitKind,
+)
 from dutyflow.plan.load import load_plan, parse_plan
 from dutyflow.plan.model import (
     Audience,
@@ -23,17 +37,30 @@ from dutyflow.plan.model import (
     FormRow,
     FormRule,
     Indicator,
+    IndicatorPart,
     Issuer,
     LadderStep,
     Plan,
     PlanHeader,
     Recurrence,
+    Reduction,
     Signer,
     Strict,
+    TargetGroup,
     Unit,
     UnitGroup,
+    YearTarget,
 )
 from dutyflow.plan.periods import Period, expand_periods
+from dutyflow.plan.targets import (
+    TargetRow,
+    indicator_rows,
+    part_indicator,
+    reduction_size,
+    target_count,
+    target_number,
+    target_of_year,
+)
 
 __all__ = [
     "MAX_ISSUES",
@@ -55,8 +82,10 @@ __all__ = [
     "FormRule",
     "GsoCode",
     "Indicator",
+    "IndicatorPart",
     "Issuer",
     "LadderStep",
+    "LastDayOff",
     "LongText",
     "Measure",
     "Period",
@@ -65,13 +94,25 @@ __all__ = [
     "PlanHeader",
     "PlanIssue",
     "Recurrence",
+    "Reduction",
+    "RuleSide",
     "Signer",
     "Strict",
+    "TargetGroup",
+    "TargetNumber",
+    "TargetRow",
     "Text",
     "Unit",
     "UnitGroup",
     "UnitKind",
+    "YearTarget",
     "expand_periods",
+    "indicator_rows",
     "load_plan",
     "parse_plan",
+    "part_indicator",
+    "reduction_size",
+    "target_count",
+    "target_number",
+    "target_of_year",
 ]

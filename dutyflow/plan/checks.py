@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from dutyflow.messages import t
-from dutyflow.plan.fields import Direction, Measure
+from dutyflow.plan.fields import DeadlineRule, Direction, LastDayOff, Measure
 from dutyflow.plan.model import (
     ChaseConfig,
     Deliverable,
@@ -22,6 +22,7 @@ from dutyflow.plan.model import (
 )
 from dutyflow.plan.periods import expand_periods
 from dutyflow.plan.source import Location, SourceMap
+from dutyflow.plan.targets import part_indicator, target_number
 
 Problem = tuple[Location, str]
 
@@ -60,9 +61,12 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
 
     for i, ind in enumerate(plan.indicators):
         yield from _check_indicator(ind, ("indicators", i), element_codes, assignable)
+        yield from _check_shape(plan, ind, ("indicators", i), element_codes)
+    yield from _check_target_groups(plan)
+    yield from _check_numbers(plan, source)
 
     for i, form in enumerate(plan.forms):
-        yield from _check_form(form, ("forms", i))
+        yield from _check_form(form, ("forms", i), element_codes)
 
     yield from _check_deliverables(plan, assignable, form_codes)
 
@@ -255,7 +259,7 @@ def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], ass
                     range=t(f"plan.measure_range.{ind.measure.value}"),
                 ),
             )
-    if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and ind.target is None:
+    if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and ind.target is None and not ind.targets:
         yield (*loc, "target"), t("plan.target_required", direction=ind.direction.value)
     if ind.direction is Direction.REACH_100 and (ind.target != 100 or ind.measure is not Measure.PERCENT):
         yield (*loc, "target"), t("plan.reach_100_target")
@@ -266,18 +270,132 @@ def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], ass
             yield (*loc, "reported_by", j), t("plan.unknown_unit", code=code)
 
 
-def _check_form(form: Form, loc: Location) -> Iterator[Problem]:
+def _check_form(form: Form, loc: Location, element_codes: set[str]) -> Iterator[Problem]:
     if form.kind == "table":
         if not form.rows or not form.columns:
             yield (*loc, "rows"), t("plan.form_rows_empty")
-        cells = {r.code for r in form.rows}
-        for j, rule in enumerate(form.rules):
-            for side in ("left", "right"):
-                code = getattr(rule, side)
-                if code not in cells:
-                    yield (*loc, "rules", j, side), t("plan.unknown_rule_cell", code=code)
     elif form.rows or form.columns:
         yield (*loc, "rows"), t("plan.form_rows_forbidden", kind=form.kind)
+    fields = {"table": {r.code for r in form.rows}, "indicators": element_codes}.get(form.kind, set())
+    for j, rule in enumerate(form.rules):
+        if form.kind == "duties":
+            yield (*loc, "rules", j), t("targets.check.rule_on_duties")
+            continue
+        for side in ("left", "right"):
+            for code in rule.fields(side):
+                if code not in fields:
+                    key = "plan.unknown_rule_cell" if form.kind == "table" else "targets.check.unknown_rule_element"
+                    yield (*loc, "rules", j, side), t(key, code=code)
+            if not rule.fields(side) and side == "left":
+                yield (*loc, "rules", j, side), t("targets.check.rule_without_field")
+
+
+# --------------------------------------------------------------------------- target shapes
+
+
+def _check_shape(plan: Plan, ind: Indicator, loc: Location, element_codes: set[str]) -> Iterator[Problem]:
+    """Named-year targets, a reduction by a size and a split: each what its direction allows."""
+    year = plan.plan.year
+    seen: set[int] = set()
+    for j, named in enumerate(ind.targets):
+        at: Location = (*loc, "targets", j)
+        if ind.direction not in {Direction.AT_LEAST, Direction.AT_MOST}:
+            yield (*at, "target"), t("targets.check.year_target_direction", direction=ind.direction.value)
+        if named.year in seen:
+            yield (*at, "year"), t("targets.check.year_twice", year=named.year)
+        seen.add(named.year)
+        if named.year < year:
+            yield (*at, "year"), t("targets.check.year_past", year=named.year, plan_year=year)
+        if named.year == year and ind.target is not None:
+            yield (*at, "year"), t("targets.check.year_and_target", year=named.year, target=ind.target)
+        yield from _range(ind, named.target, (*at, "target"), "target")
+    if ind.reduction is not None:
+        high = ind.reduction.high
+        if high is not None and high < ind.reduction.low:
+            yield (*loc, "reduction", "high"), t("targets.check.reduction_order", low=ind.reduction.low, high=high)
+        if ind.direction is not Direction.REDUCE:
+            yield (*loc, "reduction"), t("targets.check.reduction_direction", direction=ind.direction.value)
+        elif ind.target is not None:
+            yield (*loc, "target"), t("targets.check.reduction_and_target")
+    codes: set[str] = set()
+    indicator_codes = {other.code for other in plan.indicators}
+    for j, part in enumerate(ind.split):
+        at = (*loc, "split", j)
+        if part.code in codes:
+            yield (*at, "code"), t("targets.check.part_twice", code=part.code)
+        codes.add(part.code)
+        derived = part_indicator(ind, part)
+        if derived.code in indicator_codes:
+            yield (*at, "code"), t("targets.check.part_code_taken", code=derived.code)
+        for key in ("numerator", "denominator"):
+            code = getattr(part, key)
+            if code is not None and code not in element_codes:
+                yield (*at, key), t("plan.unknown_data_element", code=code)
+        if ind.measure is Measure.COUNT and part.denominator is not None:
+            yield (*at, "denominator"), t("plan.denominator_forbidden")
+        if ind.measure is not Measure.COUNT and part.denominator is None:
+            yield (*at, "numerator"), t("plan.denominator_required", measure=ind.measure.value)
+        for key in ("target", "baseline"):
+            yield from _range(ind, getattr(part, key), (*at, key), key)
+        if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and derived.target is None and not derived.targets:
+            yield (*at, "target"), t("plan.target_required", direction=ind.direction.value)
+
+
+def _range(ind: Indicator, value: Decimal | None, loc: Location, key: str) -> Iterator[Problem]:
+    upper = None if ind.measure is Measure.COUNT else ind.measure.default_factor
+    if value is not None and (value < 0 or (upper is not None and value > upper)):
+        yield (
+            loc,
+            t(
+                "plan.out_of_range",
+                what=t(f"plan.out_of_range_what.{key}"),
+                value=value,
+                range=t(f"plan.measure_range.{ind.measure.value}"),
+            ),
+        )
+
+
+def _check_target_groups(plan: Plan) -> Iterator[Problem]:
+    """With groups declared, every indicator names one of them: the report heads it by its title."""
+    codes: set[str] = set()
+    for i, group in enumerate(plan.indicator_groups):
+        if group.code in codes:
+            yield ("indicator_groups", i, "code"), t("targets.check.group_twice", code=group.code)
+        codes.add(group.code)
+    if not codes:
+        return
+    for i, ind in enumerate(plan.indicators):
+        if ind.group not in codes:
+            yield (
+                ("indicators", i, "group"),
+                t("targets.check.unknown_group", code=ind.group, known=", ".join(sorted(codes))),
+            )
+
+
+def _check_numbers(plan: Plan, source: SourceMap) -> Iterator[Problem]:
+    """Numbered targets: all or none numbered, each number once, and a target is either one
+    ("3") or split into sub-targets ("3a", "3b"), never both."""
+    if not any(ind.number for ind in plan.indicators):
+        return
+    seen: dict[str, int] = {}
+    whole = {ind.number for ind in plan.indicators if ind.number and ind.number.isdigit()}
+    for i, ind in enumerate(plan.indicators):
+        loc: Location = ("indicators", i, "number")
+        if ind.number is None:
+            yield ("indicators", i), t("targets.check.number_missing", code=ind.code)
+            continue
+        if ind.number in seen:
+            yield (
+                loc,
+                t(
+                    "targets.check.number_twice",
+                    number=ind.number,
+                    line=source.line_of(("indicators", seen[ind.number], "number")),
+                ),
+            )
+        seen.setdefault(ind.number, i)
+        if not ind.number.isdigit() and target_number(ind) in whole:
+            yield loc, t("targets.check.number_and_sub", number=ind.number, whole=target_number(ind))
 
 
 def _check_deadline(
@@ -288,6 +406,9 @@ def _check_deadline(
         return
     if deliverable.rule is not None and deliverable.due is None:
         yield (*loc, "rule"), t("plan.rule_without_due")
+    rule = deliverable.recurrence.rule if deliverable.recurrence else deliverable.rule or DeadlineRule.BEFORE
+    if deliverable.last_day_off is not LastDayOff.KEEP and rule is not DeadlineRule.BEFORE:
+        yield (*loc, "last_day_off"), t("targets.check.last_day_off_by")
     if deliverable.due is not None:
         if deliverable.cutoff is not None and deliverable.cutoff >= deliverable.due:
             yield (

@@ -79,6 +79,41 @@ class DeadlineRule(StrEnum):
     """"chậm nhất ngày X": on time if received on X; moves to the next working day."""
 
 
+class LastDayOff(StrEnum):
+    """What a "trước ngày X" deadline does when its last day (the day before X) is not a working
+    day (see decisions.md, "A last day off is kept unless the plan moves it")."""
+
+    KEEP = "keep"
+    """The last day stays the day before X, weekend or holiday."""
+    PREVIOUS_WORKING_DAY = "previous_working_day"
+    """The last day moves back to the working day before it."""
+
+
+TargetNumber = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,2}[a-z]?$")]
+"""A target's number as the plan writes it: "3", or "3a", "3b" for the sub-targets of target 3."""
+
+RuleSide = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(\s*\+\s*[A-Za-z0-9][A-Za-z0-9._-]{0,63})*$",
+    ),
+]
+"""One side of a validation rule: a field, a whole number, or a sum of them ("a + b + 1")."""
+
+
+class IssuerLevel(StrEnum):
+    """The level of the People's Committee that issues a plan: what the engine's default wording
+    of leaders and units follows (`dutyflow.wording`)."""
+
+    PROVINCE = "province"
+    """Tỉnh, thành phố trực thuộc trung ương."""
+    DISTRICT = "district"
+    """Huyện, quận, thị xã, thành phố thuộc tỉnh: plans before 1/7/2025 only."""
+    COMMUNE = "commune"
+    """Xã, phường, thị trấn, đặc khu."""
+
+
 class UnitKind(StrEnum):
     """What a unit is. Administrative units (a province, a district, a commune-level unit) have a
     national administrative code (`gso_code`); the others (offices, departments, agencies,

@@ -19,9 +19,13 @@ from dutyflow.plan.fields import (
     Direction,
     Email,
     GsoCode,
+    IssuerLevel,
+    LastDayOff,
     LongText,
     Measure,
     Name,
+    RuleSide,
+    TargetNumber,
     Text,
     UnitKind,
 )
@@ -48,6 +52,39 @@ class Issuer(Strict):
     short_name: Text
     place: Text
     """Place in the date line, e.g. "Trùng Khánh"."""
+    level: IssuerLevel | None = None
+    """Province, district or commune; default: read from `name` ("TỈNH …", "HUYỆN …", "XÃ …")."""
+
+
+class Wording(Strict):
+    """How the engine's messages and the report name what depends on the plan: its topic, its
+    leaders, its office and its units. Every field has a default derived from the issuer and the
+    units (`dutyflow.wording.plan_wording`); a plan sets a field only where the default is wrong."""
+
+    topic: Text | None = None
+    """What the plan is about, as it follows "thực hiện": "công tác trẻ em". Default: read from the
+    title ("Kế hoạch thực hiện công tác trẻ em năm 2025 …")."""
+    report_title: Text | None = None
+    """The consolidated report's subject, before its period: "Kết quả thực hiện công tác trẻ em"."""
+    report_addressee: Text | None = None
+    """Who the consolidated report is sent to, as it follows "gửi": "lãnh đạo UBND huyện Trùng Khánh"."""
+    leader: Text | None = None
+    """The leader in charge, as the digest addresses them: "Phó Chủ tịch UBND huyện Trùng Khánh
+    phụ trách lĩnh vực"."""
+    leader_title: Text | None = None
+    """The leader's title alone, after "đồng chí": "Phó Chủ tịch"."""
+    office: Text | None = None
+    """The office as sentences name it ("chờ Văn phòng xem xét"); default: its short name."""
+    local_units: Text | None = None
+    """The People's Committees of the plan's administrative units, together: "Ủy ban nhân dân các
+    xã, thị trấn"; default: from the kinds and names of the units."""
+    local_units_short: Text | None = None
+    """The same units as counted: "xã, thị trấn" ("12/21 xã, thị trấn đã gửi báo cáo")."""
+    reporters: Text | None = None
+    """Everyone who reports: "các cơ quan, đơn vị và Ủy ban nhân dân các xã, thị trấn"."""
+    directions: list[LongText] = []
+    """Section IV of the report (next year's directions), one paragraph each, unnumbered; default:
+    general ones naming the topic."""
 
 
 class PlanHeader(Strict):
@@ -63,6 +100,7 @@ class PlanHeader(Strict):
     office: Code
     """The unit that collects the reports and assembles the consolidated one."""
     source: Text | None = None
+    wording: Wording = Wording()
 
 
 class DayNote(Strict):
@@ -136,9 +174,50 @@ class DataElement(Strict):
     """Data elements this one is a part of and never exceeds (deaths among the cases)."""
 
 
+class TargetGroup(Strict):
+    """A group of targets as the plan heads it ("a) Về bảo vệ trẻ em"): the report's headings."""
+
+    code: Code
+    """What indicators name in `group`, and the report prints before the title ("a")."""
+    title: Text
+
+
+class YearTarget(Strict):
+    """A target the plan sets for a named year ("đến năm 2030 đạt 95%")."""
+
+    year: int = Field(ge=2000, le=2100)
+    target: Decimal
+
+
+class Reduction(Strict):
+    """ "Giảm 2–3% mỗi năm": a reduction by a size, in percent of the previous year's value."""
+
+    low: Decimal = Field(gt=0, lt=100)
+    """The least reduction that meets the target (2 in "giảm 2–3%")."""
+    high: Decimal | None = Field(default=None, gt=0, lt=100)
+    """The upper end of the range the plan states (3 in "giảm 2–3%"); None for "giảm 2%"."""
+
+
+class IndicatorPart(Strict):
+    """One part of a target split by a disaggregation (thành thị / nông thôn): its own figures,
+    its own target, its own verdict."""
+
+    code: Code
+    label: Text
+    """How the part reads after the indicator's name: "thành thị"."""
+    numerator: Code
+    denominator: Code | None = None
+    target: Decimal | None = None
+    """None: the indicator's own target."""
+    baseline: Decimal | None = None
+
+
 class Indicator(Strict):
     code: Code
     group: Text
+    number: TargetNumber | None = None
+    """The target's number in the plan ("3", or "3a" for a sub-target of target 3); None: the
+    report numbers the indicators in order."""
     name: Text
     measure: Measure
     numerator: Code
@@ -148,8 +227,16 @@ class Indicator(Strict):
     strict: bool = False
     """True when the plan says "dưới"/"trên" (strictly below/above) rather than "đạt"."""
     target: Decimal | None = None
+    """The target for the plan's own year."""
+    targets: list[YearTarget] = []
+    """Targets for named years ("đến năm 2025 …", "đến năm 2030 …"): the plan's year is judged
+    against its own, a later year's is shown but not yet due."""
+    reduction: Reduction | None = None
+    """For "reduce": the size of the yearly reduction relative to `baseline`."""
     baseline: Decimal | None = None
     """Last year's value, for "reduce"; None means not known."""
+    split: list[IndicatorPart] = []
+    """The parts of a target split by a disaggregation (urban/rural), each judged on its own."""
     reported_by: list[Code] = Field(min_length=1)
     note: LongText | None = None
 
@@ -164,12 +251,28 @@ class FormRow(Strict):
 
 
 class FormRule(Strict):
-    left: Code
+    """A validation rule between fields of one form, as DHIS2 has them: left side, operator, right
+    side, each side a field (a data element on Phụ lục I, a row on a table), a whole number, or a
+    sum of them ("tre_7_tuoi + tre_11_tuoi"), and the message a unit reads when it fails."""
+
+    left: RuleSide
     op: Literal["<=", ">=", "=="]
-    right: Code
+    right: RuleSide
     column_wise: bool = True
     """Compare row `left` with row `right` in every column."""
     message: Text | None = None
+
+    def fields(self, side: Literal["left", "right"]) -> list[str]:
+        """The fields a side adds up, in the order written."""
+        return [term for term in _terms(getattr(self, side)) if not term.isdigit()]
+
+    def constant(self, side: Literal["left", "right"]) -> Decimal:
+        """The whole numbers a side adds up ("a + 1" → 1)."""
+        return sum((Decimal(term) for term in _terms(getattr(self, side)) if term.isdigit()), Decimal(0))
+
+
+def _terms(side: str) -> list[str]:
+    return [term.strip() for term in side.split("+")]
 
 
 class Form(Strict):
@@ -185,12 +288,15 @@ class Form(Strict):
 
 
 class Recurrence(Strict):
-    every: Literal["month", "quarter"]
+    every: Literal["month", "quarter", "half_year"]
     start: dt.date
     end: dt.date
     due_day: int = Field(ge=1, le=28)
     """Day of the month after the period's end on which it is due."""
     rule: DeadlineRule = DeadlineRule.BY
+    cutoff_day: int | None = Field(default=None, ge=1, le=31)
+    """ "Số liệu tính đến ngày …": the day of the period's last month up to which figures are
+    counted (the month's last day when it has fewer days); None: the period's last day."""
 
 
 class Deliverable(Strict):
@@ -203,6 +309,8 @@ class Deliverable(Strict):
     """A .docx or .pdf document may (or, with no forms, must) be handed in."""
     due: dt.date | None = None
     rule: DeadlineRule | None = None
+    last_day_off: LastDayOff = LastDayOff.KEEP
+    """For "trước ngày X": what happens when the day before X is not a working day."""
     cutoff: dt.date | None = None
     """Data cut-off: figures are counted up to this day."""
     period_start: dt.date | None = None
@@ -257,6 +365,19 @@ class ChaseConfig(Strict):
     send_on_non_working_days: bool = False
 
 
+class ReportConfig(Strict):
+    """How long the consolidated report grows with the number of units (decisions.md, "A report
+    a chairman reads"): its body summarises each duty, and the units' own words go to Phụ lục II,
+    or to an attached spreadsheet above `appendix_entries_max`."""
+
+    names_max: int = Field(default=10, ge=1)
+    """Units named in the body in one list ("chưa gửi: …"), then "và N đơn vị khác"."""
+    highlights_max: int = Field(default=2, ge=0)
+    """Units whose first paragraph the body quotes for a duty, those in charge first."""
+    appendix_entries_max: int = Field(default=400, ge=0)
+    """Units' answers (a unit on a duty) that Phụ lục II prints; above it, a spreadsheet holds them."""
+
+
 class Plan(Strict):
     plan: PlanHeader
     calendar: CalendarConfig = CalendarConfig()
@@ -265,9 +386,12 @@ class Plan(Strict):
     groups: list[UnitGroup] = []
     duties: list[Duty] = []
     data_elements: list[DataElement] = []
+    indicator_groups: list[TargetGroup] = []
+    """The groups of targets with their titles; empty: the report's default headings."""
     indicators: list[Indicator] = []
     forms: list[Form] = []
     deliverables: list[Deliverable] = Field(min_length=1)
+    report: ReportConfig = ReportConfig()
 
     # ------------------------------------------------------------------ lookups
 

@@ -1,12 +1,14 @@
-"""A deliverable's reporting periods: one for a dated deliverable, several for a recurring one."""
+"""A deliverable's reporting periods: one for a dated deliverable, several for a recurring one
+(monthly, quarterly or half-yearly), each with its data cut-off and its deadline."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
 from dutyflow.messages import t
-from dutyflow.plan.fields import DeadlineRule
+from dutyflow.plan.fields import DeadlineRule, LastDayOff
 from dutyflow.plan.model import Deliverable
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -21,6 +23,7 @@ class Period:
     cutoff: dt.date | None
     due: dt.date
     rule: DeadlineRule
+    last_day_off: LastDayOff = LastDayOff.KEEP
 
 
 def expand_periods(deliverable: Deliverable, year: int | None = None) -> list[Period]:
@@ -37,29 +40,44 @@ def expand_periods(deliverable: Deliverable, year: int | None = None) -> list[Pe
                 cutoff=deliverable.cutoff,
                 due=deliverable.due,
                 rule=deliverable.rule or DeadlineRule.BEFORE,
+                last_day_off=deliverable.last_day_off,
             )
         ]
     rec = deliverable.recurrence
     if rec is None:
         return []
-    months = 1 if rec.every == "month" else 3
+    months = _MONTHS[rec.every]
     periods: list[Period] = []
-    first_month = rec.start.month if months == 1 else 3 * ((rec.start.month - 1) // 3) + 1
+    first_month = months * ((rec.start.month - 1) // months) + 1
     cursor = dt.date(rec.start.year, first_month, 1)
     while cursor <= rec.end:
         end = _add_months(cursor, months) - dt.timedelta(days=1)
         due_month = _add_months(cursor, months)
         due = due_month.replace(day=rec.due_day)
-        if months == 1:
-            code = f"{cursor.year}-{cursor.month:02d}"
-            label = t("periods.month", month=cursor.month, year=cursor.year)
-        else:
-            quarter = (cursor.month - 1) // 3 + 1
-            code = f"{cursor.year}-Q{quarter}"
-            label = t("periods.quarter", quarter=_ROMAN[quarter], year=cursor.year)
-        periods.append(Period(code, label, cursor, end, end, due, rec.rule))
+        code, label = _name(cursor, months)
+        cutoff = end if rec.cutoff_day is None else _day_of_month(end, rec.cutoff_day)
+        periods.append(Period(code, label, cursor, end, cutoff, due, rec.rule, deliverable.last_day_off))
         cursor = _add_months(cursor, months)
     return periods
+
+
+_MONTHS = {"month": 1, "quarter": 3, "half_year": 6}
+
+
+def _name(start: dt.date, months: int) -> tuple[str, str]:
+    """The period's code and how it reads: "2025-05", "2025-Q2", "2025-H1"."""
+    if months == 1:
+        return f"{start.year}-{start.month:02d}", t("periods.month", month=start.month, year=start.year)
+    if months == 3:
+        quarter = (start.month - 1) // 3 + 1
+        return f"{start.year}-Q{quarter}", t("periods.quarter", quarter=_ROMAN[quarter], year=start.year)
+    half = (start.month - 1) // 6 + 1
+    return f"{start.year}-H{half}", t(f"targets.periods.half_year_{half}", year=start.year)
+
+
+def _day_of_month(day: dt.date, wanted: int) -> dt.date:
+    """Day `wanted` of `day`'s month, or the month's last day when the month is shorter."""
+    return day.replace(day=min(wanted, calendar.monthrange(day.year, day.month)[1]))
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

@@ -187,6 +187,7 @@ def _indicators(out: Comparison, draft: Plan, ref: Plan) -> None:
             continue
         out.add("indicators", ind.code, "direction", ind.direction.value, got.direction.value)
         out.add("indicators", ind.code, "target", ind.target, got.target)
+        out.add("indicators", ind.code, "reduction", ind.reduction, got.reduction)
         out.add("indicators", ind.code, "strict", ind.strict, got.strict)
         out.add("indicators", ind.code, "measure", ind.measure.value, got.measure.value)
         out.add("indicators", ind.code, "baseline", ind.baseline, got.baseline)
@@ -236,13 +237,15 @@ def score_expected(draft: Plan, expected: dict[str, Any], rules: Units) -> Compa
             continue
         out.add("targets", item, "direction", direction, got.direction.value)
         if direction not in ("eliminate",):
+            # A reduction by a size ("giảm 10% so với …") is stated by its least reduction.
+            stated = got.reduction.low if got.reduction is not None else got.target
             out.add(
                 "targets",
                 item,
                 "target",
                 target,
-                got.target,
-                _same(target, got.target) if target is not None else got.target is None,
+                stated,
+                _same(target, stated) if target is not None else stated is None,
             )
         out.add("targets", item, "strict", strict, got.strict)
         if measure is not None:

@@ -287,7 +287,10 @@ class _Assembly:
         body["direction"] = target.direction
         if target.strict:
             body["strict"] = Noted(True, t("plandraft.strict"))
-        if target.direction != "reduce" or target.target is not None:
+        if target.reduction is not None:
+            low, high = target.reduction
+            body["reduction"] = {"low": low} if high is None else {"low": low, "high": high}
+        elif target.direction != "reduce" or target.target is not None:
             body["target"] = target.target
         if target.baseline is not None or target.direction == "reduce":
             body["baseline"] = Noted(target.baseline, None if target.baseline is not None else t("plandraft.baseline"))

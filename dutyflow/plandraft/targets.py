@@ -11,7 +11,7 @@ says "giảm dần" (reduce) or "loại trừ"/"xóa bỏ" (eliminate), or count
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from dutyflow.messages import t
@@ -37,6 +37,8 @@ class TargetDraft:
     origin: Origin
     notes: tuple[str, ...] = ()
     """What the reader should check (odd units, words after the value)."""
+    reduction: tuple[Decimal, Decimal | None] | None = None
+    """ "giảm 2–3% hằng năm": the least and the most yearly reduction, in percent."""
 
 
 @dataclass
@@ -146,7 +148,9 @@ def _relative(clause: str, m: re.Match[str], group: str, origin: Origin, rules: 
     if year:
         notes.append(t("plandraft.baseline_year", year=year["year"]))
     measure = "count" if is_count(name, rules) else "percent"
-    return _make(group, name, measure, "reduce", False, parse_number(m["value"]), None, origin, rules, notes)
+    found = _make(group, name, measure, "reduce", False, None, None, origin, rules, notes)
+    high = m.groupdict().get("high")
+    return replace(found, reduction=(parse_number(m["value"]), parse_number(high) if high else None))
 
 
 def _valued(clause: str, values: list[_Value], group: str, origin: Origin, rules: Targets) -> TargetDraft:

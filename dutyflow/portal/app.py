@@ -20,7 +20,15 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import Limits, WorkbookParser
 from dutyflow.notify import Notifier
-from dutyflow.portal import console_actions, console_plan, console_run, console_schedules, office_routes, unit_routes
+from dutyflow.portal import (
+    console_actions,
+    console_plan,
+    console_routes,
+    console_run,
+    console_schedules,
+    office_routes,
+    unit_routes,
+)
 from dutyflow.portal.deps import SESSION_COOKIE, Clock, Portal
 from dutyflow.portal.errors import Contact, bare_refusal, install
 from dutyflow.portal.guard import BodyLimit, SecurityHeaders
@@ -84,6 +92,8 @@ def create_app(
     app.include_router(console_schedules.router)
     app.include_router(console_plan.router)
     app.include_router(console_run.router)
+    app.include_router(console_routes.router)
+    app.mount("/static", console_routes.static, name="static")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

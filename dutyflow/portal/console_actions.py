@@ -81,11 +81,11 @@ def action_post(
     except AdminError as exc:
         return _form(portal, officer, kind, typed, problems=[str(exc)])
     if step == CONFIRM:
-        return _page(portal, officer, kind, request.values, confirm=t(f"console.preview.{kind}", **outcome.values))
+        return _page(portal, officer, kind, request.values, confirm=t(f"console_actions.preview.{kind}", **outcome.values))
     if outcome.new_token is not None:
         _send_link_later(background, portal, request, outcome)
     values = outcome.values | ({"resent": str(_resend_refused(portal, request))} if outcome.resend_refused else {})
-    return page("console_done", officer=officer, csrf=officer.csrf, kind=kind, message=t(f"console.done.{kind}", **values), t=t)
+    return page("console_done", officer=officer, csrf=officer.csrf, kind=kind, message=t(f"console_actions.done.{kind}", **values), t=t)
 
 
 def _send_link_later(background: BackgroundTasks, portal: Portal, request: ActionRequest, outcome: Outcome) -> None:

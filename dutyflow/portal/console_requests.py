@@ -49,7 +49,7 @@ class Field:
 
     @property
     def label(self) -> str:
-        return t(f"console.fields.{self.name}")
+        return t(f"console_actions.fields.{self.name}")
 
 
 FIELDS: dict[ActionKind, tuple[Field, ...]] = {
@@ -108,16 +108,16 @@ def read(kind: ActionKind, form: Mapping[str, str]) -> ActionRequest | list[str]
     for f in FIELDS[kind]:
         value = values[f.name]
         if f.required and not value:
-            problems.append(t("console.field_missing", field=f.label))
+            problems.append(t("console_actions.field_missing", field=f.label))
         elif len(value) > f.max_length:
             problems.append(t("portal.errors.field.too_long", field=f.label, limit=f.max_length))
         elif f.choices and value not in f.choices:
-            problems.append(t("console.bad_choice", field=f.label))
+            problems.append(t("console_actions.bad_choice", field=f.label))
     until = None
     if values.get("until"):
         until = parse_day(values["until"])
         if until is None:
-            problems.append(t("console.bad_date", value=values["until"]))
+            problems.append(t("console_actions.bad_date", value=values["until"]))
     if problems:
         return problems
     return ActionRequest(kind, values, until)
@@ -164,7 +164,7 @@ def apply(
             return Outcome({"unit": _name(session, UnitRow, plan.id, unit)})
         case ActionKind.REISSUE:
             if link_secret is None:
-                raise admin.AdminError(t("console.no_links"))
+                raise admin.AdminError(t("console_actions.no_links"))
             reissued = reissue_token(session, link_secret, plan, unit, now=now, actor=actor)
             named = {"unit": _name(session, UnitRow, plan.id, unit)}
             return Outcome(named, new_token=reissued.token, generation=reissued.generation)
@@ -181,7 +181,7 @@ def apply(
                 now=now,
                 actor=actor,
             )
-            values = {"contact": t(f"console.contact_roles.{role}"), "before": corrected.before, "after": corrected.after}
+            values = {"contact": t(f"console_actions.contact_roles.{role}"), "before": corrected.before, "after": corrected.after}
             return Outcome({"unit": _name(session, UnitRow, plan.id, unit), **values}, resend_refused=True)
 
 

@@ -1,4 +1,4 @@
-"""Build the district report: store → figures → charts → DOCX, HTML and (with LibreOffice) PDF.
+"""Build the consolidated report: store → figures → charts → DOCX, HTML and (with LibreOffice) PDF.
 
 Until the final version (final=False) every page carries "DỰ THẢO" and the file names say so.
 """
@@ -21,6 +21,7 @@ from dutyflow.report.data import ReportContext, ReportInput, report_context
 from dutyflow.report.docx import DocumentProperties, render_docx
 from dutyflow.report.html import render_html
 from dutyflow.report.pdf import PdfUnavailable, convert_to_pdf
+from dutyflow.report.spreadsheet import write_narratives
 from dutyflow.store.db import session_scope
 
 
@@ -33,6 +34,8 @@ class ReportFiles:
     charts: dict[str, Path]
     notes: tuple[str, ...] = field(default=())
     """Vietnamese remarks for the person building the report (e.g. how to get the PDF)."""
+    narratives: Path | None = None
+    """The units' own words as a spreadsheet, when there are more than Phụ lục II prints."""
 
 
 def build_report(
@@ -66,6 +69,11 @@ def build_from_input(
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = draw_charts(rc, out_dir, stem)
     context = template_context(rc)
+    narratives: Path | None = None
+    if not context["narratives"]["inline"]:
+        narratives = out_dir / f"{stem}-chi-tiet-nhiem-vu.xlsx"
+        context["narratives"]["file"] = narratives.name
+        write_narratives(context["narratives"], context["document_title"], narratives)
     docx = render_docx(context, charts, out_dir / f"{stem}.docx", properties=document_properties(rc, context))
     html = render_html(context, charts, out_dir / f"{stem}.html")
     pdf_path: Path | None = None
@@ -75,7 +83,7 @@ def build_from_input(
             pdf_path = convert_to_pdf(docx, out_dir)
         except PdfUnavailable as exc:
             notes.append(str(exc))
-    return ReportFiles(docx=docx, pdf=pdf_path, html=html, charts=charts, notes=tuple(notes))
+    return ReportFiles(docx=docx, pdf=pdf_path, html=html, charts=charts, notes=tuple(notes), narratives=narratives)
 
 
 def document_properties(rc: ReportContext, context: TemplateContext) -> DocumentProperties:

@@ -35,6 +35,7 @@ COLOURS = {
     Attainment.KHONG_DAT: "#c62828",
     Attainment.NO_BASELINE: "#757575",
     Attainment.NO_DATA: "#757575",
+    Attainment.NOT_DUE: "#757575",
 }
 OUTCOME_COLOURS = {
     Outcome.ON_TIME: "#2e7d32",

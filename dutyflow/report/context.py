@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -23,25 +24,25 @@ from dutyflow.indicators import (
     format_value,
 )
 from dutyflow.messages import t
-from dutyflow.plan import Deliverable, Form, Plan, Unit
+from dutyflow.plan import Deliverable, Duty, Form, Plan, Unit, target_count
 from dutyflow.plan.periods import expand_periods
 from dutyflow.report.context_types import (
-    CommuneDuty,
-    CommuneEntry,
-    CommuneSection,
     DutyRow,
+    DutySummary,
     Heading,
     IndicatorGroup,
     IndicatorRow,
+    NarrativeDuty,
+    NarrativeEntry,
+    Narratives,
+    ReceivedOverview,
     TableRow,
     TableView,
     TallyRow,
     TemplateContext,
-    UnitDuty,
-    UnitSection,
+    WordingView,
 )
 from dutyflow.report.data import (
-    COMMUNE_KINDS,
     DUTY_STATUSES,
     DutyReport,
     ReportContext,
@@ -50,6 +51,7 @@ from dutyflow.report.data import (
     duty_holders,
 )
 from dutyflow.report.text import clean_text, duty_status_key, paragraphs
+from dutyflow.wording import LOCAL_KINDS, PlanWording, lower_first, plan_wording
 
 
 def template_context(rc: ReportContext) -> TemplateContext:
@@ -57,10 +59,11 @@ def template_context(rc: ReportContext) -> TemplateContext:
     plan = rc.plan
     header = plan.plan
     consolidated = consolidated_deliverable(plan, rc.input.consolidated)
-    rows = [_indicator_row(i, r) for i, r in enumerate(rc.indicators, start=1)]
+    rows = [_indicator_row(r) for r in rc.indicators]
     counts = {kind: sum(1 for r in rc.indicators if r.attainment is kind) for kind in Attainment}
-    unit_sections, communes = _duty_sections(rc)
+    tallies = _duty_tallies(rc)
     period_label = consolidated.period_label or t("periods.year", year=header.year)
+    wording = plan_wording(plan)
     return {
         "draft": not rc.final,
         "issuer": {
@@ -75,31 +78,34 @@ def template_context(rc: ReportContext) -> TemplateContext:
         "year": header.year,
         "next_year": header.year + 1,
         "period_label": period_label,
-        "document_title": t("report.document_title", period=period_label),
+        "document_title": t("report.document_title", title=lower_first(wording.report_title), period=period_label),
+        "wording": _wording_view(wording),
         "plan": {
             "title": header.title,
             "number": header.number or "",
             "issued_on": ngay(header.issued_on) if header.issued_on else "",
         },
         "summary": {
-            "total": len(rc.indicators),
+            "total": target_count(plan),
             "dat": counts[Attainment.DAT],
             "khong_dat": counts[Attainment.KHONG_DAT],
             "no_data": counts[Attainment.NO_DATA],
             "no_baseline": counts[Attainment.NO_BASELINE],
+            "not_due": counts[Attainment.NOT_DUE],
             "reporting_units": len(rc.input.reporting_units),
             "expected_units": len(rc.input.value_units),
         },
-        "indicator_groups": _indicator_groups(rows),
+        "indicator_groups": _indicator_groups(plan, rows),
         "not_attained": [r for r in rows if r["attainment_code"] == Attainment.KHONG_DAT.value],
         "no_data": [r for r in rows if r["attainment_code"] == Attainment.NO_DATA.value],
         "no_baseline": [r for r in rows if r["attainment_code"] == Attainment.NO_BASELINE.value],
-        "unit_sections": unit_sections,
-        "communes": communes,
+        "received": _received_overview(rc),
+        "duties": _duty_summaries(rc, tallies),
+        "narratives": _narratives(rc, tallies),
         "reporting": _reporting(rc),
         "appendix_indicators": _form_heading(plan, "indicators", "I"),
         "appendix_duties": _form_heading(plan, "duties", "II"),
-        "duty_rows": _duty_rows(rc),
+        "duty_rows": _duty_rows(tallies),
         "tables": _tables(rc),
         "recipients": list(header.recipients),
         "signer": {
@@ -125,22 +131,31 @@ def cutoff_label(report_input: ReportInput) -> str:
     return t("report.cutoff", hour=hour, minute=minute, day=dmy(day))
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+def _wording_view(wording: PlanWording) -> WordingView:
+    return {
+        "report_title": wording.report_title,
+        "report_title_lc": lower_first(wording.report_title),
+        "reporters": wording.reporters,
+        "local_units": wording.local_units,
+        "local_units_short": wording.local_units_short,
+        "office": wording.office,
+        "directions": list(wording.directions),
+    }
 
 
-def _indicator_row(number: int, result: IndicatorResult) -> IndicatorRow:
+def _indicator_row(result: IndicatorResult) -> IndicatorRow:
     target = format_target(result)
     return {
-        "number": number,
+        "number": result.number,
+        "part": result.part_of is not None,
         "code": result.code,
         "group": result.group,
         "name": result.name,
         "target": target,
-        "target_lc": _lower_first(target),
+        "target_lc": lower_first(target),
         "value": format_value(result),
         "attainment": format_attainment(result.attainment),
-        "attainment_short": t(f"report.attainment_short.{result.attainment.value}"),
+        "attainment_short": format_attainment(result.attainment, short=True),
         "attainment_code": result.attainment.value,
         "met": {Attainment.DAT: True, Attainment.KHONG_DAT: False}.get(result.attainment),
         "numerator": format_number(result.numerator, 0) if result.numerator is not None else "",
@@ -150,16 +165,18 @@ def _indicator_row(number: int, result: IndicatorResult) -> IndicatorRow:
     }
 
 
-def _indicator_groups(rows: list[IndicatorRow]) -> list[IndicatorGroup]:
-    groups: dict[str, list[IndicatorRow]] = {}
+def _indicator_groups(plan: Plan, rows: list[IndicatorRow]) -> list[IndicatorGroup]:
+    """The rows under their group headings: the plan's groups, in its order, with its titles;
+    a group the plan gives no title is named by its code (no topic is the engine's own)."""
+    groups: dict[str, list[IndicatorRow]] = {group.code: [] for group in plan.indicator_groups}
     for row in rows:
         groups.setdefault(row["group"], []).append(row)
+    titles = {group.code: group.title for group in plan.indicator_groups}
     out: list[IndicatorGroup] = []
     for code, members in groups.items():
-        try:
-            title = t(f"report.indicator_groups.{code}")
-        except KeyError:
-            title = t("report.indicator_group_other", code=code)
+        if not members:
+            continue
+        title = titles.get(code) or t("report.indicator_group_other", code=code)
         out.append({"code": code, "title": title, "rows": members})
     return out
 
@@ -174,127 +191,153 @@ def _form_heading(plan: Plan, kind: str, roman: str) -> Heading:
 # --------------------------------------------------------------------------- section II and Phụ lục II
 
 
-def _duty_sections(rc: ReportContext) -> tuple[list[UnitSection], CommuneSection | None]:
-    """Section II: one part per department, agency or organisation, then one for the communes."""
+@dataclass(frozen=True)
+class _DutyTally:
+    """One duty among the units that owe the report: who carries it out and what they answered."""
+
+    duty: Duty
+    assigned: list[Unit]
+    """Units that carry it out (in charge or cooperating) and owe the report, in plan order."""
+    answers: dict[str, DutyReport]
+    """Unit code → its answer, for the assigned units that answered."""
+    status: dict[str, str]
+    """Unit code → "done", "doing", "not_done", "other" or "unreported"."""
+
+    def count(self, key: str) -> int:
+        return sum(1 for value in self.status.values() if value == key)
+
+
+def _duty_tallies(rc: ReportContext) -> list[_DutyTally]:
     plan = rc.plan
-    reports = {(r.unit, r.duty): r for r in rc.input.duty_reports}
     holders = duty_holders(plan)
+    reports = {(r.unit, r.duty): r for r in rc.input.duty_reports}
     units = [u for u in plan.units if u.code in rc.input.value_units]
-    sections = [
-        _unit_section(rc, unit, number, reports, holders)
-        for number, unit in enumerate((u for u in units if u.kind not in COMMUNE_KINDS), start=1)
-    ]
-    communes = [u for u in units if u.kind in COMMUNE_KINDS]
-    if not communes:
-        return sections, None
-    return sections, _commune_section(rc, communes, len(sections) + 1, reports, holders)
+    out = []
+    for duty in plan.duties:
+        assigned = [u for u in units if u.code in holders[duty.code]]
+        answers = {u.code: reports[(u.code, duty.code)] for u in assigned if (u.code, duty.code) in reports}
+        status = {
+            u.code: (duty_status_key(answers[u.code].status) or "other") if u.code in answers else "unreported"
+            for u in assigned
+        }
+        out.append(_DutyTally(duty, assigned, answers, status))
+    return out
 
 
-def _unit_section(
-    rc: ReportContext,
-    unit: Unit,
-    number: int,
-    reports: Mapping[tuple[str, str], DutyReport],
-    holders: Mapping[str, set[str]],
-) -> UnitSection:
-    """A department's part: each duty it carries out (or reported on), its status and narrative."""
-    duties: list[UnitDuty] = []
-    for duty in rc.plan.duties:
-        report = reports.get((unit.code, duty.code))
-        if report is None and unit.code not in holders[duty.code]:
-            continue
-        status = clean_text(report.status) if report and report.status else ""
-        duties.append(
+HIGHLIGHT_CHARS = 300
+"""A unit's words quoted in section II stop at the last whole word within this many characters;
+the whole text is in Phụ lục II or the spreadsheet."""
+
+
+def clip(text: str, most: int = HIGHLIGHT_CHARS) -> str:
+    if len(text) <= most:
+        return text
+    return text[:most].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def names_list(names: list[str], most: int) -> str:
+    """Names joined with commas, the first `most` of them and then how many others."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return t("report_summary.and_others", names=", ".join(names[:most]), count=len(names) - most)
+
+
+def _unit_label(unit: Unit) -> str:
+    return unit.short_name or unit.name
+
+
+def _duty_summaries(rc: ReportContext, tallies: list[_DutyTally]) -> list[DutySummary]:
+    """Section II: per duty, how many units did it, what the units in charge did (their first
+    paragraph, a few of them) and which units lag; each unit's whole narrative is in Phụ lục II
+    or the attached spreadsheet (decisions.md, "A report a chairman reads")."""
+    settings = rc.plan.report
+    out: list[DutySummary] = []
+    for number, tally in enumerate((t_ for t_ in tallies if t_.assigned), start=1):
+        in_charge = {u.code for u in rc.plan.expand_units(tally.duty.units)}
+        ordered = sorted(tally.assigned, key=lambda u: (u.code not in in_charge, u.kind in LOCAL_KINDS))
+        highlights: list[NarrativeEntry] = []
+        for unit in ordered:
+            report = tally.answers.get(unit.code)
+            lines = paragraphs(report.narrative if report else None)
+            if lines and len(highlights) < settings.highlights_max:
+                highlights.append({"unit": _unit_label(unit), "status": _status_text(report), "text": clip(lines[0])})
+
+        lagging = [
+            t(f"report_summary.lagging.{key}", names=names_list(names, settings.names_max))
+            for key in ("not_done", "unreported")
+            if (names := [_unit_label(u) for u in tally.assigned if tally.status[u.code] == key])
+        ]
+        sentence = "; ".join(lagging)
+
+        out.append(
             {
-                "section": duty.section,
-                "title": duty.title,
-                "status": status or t("report.duty_status.unreported"),
-                "paragraphs": paragraphs(report.narrative if report else None),
+                "number": number,
+                "section": tally.duty.section,
+                "title": tally.duty.title,
+                "assigned": len(tally.assigned),
+                "done": tally.count("done"),
+                "doing": tally.count("doing"),
+                "not_done": tally.count("not_done"),
+                "other": tally.count("other"),
+                "unreported": tally.count("unreported"),
+                "highlights": highlights,
+                "lagging": f"{sentence[:1].upper()}{sentence[1:]}." if sentence else "",
             }
         )
+    return out
+
+
+def _status_text(report: DutyReport | None) -> str:
+    status = clean_text(report.status) if report and report.status else ""
+    return status or t("report.duty_status.unreported")
+
+
+def _narratives(rc: ReportContext, tallies: list[_DutyTally]) -> Narratives:
+    """Every unit's own words on every duty: in Phụ lục II, or, above the plan's size, in a
+    spreadsheet attached to the report (its file name is set when the files are written)."""
+    duties: list[NarrativeDuty] = []
+    count = 0
+    for number, tally in enumerate((t_ for t_ in tallies if t_.answers), start=1):
+        entries: list[NarrativeEntry] = []
+        for unit in tally.assigned:
+            report = tally.answers.get(unit.code)
+            text = " ".join(paragraphs(report.narrative if report else None))
+            if report is not None and text:
+                entries.append({"unit": _unit_label(unit), "status": _status_text(report), "text": text})
+        count += len(entries)
+        if entries:
+            duties.append({"number": number, "section": tally.duty.section, "title": tally.duty.title, "entries": entries})
+    inline = count <= rc.plan.report.appendix_entries_max
+    return {"count": count, "inline": inline, "duties": duties if inline else [], "all": duties, "file": ""}
+
+
+def _received_overview(rc: ReportContext) -> ReceivedOverview:
+    units = [u for u in rc.plan.units if u.code in rc.input.value_units]
+    missing = [_unit_label(u) for u in units if u.code not in rc.input.reporting_units]
+    local = [u for u in units if u.kind in LOCAL_KINDS]
     return {
-        "number": number,
-        "name": unit.name,
-        "received": unit.code in rc.input.reporting_units,
-        "duties": duties,
+        "expected": len(units),
+        "received": len(units) - len(missing),
+        "local_expected": len(local),
+        "local_received": sum(1 for u in local if u.code in rc.input.reporting_units),
+        "missing": names_list(missing, rc.plan.report.names_max),
     }
 
 
-def _commune_section(
-    rc: ReportContext,
-    communes: list[Unit],
-    number: int,
-    reports: Mapping[tuple[str, str], DutyReport],
-    holders: Mapping[str, set[str]],
-) -> CommuneSection:
-    """The communes' part: per duty, how many of the communes that hold it (in charge or
-    cooperating) answered what, then what each one wrote."""
-    duties: list[CommuneDuty] = []
-    for duty in rc.plan.duties:
-        assigned = [u for u in communes if u.code in holders[duty.code]]
-        if not assigned:
-            continue
-        counts = dict.fromkeys((*DUTY_STATUSES, "other", "unreported"), 0)
-        entries: list[CommuneEntry] = []
-        for unit in assigned:
-            report = reports.get((unit.code, duty.code))
-            if report is None:
-                counts["unreported"] += 1
-                continue
-            counts[duty_status_key(report.status) or "unreported"] += 1
-            entries.extend(
-                CommuneEntry(unit=unit.short_name or unit.name, text=text) for text in paragraphs(report.narrative)
-            )
-        duties.append(
-            CommuneDuty(
-                section=duty.section,
-                title=duty.title,
-                assigned=len(assigned),
-                done=counts["done"],
-                doing=counts["doing"],
-                not_done=counts["not_done"],
-                other=counts["other"],
-                unreported=counts["unreported"],
-                entries=entries,
-            )
-        )
-    return {
-        "number": number,
-        "name": t("report.communes"),
-        "expected": len(communes),
-        "received": sum(1 for u in communes if u.code in rc.input.reporting_units),
-        "missing": [u.name for u in communes if u.code not in rc.input.reporting_units],
-        "duties": duties,
-    }
-
-
-def _duty_rows(rc: ReportContext) -> list[DutyRow]:
+def _duty_rows(tallies: list[_DutyTally]) -> list[DutyRow]:
     """Phụ lục II: each duty, how many units that owe the report carry it out (in charge or
     cooperating), and what those same units answered: the status columns add up to the first."""
-    plan = rc.plan
-    holders = duty_holders(plan)
-    reports: dict[str, list[DutyReport]] = {}
-    for r in rc.input.duty_reports:
-        if r.unit in rc.input.value_units and r.unit in holders.get(r.duty, set()):
-            reports.setdefault(r.duty, []).append(r)
     rows: list[DutyRow] = []
-    for number, duty in enumerate(plan.duties, start=1):
-        assigned = holders[duty.code] & rc.input.value_units
-        answered = reports.get(duty.code, [])
-        counts = dict.fromkeys((*DUTY_STATUSES, "other"), 0)
-        for r in answered:
-            counts[duty_status_key(r.status) or "other"] += 1
-        counts["unreported"] = len(assigned - {r.unit for r in answered})
+    for number, tally in enumerate(tallies, start=1):
+        counts = {key: tally.count(key) for key in (*DUTY_STATUSES, "other", "unreported")}
         # A duty no reporting unit holds (the office's own) has nothing to count: "-", not 0.
-        shown = {
-            key: str(value) if assigned or answered else t("report.not_applicable") for key, value in counts.items()
-        }
+        shown = {key: str(value) if tally.assigned else t("report.not_applicable") for key, value in counts.items()}
         rows.append(
             DutyRow(
                 number=number,
-                section=duty.section,
-                title=duty.title,
-                assigned=len(assigned),
+                section=tally.duty.section,
+                title=tally.duty.title,
+                assigned=len(tally.assigned),
                 done=shown["done"],
                 doing=shown["doing"],
                 not_done=shown["not_done"],
@@ -318,11 +361,11 @@ def _reporting(rc: ReportContext) -> list[TallyRow]:
         deliverable = by_code.get(code)
         if tally is None or deliverable is None:
             continue
-        out.append(_tally_row(deliverable.name, _period_label(plan, deliverable), tally))
+        out.append(_tally_row(deliverable.name, _period_label(plan, deliverable), tally, plan.report.names_max))
     return out
 
 
-def _tally_row(name: str, period_label: str, tally: Tally) -> TallyRow:
+def _tally_row(name: str, period_label: str, tally: Tally, most: int) -> TallyRow:
     return {
         "name": name,
         "period_label": period_label,
@@ -335,11 +378,11 @@ def _tally_row(name: str, period_label: str, tally: Tally) -> TallyRow:
         "awaiting": tally.awaiting,
         "completeness": format_ratio(tally.completeness),
         "timeliness": format_ratio(tally.timeliness),
-        "late_units": ", ".join(tally.late_names),
-        "missing_units": ", ".join(tally.missing_names),
-        "returned_units": ", ".join(tally.returned_names),
-        "awaiting_units": ", ".join(tally.awaiting_names),
-        "not_sent_units": ", ".join(tally.not_sent_names),
+        "late_units": names_list(list(tally.late_names), most),
+        "missing_units": names_list(list(tally.missing_names), most),
+        "returned_units": names_list(list(tally.returned_names), most),
+        "awaiting_units": names_list(list(tally.awaiting_names), most),
+        "not_sent_units": names_list(list(tally.not_sent_names), most),
     }
 
 

@@ -25,12 +25,15 @@ class Summary(TypedDict):
     khong_dat: int
     no_data: int
     no_baseline: int
+    not_due: int
     reporting_units: int
     expected_units: int
 
 
 class IndicatorRow(TypedDict):
-    number: int
+    number: str
+    part: bool
+    """A part of a split target (thành thị / nông thôn), printed under its whole."""
     code: str
     group: str
     name: str
@@ -58,26 +61,18 @@ class Heading(TypedDict):
     title: str
 
 
-class UnitDuty(TypedDict):
-    section: str
-    title: str
-    status: str
-    paragraphs: list[str]
+class NarrativeEntry(TypedDict):
+    """A unit's answer on a duty: its status and its own words."""
 
-
-class UnitSection(TypedDict):
-    number: int
-    name: str
-    received: bool
-    duties: list[UnitDuty]
-
-
-class CommuneEntry(TypedDict):
     unit: str
+    status: str
     text: str
 
 
-class CommuneDuty(TypedDict):
+class DutySummary(TypedDict):
+    """Section II: one duty summarised over the units that carry it out."""
+
+    number: int
     section: str
     title: str
     assigned: int
@@ -86,16 +81,36 @@ class CommuneDuty(TypedDict):
     not_done: int
     other: int
     unreported: int
-    entries: list[CommuneEntry]
+    highlights: list[NarrativeEntry]
+    """What was done: the first paragraph of a few units, those in charge first."""
+    lagging: str
+    """The units that have not done it or not reported, in one sentence; empty when none."""
 
 
-class CommuneSection(TypedDict):
-    number: int
-    name: str
+class ReceivedOverview(TypedDict):
     expected: int
     received: int
-    missing: list[str]
-    duties: list[CommuneDuty]
+    local_expected: int
+    local_received: int
+    missing: str
+
+
+class NarrativeDuty(TypedDict):
+    number: int
+    section: str
+    title: str
+    entries: list[NarrativeEntry]
+
+
+class Narratives(TypedDict):
+    """Every unit's own words, by duty: in Phụ lục II when `inline`, else in the spreadsheet `file`."""
+
+    count: int
+    inline: bool
+    duties: list[NarrativeDuty]
+    """What Phụ lục II shows: every duty's entries when inline, else none."""
+    all: list[NarrativeDuty]
+    file: str
 
 
 class DutyRow(TypedDict):
@@ -152,6 +167,18 @@ class SignerView(TypedDict):
     name: str
 
 
+class WordingView(TypedDict):
+    """The plan's own words (`dutyflow.wording`) that the report's sentences use."""
+
+    report_title: str
+    report_title_lc: str
+    reporters: str
+    local_units: str
+    local_units_short: str
+    office: str
+    directions: list[str]
+
+
 class TemplateContext(TypedDict):
     draft: bool
     issuer: IssuerView
@@ -162,14 +189,16 @@ class TemplateContext(TypedDict):
     next_year: int
     period_label: str
     document_title: str
+    wording: WordingView
     plan: PlanView
     summary: Summary
     indicator_groups: list[IndicatorGroup]
     not_attained: list[IndicatorRow]
     no_data: list[IndicatorRow]
     no_baseline: list[IndicatorRow]
-    unit_sections: list[UnitSection]
-    communes: CommuneSection | None
+    received: ReceivedOverview
+    duties: list[DutySummary]
+    narratives: Narratives
     reporting: list[TallyRow]
     appendix_indicators: Heading
     appendix_duties: Heading

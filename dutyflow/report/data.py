@@ -1,4 +1,4 @@
-"""What the district report says, as plain data: ReportInput (what the store holds) and
+"""What the consolidated report says, as plain data: ReportInput (what the store holds) and
 ReportContext (what was computed from it); `context.py` formats it for the reader.
 
 Pure: no database, no files. `collect.py` fills a ReportInput; the DOCX and HTML renderers take
@@ -20,11 +20,9 @@ from dutyflow.indicators import (
     results_from_sums,
 )
 from dutyflow.messages import t
-from dutyflow.plan import Deliverable, Plan, UnitKind
+from dutyflow.plan import Deliverable, Plan
 from dutyflow.plan.periods import expand_periods
 
-COMMUNE_KINDS = frozenset(kind for kind in UnitKind if kind.is_commune_level)
-"""Xã, phường, thị trấn, đặc khu: reported together after the departments and agencies."""
 DUTY_STATUSES = ("done", "doing", "not_done")
 
 

@@ -52,7 +52,7 @@ class DocumentProperties:
 
     title: str
     author: str
-    """The issuing body (UBND huyện …), not the program."""
+    """The issuing body (the issuer's name), not the program."""
     created: dt.datetime
     """The report's own instant: its cut-off, the moment it was built."""
     subject: str = ""

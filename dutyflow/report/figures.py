@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from dutyflow.indicators import IndicatorSums
-from dutyflow.plan import Deliverable, Plan
+from dutyflow.plan import Deliverable, Plan, indicator_rows
 from dutyflow.report.data import DutyReport, TableSum, ValuePeriod
 from dutyflow.states import SubmissionStatus
 from dutyflow.store.models import DataValueRow, DeliverableRow, ObligationRow, SubmissionRow, UnitRow
@@ -200,7 +200,7 @@ def indicator_sums(session: Session, src: Source) -> dict[str, IndicatorSums]:
     """Each indicator's Σ numerator, Σ denominator and units counted, over the units it is
     reported by that reported both figures; and the units that owed them. Two queries."""
     plan = src.plan
-    indicators = list(plan.indicators)
+    indicators = [row.indicator for row in indicator_rows(plan)]
     if not indicators:
         return {}
     elements = sorted({i.numerator for i in indicators} | {i.denominator for i in indicators if i.denominator})

@@ -365,3 +365,39 @@ class InboundMailRow(Base):
     answered_at: Mapped[dt.datetime | None]
     moved_at: Mapped[dt.datetime | None]
     reviewed_at: Mapped[dt.datetime | None]
+
+
+class SentMessageRow(Base):
+    """A message as it left, once per Message-ID (the outbox's rows are one per recipient): its
+    headers as sent, in order, its text and HTML bodies, and its attachments' names and sizes, so
+    the console can show what a unit was sent (see decisions.md, "A sent message is kept as sent")."""
+
+    __tablename__ = "sent_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    sent_at: Mapped[dt.datetime]
+    headers: Mapped[list[Any]]
+    """[[name, value], ...], values decoded, in the order they were written."""
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[Any]]
+    """[{"name", "type", "size"}, ...]."""
+
+
+class ReportRow(Base):
+    """A report made (draft or final): its files, kept in the file store under their sha256, and the
+    completeness it counted when it was made."""
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    made_at: Mapped[dt.datetime]
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    final: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(Text)
+    docx_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    html_sha256: Mapped[str] = mapped_column(String(64))
+    expected: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)
