@@ -3,12 +3,23 @@ sideways and every link, button and field is on screen. Screenshots go to tests/
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from tests.accounts_support import PASSWORD, STAFF
+import pytest
+from sqlalchemy import select
+
+from dutyflow.formatting import dmy
+from dutyflow.portal.signin import SESSION_HOURS
+from dutyflow.states import AccountRole
+from dutyflow.store.db import session_scope
+from dutyflow.store.models import UnitRow
+from tests.accounts_support import AUDITOR, LEADER, PASSWORD, STAFF, add_accounts
 from tests.browser import chromium_page, live_server
 from tests.conftest import at
+from tests.test_console_actions import signed_in
+from tests.test_console_manage import changed_plan
 from tests.test_portal import Site, site  # noqa: F401 - the fixture
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "console"
@@ -82,3 +93,156 @@ def test_the_console_and_a_units_page_fit_a_phone(site: Site, tmp_path: Path) ->
         ]:
             page.goto(f"{base}{path}")
             check_phone_page(page, name, backend)
+
+
+# ----------------------------------------------------------------------------- one walk per role
+# Each test walks one person's real task through the pages, on a phone's width, with the portal's
+# clock simulated (`Site.clock`). The store is the one of every console test (SQLite here: the
+# services these pages call are held to both backends by tests/test_console_manage.py and
+# tests/test_console_actions.py; a browser walk per backend would double this file's minute).
+
+ON_SQLITE = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+
+
+def sign_in(page: Any, base: str, name: str) -> None:
+    page.goto(f"{base}/van-phong/dang-nhap")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_selector("nav")
+
+
+def chased(walked: Site, day: str) -> set[str]:
+    """The chase run by the clock on `day` at 08:00; the addresses it wrote to."""
+    walked.clock.now = at(day, 8)
+    notifier = walked.client.app.state.portal.notifier  # type: ignore[attr-defined]
+    walked.outbox.sent.clear()
+    notifier.chase([u.code for u in notifier.units_to_chase(walked.clock.now)], walked.clock.now.date(), walked.clock.now)
+    return {address.email for mail in walked.outbox.sent for address in mail.to}
+
+
+@ON_SQLITE
+def test_staff_extend_a_deadline_and_the_chase_follows_it(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    before = site.obligation("xa-a", "bao-cao-6-thang").last_day
+    until = before + dt.timedelta(days=14)
+    with live_server(site.client.app) as base, chromium_page(str(tmp_path)) as page:
+        page.set_viewport_size(PHONE)
+        sign_in(page, base, STAFF)
+        page.goto(f"{base}/van-phong/thao-tac/gia-han")
+        check_phone_page(page, "gia-han", "sqlite")
+        page.select_option("select[name=unit]", "xa-a")
+        page.select_option("select[name=deliverable]", "bao-cao-6-thang")
+        page.fill("input[name=until]", until.isoformat())
+        page.fill("textarea[name=reason]", "Xã A bị ngập do mưa lớn")
+        page.get_by_role("button", name="Xem lại trước khi thực hiện").click()
+        page.wait_for_selector("#confirm")
+        check_phone_page(page, "gia-han-xem-lai", "sqlite")
+        page.get_by_role("button", name="Xác nhận thực hiện").click()
+        page.wait_for_selector("#done")
+        assert f"{until:%d/%m/%Y}" in page.inner_text("#done")
+        page.goto(f"{base}/van-phong/don-vi/xa-a")
+        check_phone_page(page, "don-vi-gia-han", "sqlite")
+        assert f"gia hạn đến {dmy(until)}" in page.content()
+    # The day after the old last day: xã B (not extended) is chased as late, xã A is not.
+    written = chased(site, (before + dt.timedelta(days=1)).isoformat())
+    assert "vhxh@xa-b.thunghiem.example" in written
+    assert "vhxh@xa-a.thunghiem.example" not in written
+
+
+@ON_SQLITE
+def test_staff_upload_a_plan_with_an_error_then_a_good_one_and_apply_it(site: Site, tmp_path: Path, mini_plan_path: Path) -> None:  # noqa: F811
+    good = changed_plan(mini_plan_path)
+    bad = good.replace(b"vhxh@xa-c.thunghiem.example", b"khong-phai-email")
+    (tmp_path / "ke-hoach-loi.yaml").write_bytes(bad)
+    (tmp_path / "ke-hoach.yaml").write_bytes(good)
+    with live_server(site.client.app) as base, chromium_page(str(tmp_path)) as page:
+        page.set_viewport_size(PHONE)
+        sign_in(page, base, STAFF)
+        page.goto(f"{base}/van-phong/ke-hoach")
+        check_phone_page(page, "ke-hoach", "sqlite")
+        page.set_input_files("input[name=plan_file]", str(tmp_path / "ke-hoach-loi.yaml"))
+        page.get_by_role("button", name="Kiểm tra và xem thay đổi").click()
+        page.wait_for_selector("#issues")
+        check_phone_page(page, "ke-hoach-loi", "sqlite")
+        assert "Dòng " in page.inner_text("#issues") and "khong-phai-email" in page.inner_text("#issues")
+        page.goto(f"{base}/van-phong/ke-hoach")
+        page.set_input_files("input[name=plan_file]", str(tmp_path / "ke-hoach.yaml"))
+        page.get_by_role("button", name="Kiểm tra và xem thay đổi").click()
+        page.wait_for_selector("#diff")
+        check_phone_page(page, "ke-hoach-thay-doi", "sqlite")
+        assert "xa-c" in page.inner_text("#diff")
+        page.get_by_role("button", name="Xác nhận nạp kế hoạch này").click()
+        page.wait_for_selector("#done")
+        check_phone_page(page, "ke-hoach-da-nap", "sqlite")
+    with session_scope(site.engine) as session:
+        assert session.scalar(select(UnitRow.name).where(UnitRow.code == "xa-c")) == "UBND xã C"
+
+
+@ON_SQLITE
+def test_staff_pause_a_unit(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    with live_server(site.client.app) as base, chromium_page(str(tmp_path)) as page:
+        page.set_viewport_size(PHONE)
+        sign_in(page, base, STAFF)
+        page.goto(f"{base}/van-phong/thao-tac")
+        check_phone_page(page, "thao-tac", "sqlite")
+        page.get_by_role("link", name="Tạm dừng").first.click()
+        page.select_option("select[name=unit]", "xa-b")
+        page.fill("textarea[name=reason]", "Xã B đang sáp nhập")
+        page.get_by_role("button", name="Xem lại trước khi thực hiện").click()
+        page.wait_for_selector("#confirm")
+        page.get_by_role("button", name="Xác nhận thực hiện").click()
+        page.wait_for_selector("#done")
+        check_phone_page(page, "tam-dung-xong", "sqlite")
+        page.goto(f"{base}/van-phong/lich-chay")
+        check_phone_page(page, "lich-chay", "sqlite")
+    with session_scope(site.engine) as session:
+        assert session.scalar(select(UnitRow.paused).where(UnitRow.code == "xa-b")) is True
+    assert "vhxh@xa-b.thunghiem.example" not in chased(site, "2025-05-20")
+
+
+@ON_SQLITE
+def test_leadership_reads_everything_and_can_change_nothing(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    add_accounts(site.engine, AccountRole.LEADERSHIP)
+    with live_server(site.client.app) as base, chromium_page(str(tmp_path)) as page:
+        page.set_viewport_size(PHONE)
+        sign_in(page, base, LEADER)
+        for name, path in [("lanh-dao-tong-quan", "/van-phong/tong-quan"), ("lanh-dao-lich-chay", "/van-phong/lich-chay")]:
+            page.goto(f"{base}{path}")
+            check_phone_page(page, name, "sqlite")
+            assert page.locator("a[href='/van-phong/thao-tac'], a[href='/van-phong/ke-hoach'], a[href='/van-phong/chay-ngay']").count() == 0
+            assert page.locator("input[name=cron]").count() == 0
+        for path in ("/van-phong/thao-tac", "/van-phong/ke-hoach", "/van-phong/chay-ngay", "/van-phong/thao-tac/gia-han"):
+            answer = page.goto(f"{base}{path}")
+            assert answer is not None and answer.status == 403, path
+            assert "chỉ được xem" in page.content()
+        check_phone_page(page, "lanh-dao-bi-tu-choi", "sqlite")
+
+
+@ON_SQLITE
+def test_an_auditor_reads_who_did_what_in_the_audit_log(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    add_accounts(site.engine, AccountRole.AUDITOR)
+    client, csrf = signed_in(site, STAFF)
+    form = {"unit": "xa-b", "reason": "Xã B đang sáp nhập", "csrf": csrf, "step": "thuc-hien"}
+    assert client.post("/van-phong/thao-tac/tam-dung", data=form).status_code == 200
+    with live_server(site.client.app) as base, chromium_page(str(tmp_path)) as page:
+        page.set_viewport_size(PHONE)
+        sign_in(page, base, AUDITOR)
+        page.goto(f"{base}/van-phong/nhat-ky")
+        check_phone_page(page, "kiem-tra-nhat-ky", "sqlite")
+        text = page.content()
+        assert STAFF in text and "Xã B đang sáp nhập" in text
+        assert page.locator("a[href='/van-phong/thao-tac']").count() == 0
+
+
+@ON_SQLITE
+def test_a_session_ends_after_its_hours_on_the_portals_clock(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    with live_server(site.client.app) as base, chromium_page(str(tmp_path)) as page:
+        page.set_viewport_size(PHONE)
+        sign_in(page, base, STAFF)
+        page.goto(f"{base}/van-phong/lich-chay")
+        assert page.locator("input[name=cron]").count() == 4
+        site.clock.now = site.clock.now + dt.timedelta(hours=SESSION_HOURS, minutes=1)
+        page.goto(f"{base}/van-phong/lich-chay")
+        assert page.url.endswith("/van-phong/dang-nhap")
+        check_phone_page(page, "het-phien", "sqlite")
+        assert page.locator("input[name=password]").is_visible()
