@@ -131,7 +131,7 @@ def run(engine: Engine, folder: Path, args: argparse.Namespace) -> dict[str, Any
     outbox = MemoryTransport()
     plan_code = load_plan(BUNDLED_PLAN).plan.code
     announcer = make_notifier(engine, outbox, plan_code)
-    announcer.assign([u.code for u in announcer.units_to_assign()], ASSIGNED.date(), ASSIGNED)
+    announcer.assign([u.code for u in announcer.units_to_assign(ASSIGNED.date())], ASSIGNED.date(), ASSIGNED)
     outbox.sent.clear()
     notifier = None if args.no_receipts else make_notifier(engine, outbox, plan_code)
     work = uploads(engine, args.uploads)
@@ -164,7 +164,9 @@ def run(engine: Engine, folder: Path, args: argparse.Namespace) -> dict[str, Any
             time.sleep(0.01)
         drained_s = time.perf_counter() - started
     with session_scope(engine) as session:
-        accepted = session.scalar(select(func.count(SubmissionRow.id)).where(SubmissionRow.status == SubmissionStatus.ACCEPTED))
+        accepted = session.scalar(
+            select(func.count(SubmissionRow.id)).where(SubmissionRow.status == SubmissionStatus.ACCEPTED)
+        )
     receipts = notifier.receipts_s if notifier is not None else []
     median = statistics.median(latencies_ms)
     by_deliverable: dict[str, list[float]] = {}

@@ -66,7 +66,9 @@ def long_plan(bundled: Path, folder: Path) -> Path:
     for deliverable in data["deliverables"][::2]:
         deliverable["name"] += LONG_TAIL
     for leader in data["chase"]["digest"]["recipients"]:
-        leader["name"] = at_limit(leader["name"] + " – Phó Chủ tịch Ủy ban nhân dân huyện phụ trách khối văn hóa – xã hội")
+        leader["name"] = at_limit(
+            leader["name"] + " – Phó Chủ tịch Ủy ban nhân dân huyện phụ trách khối văn hóa – xã hội"
+        )
     path = folder / "ke-hoach-ten-dai.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
     return path
@@ -114,7 +116,7 @@ def run_year(engine: Engine, notifier: Notifier, folder: Path) -> list[tuple[Sen
         assert not outcome.failures and not outcome.unknown
         sent.extend((record, now) for record in outcome.sent)
 
-    units = [u.code for u in notifier.units_to_assign()]
+    units = [u.code for u in notifier.units_to_assign(FIRST_DAY)]
     keep(notifier.assign(units, FIRST_DAY, at(FIRST_DAY.isoformat())), at(FIRST_DAY.isoformat()))
     for day in working_days(notifier)[1:]:
         now = at(day.isoformat(), 9)

@@ -88,6 +88,7 @@ def assignment() -> dict[str, Any]:
                 "last_day": dt.date(2025, 6, 13),
                 "forms": [{"code": "PL1", "name": "Phụ lục I", "title": "Kết quả thực hiện các chỉ tiêu"}],
                 "attachments_allowed": True,
+                "reports_for": [],
             },
             {
                 "deliverable_name": "Báo cáo năm",
@@ -97,6 +98,7 @@ def assignment() -> dict[str, Any]:
                 "last_day": dt.date(2025, 12, 5),
                 "forms": [],
                 "attachments_allowed": False,
+                "reports_for": ["UBND xã Ngọc Khê", "UBND xã Phong Châu"],
             },
         ],
     }

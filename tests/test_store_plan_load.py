@@ -184,7 +184,9 @@ def test_a_merge_moves_later_obligations_to_the_successor(engine: Engine, mini_p
         assert owed[("xa-b", "bao-cao-nam", "2025")].covers == ["xa-b", "xa-a"]
         assert owed[("xa-a", "bao-cao-6-thang", "2025")].state is ObligationState.PENDING
         event = session.scalars(
-            select(AuditEventRow).where(AuditEventRow.action == "withdrawn", AuditEventRow.code == "xa-a/bao-cao-nam/2025")
+            select(AuditEventRow).where(
+                AuditEventRow.action == "withdrawn", AuditEventRow.code == "xa-a/bao-cao-nam/2025"
+            )
         ).one()
         assert event.detail["why"] == "passed" and event.detail["successor"] == "xa-b"
 

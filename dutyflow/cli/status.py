@@ -29,6 +29,7 @@ STANDING_STYLE = {
     Standing.ACCEPTED: "green",
     Standing.PAUSED: "dim",
     Standing.NOT_YET: "dim",
+    Standing.WITHDRAWN: "dim strike",
     Standing.ON_TRACK: "",
 }
 

@@ -66,6 +66,8 @@ class AssignmentItem(TypedDict):
     last_day: dt.date
     forms: list[FormItem]
     attachments_allowed: bool
+    reports_for: list[str]
+    """Names of the closed units whose part of this report the unit owes as their successor."""
 
 
 class AssignmentContext(BaseContext):
@@ -132,8 +134,28 @@ class ReportContext(BaseContext):
     report: ReportDetails
 
 
+class WithdrawnItem(TypedDict):
+    deliverable_name: str
+    period_label: str
+    last_day: dt.date
+    why: str
+    """A `states.Withdrawal` value: "removed" or "passed"."""
+    successor_name: str | None
+
+
+class WithdrawalContext(BaseContext):
+    items: list[WithdrawnItem]
+
+
 MessageContext = (
-    BaseContext | AssignmentContext | ChaseContext | ReceiptContext | MailRefusedContext | DigestContext | ReportContext
+    BaseContext
+    | AssignmentContext
+    | ChaseContext
+    | ReceiptContext
+    | MailRefusedContext
+    | DigestContext
+    | ReportContext
+    | WithdrawalContext
 )
 
 

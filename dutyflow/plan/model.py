@@ -30,6 +30,7 @@ from dutyflow.plan.fields import (
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
 # --------------------------------------------------------------------------- sections
 
 

@@ -204,6 +204,8 @@ def _completeness(lines: list[StatusLine]) -> list[dict[str, Any]]:
     """Per deliverable: expected, handed in (submitted or accepted), overdue; for the status page."""
     by: dict[str, dict[str, Any]] = {}
     for line in lines:
+        if line.standing is Standing.WITHDRAWN:  # no longer expected
+            continue
         entry = by.setdefault(
             line.deliverable,
             {"name": line.deliverable_name, "expected": 0, "handed_in": 0, "overdue": 0, "returned": 0},

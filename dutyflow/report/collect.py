@@ -28,7 +28,7 @@ from dutyflow.report.data import (
     consolidated_deliverable,
     value_periods,
 )
-from dutyflow.states import SubmissionStatus
+from dutyflow.states import ObligationState, SubmissionStatus
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.queries import loaded_plan
 
@@ -87,7 +87,9 @@ def collect(
         indicator_sums=figures.indicator_sums(session, src),
         value_units=frozenset(o.unit for o in value_obligations),
         reporting_units=frozenset(
-            o.unit for o in value_obligations if any(s.status == SubmissionStatus.ACCEPTED for s in submissions.get(o.id, ()))
+            o.unit
+            for o in value_obligations
+            if any(s.status == SubmissionStatus.ACCEPTED for s in submissions.get(o.id, ()))
         ),
         duty_reports=figures.duty_reports(session, src),
         tables=figures.table_sums(session, src),
@@ -139,6 +141,7 @@ def _obligations(session: Session, plan_id: int, inputs: list[str], plan: Plan) 
         .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
         .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
         .where(ObligationRow.plan_id == plan_id, DeliverableRow.code.in_(inputs))
+        .where(ObligationRow.state != ObligationState.WITHDRAWN)  # no longer expected
     )
     found = [_Obligation(*row) for row in session.execute(query)]
     unit_order = {u.code: i for i, u in enumerate(plan.units)}

@@ -28,7 +28,6 @@ COMMUNE_KINDS = frozenset(kind for kind in UnitKind if kind.is_commune_level)
 DUTY_STATUSES = ("done", "doing", "not_done")
 
 
-
 # --------------------------------------------------------------------------- input
 
 

@@ -28,7 +28,7 @@ from dutyflow.store.models import (
 )
 from dutyflow.store.outbox import FAILED
 
-QUIET = frozenset({Standing.ACCEPTED, Standing.ON_TRACK, Standing.NOT_YET})
+QUIET = frozenset({Standing.ACCEPTED, Standing.ON_TRACK, Standing.NOT_YET, Standing.WITHDRAWN})
 """Standings that need nobody's attention."""
 
 # SQLAlchemy types the first ten columns of a select; the other two (deliverable name and id) are Any.
@@ -144,7 +144,7 @@ def _status_filter(
         where.append(DeliverableRow.code == deliverable)
     if needing_attention:
         soon = today + dt.timedelta(days=DUE_SOON_DAYS)
-        where.append(ObligationRow.state != State.ACCEPTED.value)
+        where.append(ObligationRow.state.not_in([State.ACCEPTED.value, State.WITHDRAWN.value]))
         where.append(
             or_(
                 ObligationRow.state.in_([State.SUBMITTED.value, State.RETURNED.value]),
@@ -318,7 +318,7 @@ def digest_figures(session: Session, plan_id: int, today: dt.date) -> DigestFigu
         select(
             func.count(ObligationRow.id),
             func.coalesce(func.sum(case((ObligationRow.state.in_(handed), 1), else_=0)), 0),
-        ).where(ObligationRow.plan_id == plan_id)
+        ).where(ObligationRow.plan_id == plan_id, ObligationRow.state != State.WITHDRAWN)
     ).one()
     reminders = (
         select(
