@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dutyflow.formatting import format_size
-from dutyflow.lifetimes import closed_on, where_it_went
+from dutyflow.lifetimes import closed_on, successor_on, where_it_went
 from dutyflow.messages import t
 from dutyflow.plan import Plan
 from dutyflow.refusals import RefusalKind
@@ -101,7 +101,9 @@ def check_owed(plan: Plan, obligation: ObligationRow, now: dt.datetime) -> None:
     if unit is not None and closed_on(unit, day):
         raise NoLongerOwed(t("lifetimes.intake_closed", where=where_it_went(plan, unit, day)))
     if obligation.state is ObligationState.WITHDRAWN:
-        why = t("lifetimes.why_removed")
+        carrier = successor_on(plan, unit, unit.closes) if unit is not None and unit.closes else None
+        passed = carrier is not None and unit is not None and carrier.code != unit.code
+        why = t("lifetimes.why_passed", successor=carrier.name) if passed and carrier else t("lifetimes.why_removed")
         raise NoLongerOwed(
             t(
                 "lifetimes.intake_withdrawn",

@@ -108,10 +108,10 @@ def owners_on(
 
     for spec in specs:
         owner = by_code[spec.unit]
-        carrier = carrier_on(owner, today, by_code)
-        if carrier is None or carrier.code == owner.code or (owner.code, spec.deliverable, spec.period) in handed_in:
-            put(spec, owner.code, spec.covers)
+        if (owner.code, spec.deliverable, spec.period) in handed_in:
+            put(spec, owner.code, spec.covers)  # its report stands for every unit it covered
             continue
+        carrier = carrier_on(owner, today, by_code) or owner
         for code in spec.covers:
             if code != owner.code and (code, spec.deliverable, spec.period) in handed_in:
                 put(spec, code, (code,))
