@@ -14,7 +14,7 @@ from dutyflow.messages import t
 from dutyflow.obligations import carrier_on
 from dutyflow.plan import Plan, Unit
 
-__all__ = ["closed_on", "lifetime_text", "predecessors", "successor_on", "where_it_went"]
+__all__ = ["closed_on", "dated_name", "lifetime_text", "predecessors", "successor_on", "where_it_went"]
 
 
 def closed_on(unit: Unit, day: dt.date) -> bool:
@@ -41,6 +41,19 @@ def where_it_went(plan: Plan, unit: Unit, day: dt.date) -> str:
     if carrier is None or carrier.code == unit.code:
         return t("lifetimes.closed_no_successor", unit=unit.name, closes=closes)
     return t("lifetimes.closed_passed", unit=unit.name, closes=closes, successor=carrier.name)
+
+
+def dated_name(unit: Unit) -> str:
+    """The unit's name, with its lifetime when it has one, so that the old and the new "UBND xã
+    Quang Hán" can be told apart: "UBND xã Quang Hán (đến 30/06/2025)", "(từ 01/07/2025)"."""
+    last = unit.closes - dt.timedelta(days=1) if unit.closes else None
+    if unit.opens and last:
+        return t("lifetimes.name_between", name=unit.name, opens=f"{unit.opens:%d/%m/%Y}", last=f"{last:%d/%m/%Y}")
+    if unit.opens:
+        return t("lifetimes.name_since", name=unit.name, day=f"{unit.opens:%d/%m/%Y}")
+    if last:
+        return t("lifetimes.name_until", name=unit.name, day=f"{last:%d/%m/%Y}")
+    return unit.name
 
 
 def lifetime_text(plan: Plan, unit: Unit) -> str:

@@ -31,7 +31,8 @@ from dutyflow.store.outbox import FAILED
 QUIET = frozenset({Standing.ACCEPTED, Standing.ON_TRACK, Standing.NOT_YET, Standing.WITHDRAWN})
 """Standings that need nobody's attention."""
 
-# SQLAlchemy types the first ten columns of a select; the other two (deliverable name and id) are Any.
+# SQLAlchemy types the first ten columns of a select; the others (deliverable name and id, when
+# the state last changed) are Any.
 _ObligationRow = Row[int, str, dt.date, dt.date | None, str, str, str, str, bool, str, *tuple[Any, ...]]
 
 
@@ -97,12 +98,31 @@ def status_lines(
     history = _AuditedChanges(session) if history_until is not None else None
     lines = []
     for row in rows:
-        oid, state_value, last_day, extended_until, period, period_label, code, name, paused, d_code, d_name, d_id = row
+        (
+            oid,
+            state_value,
+            last_day,
+            extended_until,
+            period,
+            period_label,
+            code,
+            name,
+            paused,
+            d_code,
+            d_name,
+            d_id,
+            changed,
+        ) = row
         last_notice, problem = notices.get(oid, (None, None))
         mine = submissions.get(oid, [])
         needs_review = review.get(d_id, False)
         state = state_then(
-            State(state_value), mine, history_until, needs_review=needs_review, announced=last_notice is not None
+            State(state_value),
+            mine,
+            history_until,
+            needs_review=needs_review,
+            announced=last_notice is not None,
+            changed_at=changed,
         )
         if history is not None:
             extended_until = history.extension(f"{code}/{d_code}/{period}", extended_until, history_until)
@@ -171,6 +191,7 @@ def _obligation_rows(session: Session, where: list[ColumnElement[bool]]) -> Sequ
             DeliverableRow.code,
             DeliverableRow.name,
             DeliverableRow.id,
+            ObligationRow.state_changed_at,
         )
         .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
         .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
