@@ -66,3 +66,14 @@ def test_status_names_units_with_their_lifetimes_and_says_where_withdrawn_report
     # shows what had happened by then.
     then = json.loads(run(["status", "--as-of", "2025-07-02", "--json"], env).stdout)
     assert not [line for line in then if line["standing"] == "withdrawn"]
+
+
+def test_plan_check_refuses_issuers_out_of_date_order(env: dict[str, str], tmp_path: Path) -> None:
+    text = MERGER_PLAN.read_text(encoding="utf-8")
+    earlier = '    - from: 2025-03-01\n      issuer: {name: "TỈNH KHÁC", short_name: "UBND tỉnh Khác", place: "Khác"}\n'
+    broken = tmp_path / "plan.yaml"
+    broken.write_text(text.replace("      signer: {authority", earlier + "      signer: {authority", 1), encoding="utf-8")
+    assert "TỈNH KHÁC" in broken.read_text(encoding="utf-8")
+    result = run(["plan", "check", str(broken)], env)
+    assert result.exit_code == 1
+    assert "01/03/2025" in result.output and "succession" in result.output

@@ -175,6 +175,8 @@ def test_a_merger_loaded_in_june_passes_the_year_to_the_successor_once_and_delet
     assert len([key for key in owed if key[0] == NEW and key[1] == "bao-cao-6-thang"]) == 1
     [assignment] = addressed_to(sent, "Thông báo nhiệm vụ")["xa-hop-nhat"]
     text = " ".join(assignment.text.split())
+    assert "của UBND tỉnh Thử Nghiệm" in text  # the issuer in force on 1/7
+    assert "của UBND huyện Thử Nghiệm" in " ".join(assigned[0].text.split())  # and on 21/4
     assert "báo cáo cả phần của UBND xã A, UBND xã C" in text
     assert "báo cáo cả phần của UBND xã A, UBND xã B, UBND xã C" in text
     notices = {unit: " ".join(m.text.split()) for unit, [m] in addressed_to(sent, "Thôi yêu cầu").items()}

@@ -160,14 +160,16 @@ MessageContext = (
 
 
 def base_context(plan: Plan, reply_to: Address, contact: Contact, today: dt.date) -> BaseContext:
-    office = plan.unit(plan.plan.office)
+    """What every email shows, with the issuer and the office in force on `today`."""
     header = plan.plan
+    office = plan.unit(header.office_on(today))
+    issuer = header.issuer_on(today)
     return BaseContext(
         plan=PlanHeader(
             title=header.title,
             year=header.year,
-            issuer_short_name=header.issuer.short_name,
-            place=header.issuer.place,
+            issuer_short_name=issuer.short_name,
+            place=issuer.place,
         ),
         office=OfficeHeader(name=office.name, email=reply_to.email),
         unit=UnitHeader(

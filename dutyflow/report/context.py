@@ -61,13 +61,14 @@ def template_context(rc: ReportContext) -> TemplateContext:
     counts = {kind: sum(1 for r in rc.indicators if r.attainment is kind) for kind in Attainment}
     unit_sections, communes = _duty_sections(rc)
     period_label = consolidated.period_label or t("periods.year", year=header.year)
+    issuer, signer = header.issuer_on(rc.issued_on), header.signer_on(rc.issued_on)  # in force on its date
     return {
         "draft": not rc.final,
         "issuer": {
-            "parent": header.issuer.parent or "",
-            "name": header.issuer.name,
-            "short_name": header.issuer.short_name,
-            "place": header.issuer.place,
+            "parent": issuer.parent or "",
+            "name": issuer.name,
+            "short_name": issuer.short_name,
+            "place": issuer.place,
         },
         "number": rc.number,
         "issued_on": ngay(rc.issued_on),
@@ -103,9 +104,9 @@ def template_context(rc: ReportContext) -> TemplateContext:
         "tables": _tables(rc),
         "recipients": list(header.recipients),
         "signer": {
-            "authority": header.signer.authority or "",
-            "title": header.signer.title,
-            "name": header.signer.name,
+            "authority": signer.authority or "",
+            "title": signer.title,
+            "name": signer.name,
         },
     }
 
