@@ -72,7 +72,9 @@ def test_plan_check_refuses_issuers_out_of_date_order(env: dict[str, str], tmp_p
     text = MERGER_PLAN.read_text(encoding="utf-8")
     earlier = '    - from: 2025-03-01\n      issuer: {name: "TỈNH KHÁC", short_name: "UBND tỉnh Khác", place: "Khác"}\n'
     broken = tmp_path / "plan.yaml"
-    broken.write_text(text.replace("      signer: {authority", earlier + "      signer: {authority", 1), encoding="utf-8")
+    broken.write_text(
+        text.replace("      signer: {authority", earlier + "      signer: {authority", 1), encoding="utf-8"
+    )
     assert "TỈNH KHÁC" in broken.read_text(encoding="utf-8")
     result = run(["plan", "check", str(broken)], env)
     assert result.exit_code == 1
