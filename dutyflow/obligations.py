@@ -94,8 +94,8 @@ def owners_on(
     What a unit closed by `today` still owes passes to the unit that carries its duties today
     (its successor, following the chain), with the duty's history: the carrier owes each
     deliverable and period once, covering every unit it carries. A report a unit already handed
-    in stays its own and counts: the carrier no longer covers that unit. A unit that closed with
-    no successor keeps what it owed.
+    in stays its own and counts: the carrier no longer covers that unit. What a unit that closed
+    with no successor still owes is owed by nobody (it is withdrawn): nobody is left to hand it in.
     """
     by_code = {u.code: u for u in plan.units}
     owed: dict[Key, ObligationSpec] = {}
@@ -111,11 +111,11 @@ def owners_on(
         if (owner.code, spec.deliverable, spec.period) in handed_in:
             put(spec, owner.code, spec.covers)  # its report stands for every unit it covered
             continue
-        carrier = carrier_on(owner, today, by_code) or owner
+        carrier = carrier_on(owner, today, by_code)
         for code in spec.covers:
             if code != owner.code and (code, spec.deliverable, spec.period) in handed_in:
                 put(spec, code, (code,))
-            else:
+            elif carrier is not None:
                 put(spec, carrier.code, (code,))
     return list(owed.values())
 

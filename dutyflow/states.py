@@ -25,6 +25,7 @@ class Withdrawal(StrEnum):
 
     REMOVED = "removed"  # the reloaded plan no longer asks for it
     PASSED = "passed"  # its unit closed: the successor owes it
+    CLOSED = "closed"  # its unit closed with no successor: nobody owes it
 
 
 OPEN_STATES = frozenset({ObligationState.PENDING, ObligationState.ANNOUNCED, ObligationState.RETURNED})

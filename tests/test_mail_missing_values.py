@@ -87,6 +87,7 @@ def full_context(name: str) -> dict[str, Any]:
             "items": [
                 item | {"why": "passed", "successor_name": "UBND xã Quang Hán"},
                 item | {"why": "removed", "successor_name": None, "period_label": "tháng 8/2025"},
+                item | {"why": "closed", "successor_name": None, "period_label": "tháng 9/2025"},
             ]
         }
     raise AssertionError(f"no context for the email template {name!r}: add one here")

@@ -195,3 +195,26 @@ def test_the_bundled_plan_loads_on_this_backend(engine: Engine, bundled_plan_pat
     report = load(engine, bundled_plan_path)
     assert report.changes["unit created"] >= 31
     assert not load(engine, bundled_plan_path).changed
+
+
+def test_a_unit_closed_with_no_successor_owes_nothing_after_it_closes_but_keeps_what_it_handed_in(
+    engine: Engine, mini_plan_path: Path
+) -> None:
+    load(engine, mini_plan_path)
+    _submit(engine, "xa-a", "danh-sach-thang")  # its April list, accepted
+    text = mini_plan_path.read_text(encoding="utf-8").replace(
+        '    gso_code: "00001"\n', '    gso_code: "00001"\n    closes: 2025-07-01\n'
+    )
+    mini_plan_path.write_text(text, encoding="utf-8")
+    load(engine, mini_plan_path, day="2025-07-02")
+    states = states_of(engine)
+    assert states[("xa-a", "danh-sach-thang", "2025-04")] is ObligationState.ACCEPTED
+    assert states[("xa-a", "bao-cao-6-thang", "2025")] is ObligationState.WITHDRAWN
+    assert states[("xa-a", "bao-cao-nam", "2025")] is ObligationState.WITHDRAWN
+    assert count(engine, ObligationRow) == 13
+    with session_scope(engine) as session:
+        details = {
+            e.code: e.detail["why"]
+            for e in session.scalars(select(AuditEventRow).where(AuditEventRow.action == "withdrawn"))
+        }
+    assert details["xa-a/bao-cao-6-thang/2025"] == "closed"

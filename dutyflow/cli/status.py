@@ -111,11 +111,11 @@ def unit_labels(session: Session, plan: Plan, lines: list[StatusLine]) -> UnitLa
     for line in gone:
         found = why.get(f"{line.unit}/{line.deliverable}/{line.period}")
         successor = by_code.get(found[1]) if found and found[1] else None
-        notes[line.obligation_id] = (
-            t("lifetimes.status_passed", successor=successor.name)
-            if found and found[0] is Withdrawal.PASSED and successor
-            else t("lifetimes.status_removed")
-        )
+        if found and found[0] is Withdrawal.PASSED and successor:
+            notes[line.obligation_id] = t("lifetimes.status_passed", successor=successor.name)
+        else:
+            closed = found is not None and found[0] is Withdrawal.CLOSED
+            notes[line.obligation_id] = t("lifetimes.status_closed" if closed else "lifetimes.status_removed")
     return UnitLabels(names, spans, notes)
 
 

@@ -139,7 +139,7 @@ class WithdrawnItem(TypedDict):
     period_label: str
     last_day: dt.date
     why: str
-    """A `states.Withdrawal` value: "removed" or "passed"."""
+    """A `states.Withdrawal` value: "removed", "passed" or "closed"."""
     successor_name: str | None
 
 

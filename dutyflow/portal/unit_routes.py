@@ -280,6 +280,8 @@ def _withdrawn_note(portal: Portal, unit: UnitRow, why: Withdrawal, successor: s
         name = next((u.name for u in portal.plan.units if u.code == successor), successor)
         day = unit.closes.strftime("%d/%m/%Y") if unit.closes else portal.dmy(at)
         return t("lifetimes.portal_passed", successor=name, day=day)
+    if why is Withdrawal.CLOSED:
+        return t("lifetimes.portal_closed")
     return t("lifetimes.portal_removed", day=portal.dmy(at))
 
 

@@ -281,7 +281,7 @@ class _Loader:
             if key in wanted:
                 continue
             successor = carriers.get(key)
-            why = Withdrawal.PASSED if successor is not None else Withdrawal.REMOVED
+            why = Withdrawal.PASSED if successor is not None else self._why_not_owed(key[0], today)
             event = lifecycle.withdraw(row, why, successor=successor, now=self.now)
             if event is not None:
                 self._write(event)
@@ -289,6 +289,11 @@ class _Loader:
             self.session.execute(insert(ObligationRow), created)
             self.report.changes["obligation created"] += len(created)
         self.session.flush()
+
+    def _why_not_owed(self, unit_code: str, today: dt.date) -> Withdrawal:
+        unit = next((u for u in self.plan.units if u.code == unit_code), None)
+        closed = unit is not None and unit.closes is not None and unit.closes <= today
+        return Withdrawal.CLOSED if closed else Withdrawal.REMOVED
 
     def _reinstate(self, row: ObligationRow) -> None:
         statuses = self.session.scalars(select(SubmissionRow.status).where(SubmissionRow.obligation_id == row.id))
