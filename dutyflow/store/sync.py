@@ -149,7 +149,7 @@ class _Loader:
             },
         )
         self.sync_obligations(pid, units, deliverables)
-        self._delete_unreferenced(pid)
+        self._delete_unreferenced()
         return self.report
 
     # ------------------------------------------------------------------ plan row
@@ -217,7 +217,7 @@ class _Loader:
             self._audit("updated", entity, code, changes)
         return changes
 
-    def _delete_unreferenced(self, plan_id: int) -> None:
+    def _delete_unreferenced(self) -> None:
         """Rows the plan no longer names: deleted if nothing ever referred to them, else kept as
         history (audited once, on the load that removed them)."""
         for entity, rows in self.removed.items():
