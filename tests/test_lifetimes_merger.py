@@ -229,6 +229,10 @@ def test_a_merger_loaded_in_june_passes_the_year_to_the_successor_once_and_delet
         )
         assert refused.status_code == 410
         assert "UBND xã Hợp Nhất" in re.sub(r"\s+", " ", refused.text)
+        # The office's console tells the old and the new units apart.
+        client.post("/van-phong/dang-nhap", data={"password": "mật-khẩu"}, follow_redirects=False)
+        console = re.sub(r"\s+", " ", client.get("/van-phong").text)
+        assert "UBND xã A (đến 30/06/2025)" in console and "UBND xã Hợp Nhất (từ 01/07/2025)" in console
     assert rows(engine)["submissions"] == counted["submissions"]
 
 

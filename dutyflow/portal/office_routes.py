@@ -8,6 +8,7 @@ import datetime as dt
 import hmac
 import math
 import secrets
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dutyflow.forms.layout import NARRATIVE_LIMIT
 from dutyflow.intake import IntakeRefused, decide
+from dutyflow.lifetimes import dated_name
 from dutyflow.messages import t
 from dutyflow.obligations import Standing
 from dutyflow.portal.deps import (
@@ -98,6 +100,8 @@ def office_status(row: OfficeDep, portal: PortalDep) -> HTMLResponse:
     today = portal.today()
     with session_scope(portal.engine) as session:
         lines = status_lines(session, portal.plan_id, today)
+    names = {u.code: dated_name(u) for u in portal.plan.units}  # the old and the new Xã Quang Hán apart
+    lines = [replace(line, unit_name=names.get(line.unit, line.unit_name)) for line in lines]
     summary = _completeness(lines)
     order = {"overdue": 0, "returned": 1, "due_today": 2, "due_soon": 3, "submitted": 4}
     late_first = sorted(lines, key=lambda line: (order.get(line.standing.value, 9), line.last_day, line.unit_name))
