@@ -184,6 +184,10 @@ def test_a_merger_loaded_in_june_passes_the_year_to_the_successor_once_and_delet
     assert "Báo cáo 6 tháng – 6 tháng đầu năm 2025" in notices["xa-a"]
     assert "Báo cáo 6 tháng" not in notices["xa-b"]  # xa-b had handed it in
     assert "Danh sách hằng tháng – tháng 4/2025" in notices["xa-b"]
+    # Its reminders say whose part it reports: the June list, for xa-b and xa-c (xa-a handed its in).
+    chased = [m for day in (2, 3, 4, 7) for m in run_day(engine, transport, dt.date(2025, 7, day))]
+    to_new = [" ".join(m.text.split()) for m in chased if "xa-hop-nhat" in m.to[0].email]
+    assert any("Đơn vị báo cáo cả phần của UBND xã B, UBND xã C" in text for text in to_new)
     final = rows(engine)
     assert final["submissions"] == counted["submissions"]
     assert final["notifications"] >= after["notifications"]

@@ -48,6 +48,7 @@ def pending(**overrides: Any) -> list[dict[str, Any]]:
         "days_left": 3,
         "days_overdue": 0,
         "extended_until": None,
+        "reports_for": ["UBND xã Ngọc Khê"],
     }
     second = {
         "deliverable_name": "Phụ lục I - Kết quả thực hiện chỉ tiêu",
@@ -56,6 +57,7 @@ def pending(**overrides: Any) -> list[dict[str, Any]]:
         "days_left": 3,
         "days_overdue": 0,
         "extended_until": None,
+        "reports_for": [],
     }
     return [{**first, **overrides}, {**second, **overrides}]
 

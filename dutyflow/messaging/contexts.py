@@ -82,6 +82,8 @@ class ChaseItem(TypedDict):
     days_left: int
     days_overdue: int
     extended_until: dt.date | None
+    reports_for: list[str]
+    """Names of the closed units whose part of this report the unit owes as their successor."""
 
 
 class ChaseContext(BaseContext):
