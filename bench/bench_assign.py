@@ -123,22 +123,13 @@ def run(backend: str, transport: str, plan_path: Path, args: argparse.Namespace)
             memory = MemoryTransport()
             notifier = Notifier(engine, MailSetup(memory, MailRenderer(), OFFICE, OFFICE))
             profiler = cProfile.Profile() if args.profile else None
-            call = (
-                (lambda: profiler.runcall(assign_all, notifier, memory))
-                if profiler
-                else (lambda: assign_all(notifier, memory))
-            )
+            call = (lambda: profiler.runcall(assign_all, notifier, memory)) if profiler else (lambda: assign_all(notifier, memory))
             cpu_before = time.process_time()
             sent, seconds = timed(call)
             cpu = time.process_time() - cpu_before
             if profiler is not None:
                 pstats.Stats(profiler).strip_dirs().sort_stats("cumulative").print_stats(40)
-            record |= {
-                "messages": sent,
-                "assign_s": round(seconds, 2),
-                "assign_cpu_s": round(cpu, 2),
-                "goal_s": GOAL_MEMORY_S,
-            }
+            record |= {"messages": sent, "assign_s": round(seconds, 2), "assign_cpu_s": round(cpu, 2), "goal_s": GOAL_MEMORY_S}
         else:
             with MailSink() as sink:
                 keeping = Keeping(SmtpTransport(MailSink.host, sink.port, security="none", timeout=60))
@@ -173,9 +164,7 @@ def report(result: dict[str, Any]) -> None:
         ("assignment", f"{result['assign_s']:.2f} s ({result['ms_per_unit']:.2f} ms a unit)"),
     ]
     if "assign_cpu_s" in result:
-        rows.append(
-            ("    CPU time of this process", f"{result['assign_cpu_s']:.2f} s (the database server's not included)")
-        )
+        rows.append(("    CPU time of this process", f"{result['assign_cpu_s']:.2f} s (the database server's not included)"))
     if result["transport"] == "memory":
         rows.append(("    goal <= 30 s", ok[result["assign_s"] <= GOAL_MEMORY_S]))
     else:
@@ -184,9 +173,7 @@ def report(result: dict[str, Any]) -> None:
             ("    ratio (goal <= 1.3)", f"{result['ratio']:.2f}x  {ok[result['ratio'] <= GOAL_SMTP_RATIO]}"),
             ("raw smtplib of pre-built bytes", f"{result['raw_bytes_s']:.2f} s ({result['ratio_bytes']:.2f}x)"),
         ]
-    rows.append(
-        ("load average before / after (2 cores)", f"{result['loadavg_before_1m']} / {result['loadavg_after_1m']}")
-    )
+    rows.append(("load average before / after (2 cores)", f"{result['loadavg_before_1m']} / {result['loadavg_after_1m']}"))
     print_table(f"national assignment on {result['backend']}, {result['transport']} transport", rows)
 
 

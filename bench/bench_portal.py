@@ -164,9 +164,7 @@ def run(engine: Engine, folder: Path, args: argparse.Namespace) -> dict[str, Any
             time.sleep(0.01)
         drained_s = time.perf_counter() - started
     with session_scope(engine) as session:
-        accepted = session.scalar(
-            select(func.count(SubmissionRow.id)).where(SubmissionRow.status == SubmissionStatus.ACCEPTED)
-        )
+        accepted = session.scalar(select(func.count(SubmissionRow.id)).where(SubmissionRow.status == SubmissionStatus.ACCEPTED))
     receipts = notifier.receipts_s if notifier is not None else []
     median = statistics.median(latencies_ms)
     by_deliverable: dict[str, list[float]] = {}

@@ -165,9 +165,7 @@ def insert_data_set(engine: Engine) -> dict[str, int]:
     submissions: list[dict[str, Any]] = []
     values: list[dict[str, Any]] = []
 
-    def submit(
-        obligation_id: int, version: int, status: SubmissionStatus, received_at: dt.datetime, n: int | None
-    ) -> None:
+    def submit(obligation_id: int, version: int, status: SubmissionStatus, received_at: dt.datetime, n: int | None) -> None:
         sid = len(submissions) + 1
         submissions.append(
             {

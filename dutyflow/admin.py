@@ -177,6 +177,4 @@ def recent_changes(session: Session, limit: int = 10, *, until: dt.datetime | No
 
 
 def audit_token(session: Session, now: dt.datetime, actor: str, unit_code: str, generation: int) -> None:
-    audit.write(
-        session, audit.AuditEvent("token_reissued", "unit", unit_code, {"generation": generation}), actor=actor, at=now
-    )
+    audit.write(session, audit.AuditEvent("token_reissued", "unit", unit_code, {"generation": generation}), actor=actor, at=now)

@@ -78,6 +78,7 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+
 def check_received_year(received_on: dt.date, plan_year: int) -> None:
     """A report for a plan cannot have been received before the plan's year began."""
     if received_on.year < plan_year:
@@ -116,7 +117,9 @@ def check_owed(plan: Plan, obligation: ObligationRow, now: dt.datetime) -> None:
 
 def check_limits(session: Session, obligation: ObligationRow, size: int, now: dt.datetime, limits: Limits) -> None:
     if size > limits.max_bytes:
-        raise TooBig(t("intake.too_big", size=format_size(size), limit=format_size(limits.max_bytes)))
+        raise TooBig(
+            t("intake.too_big", size=format_size(size), limit=format_size(limits.max_bytes))
+        )
     since = now - dt.timedelta(days=1)
     count = session.scalar(
         select(func.count(SubmissionRow.id)).where(

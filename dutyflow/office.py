@@ -102,9 +102,7 @@ def import_report(
     )
 
 
-def reissue_token(
-    session: Session, secret: bytes, plan: PlanRow, unit: str, *, now: dt.datetime, actor: str
-) -> Reissued:
+def reissue_token(session: Session, secret: bytes, plan: PlanRow, unit: str, *, now: dt.datetime, actor: str) -> Reissued:
     """Give `unit` a new portal token (revoking the old one) valid to the end of the plan's year, and
     write it in the audit log."""
     row = session.query(UnitRow).filter_by(plan_id=plan.id, code=unit).first()

@@ -204,7 +204,9 @@ class Resources:
 
     def limits(self) -> Limits:
         settings = self.settings
-        return Limits(max_bytes=int(settings.max_upload_mb * 1024 * 1024), max_per_day=settings.max_submissions_per_day)
+        return Limits(
+            max_bytes=int(settings.max_upload_mb * 1024 * 1024), max_per_day=settings.max_submissions_per_day
+        )
 
     def portal_app(self) -> FastAPI:
         """The portal over this store, file store, mail transport, clock and office password."""

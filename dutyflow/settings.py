@@ -149,10 +149,5 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise SettingsError(
-            t(
-                "settings.invalid",
-                source=f"{settings_file()} / DUTYFLOW_*",
-                field=field,
-                message=describe(first, Settings),
-            )
+            t("settings.invalid", source=f"{settings_file()} / DUTYFLOW_*", field=field, message=describe(first, Settings))
         ) from exc

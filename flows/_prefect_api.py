@@ -35,9 +35,7 @@ async def _push_schedule(flow: str, cron: str, timezone: str) -> bool:
         schedule = CronSchedule(cron=cron, timezone=timezone)
         existing = await client.read_deployment_schedules(deployment.id)
         if not existing:
-            schedules: list[tuple[IntervalSchedule | CronSchedule | RRuleSchedule | NoSchedule, bool]] = [
-                (schedule, True)
-            ]
+            schedules: list[tuple[IntervalSchedule | CronSchedule | RRuleSchedule | NoSchedule, bool]] = [(schedule, True)]
             await client.create_deployment_schedules(deployment.id, schedules)
             return True
         # Parameters are re-sent with every update: an update without them would wipe them.

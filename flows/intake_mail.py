@@ -32,15 +32,11 @@ def intake_mail(as_of: dt.date | None = None) -> MailIntakeRun:
         answered=len(run.answers.sent),
         review=run.outcomes.get(REVIEW, 0) + run.outcomes.get(FLOOD, 0),
     )
-    create_markdown_artifact(
-        key="intake-mail-summary", markdown=t("mailin.done", **asdict(result)), description=t("mailin.title")
-    )
+    create_markdown_artifact(key="intake-mail-summary", markdown=t("mailin.done", **asdict(result)), description=t("mailin.title"))
     with session_scope(runtime.engine) as session:
         queue = [
             {
-                t("mailin.col_received"): row.processed_at.astimezone(intake.notifier.calendar.tz).strftime(
-                    "%d/%m/%Y %H:%M"
-                ),
+                t("mailin.col_received"): row.processed_at.astimezone(intake.notifier.calendar.tz).strftime("%d/%m/%Y %H:%M"),
                 t("mailin.col_sender"): row.sender,
                 t("mailin.col_subject"): row.subject,
                 t("mailin.col_reason"): row.reason or "",

@@ -16,12 +16,7 @@ from flows.chase import chase
 from flows.consolidate import consolidate_flow
 from flows.intake_mail import intake_mail
 
-FLOWS: dict[str, Flow[..., Any]] = {
-    "assign": assign,
-    "chase": chase,
-    "consolidate": consolidate_flow,
-    "intake-mail": intake_mail,
-}
+FLOWS: dict[str, Flow[..., Any]] = {"assign": assign, "chase": chase, "consolidate": consolidate_flow, "intake-mail": intake_mail}
 
 
 def build_deployments(runtime: Resources) -> list[Any]:

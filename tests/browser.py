@@ -28,9 +28,7 @@ CHROMIUM_ARGS = [
 def require_chromium() -> str:
     path = shutil.which(CHROMIUM) or (CHROMIUM if os.path.exists(CHROMIUM) else None)
     if path is None:
-        unavailable(
-            f"Chromium not found at {CHROMIUM} (Debian package `chromium`; `bash .ci/setup --test` installs it)"
-        )
+        unavailable(f"Chromium not found at {CHROMIUM} (Debian package `chromium`; `bash .ci/setup --test` installs it)")
     return path
 
 

@@ -78,7 +78,9 @@ class Office:
     account: ImapAccount
 
     def intake(self, config: MailIntakeConfig | None = None, fault=None) -> MailIntake:  # type: ignore[no-untyped-def]
-        return MailIntake(self.engine, self.files, self.notifier, SECRET, config or MailIntakeConfig(), fault=fault)
+        return MailIntake(
+            self.engine, self.files, self.notifier, SECRET, config or MailIntakeConfig(), fault=fault
+        )
 
     def mailbox(self, **changes: object) -> ImapMailbox:
         return ImapMailbox(settings_of(self.account, **changes))
@@ -232,11 +234,9 @@ def outlook(
     """Quoted-printable bodies, an HTML part related to an inline logo, RFC 2231 file names."""
     message = MIMEMultipart("mixed")
     alternative = MIMEMultipart("alternative")
-    alternative.attach(
-        _qp("Gửi Văn phòng báo cáo của xã.\n\nTrân trọng,\nCông chức VHXH\n\n-----Original Message-----\n")
-    )
+    alternative.attach(_qp("Gửi Văn phòng báo cáo của xã.\n\nTrân trọng,\nCông chức VHXH\n\n-----Original Message-----\n"))
     related = MIMEMultipart("related")
-    related.attach(_qp('<p>Gửi Văn phòng báo cáo của xã.</p><img src="cid:image001.png@01DB">', "html"))
+    related.attach(_qp("<p>Gửi Văn phòng báo cáo của xã.</p><img src=\"cid:image001.png@01DB\">", "html"))
     logo = MIMEBase("image", "png")
     logo.set_payload(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     encoders.encode_base64(logo)

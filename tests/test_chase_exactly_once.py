@@ -76,9 +76,7 @@ def test_a_crash_between_claim_and_send_is_resent_once_with_the_claimed_message_
         run(notifier(announced, crashing))
     assert len(crashing.sent) == 1
     with session_scope(announced) as session:
-        claimed = session.scalars(
-            select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)
-        ).one()
+        claimed = session.scalars(select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)).one()
     # Within the lease a rerun leaves the unconfirmed claim alone (its worker may still be sending).
     later = MemoryTransport()
     assert run(notifier(announced, later), hour=8) == 3  # the three never claimed
@@ -118,9 +116,7 @@ def test_the_lease_runs_on_the_real_clock_while_the_run_keeps_its_business_time(
         run(clocked(crashing))  # business time 08:00 on DAY, as every rerun of that day
     first = crashing.sent[0]
     with session_scope(announced) as session:
-        claim = session.scalars(
-            select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)
-        ).one()
+        claim = session.scalars(select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)).one()
     assert claim.claimed_at == real[0]  # the clock, not the business time
     with session_scope(announced) as session:
         lines = status_lines(session, current_plan(session).id, DAY)
@@ -161,14 +157,11 @@ def test_a_claim_left_behind_by_a_later_step_does_not_hold_the_obligation(announ
         n.chase([u.code for u in n.units_to_chase(now)], day, now)
         day += dt.timedelta(days=1)
     with session_scope(announced) as session:
-        stuck = session.scalars(
-            select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)
-        ).all()
+        stuck = session.scalars(select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)).all()
         assert len(stuck) == 1 and stuck[0].step == "due-today"  # the unknown one, replaced by later steps
         later = session.scalars(
             select(NotificationRow.step).where(
-                NotificationRow.obligation_id == stuck[0].obligation_id,
-                NotificationRow.status == NotificationStatus.SENT,
+                NotificationRow.obligation_id == stuck[0].obligation_id, NotificationRow.status == NotificationStatus.SENT
             )
         ).all()
         assert {"overdue-1", "overdue-3", "escalate-5"} <= set(later)
@@ -183,9 +176,7 @@ def test_a_failure_before_the_send_is_retried_and_counted(announced: Engine) -> 
     outcome = n.chase([u.code for u in n.units_to_chase(now)], DAY, now)
     assert len(outcome.failures) == 1 and len(outcome.sent) == 4
     with session_scope(announced) as session:
-        failed = session.scalars(
-            select(NotificationRow).where(NotificationRow.status == NotificationStatus.FAILED)
-        ).all()
+        failed = session.scalars(select(NotificationRow).where(NotificationRow.status == NotificationStatus.FAILED)).all()
         assert failed and all(row.error for row in failed)
     retry = n.chase([u.code for u in n.units_to_chase(now)], DAY, now)
     assert len(retry.sent) == 1 and not retry.failures

@@ -109,9 +109,7 @@ def test_a_unit_that_submitted_gets_nothing_more(district) -> None:
     assert not [m for m in transport.sent if m.to[0].email.startswith("vanthu@tuphap") and "06 tháng" in m.text]
 
 
-def test_several_deliverables_due_the_same_day_make_one_message(
-    engine: Engine, bundled_plan_path: Path, tmp_path: Path
-) -> None:
+def test_several_deliverables_due_the_same_day_make_one_message(engine: Engine, bundled_plan_path: Path, tmp_path: Path) -> None:
     # The bundled plan gives no unit two reports with one last day; move the implementation plan's
     # to the 6-month report's (19/5), so every reporting unit owes both on the same day.
     source = bundled_plan_path.read_text(encoding="utf-8")

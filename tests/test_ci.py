@@ -13,7 +13,7 @@ from tests.ci import in_ci
 
 CHECKOUT = Path(__file__).parent.parent
 
-SKIPPING = """
+SKIPPING = '''
 import pytest
 from tests.ci import unavailable
 
@@ -36,16 +36,16 @@ def test_xfail():
 
 def test_passes():
     pass
-"""
+'''
 
 
-SKIPPING_MODULE = """
+SKIPPING_MODULE = '''
 import pytest
 pytest.importorskip("another_module_that_is_not_installed")
 
 def test_never_collected():
     pass
-"""
+'''
 
 
 def run_pytest(tmp_path: Path, ci: str, module: str = SKIPPING) -> subprocess.CompletedProcess[str]:
@@ -64,9 +64,7 @@ def run_pytest(tmp_path: Path, ci: str, module: str = SKIPPING) -> subprocess.Co
     )
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"), [("true", True), ("1", True), ("yes", True), ("", False), ("0", False), ("false", False)]
-)
+@pytest.mark.parametrize(("value", "expected"), [("true", True), ("1", True), ("yes", True), ("", False), ("0", False), ("false", False)])
 def test_ci_is_one_definition(monkeypatch: pytest.MonkeyPatch, value: str, expected: bool) -> None:
     monkeypatch.setenv("CI", value)
     assert in_ci() is expected

@@ -105,17 +105,7 @@ def test_an_administrator_extends_pauses_resumes_and_reschedules(env: dict[str, 
     run(["db", "upgrade"], env)
     run(["plan", "load", str(BUNDLED_PLAN)], env)
     extended = run(
-        [
-            "extend",
-            "tu-phap",
-            "bao-cao-6-thang",
-            "--until",
-            "2025-05-26",
-            "--reason",
-            "Bão lũ",
-            "--as-of",
-            "2025-05-19",
-        ],
+        ["extend", "tu-phap", "bao-cao-6-thang", "--until", "2025-05-26", "--reason", "Bão lũ", "--as-of", "2025-05-19"],
         env,
     )
     assert extended.exit_code == 0, extended.output

@@ -75,32 +75,23 @@ def test_a_returned_report_is_not_received() -> None:
 
 
 def test_a_report_awaiting_the_office_is_not_received_yet() -> None:
-    awaiting = fact(
-        sub(1, SubmissionStatus.RETURNED, ict("2025-11-10", 9)),
-        sub(2, SubmissionStatus.SUBMITTED, ict("2025-11-11", 9)),
-    )
+    awaiting = fact(sub(1, SubmissionStatus.RETURNED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.SUBMITTED, ict("2025-11-11", 9)))
     assert outcome(awaiting, TZ) is Outcome.AWAITING
     assert completeness([awaiting], TZ).total.received == 0
 
 
 def test_a_later_returned_version_does_not_undo_an_accepted_one() -> None:
-    corrected = fact(
-        sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.RETURNED, ict("2025-11-20", 9))
-    )
+    corrected = fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.RETURNED, ict("2025-11-20", 9)))
     assert outcome(corrected, TZ) is Outcome.ON_TIME
 
 
 def test_a_report_returned_then_corrected_late_is_late() -> None:
-    late = fact(
-        sub(1, SubmissionStatus.RETURNED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.ACCEPTED, ict("2025-11-17", 9))
-    )
+    late = fact(sub(1, SubmissionStatus.RETURNED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.ACCEPTED, ict("2025-11-17", 9)))
     assert outcome(late, TZ) is Outcome.LATE
 
 
 def test_timeliness_counts_from_the_first_accepted_version() -> None:
-    corrected = fact(
-        sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.ACCEPTED, ict("2025-11-20", 9))
-    )
+    corrected = fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-10", 9)), sub(2, SubmissionStatus.ACCEPTED, ict("2025-11-20", 9)))
     assert outcome(corrected, TZ) is Outcome.ON_TIME
 
 
@@ -115,15 +106,9 @@ def test_on_time_until_local_midnight_after_the_last_day() -> None:
 
 def test_an_extension_moves_the_deadline() -> None:
     extended = dt.date(2025, 11, 20)
-    assert (
-        outcome(fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-18", 9)), extended_until=extended), TZ)
-        is Outcome.ON_TIME
-    )
+    assert outcome(fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-18", 9)), extended_until=extended), TZ) is Outcome.ON_TIME
     assert outcome(fact(sub(1, SubmissionStatus.ACCEPTED, ict("2025-11-20", 23, 59))), TZ) is Outcome.LATE
-    assert (
-        outcome(fact(sub(1, SubmissionStatus.ACCEPTED, at("2025-11-21", 0)), extended_until=extended), TZ)
-        is Outcome.LATE
-    )
+    assert outcome(fact(sub(1, SubmissionStatus.ACCEPTED, at("2025-11-21", 0)), extended_until=extended), TZ) is Outcome.LATE
 
 
 def test_nothing_sent_is_missing() -> None:

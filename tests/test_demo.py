@@ -48,9 +48,7 @@ def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> N
     # the wrong 6-month report's naming the cell.
     assert "trả lời thư nhắc bằng thư điện tử" in text and "UBND xã Tri Phương" in text.split("thư điện tử")[-1]
     threaded = [
-        m
-        for m in (email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in emls)
-        if m["In-Reply-To"]
+        m for m in (email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in emls) if m["In-Reply-To"]
     ]
     [returned] = [m for m in threaded if str(m["Subject"]).startswith("Đề nghị bổ sung")]
     assert "Phụ lục I, ô G12" in returned.get_body(("plain",)).get_content()

@@ -76,9 +76,7 @@ class Site:
     def token(self, unit_code: str = UNIT) -> str:
         with session_scope(self.engine) as session:
             unit = session.scalars(select(UnitRow).where(UnitRow.code == unit_code)).one()
-            return current_token(
-                session, SECRET, self.plan.plan.code, unit, now=self.now, expires_at=expiry_for(2025, ICT)
-            )
+            return current_token(session, SECRET, self.plan.plan.code, unit, now=self.now, expires_at=expiry_for(2025, ICT))
 
     def obligation_id(self, deliverable: str, unit: str = UNIT) -> int:
         with session_scope(self.engine) as session:
@@ -204,9 +202,7 @@ def test_a_narrative_reaches_the_report_as_text(site: Site, tmp_path: Path, unit
     # department's are laid out apart.
     target = site.target("bao-cao-nam", unit)
     obligation = site.obligation_id("bao-cao-nam", unit)
-    response = site.client.post(
-        f"/u/{site.token(unit)}/nhap/{obligation}", data=web_entries(target, typing(site, unit))
-    )
+    response = site.client.post(f"/u/{site.token(unit)}/nhap/{obligation}", data=web_entries(target, typing(site, unit)))
     assert response.status_code == 200 and "Biên nhận" in response.text, response.text
     files = build_report(site.engine, None, dt.date(2025, 11, 20), tmp_path, final=False, pdf=False)
     shows_escaped(files.html.read_text(encoding="utf-8"), "report (HTML)")

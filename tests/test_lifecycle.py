@@ -82,16 +82,10 @@ def test_a_returned_version_restarts_the_chase_once_and_never_undoes_an_accepted
         ]
         event = lifecycle.submit(row, versions[0], now=at("2025-05-02"))
         assert (row.state, row.chase_round, row.next_action_at) == (ObligationState.RETURNED, 1, at("2025-05-02"))
-        assert (event.action, event.entity, event.code) == (
-            "submission_returned",
-            "submission",
-            "xa-a/bao-cao-6-thang/2025",
-        )
+        assert (event.action, event.entity, event.code) == ("submission_returned", "submission", "xa-a/bao-cao-6-thang/2025")
         lifecycle.submit(row, versions[1], now=at("2025-05-03"))
         assert row.chase_round == 1  # still the same round
-        accepted = SubmissionRow(
-            version=3, channel=SubmissionChannel.WEB_FORM, status=SubmissionStatus.ACCEPTED, reasons=[]
-        )
+        accepted = SubmissionRow(version=3, channel=SubmissionChannel.WEB_FORM, status=SubmissionStatus.ACCEPTED, reasons=[])
         lifecycle.submit(row, accepted, now=at("2025-05-04"))
         assert (row.state, row.next_action_at) == (ObligationState.ACCEPTED, None)
         bad = SubmissionRow(version=4, channel=SubmissionChannel.PORTAL, status=SubmissionStatus.RETURNED, reasons=[])

@@ -66,9 +66,7 @@ def long_plan(bundled: Path, folder: Path) -> Path:
     for deliverable in data["deliverables"][::2]:
         deliverable["name"] += LONG_TAIL
     for leader in data["chase"]["digest"]["recipients"]:
-        leader["name"] = at_limit(
-            leader["name"] + " – Phó Chủ tịch Ủy ban nhân dân huyện phụ trách khối văn hóa – xã hội"
-        )
+        leader["name"] = at_limit(leader["name"] + " – Phó Chủ tịch Ủy ban nhân dân huyện phụ trách khối văn hóa – xã hội")
     path = folder / "ke-hoach-ten-dai.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
     return path

@@ -140,9 +140,7 @@ CASES: dict[str, tuple[Make, Answer | Review | Silent]] = {
     ),
     "file over the size limit": (
         lambda o, m: gmail(
-            FOCAL_A,
-            token(o),
-            [File("bc.xlsx", b"PK\x03\x04" + random.Random(5).randbytes(120 * 1024))],
+            FOCAL_A, token(o), [File("bc.xlsx", b"PK\x03\x04" + random.Random(5).randbytes(120 * 1024))],
             message_id=m,
         ),
         Answer(REFUSED, ("bc.xlsx", "Tệp quá lớn")),
@@ -161,9 +159,7 @@ CASES: dict[str, tuple[Make, Answer | Review | Silent]] = {
     ),
     "an unreadable winmail.dat": (
         lambda o, m: outlook(
-            FOCAL_A,
-            OFFICE.email,
-            [File("winmail.dat", b"\x78\x9f\x3e\x22" + bytes(40), "application/ms-tnef")],
+            FOCAL_A, OFFICE.email, [File("winmail.dat", b"\x78\x9f\x3e\x22" + bytes(40), "application/ms-tnef")],
             message_id=m,
         ),
         Answer(REFUSED, ("winmail.dat", "tệp đính kèm thông thường")),
@@ -175,9 +171,7 @@ CASES: dict[str, tuple[Make, Answer | Review | Silent]] = {
         Answer(REFUSED, ("bảng tính Excel, không phải văn bản Word",)),
     ),
     "a text file in reply to a reminder": (
-        lambda o, m: gmail(
-            FOCAL_A, token(o), [File("bc.txt", "Số liệu: 150/200".encode(), "text/plain")], message_id=m
-        ),
+        lambda o, m: gmail(FOCAL_A, token(o), [File("bc.txt", "Số liệu: 150/200".encode(), "text/plain")], message_id=m),
         Answer(REFUSED, ("bc.txt", "không phải bảng tính Excel")),  # refused at the door (decision 27)
     ),
     # ------------------------------------------------------------ the office must look
@@ -191,72 +185,50 @@ CASES: dict[str, tuple[Make, Answer | Review | Silent]] = {
     ),
     "two units' forms from an unknown address": (
         lambda o, m: gmail(
-            "ai-do@gmail.example",
-            OFFICE.email,
-            [File("a.xlsx", o.form("xa-a")), File("b.xlsx", o.form("xa-b"))],
-            message_id=m,
+            "ai-do@gmail.example", OFFICE.email,
+            [File("a.xlsx", o.form("xa-a")), File("b.xlsx", o.form("xa-b"))], message_id=m,
         ),
         Review(("nhiều đơn vị",)),
     ),
     "a form whose identification names no report of the plan": (
-        lambda o, m: gmail(
-            "ai-do.khac@gmail.example", OFFICE.email, [File("bc.xlsx", tampered(o, B4="khong-co"))], message_id=m
-        ),
+        lambda o, m: gmail("ai-do.khac@gmail.example", OFFICE.email, [File("bc.xlsx", tampered(o, B4="khong-co"))],
+                           message_id=m),
         Review(("bc.xlsx", "không ứng với báo cáo nào")),
     ),
     # ------------------------------------------------------------ never answered, left where they were
     "Vietnamese auto-reply": (
-        lambda o, m: gmail(
-            FOCAL_A, token(o), [File("a.xlsx", o.form("xa-a"))], subject="Trả lời tự động: Nhắc hạn", message_id=m
-        ),
+        lambda o, m: gmail(FOCAL_A, token(o), [File("a.xlsx", o.form("xa-a"))], subject="Trả lời tự động: Nhắc hạn",
+                           message_id=m),
         Silent(AUTOMATIC),
     ),
     "absence notice": (
-        lambda o, m: gmail(
-            FOCAL_B,
-            OFFICE.email,
-            [File("a.pdf", PDF, "application/pdf")],
-            subject="Thông báo vắng mặt đến 20/5",
-            message_id=m,
-        ),
+        lambda o, m: gmail(FOCAL_B, OFFICE.email, [File("a.pdf", PDF, "application/pdf")],
+                           subject="Thông báo vắng mặt đến 20/5", message_id=m),
         Silent(AUTOMATIC),
     ),
     "Auto-Submitted": (
-        lambda o, m: gmail(
-            FOCAL_A, token(o), [File("a.xlsx", o.form("xa-a"))], message_id=m, extra={"Auto-Submitted": "auto-replied"}
-        ),
+        lambda o, m: gmail(FOCAL_A, token(o), [File("a.xlsx", o.form("xa-a"))], message_id=m,
+                           extra={"Auto-Submitted": "auto-replied"}),
         Silent(AUTOMATIC),
     ),
     "Precedence bulk": (
-        lambda o, m: gmail(
-            FOCAL_A, token(o), [File("a.xlsx", o.form("xa-a"))], message_id=m, extra={"Precedence": "bulk"}
-        ),
+        lambda o, m: gmail(FOCAL_A, token(o), [File("a.xlsx", o.form("xa-a"))], message_id=m,
+                           extra={"Precedence": "bulk"}),
         Silent(AUTOMATIC),
     ),
     "English out of office": (
-        lambda o, m: outlook(
-            FOCAL_B,
-            OFFICE.email,
-            [File("a.pdf", PDF, "application/pdf")],
-            subject="Automatic reply: Out of Office",
-            message_id=m,
-        ),
+        lambda o, m: outlook(FOCAL_B, OFFICE.email, [File("a.pdf", PDF, "application/pdf")],
+                             subject="Automatic reply: Out of Office", message_id=m),
         Silent(AUTOMATIC),
     ),
     "X-Autoreply": (
-        lambda o, m: gmail(
-            FOCAL_A, token(o), [File("a.xlsx", o.form("xa-a"))], message_id=m, extra={"X-Autoreply": "yes"}
-        ),
+        lambda o, m: gmail(FOCAL_A, token(o), [File("a.xlsx", o.form("xa-a"))], message_id=m,
+                           extra={"X-Autoreply": "yes"}),
         Silent(AUTOMATIC),
     ),
     "a mailing list": (
-        lambda o, m: gmail(
-            FOCAL_B,
-            OFFICE.email,
-            [File("a.pdf", PDF, "application/pdf")],
-            message_id=m,
-            extra={"List-Id": "<tin-tuc.thunghiem.example>"},
-        ),
+        lambda o, m: gmail(FOCAL_B, OFFICE.email, [File("a.pdf", PDF, "application/pdf")], message_id=m,
+                           extra={"List-Id": "<tin-tuc.thunghiem.example>"}),
         Silent(AUTOMATIC),
     ),
     "the office's own message": (
@@ -264,9 +236,8 @@ CASES: dict[str, tuple[Make, Answer | Review | Silent]] = {
         Silent(OWN),
     ),
     "an unknown sender with a document": (
-        lambda o, m: gmail(
-            "quang-cao@ngoai.example", OFFICE.email, [File("a.pdf", PDF, "application/pdf")], message_id=m
-        ),
+        lambda o, m: gmail("quang-cao@ngoai.example", OFFICE.email, [File("a.pdf", PDF, "application/pdf")],
+                           message_id=m),
         Silent(IGNORED),
     ),
     "a known contact without a file": (
@@ -275,24 +246,16 @@ CASES: dict[str, tuple[Make, Answer | Review | Silent]] = {
     ),
     "only a logo, a calendar and a signature": (
         lambda o, m: gmail(
-            FOCAL_B,
-            OFFICE.email,
-            [
-                File("logo.png", b"\x89PNG\r\n\x1a\n", "image/png"),
-                File("han.ics", b"BEGIN:VCALENDAR", "text/calendar"),
-                File("smime.p7s", b"0\x82", "application/pkcs7-signature"),
-            ],
+            FOCAL_B, OFFICE.email,
+            [File("logo.png", b"\x89PNG\r\n\x1a\n", "image/png"), File("han.ics", b"BEGIN:VCALENDAR", "text/calendar"),
+             File("smime.p7s", b"0\x82", "application/pkcs7-signature")],
             message_id=m,
         ),
         Silent(IGNORED),
     ),
     "a forged token from an unknown sender": (
-        lambda o, m: gmail(
-            "gia-mao@ngoai.example",
-            reply_address(OFFICE.email, "3-5-" + "a" * 20),
-            [File("a.pdf", PDF, "application/pdf")],
-            message_id=m,
-        ),
+        lambda o, m: gmail("gia-mao@ngoai.example", reply_address(OFFICE.email, "3-5-" + "a" * 20),
+                           [File("a.pdf", PDF, "application/pdf")], message_id=m),
         Silent(IGNORED),
     ),
 }

@@ -51,21 +51,12 @@ def numerator_over(form: str, field) -> object:  # type: ignore[no-untyped-def]
 def messages(office: Office, batch: int) -> list[bytes]:
     """A good form by token, a wrong form, an old .xls, a good form by contact; and one not a report."""
     return [
-        gmail(
-            FOCAL_A,
-            office.reply_to("xa-a", "bao-cao-6-thang"),
-            [File("a.xlsx", office.form("xa-a"))],
-            message_id=f"<tot-{batch}@xa-a>",
-        ),
-        outlook(
-            "vanthu@tuphap.thunghiem.example",
-            office.reply_to("tu-phap", "bao-cao-6-thang"),
-            [File("tp.xlsx", office.form("tu-phap", fill=numerator_over))],
-            message_id=f"<sai-{batch}@tuphap>",
-        ),
-        gmail(
-            "chutich@xa-a.thunghiem.example", OFFICE.email, [File("cu.xls", OLE, XLS)], message_id=f"<xls-{batch}@xa-a>"
-        ),
+        gmail(FOCAL_A, office.reply_to("xa-a", "bao-cao-6-thang"), [File("a.xlsx", office.form("xa-a"))],
+              message_id=f"<tot-{batch}@xa-a>"),
+        outlook("vanthu@tuphap.thunghiem.example", office.reply_to("tu-phap", "bao-cao-6-thang"),
+                [File("tp.xlsx", office.form("tu-phap", fill=numerator_over))], message_id=f"<sai-{batch}@tuphap>"),
+        gmail("chutich@xa-a.thunghiem.example", OFFICE.email, [File("cu.xls", OLE, XLS)],
+              message_id=f"<xls-{batch}@xa-a>"),
         thunderbird(FOCAL_B, OFFICE.email, [File("b.xlsx", office.form("xa-b"))], message_id=f"<tb-{batch}@xa-b>"),
         gmail(FOCAL_B, OFFICE.email, [], subject="Hỏi về biểu mẫu", message_id=f"<hoi-{batch}@xa-b>"),
     ]
@@ -95,10 +86,7 @@ def test_ten_kills_at_random_points_lose_and_duplicate_nothing(office: Office) -
     _assert_nothing_duplicated(office, batches)
     with session_scope(office.engine) as session:
         assert len(session.scalars(select(SubmissionRow)).all()) == 3 * batches
-        assert (
-            session.scalars(select(NotificationRow).where(NotificationRow.status != NotificationStatus.SENT)).all()
-            == []
-        )
+        assert session.scalars(select(NotificationRow).where(NotificationRow.status != NotificationStatus.SENT)).all() == []
     answers = Counter(m.in_reply_to for m in office.transport.sent if m.in_reply_to)
     assert len(answers) == 4 * batches and set(answers.values()) == {1}
     assert sorted(office.folder("INBOX")) == sorted(f"<hoi-{b}@xa-b>" for b in range(batches))

@@ -129,10 +129,7 @@ def test_a_form_forwarded_from_a_phone_as_an_eml_is_identified_by_its_own_identi
     office.deliver(phone_forward("Nguyễn Văn B <ca-nhan.b@gmail.example>", OFFICE.email, original))
     office.run()
     [submission] = submissions(office)
-    assert (
-        submission.status == SubmissionStatus.ACCEPTED
-        and submission.obligation_id == office.obligation("xa-b", "bao-cao-6-thang").id
-    )
+    assert submission.status == SubmissionStatus.ACCEPTED and submission.obligation_id == office.obligation("xa-b", "bao-cao-6-thang").id
     [receipt] = office.transport.sent
     assert [a.email for a in receipt.to] == ["ca-nhan.b@gmail.example"]  # answered to whoever sent it
 
@@ -158,19 +155,14 @@ def test_an_email_with_reports_for_several_obligations_is_split(office: Office) 
 
 
 def test_messages_that_are_not_reports_are_left_untouched_and_unanswered(office: Office) -> None:
-    pdf = File(
-        "thong-bao.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf"
-    )
+    pdf = File("thong-bao.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
     messages = {
         "<khong-tep@xa-a>": gmail(FOCAL_A, OFFICE.email, [], message_id="<khong-tep@xa-a>"),
         "<la@ngoai>": gmail("nguoi-la@ngoai.example", OFFICE.email, [pdf], message_id="<la@ngoai>"),
         "<van-phong@vp>": gmail(OFFICE.email, OFFICE.email, [pdf], message_id="<van-phong@vp>"),
         "<vang-mat@xa-a>": gmail(
-            FOCAL_A,
-            office.reply_to("xa-a", "bao-cao-6-thang"),
-            [File("a.xlsx", office.form("xa-a"))],
-            subject="Trả lời tự động: Nhắc hạn báo cáo",
-            message_id="<vang-mat@xa-a>",
+            FOCAL_A, office.reply_to("xa-a", "bao-cao-6-thang"), [File("a.xlsx", office.form("xa-a"))],
+            subject="Trả lời tự động: Nhắc hạn báo cáo", message_id="<vang-mat@xa-a>",
         ),
     }
     office.deliver(*messages.values())
@@ -202,12 +194,8 @@ def test_a_doubtful_message_goes_to_the_review_queue_with_its_reason(office: Off
 def test_a_flood_from_one_sender_is_limited(office: Office) -> None:
     office.deliver(
         *[
-            gmail(
-                FOCAL_A,
-                office.reply_to("xa-a", "bao-cao-6-thang"),
-                [File(f"{i}.xlsx", office.form("xa-a"))],
-                message_id=f"<lu-{i}@xa-a>",
-            )
+            gmail(FOCAL_A, office.reply_to("xa-a", "bao-cao-6-thang"), [File(f"{i}.xlsx", office.form("xa-a"))],
+                  message_id=f"<lu-{i}@xa-a>")
             for i in range(4)
         ]
     )
@@ -223,12 +211,8 @@ def test_a_form_inside_an_outlook_winmail_dat_is_taken(office: Office) -> None:
 
     winmail = tnef({"PL1-xa-a.xlsx": office.form("xa-a")})
     office.deliver(
-        outlook(
-            FOCAL_A,
-            office.reply_to("xa-a"),
-            [File("winmail.dat", winmail, "application/ms-tnef")],
-            message_id="<winmail@xa-a>",
-        )
+        outlook(FOCAL_A, office.reply_to("xa-a"), [File("winmail.dat", winmail, "application/ms-tnef")],
+                message_id="<winmail@xa-a>")
     )
     office.run()
     [submission] = submissions(office)
@@ -238,18 +222,10 @@ def test_a_form_inside_an_outlook_winmail_dat_is_taken(office: Office) -> None:
 
 def test_a_message_the_intake_fails_on_is_parked_for_review_and_the_others_still_go_through(office: Office) -> None:
     office.deliver(
-        gmail(
-            FOCAL_A,
-            office.reply_to("xa-a", "bao-cao-6-thang"),
-            [File("a.xlsx", office.form("xa-a"))],
-            message_id="<hong@xa-a>",
-        ),
-        gmail(
-            FOCAL_B,
-            office.reply_to("xa-b", "bao-cao-6-thang"),
-            [File("b.xlsx", office.form("xa-b"))],
-            message_id="<tot@xa-b>",
-        ),
+        gmail(FOCAL_A, office.reply_to("xa-a", "bao-cao-6-thang"), [File("a.xlsx", office.form("xa-a"))],
+              message_id="<hong@xa-a>"),
+        gmail(FOCAL_B, office.reply_to("xa-b", "bao-cao-6-thang"), [File("b.xlsx", office.form("xa-b"))],
+              message_id="<tot@xa-b>"),
     )
     failed = []
 

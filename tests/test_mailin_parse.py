@@ -26,9 +26,8 @@ def tnef(files: dict[str, bytes]) -> bytes:
 
 
 def test_winmail_dat_is_unpacked_into_its_files() -> None:
-    raw = outlook(
-        FOCAL_A, OFFICE.email, [File("winmail.dat", tnef({"bao-cao.xlsx": b"PK\x03\x04abc"}), "application/ms-tnef")]
-    )
+    raw = outlook(FOCAL_A, OFFICE.email, [File("winmail.dat", tnef({"bao-cao.xlsx": b"PK\x03\x04abc"}),
+                                               "application/ms-tnef")])
     message = parse_message(raw)
     assert [(f.filename, f.content) for f in message.files] == [("bao-cao.xlsx", b"PK\x03\x04abc")]
     assert message.unreadable == ()

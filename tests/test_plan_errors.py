@@ -240,176 +240,49 @@ BAD_PLANS: list[Bad] = [
     Bad("top-level-list", b"- plan\n- units\n", (1,), "không phải một danh sách"),
     Bad("top-level-scalar", "kế hoạch năm 2025\n".encode(), (1,), "không phải một giá trị đơn"),
     Bad("binary-png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", (1,), "không phải văn bản UTF-8"),
-    Bad(
-        "nul-byte", MINI_TEXT.replace("  year: 2025\n", "  year: 20\x0025\n").encode(), (4,), "không phải văn bản UTF-8"
-    ),
-    Bad(
-        "latin-1",
-        MINI_TEXT.replace("Kế hoạch thử nghiệm", "Plan café").encode("utf-8").replace(b"caf\xc3\xa9", b"caf\xe9"),
-        (5,),
-        "không phải văn bản UTF-8",
-    ),
+    Bad("nul-byte", MINI_TEXT.replace("  year: 2025\n", "  year: 20\x0025\n").encode(), (4,), "không phải văn bản UTF-8"),
+    Bad("latin-1", MINI_TEXT.replace("Kế hoạch thử nghiệm", "Plan café").encode("utf-8").replace(b"caf\xc3\xa9", b"caf\xe9"), (5,), "không phải văn bản UTF-8"),
     Bad("utf-16", MINI_TEXT.encode("utf-16"), (1,), "không phải văn bản UTF-8"),
-    Bad("cp1258-bytes", b'plan:\n  code: x\n  title: "K\xd2 ho\xf2ch"\n', (3,), "không phải văn bản UTF-8"),
-    Bad(
-        "escape-character",
-        MINI_TEXT.replace('Phòng Tư pháp"', 'Phòng Tư pháp\x1b[31m"').encode(),
-        (25,),
-        "ký tự điều khiển U+001B",
-    ),
+    Bad("cp1258-bytes", b"plan:\n  code: x\n  title: \"K\xd2 ho\xf2ch\"\n", (3,), "không phải văn bản UTF-8"),
+    Bad("escape-character", MINI_TEXT.replace("Phòng Tư pháp\"", "Phòng Tư pháp\x1b[31m\"").encode(), (25,), "ký tự điều khiển U+001B"),
     # YAML
     Bad("alias-bomb", _alias_bomb(), (6,), "vượt quá 100.000 giá trị"),
     Bad("recursive-alias", b"plan: &p\n  code: x\n  self: *p\n", (3,), "trỏ vào chính khối"),
-    Bad(
-        "undefined-alias", MINI_TEXT.replace("  office: vp\n", "  office: *vp\n").encode(), (14,), "chưa được khai báo"
-    ),
-    _case(
-        "duplicate-key",
-        '  title: "Kế hoạch',
-        '  title: "Bản nháp"\n  title: "Kế hoạch',
-        "xuất hiện hai lần",
-        '  title: "Kế hoạch',
-    ),
-    _case(
-        "duplicate-section",
-        "groups:\n",
-        "units:\n  - code: vp2\ngroups:\n",
-        "«units» xuất hiện hai lần",
-        "units:\n  - code: vp2",
-    ),
+    Bad("undefined-alias", MINI_TEXT.replace("  office: vp\n", "  office: *vp\n").encode(), (14,), "chưa được khai báo"),
+    _case("duplicate-key", "  title: \"Kế hoạch", "  title: \"Bản nháp\"\n  title: \"Kế hoạch", "xuất hiện hai lần", "  title: \"Kế hoạch"),
+    _case("duplicate-section", "groups:\n", "units:\n  - code: vp2\ngroups:\n", "«units» xuất hiện hai lần", "units:\n  - code: vp2"),
     _case("tab-indentation", "  year: 2025\n", "\tyear: 2025\n", "ký tự tab"),
     _case("unclosed-list", "  year: 2025\n", "  year: [2025\n", "thiếu dấu phẩy «,» hoặc dấu đóng «]»"),
-    _case(
-        "unclosed-quote",
-        '  title: "Kế hoạch thử nghiệm năm 2025"\n',
-        '  title: "Kế hoạch thử nghiệm năm 2025\n',
-        "thiếu dấu nháy kép đóng ở dòng",
-        '  title: "Kế',
-    ),
+    _case("unclosed-quote", '  title: "Kế hoạch thử nghiệm năm 2025"\n', '  title: "Kế hoạch thử nghiệm năm 2025\n', "thiếu dấu nháy kép đóng ở dòng", '  title: "Kế'),
     _case("bad-indentation", "    kind: office\n", "      kind: office\n", "cú pháp YAML", "      kind: office"),
-    _case(
-        "colon-in-value", '  title: "Kế hoạch thử nghiệm năm 2025"\n', "  title: Kế hoạch: thử nghiệm\n", "dấu hai chấm"
-    ),
-    Bad(
-        "two-documents",
-        MINI_TEXT.encode() + b"---\nplan: {}\n",
-        (2, MINI_TEXT.count("\n") + 1),
-        "nhiều hơn một tài liệu YAML",
-    ),
-    _case(
-        "python-tag",
-        "  office: vp\n",
-        "  office: !!python/object/apply:os.system [ls]\n",
-        "!!python/object/apply:os.system",
-    ),
+    _case("colon-in-value", '  title: "Kế hoạch thử nghiệm năm 2025"\n', "  title: Kế hoạch: thử nghiệm\n", "dấu hai chấm"),
+    Bad("two-documents", MINI_TEXT.encode() + b"---\nplan: {}\n", (2, MINI_TEXT.count("\n") + 1), "nhiều hơn một tài liệu YAML"),
+    _case("python-tag", "  office: vp\n", "  office: !!python/object/apply:os.system [ls]\n", "!!python/object/apply:os.system"),
     _case("binary-tag", "  office: vp\n", "  office: !!binary dnA=\n", "«!!binary»"),
     _case("complex-key", "  office: vp\n", "  ? [office]\n  : vp\n", "khoá phải là một tên đơn", "  ? [office]"),
-    _case(
-        "deep-nesting",
-        "  office: vp\n",
-        "  office: " + "[" * 1200 + "]" * 1200 + "\n",
-        "lồng nhau quá sâu",
-        "  office: [",
-    ),
+    _case("deep-nesting", "  office: vp\n", "  office: " + "[" * 1200 + "]" * 1200 + "\n", "lồng nhau quá sâu", "  office: ["),
     # the model
     _case("unknown-section", "groups:\n", "nhom:\n  - a\ngroups:\n", "không được chấp nhận", "nhom:"),
-    _case(
-        "percent-150",
-        _TARGET_BLOCK,
-        _indicator("percent", "at_least", "    target: 150\n"),
-        "từ 0 đến 100",
-        "    target: 150",
-    ),
-    _case(
-        "percent-negative",
-        _TARGET_BLOCK,
-        _indicator("percent", "at_most", "    target: -5\n"),
-        "từ 0 đến 100",
-        "    target: -5",
-    ),
-    _case(
-        "permille-1200",
-        _TARGET_BLOCK,
-        _indicator("permille", "at_most", "    target: 1200\n"),
-        "từ 0 đến 1.000",
-        "    target: 1200",
-    ),
-    _case(
-        "per-100000",
-        _TARGET_BLOCK,
-        _indicator("per_100000", "at_most", "    target: 250000\n"),
-        "từ 0 đến 100.000",
-        "    target: 250000",
-    ),
-    _case(
-        "count-negative",
-        _TARGET_BLOCK,
-        _indicator("count", "at_least", "    target: -1\n", False),
-        "không được âm",
-        "    target: -1",
-    ),
-    _case(
-        "baseline-negative",
-        _TARGET_BLOCK,
-        _indicator("percent", "reduce", "    baseline: -0.5\n"),
-        "giá trị năm trước (baseline) -0.5",
-        "    baseline",
-    ),
+    _case("percent-150", _TARGET_BLOCK, _indicator("percent", "at_least", "    target: 150\n"), "từ 0 đến 100", "    target: 150"),
+    _case("percent-negative", _TARGET_BLOCK, _indicator("percent", "at_most", "    target: -5\n"), "từ 0 đến 100", "    target: -5"),
+    _case("permille-1200", _TARGET_BLOCK, _indicator("permille", "at_most", "    target: 1200\n"), "từ 0 đến 1.000", "    target: 1200"),
+    _case("per-100000", _TARGET_BLOCK, _indicator("per_100000", "at_most", "    target: 250000\n"), "từ 0 đến 100.000", "    target: 250000"),
+    _case("count-negative", _TARGET_BLOCK, _indicator("count", "at_least", "    target: -1\n", False), "không được âm", "    target: -1"),
+    _case("baseline-negative", _TARGET_BLOCK, _indicator("percent", "reduce", "    baseline: -0.5\n"), "giá trị năm trước (baseline) -0.5", "    baseline"),
     _case("target-not-a-number", "    target: 100\n", "    target: .nan\n", "cần một số hữu hạn"),
     _case("target-text", "    target: 100\n", "    target: một trăm\n", "cần một số; đã nhận «một trăm»"),
     _case("unit-kind", "    kind: office\n", "    kind: ministry\n", "«town» hoặc «special_zone»"),
-    _case(
-        "deadline-rule",
-        "    rule: before\n    cutoff: 2025-05-15",
-        "    rule: truoc\n    cutoff: 2025-05-15",
-        "«before» hoặc «by»",
-        "    rule: truoc",
-    ),
-    _case("rich-markup-in-value", "    kind: office\n", '    kind: "[/bold]"\n', "«[/bold]»", '    kind: "['),
+    _case("deadline-rule", "    rule: before\n    cutoff: 2025-05-15", "    rule: truoc\n    cutoff: 2025-05-15", "«before» hoặc «by»", "    rule: truoc"),
+    _case("rich-markup-in-value", "    kind: office\n", '    kind: "[/bold]"\n', "«[/bold]»", "    kind: \"["),
     _case("recurrence-far", "end: 2025-06-30", "end: 9999-12-31", "lịch lặp", "    recurrence:"),
     _case("year-is-a-list", "  year: 2025\n", "  year: [2025]\n", "cần một số nguyên; đã nhận «một danh sách»"),
     _case("impossible-date", "    due: 2025-05-20\n", "    due: 2025-02-29\n", "ngày không có thật"),
-    _case(
-        "units-not-a-list",
-        "    units: [vp]\n    inputs",
-        "    units: vp\n    inputs",
-        "cần một danh sách",
-        "    units: vp",
-    ),
-    _case(
-        "long-key-twice",
-        "groups:\n",
-        "k" * 1000 + ": 1\n" + "k" * 1000 + ": 2\ngroups:\n",
-        "k" * 59 + "…",
-        "k" * 1000 + ": 2",
-    ),
-    _case(
-        "overlong-key",
-        "groups:\n",
-        "k" * 100_000 + ": 1\ngroups:\n",
-        "thiếu dấu hai chấm «:» sau tên khoá",
-        "k" * 100_000,
-    ),
-    _case(
-        "very-long-email",
-        '"vhxh@xa-a.thunghiem.example"',
-        '"' + "v" * 100_000 + '@x"',
-        "thư điện tử không hợp lệ: «vvvv",
-        "v" * 1000,
-    ),
-    _case(
-        "contact-name-too-long",
-        'focal: {name: "Cán bộ Tư pháp"',
-        'focal: {name: "' + "Cán bộ Tư pháp " * 12 + '"',
-        "dài quá 150 ký tự",
-        'focal: {name: "Cán bộ Tư pháp Cán',
-    ),
-    _case(
-        "contact-not-a-mapping",
-        '    focal: {name: "Cán bộ Văn phòng", email: "vanthu@vp.thunghiem.example"}\n',
-        "    focal: vanthu@vp\n",
-        "cần một bảng khoá–giá trị",
-    ),
+    _case("units-not-a-list", "    units: [vp]\n    inputs", "    units: vp\n    inputs", "cần một danh sách", "    units: vp"),
+    _case("long-key-twice", "groups:\n", "k" * 1000 + ": 1\n" + "k" * 1000 + ": 2\ngroups:\n", "k" * 59 + "…", "k" * 1000 + ": 2"),
+    _case("overlong-key", "groups:\n", "k" * 100_000 + ": 1\ngroups:\n", "thiếu dấu hai chấm «:» sau tên khoá", "k" * 100_000),
+    _case("very-long-email", '"vhxh@xa-a.thunghiem.example"', '"' + "v" * 100_000 + '@x"', "thư điện tử không hợp lệ: «vvvv", "v" * 1000),
+    _case("contact-name-too-long", 'focal: {name: "Cán bộ Tư pháp"', 'focal: {name: "' + "Cán bộ Tư pháp " * 12 + '"', "dài quá 150 ký tự", 'focal: {name: "Cán bộ Tư pháp Cán'),
+    _case("contact-not-a-mapping", '    focal: {name: "Cán bộ Văn phòng", email: "vanthu@vp.thunghiem.example"}\n', "    focal: vanthu@vp\n", "cần một bảng khoá–giá trị"),
 ]
 
 ENGLISH = re.compile(
@@ -449,7 +322,7 @@ def test_plan_check_answers_every_bad_plan_in_vietnamese(tmp_path: Path, bad: Ba
 
 
 def test_a_duplicate_key_names_both_lines(tmp_path: Path) -> None:
-    content, second = mutated('  title: "Kế hoạch', '  title: "Bản nháp"\n  title: "Kế hoạch', '  title: "Kế hoạch')
+    content, second = mutated("  title: \"Kế hoạch", "  title: \"Bản nháp\"\n  title: \"Kế hoạch", "  title: \"Kế hoạch")
     path = tmp_path / "plan.yaml"
     path.write_bytes(content)
     issue = only_issue(path)
@@ -468,28 +341,22 @@ def test_a_syntax_error_names_where_the_construct_starts_and_where_the_parser_st
 
 
 def test_an_unclosed_quote_is_pointed_at(tmp_path: Path) -> None:
-    content, quote = mutated(
-        '  title: "Kế hoạch thử nghiệm năm 2025"\n', '  title: "Kế hoạch thử nghiệm năm 2025\n', '  title: "Kế'
-    )
+    content, quote = mutated('  title: "Kế hoạch thử nghiệm năm 2025"\n', '  title: "Kế hoạch thử nghiệm năm 2025\n', '  title: "Kế')
     path = tmp_path / "plan.yaml"
     path.write_bytes(content)
     assert f"thiếu dấu nháy kép đóng ở dòng {quote}" in only_issue(path).message
 
 
 def test_bad_plans_answer_every_error_at_once(tmp_path: Path) -> None:
-    duplicate = MINI_TEXT.replace('  title: "Kế hoạch', '  title: "Bản nháp"\n  title: "Kế hoạch', 1)
+    duplicate = MINI_TEXT.replace("  title: \"Kế hoạch", "  title: \"Bản nháp\"\n  title: \"Kế hoạch", 1)
     path = tmp_path / "plan.yaml"
     # a duplicate key with the model's own errors
-    path.write_text(
-        duplicate.replace("    kind: office\n", "    kind: ministry\n", 1).replace("2025-05-20", "2025-02-30", 1)
-    )
+    path.write_text(duplicate.replace("    kind: office\n", "    kind: ministry\n", 1).replace("2025-05-20", "2025-02-30", 1))
     with pytest.raises(PlanError) as caught:
         load_plan(path)
     assert {i.field for i in caught.value.issues} == {"plan.title", "units[0].kind", "deliverables[0].due"}
     # a duplicate key with the cross-checks (ranges, references)
-    text = duplicate.replace(
-        _TARGET_BLOCK, _indicator("percent", "at_least", "    target: 150\n    baseline: 101\n"), 1
-    )
+    text = duplicate.replace(_TARGET_BLOCK, _indicator("percent", "at_least", "    target: 150\n    baseline: 101\n"), 1)
     path.write_text(text.replace("  office: vp\n", "  office: vp-khong-co\n", 1))
     with pytest.raises(PlanError) as caught:
         load_plan(path)
@@ -507,9 +374,7 @@ def test_benign_aliases_are_read(tmp_path: Path) -> None:
         '    head: &chanh {name: "Chánh Văn phòng", email: "chanh@vp.thunghiem.example"}\n',
         1,
     ).replace(
-        '    head: {name: "Trưởng phòng Tư pháp", email: "truongphong@tuphap.thunghiem.example"}\n',
-        "    head: *chanh\n",
-        1,
+        '    head: {name: "Trưởng phòng Tư pháp", email: "truongphong@tuphap.thunghiem.example"}\n', "    head: *chanh\n", 1
     )
     path = tmp_path / "plan.yaml"
     path.write_text(text, encoding="utf-8")
@@ -522,9 +387,7 @@ def test_benign_aliases_are_read(tmp_path: Path) -> None:
 )
 def test_targets_at_the_edges_of_their_range_are_accepted(tmp_path: Path, measure: str, target: str) -> None:
     path = tmp_path / "plan.yaml"
-    path.write_text(
-        MINI_TEXT.replace(_TARGET_BLOCK, _indicator(measure, "at_most", f"    target: {target}\n")), "utf-8"
-    )
+    path.write_text(MINI_TEXT.replace(_TARGET_BLOCK, _indicator(measure, "at_most", f"    target: {target}\n")), "utf-8")
     assert load_plan(path).indicators[0].target == Decimal(target)
 
 
@@ -638,19 +501,7 @@ def test_every_error_a_plan_can_hold_reads_in_vietnamese(tmp_path: Path) -> None
         assert not ENGLISH.findall(message), message
     # The sweep reached every family of error a plan can hold.
     reached = {kind.split("_")[0] for kind in types}
-    assert {
-        "missing",
-        "extra",
-        "string",
-        "date",
-        "int",
-        "decimal",
-        "bool",
-        "list",
-        "model",
-        "literal",
-        "enum",
-    } <= reached
+    assert {"missing", "extra", "string", "date", "int", "decimal", "bool", "list", "model", "literal", "enum"} <= reached
     assert {"greater", "less", "too", "finite", "value"} <= reached, sorted(types)
 
 

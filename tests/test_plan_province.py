@@ -53,11 +53,7 @@ def test_it_is_issued_by_the_province_for_its_departments_and_its_communes_and_w
     assert plan.plan.issuer.short_name == "UBND tỉnh Cao Bằng" and plan.plan.year == 2026
     assert plan.unit(plan.plan.office).name == "Sở Y tế tỉnh Cao Bằng"
     departments = {u.name for u in plan.units if u.kind is UnitKind.PROVINCE_DEPARTMENT}
-    assert {
-        "Sở Giáo dục và Đào tạo tỉnh Cao Bằng",
-        "Sở Tài chính tỉnh Cao Bằng",
-        "Sở Nội vụ tỉnh Cao Bằng",
-    } <= departments
+    assert {"Sở Giáo dục và Đào tạo tỉnh Cao Bằng", "Sở Tài chính tỉnh Cao Bằng", "Sở Nội vụ tỉnh Cao Bằng"} <= departments
     assert not any(u.kind in {UnitKind.DEPARTMENT, UnitKind.TOWN, UnitKind.DISTRICT} for u in plan.units)
     assert {g.name for g in plan.groups} >= {"UBND các xã, phường", "Các sở, ngành thuộc UBND tỉnh"}
     # Every contact is a placeholder on the reserved domain.
@@ -74,9 +70,7 @@ def test_its_reporting_regime_falls_in_2026_with_the_health_department_consolida
     plan = load_plan(PROVINCE_PLAN)
     calendar = WorkingCalendar.from_config(plan.calendar)
     last_days = {
-        (s.deliverable, s.period): s.last_day
-        for s in expand_obligations(plan, calendar)
-        if s.unit in {"so-y-te", "xa-nam-quang"}
+        (s.deliverable, s.period): s.last_day for s in expand_obligations(plan, calendar) if s.unit in {"so-y-te", "xa-nam-quang"}
     }
 
     assert last_days[("bao-cao-6-thang", "2026")] == dt.date(2026, 5, 19)  # "trước ngày 20/5/2026"
@@ -98,15 +92,8 @@ def test_it_loads_into_the_store(engine: Engine) -> None:
         owed_by_communes = session.scalar(
             select(func.count()).select_from(ObligationRow).join(UnitRow).where(UnitRow.kind.in_(["commune", "ward"]))
         )
-    assert kinds == {
-        "commune": 53,
-        "ward": 3,
-        "province_department": 5,
-        "agency": 2,
-        "organisation": 2,
-        "front": 1,
-        "office": 1,
-    }
+    assert kinds == {"commune": 53, "ward": 3, "province_department": 5, "agency": 2, "organisation": 2, "front": 1, "office": 1}
     # 66 reporting units x (implementation plan, 6-month, annual) + 56 x 2 quarterly lists + the consolidated report.
     assert obligations == 66 * 3 + 56 * 2 + 1
     assert owed_by_communes == 56 * 5
+

@@ -89,7 +89,7 @@ def test_logout_ends_the_session_on_the_server(office: Office) -> None:
     cookie = office.login()
     response = office.client.post("/van-phong/dang-xuat", data={"csrf": office.csrf()}, follow_redirects=False)
     assert signed_out(response)
-    assert "max-age=0" in response.headers["set-cookie"].lower() or "expires=" in response.headers["set-cookie"].lower()
+    assert 'max-age=0' in response.headers["set-cookie"].lower() or "expires=" in response.headers["set-cookie"].lower()
     assert office.sessions() == 0
     assert signed_out(office.status_page())
     # A copy of the cookie kept from before is worth nothing now.

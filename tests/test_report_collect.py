@@ -136,45 +136,13 @@ def store(engine: Engine) -> Engine:
             pl1(tre_duoi_5_tuoi=50, tre_duoi_5_tuoi_dang_ky_khai_sinh=10),
         )
         # Xuân Nội: returned and never sent again. Quang Trung: awaiting the office.
-        submit(
-            session,
-            "xa-xuan-noi",
-            "bao-cao-nam",
-            1,
-            SubmissionStatus.RETURNED,
-            at("2025-11-12"),
-            pl1(tre_duoi_5_tuoi=70),
-        )
-        submit(
-            session,
-            "xa-quang-trung",
-            "bao-cao-nam",
-            1,
-            SubmissionStatus.SUBMITTED,
-            at("2025-11-13"),
-            pl1(tre_duoi_5_tuoi=60),
-        )
+        submit(session, "xa-xuan-noi", "bao-cao-nam", 1, SubmissionStatus.RETURNED, at("2025-11-12"), pl1(tre_duoi_5_tuoi=70))
+        submit(session, "xa-quang-trung", "bao-cao-nam", 1, SubmissionStatus.SUBMITTED, at("2025-11-13"), pl1(tre_duoi_5_tuoi=60))
         # Quang Vinh: arrives after the report's date, so not yet there.
-        submit(
-            session,
-            "xa-quang-vinh",
-            "bao-cao-nam",
-            1,
-            SubmissionStatus.ACCEPTED,
-            at("2025-11-25"),
-            pl1(tre_duoi_5_tuoi=40),
-        )
+        submit(session, "xa-quang-vinh", "bao-cao-nam", 1, SubmissionStatus.ACCEPTED, at("2025-11-25"), pl1(tre_duoi_5_tuoi=40))
         # Cao Chương: after the last day, but within the extension the office granted it.
         obligation(session, "xa-cao-chuong", "bao-cao-nam").extended_until = dt.date(2025, 11, 17)
-        submit(
-            session,
-            "xa-cao-chuong",
-            "bao-cao-nam",
-            1,
-            SubmissionStatus.ACCEPTED,
-            at("2025-11-17", 16),
-            pl1(so_xa_thi_tran=1),
-        )
+        submit(session, "xa-cao-chuong", "bao-cao-nam", 1, SubmissionStatus.ACCEPTED, at("2025-11-17", 16), pl1(so_xa_thi_tran=1))
         # Tư pháp: one day late.
         submit(
             session,
@@ -261,12 +229,8 @@ def test_the_report_counts_only_what_was_accepted_before_it_was_built(store: Eng
                 ("PL3", "tre_hcdb", "nam_0_5"): 50,
             },
         )
-        submit(
-            session, "xa-chi-vien", "bao-cao-nam", 1, SubmissionStatus.ACCEPTED, at(day, 15), pl1(tre_duoi_5_tuoi=300)
-        )
-        submit(
-            session, "xa-ngoc-khe", "bao-cao-nam", 1, SubmissionStatus.ACCEPTED, at(day, 7), pl1(tre_duoi_5_tuoi=200)
-        )
+        submit(session, "xa-chi-vien", "bao-cao-nam", 1, SubmissionStatus.ACCEPTED, at(day, 15), pl1(tre_duoi_5_tuoi=300))
+        submit(session, "xa-ngoc-khe", "bao-cao-nam", 1, SubmissionStatus.ACCEPTED, at(day, 7), pl1(tre_duoi_5_tuoi=200))
         session.execute(
             update(SubmissionRow)
             .where(SubmissionRow.obligation_id == obligation(session, "xa-ngoc-khe", "bao-cao-nam").id)

@@ -218,11 +218,7 @@ def fixed_input(plan: Plan | None = None) -> ReportInput:
     pl3 = {
         (row, col): Decimal(n)
         for n, (row, col) in enumerate(
-            (
-                (r, c)
-                for r in ("tre_hcdb", "tre_hcdb_duoc_tro_giup", "tre_bi_tai_nan_thuong_tich")
-                for c in ("nam_0_5", "nu_0_5")
-            ),
+            ((r, c) for r in ("tre_hcdb", "tre_hcdb_duoc_tro_giup", "tre_bi_tai_nan_thuong_tich") for c in ("nam_0_5", "nu_0_5")),
             start=3,
         )
     }

@@ -102,9 +102,7 @@ def fill(engine: Engine, plan: Plan, rng: random.Random) -> dict[str, Any]:
             owing.add(unit)
             latest = None
             for version in range(1, rng.randint(0, 3) + 1):
-                status = rng.choice(
-                    [*[SubmissionStatus.ACCEPTED] * 3, SubmissionStatus.RETURNED, SubmissionStatus.SUBMITTED]
-                )
+                status = rng.choice([*[SubmissionStatus.ACCEPTED] * 3, SubmissionStatus.RETURNED, SubmissionStatus.SUBMITTED])
                 received = at(rng.choice(["2025-06-02", "2025-10-01", "2025-11-20", "2025-11-24", "2025-11-26"]), 9)
                 values = random_values(plan, rng) if status is not SubmissionStatus.RETURNED else []
                 submission = SubmissionRow(

@@ -15,10 +15,7 @@ def test_a_ward_is_counted_and_listed_with_the_communes(tmp_path: Path) -> None:
     ward = (
         source.replace('kind: commune\n    gso_code: "01453"', 'kind: ward\n    gso_code: "01453"')
         .replace("kinds: [commune, town]", "kinds: [commune, ward, town]")
-        .replace(
-            "kinds: [department, agency, organisation, front, commune, town]",
-            "kinds: [department, agency, organisation, front, commune, ward, town]",
-        )
+        .replace("kinds: [department, agency, organisation, front, commune, town]", "kinds: [department, agency, organisation, front, commune, ward, town]")
     )
     assert ward.count("ward") == 3
     edited = tmp_path / "plan.yaml"

@@ -27,7 +27,9 @@ def test_the_defaults_are_the_embedded_setup(monkeypatch: pytest.MonkeyPatch) ->
     assert (s.smtp_host, s.smtp_port, s.smtp_security) == ("127.0.0.1", 8025, "none")
 
 
-def test_relative_paths_are_relative_to_the_current_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_relative_paths_are_relative_to_the_current_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "settings.toml").write_text(
         'data_dir = "du-lieu"\nplan = "ke-hoach/2026.yaml"\nsmtp_port = 2525\n', encoding="utf-8"

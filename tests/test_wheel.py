@@ -33,19 +33,7 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: 
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "-q",
-            "-w",
-            str(out),
-            str(CHECKOUT),
-        ],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(out), str(CHECKOUT)],
         cwd=out,
     )
     [built] = out.glob("dutyflow-*.whl")
@@ -73,35 +61,21 @@ def test_the_wheel_holds_every_file_the_package_reads(wheel: Path) -> None:
 def test_the_installed_wheel_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
     target, cwd, out = tmp_path / "site", tmp_path / "cwd", tmp_path / "demo"
     cwd.mkdir()
-    run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)],
-        cwd=cwd,
-    )
+    run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)], cwd=cwd)
     # Prefect's ephemeral API server gets 20 s to start by default: too short on a busy 2-core machine.
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(target),
-        "COLUMNS": "160",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-    }
+    env = {**os.environ, "PYTHONPATH": str(target), "COLUMNS": "160", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
     for key in [k for k in env if k.startswith("DUTYFLOW_")]:
         del env[key]
 
     where = run(
-        [
-            sys.executable,
-            "-c",
-            "import dutyflow, flows, tasks; print(dutyflow.__file__, flows.__file__, tasks.__file__)",
-        ],
+        [sys.executable, "-c", "import dutyflow, flows, tasks; print(dutyflow.__file__, flows.__file__, tasks.__file__)"],
         cwd=cwd,
         env=env,
     ).split()
     assert all(Path(path).is_relative_to(target) for path in where), where
 
     # The console script the wheel installs, as a user would type it.
-    output = run(
-        [str(target / "bin" / "dutyflow"), "demo", "--quick", "--out", str(out)], cwd=cwd, env=env, timeout=300
-    )
+    output = run([str(target / "bin" / "dutyflow"), "demo", "--quick", "--out", str(out)], cwd=cwd, env=env, timeout=300)
     assert "Xong trong" in output, output
     emls = sorted((out / "mail").glob("*.eml"))
     assert len(emls) > 100

@@ -133,16 +133,7 @@ def _styles(doc: DocxDocument) -> None:
     add("BC Figure", align=centre, indent=Cm(0), before=6, after=0, line=1.0, keep=True)
     add("BC Caption", italic=True, size=13, align=centre, indent=Cm(0), after=6, line=1.0)
     add("BC Table", size=TABLE_FONT_SIZE, align=WD_ALIGN_PARAGRAPH.LEFT, indent=Cm(0), before=1, after=1, line=1.0)
-    add(
-        "BC Table Centre",
-        base="BC Table",
-        size=TABLE_FONT_SIZE,
-        align=centre,
-        indent=Cm(0),
-        before=1,
-        after=1,
-        line=1.0,
-    )
+    add("BC Table Centre", base="BC Table", size=TABLE_FONT_SIZE, align=centre, indent=Cm(0), before=1, after=1, line=1.0)
     add(
         "BC Table Number",
         base="BC Table",
@@ -153,17 +144,7 @@ def _styles(doc: DocxDocument) -> None:
         after=1,
         line=1.0,
     )
-    add(
-        "BC Table Head",
-        base="BC Table",
-        size=TABLE_FONT_SIZE,
-        bold=True,
-        align=centre,
-        indent=Cm(0),
-        before=1,
-        after=1,
-        line=1.0,
-    )
+    add("BC Table Head", base="BC Table", size=TABLE_FONT_SIZE, bold=True, align=centre, indent=Cm(0), before=1, after=1, line=1.0)
     add("BC Small", size=12, align=WD_ALIGN_PARAGRAPH.LEFT, indent=Cm(0), after=0, line=1.0)
     add("BC Recipient", size=11, align=WD_ALIGN_PARAGRAPH.LEFT, indent=Cm(0), after=0, line=1.0)
     add("BC Rule", size=4, align=centre, indent=Cm(0), after=0, line=1.0)

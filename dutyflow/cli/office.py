@@ -120,9 +120,7 @@ def token_reissue(unit: Unit) -> None:
     url = f"{rt.settings.portal_url.rstrip('/')}/u/{reissued.token}"
     now = utcnow()
     notifier = rt.notifier()
-    notifier.send_link(
-        unit, url, notifier.calendar.local_date(now), now, generation_key=f"{unit}-{reissued.generation}"
-    )
+    notifier.send_link(unit, url, notifier.calendar.local_date(now), now, generation_key=f"{unit}-{reissued.generation}")
     console.print(t("portal.token_reissued", unit=unit, url=url))
 
 

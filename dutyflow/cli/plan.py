@@ -186,3 +186,5 @@ def plan_load(path: PathArg = None) -> None:
         with session_scope(rt.engine) as session:
             report = load_plan_into_store(session, plan, source.resolve(), now=utcnow(), actor=actor())
     console.print(report.describe())
+
+

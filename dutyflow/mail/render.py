@@ -16,7 +16,6 @@ from dutyflow.templating import environment
 _TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
-
 def _tidy_text(text: str) -> str:
     lines = [line.rstrip() for line in text.strip("\n").splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)) + "\n"

@@ -136,9 +136,7 @@ class ThrowawayDovecot:
             tls = "required"
             if not self.starttls:
                 listener = "inet_listener imap {\n    port = 0\n  }\n"
-                listener += (
-                    f"  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {port}\n    ssl = yes\n  }}\n"
-                )
+                listener += f"  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {port}\n    ssl = yes\n  }}\n"
         lines = [
             f"base_dir = {root / 'run'}",
             f"state_dir = {root / 'state'}",

@@ -126,12 +126,8 @@ def identify(message: Inbound, directory: Directory, token: ReplyToken | None) -
         elif identity is not None and identity.unit != unit.code:
             other = directory.unit_by_code(identity.unit)
             review.append(
-                t(
-                    "mailin.review.other_unit",
-                    file=file.filename,
-                    other=other.name if other else identity.unit,
-                    unit=unit.name,
-                )
+                t("mailin.review.other_unit", file=file.filename, other=other.name if other else identity.unit,
+                  unit=unit.name)
             )
         elif identity is not None:
             review.append(t("mailin.review.unknown_obligation", file=file.filename))

@@ -111,12 +111,7 @@ class MailIntake:
                 )
             )
         office = plan.unit(plan.plan.office)
-        own = {
-            office.focal.email,
-            office.head.email,
-            self.notifier.mail.sender.email,
-            self.notifier.mail.reply_to.email,
-        }
+        own = {office.focal.email, office.head.email, self.notifier.mail.sender.email, self.notifier.mail.reply_to.email}
         own |= set(self.office_addresses)
         # The office's own units answer nothing automatically: its contacts are not reporting units.
         units = tuple(u for u in units if u.code != office.code)

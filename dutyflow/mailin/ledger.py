@@ -64,16 +64,5 @@ def review_queue(session: Session) -> Sequence[InboundMailRow]:
     ).all()
 
 
-__all__ = [
-    "ANSWERED",
-    "AUTOMATIC",
-    "FLOOD",
-    "IGNORED",
-    "OWN",
-    "REVIEW",
-    "SUBMITTED",
-    "find",
-    "record",
-    "review_queue",
-    "sent_today",
-]
+__all__ = ["ANSWERED", "AUTOMATIC", "FLOOD", "IGNORED", "OWN", "REVIEW", "SUBMITTED", "find", "record",
+           "review_queue", "sent_today"]

@@ -162,9 +162,7 @@ class Assignments:
                 deadline = effective_last_day(last_day, extended_until)
                 if deadline not in first_look:
                     view = ChaseView(obligation_id=oid, unit="", state=State.ANNOUNCED, last_day=deadline)
-                    first_look[deadline] = self.calendar.start_of_day(
-                        first_action_day(view, self.plan.chase, self.calendar)
-                    )
+                    first_look[deadline] = self.calendar.start_of_day(first_action_day(view, self.plan.chase, self.calendar))
                 by_look.setdefault(first_look[deadline], []).append(oid)
         table = cast(Table, ObligationRow.__table__)
         for look, chosen in by_look.items():  # one statement per first-step day (a handful)

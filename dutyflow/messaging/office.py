@@ -42,9 +42,7 @@ class OfficeMessages:
         week = digest_week(today)
         figures = digest_figures(session, plan_id, today)
         already = digest_sent_in(session, plan_id, week)
-        views = [
-            ChaseView(obligation_id=0, unit="", state=State.ANNOUNCED, last_day=line.last_day) for line in figures.late
-        ]
+        views = [ChaseView(obligation_id=0, unit="", state=State.ANNOUNCED, last_day=line.last_day) for line in figures.late]
         if not digest_due(today, self.plan.chase.digest, self.plan.chase, self.calendar, views, already):
             return None
         office = office_contact(self.plan)
@@ -77,9 +75,6 @@ class OfficeMessages:
             unit=office.code,
             recipients=recipients,
             slots=keyed_slots(f"report:{report_key}", recipients, unit_id=None),
-            attachments=tuple(
-                Attachment(p.name, p.read_bytes(), _MIME.get(p.suffix.lower(), "application/octet-stream"))
-                for p in files
-            ),
+            attachments=tuple(Attachment(p.name, p.read_bytes(), _MIME.get(p.suffix.lower(), "application/octet-stream")) for p in files),
             deliverables=(title,),
         )

@@ -45,7 +45,9 @@ class Receipts:
         recipients = (Recipient(reply.to if reply is not None else contact.focal, "to"),)
         return MessageDraft(
             template="returned" if submission.status == SubmissionStatus.RETURNED else "receipt",
-            context=ReceiptContext(**base_context(self.plan, self.mail.reply_to, contact, today), submission=details),
+            context=ReceiptContext(
+                **base_context(self.plan, self.mail.reply_to, contact, today), submission=details
+            ),
             step=step,
             unit=contact.code,
             recipients=recipients,
@@ -113,12 +115,7 @@ def mail_refused(
     else:
         contact = Contact(id=None, code="", name="", focal=Address(reply.to.name, reply.to.email), head=Address("", ""))
     recipients = (Recipient(reply.to, "to"),)
-    slot = Slot(
-        key=f"mail:{key}:{reply.to.email.lower()}"[:255],
-        recipient=reply.to.email,
-        obligation_id=None,
-        unit_id=contact.id,
-    )
+    slot = Slot(key=f"mail:{key}:{reply.to.email.lower()}"[:255], recipient=reply.to.email, obligation_id=None, unit_id=contact.id)
     return MessageDraft(
         template="mail_refused",
         context=MailRefusedContext(

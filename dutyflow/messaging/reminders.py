@@ -74,9 +74,7 @@ class Reminders:
         notices.sort(key=lambda notice: notice.unit)  # the database's collation may order codes otherwise
         return DuePlan(notices=notices, rounds=rounds)
 
-    def drafts(
-        self, session: Session, plan_id: int, due: DuePlan, today: dt.date, now: dt.datetime
-    ) -> list[MessageDraft]:
+    def drafts(self, session: Session, plan_id: int, due: DuePlan, today: dt.date, now: dt.datetime) -> list[MessageDraft]:
         """One draft per notice, with the full rows and the units (and their links) read at once."""
         rows, contacts = self._details(session, plan_id, due, now)
         return [self._draft(notice, rows, contacts[notice.unit], today) for notice in due.notices]
@@ -143,3 +141,4 @@ def _item(row: ObligationRow, deliverable: DeliverableRow, today: dt.date, names
         extended_until=row.extended_until,
         reports_for=[names.get(code, code) for code in row.covers[1:]],
     )
+

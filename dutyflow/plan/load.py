@@ -24,9 +24,7 @@ def load_plan(path: Path | str) -> Plan:
         raise PlanError(path, [PlanIssue(path, p.line, field_name(p.loc), p.message) for p in exc.problems]) from None
     if not isinstance(data, dict):
         shape = "empty" if data is None else "list" if isinstance(data, list) else "scalar"
-        raise PlanError(
-            path, [PlanIssue(path, source.lines.get((), 1), t("plan.whole_file"), t(f"plan.not_a_mapping.{shape}"))]
-        )
+        raise PlanError(path, [PlanIssue(path, source.lines.get((), 1), t("plan.whole_file"), t(f"plan.not_a_mapping.{shape}"))])
     return parse_plan(data, source)
 
 
@@ -48,3 +46,4 @@ def parse_plan(data: dict[str, Any], source: SourceMap) -> Plan:
     if issues:
         raise PlanError(source.path, issues, more=found + len(problems) - len(issues))
     return plan
+

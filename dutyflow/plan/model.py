@@ -30,7 +30,6 @@ from dutyflow.plan.fields import (
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-
 # --------------------------------------------------------------------------- sections
 
 

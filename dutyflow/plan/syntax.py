@@ -92,9 +92,7 @@ def syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     problem = _vietnamese(_PROBLEMS, "problems", exc.problem) or t("yaml.problems.unknown")
     context = _vietnamese(_CONTEXTS, "contexts", exc.context)
     if context is not None and context_line is not None and problem_line is not None and context_line != problem_line:
-        message = t(
-            "yaml.syntax_in", problem=problem, problem_line=problem_line, context=context, context_line=context_line
-        )
+        message = t("yaml.syntax_in", problem=problem, problem_line=problem_line, context=context, context_line=context_line)
         quote = _unclosed_quote(lines, context_line, problem_line)
         if quote is not None:
             message += t("yaml.quote_hint", line=quote)

@@ -69,9 +69,7 @@ def print_comparison(comparison: Comparison, reference: Path) -> None:
         ok, total = comparison.share(section)
         table.add_row(section, f"{ok}/{total}", f"{format_number(100 * ok / max(total, 1), 0)}%")
     ok, total = comparison.share()
-    table.add_row(
-        t("plandraft.col_total"), f"{ok}/{total}", f"{format_number(100 * ok / max(total, 1), 1)}%", style="bold"
-    )
+    table.add_row(t("plandraft.col_total"), f"{ok}/{total}", f"{format_number(100 * ok / max(total, 1), 1)}%", style="bold")
     console.print(table)
     misses = [r for r in comparison.rows if not r.ok]
     if misses:

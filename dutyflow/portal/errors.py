@@ -127,9 +127,7 @@ def install(app: FastAPI, contact: Contact) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if 300 <= exc.status_code < 400:  # "log in first": a redirect, not a refusal
             return Response(status_code=exc.status_code, headers=exc.headers)
-        kind = _KIND_OF_STATUS.get(
-            exc.status_code, RefusalKind.INVALID if exc.status_code < 500 else RefusalKind.FAILED
-        )
+        kind = _KIND_OF_STATUS.get(exc.status_code, RefusalKind.INVALID if exc.status_code < 500 else RefusalKind.FAILED)
         key = _BY_KIND.get(kind, "bad_request" if kind is not RefusalKind.FAILED else "server")
         return render_(refusal_of(key, kind, headers=dict(exc.headers or {})))
 
@@ -138,9 +136,7 @@ def install(app: FastAPI, contact: Contact) -> None:
         errors = list(exc.errors())
         if any(error["loc"][:1] == ("path",) for error in errors):
             return render_(refusal_of("not_found", RefusalKind.NOT_FOUND))  # an id out of range names nothing
-        return render_(
-            Refusal(RefusalKind.UNPROCESSABLE, _field_message(errors[0]), hint=t("portal.errors.field.hint"))
-        )
+        return render_(Refusal(RefusalKind.UNPROCESSABLE, _field_message(errors[0]), hint=t("portal.errors.field.hint")))
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)

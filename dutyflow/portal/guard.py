@@ -24,9 +24,7 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimit:
-    def __init__(
-        self, app: ASGIApp, limit_for: Callable[[str], int], refuse: Callable[[RefusalKind], Response]
-    ) -> None:
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int], refuse: Callable[[RefusalKind], Response]) -> None:
         self.app = app
         self.limit_for = limit_for
         self.refuse = refuse

@@ -71,9 +71,7 @@ def download_form(owned: ObligationDep, portal: PortalDep) -> Response:
 
 
 @router.post("/u/{token}/nop/{obligation_id}", response_class=HTMLResponse)
-async def upload(
-    owned: ObligationDep, portal: PortalDep, request: Request, background: BackgroundTasks
-) -> HTMLResponse:
+async def upload(owned: ObligationDep, portal: PortalDep, request: Request, background: BackgroundTasks) -> HTMLResponse:
     # The link and the obligation were checked first (`owned`): a forged link never gets its body read.
     form = await request.form(max_files=1, max_fields=4, max_part_size=UPLOAD_OVERHEAD)
     file = form.get("file")

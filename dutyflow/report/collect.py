@@ -88,9 +88,7 @@ def collect(
         indicator_sums=figures.indicator_sums(session, src),
         value_units=frozenset(o.unit for o in value_obligations),
         reporting_units=frozenset(
-            o.unit
-            for o in value_obligations
-            if any(s.status == SubmissionStatus.ACCEPTED for s in submissions.get(o.id, ()))
+            o.unit for o in value_obligations if any(s.status == SubmissionStatus.ACCEPTED for s in submissions.get(o.id, ()))
         ),
         duty_reports=figures.duty_reports(session, src),
         tables=figures.table_sums(session, src),

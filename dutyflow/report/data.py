@@ -28,6 +28,7 @@ COMMUNE_KINDS = frozenset(kind for kind in UnitKind if kind.is_commune_level)
 DUTY_STATUSES = ("done", "doing", "not_done")
 
 
+
 # --------------------------------------------------------------------------- input
 
 

@@ -88,12 +88,7 @@ def claim(
     """
     with session_scope(engine) as session:
         (held,) = claim_in(
-            session,
-            [Request(slots, step, template)],
-            plan_id=plan_id,
-            new_message_id=new_message_id,
-            now=now,
-            lease=lease,
+            session, [Request(slots, step, template)], plan_id=plan_id, new_message_id=new_message_id, now=now, lease=lease
         )
         return held
 
@@ -114,9 +109,7 @@ def claim_in(
     keys = list(dict.fromkeys(s.key for r in requests for s in r.slots))
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        existing.update(
-            (row.key, row) for row in session.scalars(select(NotificationRow).where(NotificationRow.key.in_(chunk)))
-        )
+        existing.update((row.key, row) for row in session.scalars(select(NotificationRow).where(NotificationRow.key.in_(chunk))))
     partial: list[tuple[list[Slot], list[Slot], str, bool]] = []
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
@@ -235,7 +228,9 @@ def mark_sent_in(session: Session, delivered: Sequence[Delivered], *, now: dt.da
     table = cast(Table, NotificationRow.__table__)
     for (status, subject, reason), keys in groups.items():
         session.connection().execute(
-            update(table).where(table.c.key.in_(keys)).values(status=status, sent_at=now, subject=subject, error=reason)
+            update(table)
+            .where(table.c.key.in_(keys))
+            .values(status=status, sent_at=now, subject=subject, error=reason)
         )
 
 
