@@ -154,7 +154,7 @@ def test_the_report_email_is_retried_when_the_server_defers_it(district: MailSin
     result = consolidate_flow(as_of=dt.date(2025, 11, 20))
     assert result.sent == 1
     assert district.defer == 0
-    reports = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
+    reports = [m for m in district.messages if "Báo cáo kết quả thực hiện thử nghiệm năm 2025" in str(m["Subject"])]
     assert len(reports) == 1
     with session_scope(resources().engine) as session:
         statuses = {row.status for row in session.scalars(select(NotificationRow))}
