@@ -80,7 +80,7 @@ class _KeepingSession:
 
 def assign_all(notifier: Notifier, clear: MemoryTransport | None = None) -> int:
     """Every unit's assignment, in chunks of 500 units as the flow's tasks run it."""
-    codes = [unit.code for unit in notifier.units_to_assign()]
+    codes = [unit.code for unit in notifier.units_to_assign(ASSIGN_DAY)]
     sent = 0
     for start in range(0, len(codes), CHUNK):
         outcome = notifier.assign(codes[start : start + CHUNK], ASSIGN_DAY, morning(ASSIGN_DAY))

@@ -135,7 +135,7 @@ def make_notifier(engine: Engine) -> Notifier:
 
 def announce_by_assign(notifier: Notifier, chunk: int = 500) -> int:
     """The real path: one assignment email per unit (in memory), obligations announced, outbox rows kept."""
-    codes = [unit.code for unit in notifier.units_to_assign()]
+    codes = [unit.code for unit in notifier.units_to_assign(ASSIGN_DAY)]
     transport = notifier.mail.transport
     assert isinstance(transport, MemoryTransport)
     sent = 0

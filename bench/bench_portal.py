@@ -131,7 +131,7 @@ def run(engine: Engine, folder: Path, args: argparse.Namespace) -> dict[str, Any
     outbox = MemoryTransport()
     plan_code = load_plan(BUNDLED_PLAN).plan.code
     announcer = make_notifier(engine, outbox, plan_code)
-    announcer.assign([u.code for u in announcer.units_to_assign()], ASSIGNED.date(), ASSIGNED)
+    announcer.assign([u.code for u in announcer.units_to_assign(ASSIGNED.date())], ASSIGNED.date(), ASSIGNED)
     outbox.sent.clear()
     notifier = None if args.no_receipts else make_notifier(engine, outbox, plan_code)
     work = uploads(engine, args.uploads)

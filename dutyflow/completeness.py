@@ -2,8 +2,8 @@
 
 Pure (docs/decisions.md, "District rates and completeness are DHIS2's"): completeness =
 received / expected; timeliness = received by the deadline / expected; expected counts only
-units open in the period, which the obligations already guarantee (a closed unit's obligations
-pass to its successor when the plan is loaded).
+units open in the period, which the obligations already guarantee (what a closed unit still owes
+passes to its successor on the day it closes, and withdrawn obligations are not collected).
 
 An obligation counts as received when one of its submissions was accepted; a submission that
 awaits the office or was returned does not. Values come from the latest accepted version, but

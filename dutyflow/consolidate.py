@@ -111,7 +111,7 @@ def _made_files(out_root: Path, plan: Plan, made: MadeFinal) -> ReportFiles:
                 note = t(
                     "flows.report_final_already_made",
                     day=f"{made.made_on:%d/%m/%Y}",
-                    addressee=plan_wording(plan).report_addressee,
+                    addressee=plan_wording(plan, made.made_on).report_addressee,
                 )
                 return ReportFiles(
                     docx=found[".docx"],

@@ -57,10 +57,14 @@ def state_then(
     *,
     needs_review: bool,
     announced: bool,
+    changed_at: dt.datetime | None = None,
 ) -> State:
     """The obligation's state just before `until`, following the intake's rules: an accepted version
-    stands until the office returns it; otherwise the latest version decides."""
+    stands until the office returns it; otherwise the latest version decides. A withdrawn
+    obligation (`changed_at`: when it was withdrawn) is withdrawn from then on."""
     if until is None:
+        return stored
+    if stored is State.WITHDRAWN and (changed_at is None or changed_at < until):
         return stored
     seen = received_by(submissions, until)
     if not seen:

@@ -34,6 +34,7 @@ from dutyflow.intake_checks import (
     TooMany,
     UnknownObligation,
     check_limits,
+    check_owed,
     check_received_year,
     clean_name,
     obligation_for_unit,
@@ -93,6 +94,7 @@ def submit_file(
 ) -> IntakeResult:
     """Validate and record an uploaded (or imported) file for `obligation`. `parse` reads a
     workbook; the portal passes one that runs in a worker process."""
+    check_owed(plan, obligation, now)
     check_limits(session, obligation, len(data), now, limits)
     deliverable = obligation.deliverable.definition
     filename = clean_name(filename)
@@ -151,6 +153,7 @@ def submit_entries(
         raise NothingEntered(t("intake.document_required", deliverable=obligation.deliverable.name))
     if not any(str(value).strip() for code in forms for value in entries.get(code, {}).values()):
         raise NothingEntered(t("intake.nothing_entered"))
+    check_owed(plan, obligation, now)
     check_limits(session, obligation, 0, now, limits)
     target = target_of(plan, obligation)
     values: list[Any] = []

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dutyflow.formatting import format_size
+from dutyflow.lifetimes import closed_on, successor_on, where_it_went
 from dutyflow.messages import t
+from dutyflow.plan import Plan
 from dutyflow.refusals import RefusalKind
+from dutyflow.states import ObligationState
 from dutyflow.store.models import ObligationRow, SubmissionRow
 
 
@@ -28,6 +32,12 @@ class UnknownObligation(IntakeRefused):
     """No such obligation (or submission)."""
 
     kind = RefusalKind.NOT_FOUND
+
+
+class NoLongerOwed(IntakeRefused):
+    """The obligation was withdrawn, or its unit has closed: nothing more is taken for it."""
+
+    kind = RefusalKind.GONE
 
 
 class NotYours(IntakeRefused):
@@ -82,6 +92,27 @@ def obligation_for_unit(session: Session, obligation_id: int, unit_id: int) -> O
     if obligation.unit_id != unit_id:
         raise NotYours(t("intake.not_yours"))
     return obligation
+
+
+def check_owed(plan: Plan, obligation: ObligationRow, now: dt.datetime) -> None:
+    """Refuse a version for a unit closed on `now`'s day (saying where its duties went), or for an
+    obligation the plan no longer asks for."""
+    day = now.astimezone(ZoneInfo(plan.calendar.timezone)).date()
+    unit = next((u for u in plan.units if u.code == obligation.unit.code), None)
+    if unit is not None and closed_on(unit, day):
+        raise NoLongerOwed(t("lifetimes.intake_closed", where=where_it_went(plan, unit, day)))
+    if obligation.state is ObligationState.WITHDRAWN:
+        carrier = successor_on(plan, unit, unit.closes) if unit is not None and unit.closes else None
+        passed = carrier is not None and unit is not None and carrier.code != unit.code
+        why = t("lifetimes.why_passed", successor=carrier.name) if passed and carrier else t("lifetimes.why_removed")
+        raise NoLongerOwed(
+            t(
+                "lifetimes.intake_withdrawn",
+                deliverable=obligation.deliverable.name,
+                period=obligation.period_label,
+                why=why,
+            )
+        )
 
 
 def check_limits(session: Session, obligation: ObligationRow, size: int, now: dt.datetime, limits: Limits) -> None:

@@ -8,15 +8,18 @@ are predicates here (`can_accept`, `can_return`), so the caller chooses its refu
 
 Obligation: pending → announced (assignment sent) → submitted (awaiting the office) or accepted;
 returned (invalid version, or the office returned it) → a new round of the chase. An accepted
-version stands until the office returns it.
+version stands until the office returns it. Any state → withdrawn, when a reloaded plan no longer
+asks for it or its unit closed and its successor owes it; nothing is deleted, and a withdrawn
+obligation the plan asks for again is reinstated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from dutyflow.audit import AuditEvent
-from dutyflow.states import CHASED_STATES, ObligationState, SubmissionChannel, SubmissionStatus
+from dutyflow.states import CHASED_STATES, ObligationState, SubmissionChannel, SubmissionStatus, Withdrawal
 from dutyflow.store.models import ObligationRow, SubmissionRow, UnitRow
 
 
@@ -191,6 +194,48 @@ def deadline_moved(obligation: ObligationRow, *, now: dt.datetime) -> None:
         obligation.next_action_at = now
 
 
+def withdraw(
+    obligation: ObligationRow, why: Withdrawal, *, successor: str | None = None, now: dt.datetime
+) -> AuditEvent | None:
+    """The obligation is no longer owed (`why`; `successor`: the unit that owes it now). Its
+    messages and submissions stay; the chase stops. None when it was already withdrawn."""
+    before = obligation.state
+    if before is ObligationState.WITHDRAWN:
+        return None
+    obligation.state = ObligationState.WITHDRAWN
+    obligation.next_action_at = None
+    obligation.state_changed_at = now
+    return AuditEvent(
+        action="withdrawn",
+        entity="obligation",
+        code=obligation_code(obligation),
+        detail={"why": why.value, "before": before.value, "successor": successor},
+    )
+
+
+def reinstate(
+    obligation: ObligationRow, statuses: Iterable[SubmissionStatus], *, announced: bool, now: dt.datetime
+) -> AuditEvent:
+    """A withdrawn obligation the plan asks for again: what its versions decided stands (accepted,
+    awaiting the office); otherwise it is owed again, chased from `now` if the unit had been sent
+    its assignment (`announced`), else announced by the next assignment."""
+    seen = set(statuses)
+    if SubmissionStatus.ACCEPTED in seen:
+        obligation.state = ObligationState.ACCEPTED
+    elif SubmissionStatus.SUBMITTED in seen:
+        obligation.state = ObligationState.SUBMITTED
+    else:
+        obligation.state = ObligationState.ANNOUNCED if announced else ObligationState.PENDING
+    obligation.next_action_at = now if obligation.state is ObligationState.ANNOUNCED else None
+    obligation.state_changed_at = now
+    return AuditEvent(
+        action="reinstated",
+        entity="obligation",
+        code=obligation_code(obligation),
+        detail={"after": obligation.state.value},
+    )
+
+
 def pause(unit: UnitRow, reason: str) -> AuditEvent:
     """Stop chasing a unit (check it is not paused first)."""
     unit.paused = True
@@ -217,8 +262,10 @@ __all__ = [
     "initial_state",
     "obligation_code",
     "pause",
+    "reinstate",
     "resume",
     "return_submission",
     "status_on_receipt",
     "submit",
+    "withdraw",
 ]

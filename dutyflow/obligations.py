@@ -7,7 +7,8 @@ returns; `standing` classifies one obligation for the status table and the chase
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from dutyflow.calendar import WorkingCalendar
@@ -80,6 +81,58 @@ def responsible_unit(unit: Unit, last_day: dt.date, by_code: dict[str, Unit]) ->
     return current
 
 
+Key = tuple[str, str, str]
+"""(unit, deliverable, period): what the store keeps one obligation for."""
+
+
+def owners_on(
+    plan: Plan, specs: list[ObligationSpec], today: dt.date, handed_in: Collection[Key]
+) -> list[ObligationSpec]:
+    """`specs` (from `expand_obligations`) as they are owed on `today`, given which obligations the
+    store holds as handed in (`handed_in`).
+
+    What a unit closed by `today` still owes passes to the unit that carries its duties today
+    (its successor, following the chain), with the duty's history: the carrier owes each
+    deliverable and period once, covering every unit it carries. A report a unit already handed
+    in stays its own and counts: the carrier no longer covers that unit. What a unit that closed
+    with no successor still owes is owed by nobody (it is withdrawn): nobody is left to hand it in.
+    """
+    by_code = {u.code: u for u in plan.units}
+    owed: dict[Key, ObligationSpec] = {}
+
+    def put(spec: ObligationSpec, owner: str, covers: tuple[str, ...]) -> None:
+        key = (owner, spec.deliverable, spec.period)
+        previous = owed.get(key)
+        merged = tuple(dict.fromkeys((owner, *(previous.covers if previous else ()), *covers)))
+        owed[key] = replace(previous or spec, unit=owner, covers=merged)
+
+    for spec in specs:
+        owner = by_code[spec.unit]
+        if (owner.code, spec.deliverable, spec.period) in handed_in:
+            put(spec, owner.code, spec.covers)  # its report stands for every unit it covered
+            continue
+        carrier = carrier_on(owner, today, by_code)
+        for code in spec.covers:
+            if code != owner.code and (code, spec.deliverable, spec.period) in handed_in:
+                put(spec, code, (code,))
+            elif carrier is not None:
+                put(spec, carrier.code, (code,))
+    return list(owed.values())
+
+
+def carrier_on(unit: Unit, day: dt.date, by_code: dict[str, Unit]) -> Unit | None:
+    """The unit that carries `unit`'s duties on `day`: itself unless it has closed by then, else
+    its successor (following the chain); None when a unit of the chain closed with no successor."""
+    current: Unit | None = unit
+    seen: set[str] = set()
+    while current is not None and current.closes is not None and current.closes <= day:
+        if current.code in seen or current.successor is None:
+            return None
+        seen.add(current.code)
+        current = by_code.get(current.successor)
+    return current
+
+
 class Standing(StrEnum):
     """How an obligation looks on a given day, for people (status) and for the chase."""
 
@@ -92,6 +145,7 @@ class Standing(StrEnum):
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
     PAUSED = "paused"
+    WITHDRAWN = "withdrawn"
 
 
 DUE_SOON_DAYS = 5
@@ -113,6 +167,8 @@ def standing(
     """The standing of one obligation on `today`, and days left (negative: days overdue)."""
     deadline = effective_last_day(last_day, extended_until)
     days_left = (deadline - today).days
+    if state is State.WITHDRAWN:
+        return Standing.WITHDRAWN, days_left
     if state is State.ACCEPTED:
         return Standing.ACCEPTED, days_left
     if state is State.SUBMITTED:

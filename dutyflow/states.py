@@ -17,6 +17,15 @@ class ObligationState(StrEnum):
     SUBMITTED = "submitted"  # awaiting the office's acceptance
     ACCEPTED = "accepted"
     RETURNED = "returned"
+    WITHDRAWN = "withdrawn"  # no longer owed: the plan dropped it, or its unit closed and passed it on
+
+
+class Withdrawal(StrEnum):
+    """Why an obligation was withdrawn (the audit's detail, and the unit's notice, say which)."""
+
+    REMOVED = "removed"  # the reloaded plan no longer asks for it
+    PASSED = "passed"  # its unit closed: the successor owes it
+    CLOSED = "closed"  # its unit closed with no successor: nobody owes it
 
 
 OPEN_STATES = frozenset({ObligationState.PENDING, ObligationState.ANNOUNCED, ObligationState.RETURNED})
@@ -91,4 +100,5 @@ __all__ = [
     "ObligationState",
     "SubmissionChannel",
     "SubmissionStatus",
+    "Withdrawal",
 ]

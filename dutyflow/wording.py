@@ -8,6 +8,7 @@ phrasing of the catalogue (templates/messages/wording.yaml). Pure: no database, 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -57,9 +58,10 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def issuer_level(plan: Plan) -> IssuerLevel | None:
-    """The issuer's level as the plan states it, or as the first word(s) of its name say."""
-    issuer = plan.plan.issuer
+def issuer_level(plan: Plan, day: dt.date | None = None) -> IssuerLevel | None:
+    """The level of the issuer in force on `day` (default: the plan's own issuer), as the plan
+    states it or as the first word(s) of its name say."""
+    issuer = plan.plan.issuer if day is None else plan.plan.issuer_on(day)
     if issuer.level is not None:
         return issuer.level
     name = issuer.name.upper()
@@ -109,29 +111,32 @@ def report_email_title(plan: Plan) -> str:
     return t("flows.report_email_title", title=lower_first(plan_wording(plan).report_title), year=plan.plan.year)
 
 
-_RESOLVED: dict[int, tuple[Plan, PlanWording]] = {}
+_RESOLVED: dict[tuple[int, int], tuple[Plan, PlanWording]] = {}
 """The wording of the last few plans, by identity (a plan is immutable; holding it keeps its id
 from being reused): every email reads it, and a national plan has 11,000 units to look at."""
 _RESOLVED_MAX = 8
 
 
-def plan_wording(plan: Plan) -> PlanWording:
-    """The plan's wording, each phrase the plan's own or its default."""
-    known = _RESOLVED.get(id(plan))
+def plan_wording(plan: Plan, day: dt.date | None = None) -> PlanWording:
+    """The plan's wording on `day`, each phrase the plan's own or its default from the issuer and
+    office in force that day (decisions.md, "The issuer moves on a date"); without a day, the
+    plan's own issuer and office."""
+    term = 0 if day is None else sum(1 for entry in plan.plan.succession if entry.starts <= day)
+    known = _RESOLVED.get((id(plan), term))
     if known is not None and known[0] is plan:
         return known[1]
-    wording = _resolve(plan)
+    wording = _resolve(plan, day)
     if len(_RESOLVED) >= _RESOLVED_MAX:
         _RESOLVED.pop(next(iter(_RESOLVED)))
-    _RESOLVED[id(plan)] = (plan, wording)
+    _RESOLVED[(id(plan), term)] = (plan, wording)
     return wording
 
 
-def _resolve(plan: Plan) -> PlanWording:
+def _resolve(plan: Plan, day: dt.date | None) -> PlanWording:
     given = plan.plan.wording
     header = plan.plan
-    issuer = header.issuer.short_name
-    level = issuer_level(plan)
+    issuer = (header.issuer if day is None else header.issuer_on(day)).short_name
+    level = issuer_level(plan, day)
     topic = given.topic or topic_of(header.title)
     types = ", ".join(local_types(plan))
     local_units = given.local_units or (t("wording.local_units", types=types) if types else "")
@@ -142,7 +147,7 @@ def _resolve(plan: Plan) -> PlanWording:
     else:
         reporters = t("wording.reporters")
     leader_title = given.leader_title or t(f"wording.leader_title.{level.value if level else 'other'}")
-    office = plan.unit(header.office)
+    office = plan.unit(header.office if day is None else header.office_on(day))
     directions = tuple(given.directions) or tuple(
         t(f"wording.directions.{n}", reporters=reporters, topic=topic, year=header.year, next_year=header.year + 1)
         for n in ("1", "2", "3")

@@ -1,4 +1,6 @@
-"""Flow `assign`: send every unit its duties, deliverables and last days (once per obligation)."""
+"""Flow `assign`: send every unit open on the day its duties, deliverables and last days (once per
+obligation); a unit that opens later gets its assignment on the day it opens, and a successor the
+obligations its predecessors passed to it."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from prefect.tasks import exponential_backoff
 from dutyflow.flow_results import MailRun
 from dutyflow.notify import Outcome
 from flows._common import batches, publish, resolve_now, resources, run_name
+from tasks.lifetimes import hand_over
 from tasks.notify import assign_units
 
 
@@ -18,7 +21,8 @@ def assign(as_of: dt.date | None = None) -> MailRun:
     runtime = resources()
     notifier = runtime.notifier()
     today, now = resolve_now(as_of, notifier.calendar.tz)
-    units = notifier.units_to_assign()
+    hand_over(notifier, now)
+    units = notifier.units_to_assign(today)
     task = assign_units.with_options(
         retry_delay_seconds=exponential_backoff(backoff_factor=runtime.settings.retry_delay_seconds)
     )

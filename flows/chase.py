@@ -1,4 +1,5 @@
-"""Flow `chase`: remind, chase and escalate every unit that owes something, then the weekly digest."""
+"""Flow `chase`: pass what closed units still owe to their successors; remind, chase and escalate
+every unit that owes something; tell units of what was withdrawn from them; the weekly digest."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from prefect.tasks import exponential_backoff
 from dutyflow.flow_results import MailRun
 from dutyflow.notify import Outcome
 from flows._common import batches, publish, resolve_now, resources, run_name
-from tasks.notify import chase_units, send_digest
+from tasks.lifetimes import hand_over
+from tasks.notify import chase_units, send_digest, send_withdrawal_notices
 
 
 @flow(name="chase", flow_run_name=lambda: run_name("flows.chase_run"), log_prints=True)
@@ -18,6 +20,7 @@ def chase(as_of: dt.date | None = None) -> MailRun:
     runtime = resources()
     notifier = runtime.notifier()
     today, now = resolve_now(as_of, notifier.calendar.tz)
+    hand_over(notifier, now)
     units = notifier.units_to_chase(now)
     delay = runtime.settings.retry_delay_seconds
     task = chase_units.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=delay))
@@ -27,8 +30,8 @@ def chase(as_of: dt.date | None = None) -> MailRun:
     outcome = Outcome()
     for future in futures:
         outcome.merge(future.result())
-    outcome.merge(
-        send_digest.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=delay))(notifier, today, now)
-    )
+    backoff = exponential_backoff(backoff_factor=delay)
+    outcome.merge(send_withdrawal_notices.with_options(retry_delay_seconds=backoff)(notifier, today, now))
+    outcome.merge(send_digest.with_options(retry_delay_seconds=backoff)(notifier, today, now))
     publish("chase", today, outcome, len(units), notifier)
     return MailRun(units=len(units), sent=len(outcome.sent))

@@ -61,6 +61,11 @@ def send_digest(notifier: Notifier, today: dt.date, now: dt.datetime) -> Outcome
     return _raise_if_retryable(notifier.digest(today, now))
 
 
+@task(name="withdrawal-notices", **SAFE_RETRIES)
+def send_withdrawal_notices(notifier: Notifier, today: dt.date, now: dt.datetime) -> Outcome:
+    return _raise_if_retryable(notifier.withdrawal_notices(today, now))
+
+
 @task(name="email-report", **SAFE_RETRIES)
 def send_report(
     notifier: Notifier, files: list[Path], today: dt.date, now: dt.datetime, title: str, obligation_id: int

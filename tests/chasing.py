@@ -31,7 +31,7 @@ def announced(engine: Engine, mini_plan_path: Path) -> Engine:
     with session_scope(engine) as session:
         load_plan_into_store(session, load_plan(mini_plan_path), mini_plan_path, now=at("2025-04-20"), actor="t")
     n = notifier(engine)
-    n.assign([u.code for u in n.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
+    n.assign([u.code for u in n.units_to_assign(dt.date(2025, 4, 21))], dt.date(2025, 4, 21), at("2025-04-21"))
     return engine
 
 

@@ -21,7 +21,7 @@ def test_a_unit_learns_the_duties_it_only_cooperates_on_marked_phoi_hop(engine: 
         load_plan_into_store(session, plan, BUNDLED_PLAN, now=at("2025-04-20"), actor="test")
     transport = MemoryTransport()
     n = notifier(engine, transport)
-    n.assign([u.code for u in n.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
+    n.assign([u.code for u in n.units_to_assign(dt.date(2025, 4, 21))], dt.date(2025, 4, 21), at("2025-04-21"))
     by_unit = {message.to[0].email: message for message in transport.sent}
     checked = 0
     for unit in plan.units:

@@ -34,7 +34,7 @@ def make_notifier(engine: Engine, transport: MemoryTransport) -> Notifier:
 def run_day(notifier: Notifier, day: dt.date, *, assign: bool = False) -> int:
     now = at(day.isoformat())
     if assign:
-        return len(notifier.assign([u.code for u in notifier.units_to_assign()], day, now).sent)
+        return len(notifier.assign([u.code for u in notifier.units_to_assign(day)], day, now).sent)
     units = [u.code for u in notifier.units_to_chase(now)]
     outcome = notifier.chase(units, day, now)
     outcome.merge(notifier.digest(day, now))

@@ -43,14 +43,18 @@ def store(engine: Engine, mini_plan_path: Path) -> Engine:
 def test_a_server_that_is_down_fails_every_message_and_loses_none(store: Engine) -> None:
     port = free_port()
     down = notifier(store, port, timeout=2)
-    outcome = down.assign([u.code for u in down.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
+    outcome = down.assign(
+        [u.code for u in down.units_to_assign(dt.date(2025, 4, 21))], dt.date(2025, 4, 21), at("2025-04-21")
+    )
     assert len(outcome.failures) == 4 and not outcome.sent
     with session_scope(store) as session:
         rows = session.scalars(select(NotificationRow)).all()
         assert {r.status for r in rows} == {"failed"} and all("127.0.0.1" in (r.error or "") or r.error for r in rows)
     with MailSink(port=port) as sink:
         back = notifier(store, port)
-        again = back.assign([u.code for u in back.units_to_assign()], dt.date(2025, 4, 22), at("2025-04-22"))
+        again = back.assign(
+            [u.code for u in back.units_to_assign(dt.date(2025, 4, 22))], dt.date(2025, 4, 22), at("2025-04-22")
+        )
         assert len(again.sent) == 4 and not again.failures
         assert len(sink.messages) == 4
     with session_scope(store) as session:
@@ -61,7 +65,9 @@ def test_a_refused_recipient_is_stored_and_shown_in_status(store: Engine) -> Non
     refused = "vhxh@xa-a.thunghiem.example"
     with MailSink(refuse={refused}) as sink:
         n = notifier(store, sink.port)
-        outcome = n.assign([u.code for u in n.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
+        outcome = n.assign(
+            [u.code for u in n.units_to_assign(dt.date(2025, 4, 21))], dt.date(2025, 4, 21), at("2025-04-21")
+        )
     assert len(outcome.failures) == 1  # its only recipient refused: the message was not accepted at all
     with session_scope(store) as session:
         row = session.scalars(select(NotificationRow).where(NotificationRow.recipient == refused)).first()
@@ -75,7 +81,7 @@ def test_a_copied_head_refused_keeps_the_message_for_the_officer(store: Engine) 
     head = "truongphong@tuphap.thunghiem.example"
     with MailSink(refuse={head}) as sink:
         n = notifier(store, sink.port)
-        n.assign([u.code for u in n.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
+        n.assign([u.code for u in n.units_to_assign(dt.date(2025, 4, 21))], dt.date(2025, 4, 21), at("2025-04-21"))
         for day in ("2025-05-12", "2025-05-15", "2025-05-19", "2025-05-20", "2025-05-22"):
             now = at(day)
             n.chase([u.code for u in n.units_to_chase(now)], dt.date.fromisoformat(day), now)

@@ -154,8 +154,42 @@ def test_the_report_email_is_retried_when_the_server_defers_it(district: MailSin
     result = consolidate_flow(as_of=dt.date(2025, 11, 20))
     assert result.sent == 1
     assert district.defer == 0
-    reports = [m for m in district.messages if "Báo cáo kết quả thực hiện công tác trẻ em" in str(m["Subject"])]
+    reports = [m for m in district.messages if "Báo cáo kết quả thực hiện thử nghiệm năm 2025" in str(m["Subject"])]
     assert len(reports) == 1
     with session_scope(resources().engine) as session:
         statuses = {row.status for row in session.scalars(select(NotificationRow))}
     assert statuses == {"sent"}
+
+
+def test_a_merger_loaded_in_june_runs_through_the_assign_and_chase_flows(prefect_server: None, tmp_path: Path) -> None:
+    """The flows hand over what closed units owe, tell them once, and assign the new unit on 1/7."""
+    from flows.assign import assign
+    from flows.chase import chase
+    from tests.test_lifetimes_merger import MERGER_PLAN, as_written_in_january
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(as_written_in_january(MERGER_PLAN.read_text(encoding="utf-8")), encoding="utf-8")
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine)
+    with session_scope(engine) as session:
+        load_plan_into_store(session, load_plan(path), path, now=at("2025-04-20"), actor="test")
+    with MailSink(tmp_path / "mail") as sink:
+        transport = SmtpTransport(sink.host, sink.port)
+        with override(Resources.for_test(engine, tmp_path / "data", transport=transport)):
+            assert assign(as_of=dt.date(2025, 4, 21)) == MailRun(units=5, sent=5)
+            path.write_text(MERGER_PLAN.read_text(encoding="utf-8"), encoding="utf-8")
+            with session_scope(engine) as session:
+                load_plan_into_store(session, load_plan(path), path, now=at("2025-06-20"), actor="test")
+            assert assign(as_of=dt.date(2025, 6, 30)) == MailRun(units=0, sent=0)  # the new commune is not open yet
+            chase(as_of=dt.date(2025, 6, 30))
+            notices = [m for m in sink.messages if str(m["Subject"]).startswith("Thôi yêu cầu")]
+            assert sorted(str(m["To"]).split("@")[1].split(".")[0] for m in notices) == ["xa-a", "xa-b", "xa-c"]
+            chase(as_of=dt.date(2025, 6, 30))
+            assert len([m for m in sink.messages if str(m["Subject"]).startswith("Thôi yêu cầu")]) == 3
+            assert assign(as_of=dt.date(2025, 7, 1)) == MailRun(units=1, sent=1)
+            with session_scope(engine) as session:
+                covers = session.scalars(
+                    select(ObligationRow.covers).where(ObligationRow.state == ObligationState.ANNOUNCED)
+                ).all()
+            assert ["xa-hop-nhat", "xa-a", "xa-b", "xa-c"] in covers  # announced to the new commune on 1/7
+    engine.dispose()

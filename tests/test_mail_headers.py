@@ -114,7 +114,7 @@ def run_year(engine: Engine, notifier: Notifier, folder: Path) -> list[tuple[Sen
         assert not outcome.failures and not outcome.unknown
         sent.extend((record, now) for record in outcome.sent)
 
-    units = [u.code for u in notifier.units_to_assign()]
+    units = [u.code for u in notifier.units_to_assign(FIRST_DAY)]
     keep(notifier.assign(units, FIRST_DAY, at(FIRST_DAY.isoformat())), at(FIRST_DAY.isoformat()))
     for day in working_days(notifier)[1:]:
         now = at(day.isoformat(), 9)

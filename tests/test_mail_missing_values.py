@@ -32,6 +32,7 @@ OPTIONAL: dict[str, tuple[Any, frozenset[str] | None]] = {
     "items.extended_until": (None, None),
     "items.forms": ([], None),
     "items.attachments_allowed": (False, None),
+    "items.reports_for": ([], None),
     "report.files": ([], None),
     "late": ([], None),
     "duties": ([], None),
@@ -76,6 +77,19 @@ def full_context(name: str) -> dict[str, Any]:
         }
     if name == "report_final":
         return base | {"report": {"title": "Báo cáo kết quả năm 2025", "files": ["bao-cao.pdf", "bao-cao.docx"]}}
+    if name == "withdrawn":
+        item = {
+            "deliverable_name": "Danh sách hằng tháng",
+            "period_label": "tháng 7/2025",
+            "last_day": dt.date(2025, 8, 5),
+        }
+        return base | {
+            "items": [
+                item | {"why": "passed", "successor_name": "UBND xã Quang Hán"},
+                item | {"why": "removed", "successor_name": None, "period_label": "tháng 8/2025"},
+                item | {"why": "closed", "successor_name": None, "period_label": "tháng 9/2025"},
+            ]
+        }
     raise AssertionError(f"no context for the email template {name!r}: add one here")
 
 
@@ -115,7 +129,7 @@ def variants(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def test_every_email_template_is_swept() -> None:
-    assert set(TEMPLATES) >= {*NAMES, "receipt", "returned", "new_link", "report_final"}
+    assert set(TEMPLATES) >= {*NAMES, "receipt", "returned", "new_link", "report_final", "withdrawn"}
     for name in TEMPLATES:
         full_context(name)
 

@@ -60,6 +60,7 @@ def reminder_context() -> dict[str, object]:
                 "days_left": 3,
                 "days_overdue": 0,
                 "extended_until": None,
+                "reports_for": [],
             },
             {
                 "deliverable_name": "Phụ lục I - Kết quả thực hiện chỉ tiêu",
@@ -68,6 +69,7 @@ def reminder_context() -> dict[str, object]:
                 "days_left": 3,
                 "days_overdue": 0,
                 "extended_until": None,
+                "reports_for": [],
             },
         ],
     }

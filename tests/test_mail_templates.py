@@ -53,6 +53,7 @@ def pending(**overrides: Any) -> list[dict[str, Any]]:
         "days_left": 3,
         "days_overdue": 0,
         "extended_until": None,
+        "reports_for": ["UBND xã Ngọc Khê"],
     }
     second = {
         "deliverable_name": "Phụ lục I - Kết quả thực hiện chỉ tiêu",
@@ -61,6 +62,7 @@ def pending(**overrides: Any) -> list[dict[str, Any]]:
         "days_left": 3,
         "days_overdue": 0,
         "extended_until": None,
+        "reports_for": [],
     }
     return [{**first, **overrides}, {**second, **overrides}]
 
@@ -93,6 +95,7 @@ def assignment() -> dict[str, Any]:
                 "last_day": dt.date(2025, 6, 13),
                 "forms": [{"code": "PL1", "name": "Phụ lục I", "title": "Kết quả thực hiện các chỉ tiêu"}],
                 "attachments_allowed": True,
+                "reports_for": [],
             },
             {
                 "deliverable_name": "Báo cáo năm",
@@ -102,6 +105,7 @@ def assignment() -> dict[str, Any]:
                 "last_day": dt.date(2025, 12, 5),
                 "forms": [],
                 "attachments_allowed": False,
+                "reports_for": ["UBND xã Ngọc Khê", "UBND xã Phong Châu"],
             },
         ],
     }

@@ -252,3 +252,52 @@ def test_the_reformed_plan_loads_into_the_store(engine: Engine, reformed: Path) 
         assert session.scalar(select(func.count()).select_from(UnitRow)) == 38
         owed = session.scalar(select(func.count()).select_from(ObligationRow))
         assert owed == len(expand_obligations(plan, WorkingCalendar.from_config(plan.calendar))) == 168
+
+
+def test_the_bundled_plan_reformed_in_june_keeps_everything_and_the_new_communes_owe_once(
+    engine: Engine, reformed: Path
+) -> None:
+    """The real path: the 2025 plan runs from April; the reform, decided in June, is loaded on
+    20/6 and takes effect on 1/7. Nothing is deleted; each new commune owes each report once."""
+    from dutyflow.audit import SYSTEM_ACTOR
+    from dutyflow.mail import MemoryTransport
+    from dutyflow.states import ObligationState
+    from dutyflow.store.models import NotificationRow
+    from dutyflow.store.sync import sync_obligations
+    from tests.conftest import build_notifier
+
+    def count(model: Any) -> int:
+        with session_scope(engine) as session:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    with session_scope(engine) as session:
+        load_plan_into_store(session, load_plan(BUNDLED_PLAN), BUNDLED_PLAN, now=at("2025-04-20"), actor="test")
+    transport = MemoryTransport()
+    notifier = build_notifier(engine, transport)
+    notifier.assign(
+        [u.code for u in notifier.units_to_assign(dt.date(2025, 4, 21))], dt.date(2025, 4, 21), at("2025-04-21")
+    )
+    before = {"obligations": count(ObligationRow), "notifications": count(NotificationRow)}
+    plan = load_plan(reformed)
+    with session_scope(engine) as session:
+        load_plan_into_store(session, plan, reformed, now=at("2025-06-20"), actor="test")
+        sync_obligations(session, notifier.plan_id, plan, now=at("2025-07-01"), actor=SYSTEM_ACTOR)
+    assert count(ObligationRow) >= before["obligations"]
+    assert count(NotificationRow) == before["notifications"]
+    new = {u.code for u in plan.units if u.opens == REFORM}
+    with session_scope(engine) as session:
+        rows = session.scalars(select(ObligationRow)).all()
+        live = [(r.unit.code, r.deliverable.code, r.period) for r in rows if r.state is not ObligationState.WITHDRAWN]
+        assert len(live) == len(set(live))
+        owed_by_new = [r for r in rows if r.unit.code in new]
+        assert owed_by_new and all(r.state is ObligationState.PENDING for r in owed_by_new)
+        # every old commune's open obligation went to a new commune, which covers it
+        closed = {u.code for u in plan.units if u.closes == REFORM}
+        open_old = [r for r in rows if r.unit.code in closed and r.state is not ObligationState.WITHDRAWN]
+        assert all(r.state in {ObligationState.ACCEPTED, ObligationState.SUBMITTED} for r in open_old)
+        covered = {code for r in owed_by_new for code in r.covers}
+        assert closed - {u.code for u in plan.units if u.closes == REFORM and u.successor is None} <= covered
+    july = build_notifier(engine, transport)
+    assigned = {u.code for u in july.units_to_assign(dt.date(2025, 7, 1))}
+    assert assigned == new
+    assert not build_notifier(engine, transport).units_to_assign(dt.date(2025, 6, 30))

@@ -85,7 +85,9 @@ def open_site(engine: Engine, plan_path: Path, root: Path, **options: Any) -> It
         return f"http://portal.test/u/{current_token(session, SECRET, plan.plan.code, unit, now=now, expires_at=expiry_for(2025, ICT))}"
 
     notifier = build_notifier(engine, outbox, sender=OFFICE, links=links)
-    notifier.assign([u.code for u in notifier.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
+    notifier.assign(
+        [u.code for u in notifier.units_to_assign(dt.date(2025, 4, 21))], dt.date(2025, 4, 21), at("2025-04-21")
+    )
     outbox.sent.clear()
     raise_server_exceptions = options.pop("raise_server_exceptions", True)
     app = create_app(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from dutyflow.plan import load_plan
 from dutyflow.states import ObligationState, SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import AuditEventRow, ObligationRow, SubmissionRow, UnitRow
-from dutyflow.store.sync import PlanLoadRefused, load_plan_into_store
+from dutyflow.store.sync import load_plan_into_store
 from tests.conftest import at
 
 
@@ -81,23 +80,47 @@ def test_a_renamed_unit_is_updated_in_place(engine: Engine, mini_plan_path: Path
         assert session.scalars(select(UnitRow.name).where(UnitRow.code == "xa-a")).one() == "UBND xã A & <Mới>"
 
 
-def test_removing_a_unit_without_submissions_removes_its_obligations(engine: Engine, mini_plan_path: Path) -> None:
-    load(engine, mini_plan_path)
-    text = mini_plan_path.read_text(encoding="utf-8").replace("    members: [tu-phap]\n", "    members: []\n")
+def _without_tu_phap(text: str) -> str:
+    text = text.replace("    members: [tu-phap]\n", "    members: []\n")
     text = text.replace("reported_by: [cac-xa, tu-phap]", "reported_by: [cac-xa]")
     text = text.replace("    partners: [tu-phap]\n", "")
     start = text.index("  - code: tu-phap")
     end = text.index("  - code: xa-a")
-    mini_plan_path.write_text(text[:start] + text[end:], encoding="utf-8")
+    return text[:start] + text[end:]
+
+
+def states_of(engine: Engine) -> dict[tuple[str, str, str], ObligationState]:
+    return {(unit, deliverable, period): state for _, unit, deliverable, period, _, _, state in snapshot(engine)}
+
+
+def test_removing_a_unit_withdraws_its_obligations_and_deletes_nothing(engine: Engine, mini_plan_path: Path) -> None:
+    load(engine, mini_plan_path)
+    mini_plan_path.write_text(_without_tu_phap(mini_plan_path.read_text(encoding="utf-8")), encoding="utf-8")
     report = load(engine, mini_plan_path)
-    assert report.changes["unit deleted"] == 1
-    assert count(engine, ObligationRow) == 11
+    assert report.changes["unit removed"] == 1
+    assert report.changes["obligation withdrawn"] == 2
+    assert "gỡ khỏi kế hoạch" in report.describe()
+    assert count(engine, ObligationRow) == 13
+    assert count(engine, UnitRow) == 4
+    withdrawn = {key for key, state in states_of(engine).items() if state is ObligationState.WITHDRAWN}
+    assert withdrawn == {("tu-phap", "bao-cao-6-thang", "2025"), ("tu-phap", "bao-cao-nam", "2025")}
+    with session_scope(engine) as session:
+        event = session.scalars(
+            select(AuditEventRow).where(AuditEventRow.action == "withdrawn").order_by(AuditEventRow.id)
+        ).first()
+        assert event is not None
+        assert event.detail == {"why": "removed", "before": "pending", "successor": None}
+    # Loading the same file again changes nothing: the unit's removal is audited once.
+    events = count(engine, AuditEventRow)
+    assert not load(engine, mini_plan_path, day="2025-04-22").changed
+    assert count(engine, AuditEventRow) == events
 
 
 def _submit(engine: Engine, unit: str, deliverable: str) -> None:
     with session_scope(engine) as session:
         obligation = session.scalars(select(ObligationRow).join(UnitRow).where(UnitRow.code == unit)).all()
         target = next(o for o in obligation if o.deliverable.code == deliverable)
+        target.state = ObligationState.ACCEPTED
         session.add(
             SubmissionRow(
                 obligation_id=target.id,
@@ -110,36 +133,41 @@ def _submit(engine: Engine, unit: str, deliverable: str) -> None:
         )
 
 
-def test_removing_a_unit_with_submissions_is_refused_and_nothing_is_written(
+def test_removing_a_unit_with_submissions_keeps_them_and_a_later_reload_reinstates_them(
     engine: Engine, mini_plan_path: Path
 ) -> None:
     load(engine, mini_plan_path)
     _submit(engine, "xa-b", "bao-cao-6-thang")
-    before, events = snapshot(engine), count(engine, AuditEventRow)
-    text = mini_plan_path.read_text(encoding="utf-8")
-    start = text.index("  - code: xa-b")
-    end = text.index("groups:")
-    # Also change a deadline: it must not be applied either, since the whole load is refused.
-    text = (text[:start] + text[end:]).replace("due: 2025-11-15", "due: 2025-11-14")
-    mini_plan_path.write_text(text, encoding="utf-8")
-    with pytest.raises(PlanLoadRefused) as caught:
-        load(engine, mini_plan_path)
-    assert "«xa-b»" in str(caught.value) and "1 báo cáo" in str(caught.value)
-    assert snapshot(engine) == before
-    assert count(engine, AuditEventRow) == events
+    original = mini_plan_path.read_text(encoding="utf-8")
+    start = original.index("  - code: xa-b")
+    end = original.index("groups:")
+    mini_plan_path.write_text(original[:start] + original[end:], encoding="utf-8")
+    load(engine, mini_plan_path)
+    assert count(engine, SubmissionRow) == 1
+    assert count(engine, ObligationRow) == 13
+    states = states_of(engine)
+    assert states[("xa-b", "bao-cao-6-thang", "2025")] is ObligationState.WITHDRAWN
+    assert states[("xa-b", "danh-sach-thang", "2025-04")] is ObligationState.WITHDRAWN
+    mini_plan_path.write_text(original, encoding="utf-8")
+    report = load(engine, mini_plan_path, day="2025-04-23")
+    assert report.changes["obligation reinstated"] == 5
+    states = states_of(engine)
+    assert states[("xa-b", "bao-cao-6-thang", "2025")] is ObligationState.ACCEPTED  # its accepted version stands
+    assert states[("xa-b", "danh-sach-thang", "2025-04")] is ObligationState.PENDING
 
 
-def test_removing_a_deliverable_with_submissions_is_refused(engine: Engine, mini_plan_path: Path) -> None:
+def test_removing_a_deliverable_with_submissions_withdraws_it(engine: Engine, mini_plan_path: Path) -> None:
     load(engine, mini_plan_path)
     _submit(engine, "xa-a", "danh-sach-thang")
     text = mini_plan_path.read_text(encoding="utf-8")
     start = text.index("  - code: danh-sach-thang")
     end = text.index("  - code: bao-cao-nam")
     mini_plan_path.write_text(text[:start] + text[end:], encoding="utf-8")
-    with pytest.raises(PlanLoadRefused) as caught:
-        load(engine, mini_plan_path)
-    assert "danh-sach-thang" in str(caught.value)
+    report = load(engine, mini_plan_path)
+    assert report.changes["deliverable removed"] == 1
+    assert report.changes["obligation withdrawn"] == 6
     assert count(engine, ObligationRow) == 13
+    assert count(engine, SubmissionRow) == 1
 
 
 def test_a_merge_moves_later_obligations_to_the_successor(engine: Engine, mini_plan_path: Path) -> None:
@@ -152,12 +180,41 @@ def test_a_merge_moves_later_obligations_to_the_successor(engine: Engine, mini_p
     with session_scope(engine) as session:
         rows = session.scalars(select(ObligationRow)).all()
         owed = {(r.unit.code, r.deliverable.code, r.period): r for r in rows}
-    assert ("xa-a", "bao-cao-nam", "2025") not in owed
-    assert owed[("xa-b", "bao-cao-nam", "2025")].covers == ["xa-b", "xa-a"]
-    assert ("xa-a", "bao-cao-6-thang", "2025") in owed
+        assert owed[("xa-a", "bao-cao-nam", "2025")].state is ObligationState.WITHDRAWN
+        assert owed[("xa-b", "bao-cao-nam", "2025")].covers == ["xa-b", "xa-a"]
+        assert owed[("xa-a", "bao-cao-6-thang", "2025")].state is ObligationState.PENDING
+        event = session.scalars(
+            select(AuditEventRow).where(
+                AuditEventRow.action == "withdrawn", AuditEventRow.code == "xa-a/bao-cao-nam/2025"
+            )
+        ).one()
+        assert event.detail["why"] == "passed" and event.detail["successor"] == "xa-b"
 
 
 def test_the_bundled_plan_loads_on_this_backend(engine: Engine, bundled_plan_path: Path) -> None:
     report = load(engine, bundled_plan_path)
     assert report.changes["unit created"] >= 31
     assert not load(engine, bundled_plan_path).changed
+
+
+def test_a_unit_closed_with_no_successor_owes_nothing_after_it_closes_but_keeps_what_it_handed_in(
+    engine: Engine, mini_plan_path: Path
+) -> None:
+    load(engine, mini_plan_path)
+    _submit(engine, "xa-a", "danh-sach-thang")  # its April list, accepted
+    text = mini_plan_path.read_text(encoding="utf-8").replace(
+        '    gso_code: "00001"\n', '    gso_code: "00001"\n    closes: 2025-07-01\n'
+    )
+    mini_plan_path.write_text(text, encoding="utf-8")
+    load(engine, mini_plan_path, day="2025-07-02")
+    states = states_of(engine)
+    assert states[("xa-a", "danh-sach-thang", "2025-04")] is ObligationState.ACCEPTED
+    assert states[("xa-a", "bao-cao-6-thang", "2025")] is ObligationState.WITHDRAWN
+    assert states[("xa-a", "bao-cao-nam", "2025")] is ObligationState.WITHDRAWN
+    assert count(engine, ObligationRow) == 13
+    with session_scope(engine) as session:
+        details = {
+            e.code: e.detail["why"]
+            for e in session.scalars(select(AuditEventRow).where(AuditEventRow.action == "withdrawn"))
+        }
+    assert details["xa-a/bao-cao-6-thang/2025"] == "closed"

@@ -36,19 +36,19 @@ from dutyflow.plan.fields import IssuerLevel, UnitKind
 from dutyflow.plan.model import Wording
 from dutyflow.portal.app import create_app
 from dutyflow.report.build import build_report
-from dutyflow.states import ObligationState
+from dutyflow.states import AccountRole, ObligationState
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
 from dutyflow.tokens import current_token, expiry_for
 from dutyflow.wording import issuer_level, plan_wording, report_email_title, topic_of, unit_type
+from tests.accounts_support import add_accounts, credentials
 from tests.conftest import ICT, at, build_notifier
 from tests.filling import filled_workbook
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET = b"test-secret"
-PASSWORD = "mật-khẩu-văn-phòng"
 WORDS = ("huyện", "thị trấn", "trẻ em", "Trùng Khánh", "Cao Bằng", "Văn phòng HĐND&UBND")
 """What a district's or the bundled plans' wording would leave behind."""
 TAG = re.compile(r"<[^>]+>")
@@ -82,7 +82,7 @@ def page_text(html: str) -> str:
 
 
 def login(client: TestClient) -> None:
-    assert client.post("/van-phong/dang-nhap", data={"password": PASSWORD}, follow_redirects=False).status_code == 303
+    assert client.post("/van-phong/dang-nhap", data=credentials(), follow_redirects=False).status_code == 303
 
 
 def csrf(client: TestClient) -> str:
@@ -112,14 +112,14 @@ def season(engine: Engine, plan_path: Path, unit: str, root: Path) -> tuple[Plan
     notifier = build_notifier(
         engine, outbox, sender=Address(plan_wording(plan).office, "vanthu@office.example"), links=links
     )
-    notifier.assign([u.code for u in notifier.units_to_assign()], dt.date(2025, 4, 21), at("2025-04-21"))
+    notifier.assign([u.code for u in notifier.units_to_assign(dt.date(2025, 4, 21))], dt.date(2025, 4, 21), at("2025-04-21"))
 
     now = at("2025-05-12", 10)
+    add_accounts(engine, AccountRole.OFFICE)
     portal = create_app(
         engine,
         FileStore(root / "uploads"),
         notifier=notifier,
-        admin_password=PASSWORD,
         clock=lambda: now,
         limits=Limits(max_bytes=2 * 1024 * 1024, max_per_day=5),
     )

@@ -30,7 +30,6 @@ from dutyflow.signing import SigningError
 from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope
 from dutyflow.store.models import PlanRow
 from dutyflow.store.queries import NoPlanLoaded, current_plan
-from dutyflow.store.sync import PlanLoadRefused
 
 T = TypeVar("T")
 
@@ -43,7 +42,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help=t("help.json"))]
 
 _PLAIN_REFUSALS = (StoreNotReady, AdminError, AccountError, IntakeRefused, SettingsError, SigningError, RegisterError, ReformError)
 """Refusals whose own text is the message."""
-REFUSALS = (NoPlanLoaded, PlanError, PlanLoadRefused, *_PLAIN_REFUSALS)
+REFUSALS = (NoPlanLoaded, PlanError, *_PLAIN_REFUSALS)
 """Every refusal of the core a command shows as a clean failure (see `refusal_text`)."""
 
 
@@ -68,8 +67,6 @@ def refusal_text(exc: Exception) -> str:
         return t("load.no_plan_loaded")
     if isinstance(exc, PlanError):
         return exc.render()
-    if isinstance(exc, PlanLoadRefused):
-        return "\n".join(exc.reasons)
     return str(exc)
 
 

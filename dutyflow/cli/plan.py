@@ -13,6 +13,7 @@ from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli.common import JsonFlag, PathArg, acting_person, console, read_plan, refusing, runtime
 from dutyflow.cli.register import plan_reform, plan_units, print_register_warnings
 from dutyflow.cli.usage import VietnameseGroup
+from dutyflow.lifetimes import lifetime_text
 from dutyflow.messages import t
 from dutyflow.obligations import expand_obligations
 from dutyflow.plan import Plan
@@ -85,7 +86,17 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
     return {
         "plan": plan.plan.model_dump(mode="json"),
         "units": [
-            {"code": u.code, "name": u.name, "kind": u.kind.value, "gso_code": u.gso_code, "email": u.focal.email}
+            {
+                "code": u.code,
+                "name": u.name,
+                "kind": u.kind.value,
+                "gso_code": u.gso_code,
+                "email": u.focal.email,
+                "opens": u.opens.isoformat() if u.opens else None,
+                "closes": u.closes.isoformat() if u.closes else None,
+                "successor": u.successor,
+                "lifetime": lifetime_text(plan, u),
+            }
             for u in plan.units
         ],
         "groups": [
@@ -150,7 +161,7 @@ def plan_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]
     """The tables of `plan show`: (title key, rows, columns), every period of every deliverable included."""
     periods = [{"deliverable": d["code"], **_off_noted(p)} for d in summary["deliverables"] for p in d["periods"]]
     return [
-        ("units", summary["units"], ("code", "name", "kind", "gso_code")),
+        ("units", summary["units"], ("code", "name", "kind", "gso_code", "lifetime")),
         ("groups", summary["groups"], ("code", "name", "units")),
         ("duties", summary["duties"], ("code", "section", "title", "units")),
         ("indicators", summary["indicators"], ("code", "name", "measure", "direction", "target")),

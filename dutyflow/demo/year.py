@@ -118,12 +118,14 @@ def run_year(stage: Stage, flows: Flows, seed: int, result: DemoResult, progress
     result.cast["email"] = ", ".join(sorted({plan.unit(p.unit).name for p in planned if p.channel == "email"}))
     assign_day, final_day = demo_span(plan)
     draft_day = calendar.add_working_days(final_day, -3)
+    # A unit that opens (or a successor that takes over) during the year is assigned that day.
+    openings = sorted({u.opens for u in plan.units if u.opens and assign_day < u.opens <= final_day})
     day = assign_day
     links: dict[str, str] = {}
     while day <= final_day:
         progress(day, "")
         clock.at(day, 8, calendar.tz)
-        if day == assign_day:
+        if day == assign_day or day in openings:
             flows.assign(as_of=day)
             links = links_from_mailbox(plan, sink)
         flows.chase(as_of=day)
@@ -148,7 +150,7 @@ def run_year(stage: Stage, flows: Flows, seed: int, result: DemoResult, progress
                 result.files[Path(path).suffix.lstrip(".")] = Path(path)
             result.notes.extend(final.notes)
         result.days += 1
-        day = next_day(day, planned, runtime, calendar, (draft_day, final_day))
+        day = next_day(day, planned, runtime, calendar, (draft_day, final_day, *openings))
 
 
 def next_day(

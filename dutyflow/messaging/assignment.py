@@ -58,6 +58,7 @@ class _Pending:
     rule: str
     last_day: dt.date
     extended_until: dt.date | None
+    covers: list[str]
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,12 @@ class Assignments:
         self.mail = mail
         self.duties = duties_by_unit(plan)
         self._forms = {f.code: FormItem(code=f.code, name=f.name, title=f.title) for f in plan.forms}
+        self._names = {u.code: u.name for u in plan.units}
 
     def drafts(
         self, session: Session, plan_id: int, unit_codes: Sequence[str], today: dt.date, now: dt.datetime
     ) -> list[MessageDraft]:
-        """One draft per unit with a pending obligation, in the order of `unit_codes`; three queries
+        """One draft per unit open on `today` with a pending obligation, in the order of `unit_codes`; three queries
         for the whole batch (units, their pending obligations, the plan's deliverables)."""
         units = {
             unit.code: unit
@@ -92,7 +94,7 @@ class Assignments:
         for code in dict.fromkeys(unit_codes):
             unit = units[code]
             rows = pending.get(unit.id)
-            if rows:
+            if rows and _exists_on(unit, today):
                 link = self.mail.links(session, unit, now) if self.mail.links is not None else None
                 drafts.append(self._draft(unit_contact(unit, link), rows, deliverables, today, now))
         return drafts
@@ -114,7 +116,7 @@ class Assignments:
         today: dt.date,
         now: dt.datetime,
     ) -> MessageDraft:
-        items = [_item(row, deliverables[row.deliverable_id]) for row in rows]
+        items = [_item(row, deliverables[row.deliverable_id], self._names) for row in rows]
         ids = tuple(row.id for row in rows)
         context = AssignmentContext(
             **base_context(self.plan, self.mail.reply_to, contact, today),
@@ -171,7 +173,12 @@ class Assignments:
             )
 
 
-def _item(row: _Pending, deliverable: _Deliverable) -> AssignmentItem:
+def _exists_on(unit: UnitRow, day: dt.date) -> bool:
+    """A unit is told of its duties only while it exists: from its `opens`, before its `closes`."""
+    return (unit.opens is None or unit.opens <= day) and (unit.closes is None or day < unit.closes)
+
+
+def _item(row: _Pending, deliverable: _Deliverable, names: dict[str, str]) -> AssignmentItem:
     return AssignmentItem(
         deliverable_name=deliverable.name,
         period_label=row.period_label,
@@ -180,6 +187,7 @@ def _item(row: _Pending, deliverable: _Deliverable) -> AssignmentItem:
         last_day=effective_last_day(row.last_day, row.extended_until),
         forms=deliverable.forms,
         attachments_allowed=deliverable.attachments_allowed,
+        reports_for=[names.get(code, code) for code in row.covers[1:]],
     )
 
 
@@ -194,6 +202,7 @@ def _pending_by_unit(session: Session, unit_ids: list[int]) -> dict[int, list[_P
         ObligationRow.rule,
         ObligationRow.last_day,
         ObligationRow.extended_until,
+        ObligationRow.covers,
     )
     for chunk in _chunks(unit_ids, 500):
         rows = session.execute(

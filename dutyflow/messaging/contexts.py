@@ -75,6 +75,8 @@ class AssignmentItem(TypedDict):
     last_day: dt.date
     forms: list[FormItem]
     attachments_allowed: bool
+    reports_for: list[str]
+    """Names of the closed units whose part of this report the unit owes as their successor."""
 
 
 class AssignmentContext(BaseContext):
@@ -89,6 +91,8 @@ class ChaseItem(TypedDict):
     days_left: int
     days_overdue: int
     extended_until: dt.date | None
+    reports_for: list[str]
+    """Names of the closed units whose part of this report the unit owes as their successor."""
 
 
 class ChaseContext(BaseContext):
@@ -141,21 +145,43 @@ class ReportContext(BaseContext):
     report: ReportDetails
 
 
+class WithdrawnItem(TypedDict):
+    deliverable_name: str
+    period_label: str
+    last_day: dt.date
+    why: str
+    """A `states.Withdrawal` value: "removed", "passed" or "closed"."""
+    successor_name: str | None
+
+
+class WithdrawalContext(BaseContext):
+    items: list[WithdrawnItem]
+
+
 MessageContext = (
-    BaseContext | AssignmentContext | ChaseContext | ReceiptContext | MailRefusedContext | DigestContext | ReportContext
+    BaseContext
+    | AssignmentContext
+    | ChaseContext
+    | ReceiptContext
+    | MailRefusedContext
+    | DigestContext
+    | ReportContext
+    | WithdrawalContext
 )
 
 
 def base_context(plan: Plan, reply_to: Address, contact: Contact, today: dt.date) -> BaseContext:
-    office = plan.unit(plan.plan.office)
+    """What every email shows, with the issuer and the office in force on `today`."""
     header = plan.plan
-    wording = plan_wording(plan)
+    wording = plan_wording(plan, today)
+    office = plan.unit(header.office_on(today))
+    issuer = header.issuer_on(today)
     return BaseContext(
         plan=PlanHeader(
             title=header.title,
             year=header.year,
-            issuer_short_name=header.issuer.short_name,
-            place=header.issuer.place,
+            issuer_short_name=issuer.short_name,
+            place=issuer.place,
             leader=wording.leader,
             leader_title=wording.leader_title,
             addressee=wording.report_addressee[:1].upper() + wording.report_addressee[1:],

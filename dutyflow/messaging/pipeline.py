@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.chase import CHASED_STATES
@@ -21,6 +21,7 @@ from dutyflow.messaging.office import OfficeMessages
 from dutyflow.messaging.receipts import Receipts, mail_refused
 from dutyflow.messaging.records import MailReply, MailSetup, Outcome, UnitRef
 from dutyflow.messaging.reminders import DuePlan, Reminders
+from dutyflow.messaging.withdrawals import Withdrawals
 from dutyflow.obligations import State
 from dutyflow.store.chasing import Scope
 from dutyflow.store.db import session_scope
@@ -58,16 +59,21 @@ class Notifier:
         self.reminders = Reminders(self.plan, self.calendar, mail)
         self.receipts = Receipts(self.plan, self.calendar, mail)
         self.office = OfficeMessages(self.plan, self.calendar, mail)
+        self.withdrawals = Withdrawals(self.plan, mail)
 
     # ------------------------------------------------------------------ who needs a run
 
-    def units_to_assign(self) -> list[UnitRef]:
+    def units_to_assign(self, today: dt.date) -> list[UnitRef]:
+        """Units open on `today` that owe something they have not been told of; a unit that opens
+        later is assigned on the day it opens (see decisions.md, "A unit is told when it exists")."""
         with session_scope(self.engine) as session:
             rows = session.execute(
                 select(UnitRow.code, UnitRow.name)
                 .join(ObligationRow, ObligationRow.unit_id == UnitRow.id)
                 .where(ObligationRow.plan_id == self.plan_id, ObligationRow.state == State.PENDING)
                 .where(UnitRow.paused.is_(False))
+                .where(or_(UnitRow.opens.is_(None), UnitRow.opens <= today))
+                .where(or_(UnitRow.closes.is_(None), UnitRow.closes > today))
                 .group_by(UnitRow.id, UnitRow.code, UnitRow.name)
                 .order_by(UnitRow.id)
             )
@@ -169,6 +175,13 @@ class Notifier:
         for its consolidated obligation, whatever day the run that sends it is for."""
         draft = self.office.report(files, today, title=title, obligation_id=obligation_id)
         return self.dispatcher.dispatch([draft], now)
+
+    def withdrawal_notices(self, today: dt.date, now: dt.datetime) -> Outcome:
+        """Tell each unit, in one message, of the obligations withdrawn from it since it was told of
+        them; once per obligation."""
+        with session_scope(self.engine) as session:
+            drafts = self.withdrawals.drafts(session, self.plan_id, today)
+        return self.dispatcher.dispatch(drafts, now) if drafts else Outcome()
 
     def digest(self, today: dt.date, now: dt.datetime) -> Outcome:
         """The weekly digest of late obligations, when it is due and not yet sent this week."""

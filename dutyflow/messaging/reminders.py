@@ -37,6 +37,7 @@ class Reminders:
         self.calendar = calendar
         self.mail = mail
         self._thresholds_of: dict[dt.date, tuple[tuple[LadderStep, dt.date], ...]] = {}
+        self._names = {u.code: u.name for u in plan.units}
 
     def thresholds(self, today: dt.date) -> tuple[tuple[LadderStep, dt.date], ...]:
         """`due_thresholds` of `today`, worked out once per day: a national chase calls the
@@ -132,7 +133,7 @@ class Reminders:
 
     def _draft(self, notice: Notice, rows: Rows, contact: Contact, today: dt.date) -> MessageDraft:
         ids = notice.obligation_ids
-        items = [_item(*rows[oid], today) for oid in ids]
+        items = [_item(*rows[oid], today, self._names) for oid in ids]
         recipients = routed(
             [
                 Recipient(contact.person(notice.step.to), "to"),
@@ -162,7 +163,7 @@ class Reminders:
         reschedule(session, scope, self.thresholds(today), next_look)
 
 
-def _item(row: ObligationRow, deliverable: DeliverableRow, today: dt.date) -> ChaseItem:
+def _item(row: ObligationRow, deliverable: DeliverableRow, today: dt.date, names: dict[str, str]) -> ChaseItem:
     deadline = effective_last_day(row.last_day, row.extended_until)
     return ChaseItem(
         deliverable_name=deliverable.name,
@@ -171,5 +172,6 @@ def _item(row: ObligationRow, deliverable: DeliverableRow, today: dt.date) -> Ch
         days_left=max((deadline - today).days, 0),
         days_overdue=max((today - deadline).days, 0),
         extended_until=row.extended_until,
+        reports_for=[names.get(code, code) for code in row.covers[1:]],
     )
 

@@ -38,6 +38,7 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
 
     if plan.plan.office not in unit_codes:
         yield ("plan", "office"), t("plan.office_missing", code=plan.plan.office)
+    yield from _check_issuer_succession(plan, unit_codes)
 
     yield from _check_units(plan, unit_codes)
     yield from _check_gso_code_reuse(plan, source)
@@ -76,6 +77,18 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
             other = "extra_working_days" if key == "extra_holidays" else "extra_holidays"
             if key == "extra_holidays" and any(n.date == note.date for n in getattr(plan.calendar, other)):
                 yield ("calendar", key, j, "date"), t("plan.weekday_holiday", day=note.date.isoformat())
+
+
+def _check_issuer_succession(plan: Plan, unit_codes: set[str]) -> Iterator[Problem]:
+    """Later issuers come in date order, and their offices are units of the plan."""
+    previous: dt.date | None = None
+    for i, term in enumerate(plan.plan.succession):
+        loc: Location = ("plan", "succession", i)
+        if previous is not None and term.starts <= previous:
+            yield (*loc, "from"), t("lifetimes.succession_order", day=term.starts.strftime("%d/%m/%Y"))
+        previous = term.starts
+        if term.office is not None and term.office not in unit_codes:
+            yield (*loc, "office"), t("plan.office_missing", code=term.office)
 
 
 def _check_deliverables(plan: Plan, assignable: set[str], form_codes: set[str]) -> Iterator[Problem]:

@@ -87,6 +87,21 @@ class Wording(Strict):
     general ones naming the topic."""
 
 
+class IssuerTerm(Strict):
+    """From a day on, another issuer carries the plan (the district's duties passing to the
+    province on 1/7/2025): its head, its signer and its office, in force from `from` (see
+    decisions.md, "The issuer moves on a date")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    starts: dt.date = Field(alias="from")
+    issuer: Issuer
+    signer: Signer | None = None
+    """None: the signer stays as before."""
+    office: Code | None = None
+    """The unit that collects the reports from that day; None: the office stays."""
+
+
 class PlanHeader(Strict):
     code: Code
     year: int = Field(ge=2000, le=2100)
@@ -101,6 +116,23 @@ class PlanHeader(Strict):
     """The unit that collects the reports and assembles the consolidated one."""
     source: Text | None = None
     wording: Wording = Wording()
+    succession: list[IssuerTerm] = []
+    """Later issuers, each from its day on, in date order."""
+
+    def _term_on(self, day: dt.date) -> list[IssuerTerm]:
+        return [term for term in self.succession if term.starts <= day]
+
+    def issuer_on(self, day: dt.date) -> Issuer:
+        """The issuer in force on `day`."""
+        return next((term.issuer for term in reversed(self._term_on(day))), self.issuer)
+
+    def signer_on(self, day: dt.date) -> Signer:
+        """Who signs for the issuer in force on `day`."""
+        return next((term.signer for term in reversed(self._term_on(day)) if term.signer), self.signer)
+
+    def office_on(self, day: dt.date) -> str:
+        """The code of the office in force on `day`."""
+        return next((term.office for term in reversed(self._term_on(day)) if term.office), self.office)
 
 
 class DayNote(Strict):

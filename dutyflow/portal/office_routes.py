@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from dutyflow.accounts import any_accounts
 from dutyflow.forms.layout import NARRATIVE_LIMIT
 from dutyflow.intake import IntakeRefused, decide
+from dutyflow.lifetimes import dated_name
 from dutyflow.messages import t
 from dutyflow.obligations import Standing
 from dutyflow.portal.deps import (
@@ -90,6 +92,8 @@ def office_status(officer: ReaderDep, portal: PortalDep) -> HTMLResponse:
     today = portal.today()
     with session_scope(portal.engine) as session:
         lines = status_lines(session, portal.plan_id, today)
+    names = {u.code: dated_name(u) for u in portal.plan.units}  # the old and the new Xã Quang Hán apart
+    lines = [replace(line, unit_name=names.get(line.unit, line.unit_name)) for line in lines]
     summary = _completeness(lines)
     order = {"overdue": 0, "returned": 1, "due_today": 2, "due_soon": 3, "submitted": 4}
     late_first = sorted(lines, key=lambda line: (order.get(line.standing.value, 9), line.last_day, line.unit_name))
@@ -201,6 +205,8 @@ def _completeness(lines: list[StatusLine]) -> list[dict[str, Any]]:
     """Per deliverable: expected, handed in (submitted or accepted), overdue; for the status page."""
     by: dict[str, dict[str, Any]] = {}
     for line in lines:
+        if line.standing is Standing.WITHDRAWN:  # no longer expected
+            continue
         entry = by.setdefault(
             line.deliverable,
             {"name": line.deliverable_name, "expected": 0, "handed_in": 0, "overdue": 0, "returned": 0},

@@ -3,6 +3,7 @@ download, an upload, a web form. Parsing and store work run in a worker thread, 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,8 @@ from starlette.datastructures import UploadFile
 
 from dutyflow.forms import build_workbook, web_fields
 from dutyflow.intake import IntakeRefused, submit_entries, submit_file, target_of
+from dutyflow.lifecycle import obligation_code
+from dutyflow.lifetimes import closed_on, where_it_went
 from dutyflow.messages import t
 from dutyflow.obligations import State, effective_last_day, standing
 from dutyflow.portal.deps import (
@@ -32,9 +35,10 @@ from dutyflow.portal.deps import (
 from dutyflow.portal.errors import Refusal, refusal_of
 from dutyflow.portal.pages import page
 from dutyflow.refusals import RefusalKind
-from dutyflow.states import SubmissionChannel
+from dutyflow.states import SubmissionChannel, Withdrawal
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import ObligationRow, SubmissionRow, UnitRow
+from dutyflow.store.withdrawals import withdrawals
 
 router = APIRouter()
 
@@ -217,12 +221,15 @@ def _unit_context(portal: Portal, session: Session, unit: UnitRow, token: str) -
         .order_by(ObligationRow.last_day, ObligationRow.id)
     ).all()
     history = _history(portal, session, unit)
+    gone = _gone(portal, unit, today)
+    withdrawn = withdrawals(session, [obligation_code(o) for o in obligations if o.state is State.WITHDRAWN])
     rows = []
     for obligation in obligations:
         kind, days_left = standing(
             State(obligation.state), obligation.last_day, today, extended_until=obligation.extended_until
         )
         definition = obligation.deliverable.definition
+        note = withdrawn.get(obligation_code(obligation))
         rows.append(
             {
                 "id": obligation.id,
@@ -235,6 +242,8 @@ def _unit_context(portal: Portal, session: Session, unit: UnitRow, token: str) -
                 "has_forms": bool(definition.get("forms")),
                 "attachments": bool(definition.get("attachments")),
                 "open": obligation.state != State.ACCEPTED,
+                "takes": gone is None and obligation.state is not State.WITHDRAWN,
+                "withdrawn_note": _withdrawn_note(portal, unit, *note) if note else None,
                 "history": history.get(obligation.id, []),
             }
         )
@@ -243,7 +252,35 @@ def _unit_context(portal: Portal, session: Session, unit: UnitRow, token: str) -
         for d in portal.plan.duties
         if unit.code in {u.code for u in portal.plan.expand_units([*d.units, *d.partners])}
     ]
-    return {"unit": unit, "plan": portal.plan, "token": token, "obligations": rows, "duties": duties, "today": today}
+    return {
+        "unit": unit,
+        "plan": portal.plan,
+        "token": token,
+        "obligations": rows,
+        "duties": duties,
+        "today": today,
+        "gone": gone,
+    }
+
+
+def _gone(portal: Portal, unit: UnitRow, today: dt.date) -> str | None:
+    """Why the unit's link takes nothing any more, and where its duties went; None while it exists."""
+    current = next((u for u in portal.plan.units if u.code == unit.code), None)
+    if current is None:
+        return t("lifetimes.unit_removed", unit=unit.name)
+    return where_it_went(portal.plan, current, today) if closed_on(current, today) else None
+
+
+def _withdrawn_note(portal: Portal, unit: UnitRow, why: Withdrawal, successor: str | None, at: dt.datetime) -> str:
+    """Where a withdrawn obligation went: to the successor from the day the unit closed, or
+    dropped by the plan on the day it was reloaded."""
+    if why is Withdrawal.PASSED and successor is not None:
+        name = next((u.name for u in portal.plan.units if u.code == successor), successor)
+        day = unit.closes.strftime("%d/%m/%Y") if unit.closes else portal.dmy(at)
+        return t("lifetimes.portal_passed", successor=name, day=day)
+    if why is Withdrawal.CLOSED:
+        return t("lifetimes.portal_closed")
+    return t("lifetimes.portal_removed", day=portal.dmy(at))
 
 
 def _web_forms(portal: Portal, obligation: ObligationRow) -> list[dict[str, Any]]:

@@ -94,7 +94,7 @@ def document_properties(rc: ReportContext, context: TemplateContext) -> Document
     title = context["document_title"]
     return DocumentProperties(
         title=title if rc.final else t("report.draft_title", title=title),
-        author=rc.plan.plan.issuer.name,
+        author=rc.plan.plan.issuer_on(rc.issued_on).name,
         created=created,
         subject=rc.plan.plan.title,
     )

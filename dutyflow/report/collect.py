@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dutyflow.completeness import ObligationFact, SubmissionFact
+from dutyflow.lifetimes import dated_name
 from dutyflow.plan import Plan
 from dutyflow.report import figures
 from dutyflow.report.data import (
@@ -28,7 +29,7 @@ from dutyflow.report.data import (
     consolidated_deliverable,
     value_periods,
 )
-from dutyflow.states import SubmissionStatus
+from dutyflow.states import ObligationState, SubmissionStatus
 from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.queries import loaded_plan
 
@@ -139,8 +140,14 @@ def _obligations(session: Session, plan_id: int, inputs: list[str], plan: Plan) 
         .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
         .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
         .where(ObligationRow.plan_id == plan_id, DeliverableRow.code.in_(inputs))
+        .where(ObligationRow.state != ObligationState.WITHDRAWN)  # no longer expected
     )
-    found = [_Obligation(*row) for row in session.execute(query)]
+    # Units named with their lifetimes, so the old and the new "UBND xã Quang Hán" can be told apart.
+    names = {u.code: dated_name(u) for u in plan.units}
+    found = [
+        replace(o, unit_name=names.get(o.unit, o.unit_name))
+        for o in (_Obligation(*row) for row in session.execute(query))
+    ]
     unit_order = {u.code: i for i, u in enumerate(plan.units)}
     input_order = {code: i for i, code in enumerate(inputs)}
     found.sort(key=lambda o: (input_order[o.deliverable], o.period, unit_order.get(o.unit, len(unit_order)), o.unit))

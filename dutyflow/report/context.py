@@ -63,14 +63,15 @@ def template_context(rc: ReportContext) -> TemplateContext:
     counts = {kind: sum(1 for r in rc.indicators if r.attainment is kind) for kind in Attainment}
     tallies = _duty_tallies(rc)
     period_label = consolidated.period_label or t("periods.year", year=header.year)
-    wording = plan_wording(plan)
+    wording = plan_wording(plan, rc.issued_on)
+    issuer, signer = header.issuer_on(rc.issued_on), header.signer_on(rc.issued_on)  # in force on its date
     return {
         "draft": not rc.final,
         "issuer": {
-            "parent": header.issuer.parent or "",
-            "name": header.issuer.name,
-            "short_name": header.issuer.short_name,
-            "place": header.issuer.place,
+            "parent": issuer.parent or "",
+            "name": issuer.name,
+            "short_name": issuer.short_name,
+            "place": issuer.place,
         },
         "number": rc.number,
         "issued_on": ngay(rc.issued_on),
@@ -109,9 +110,9 @@ def template_context(rc: ReportContext) -> TemplateContext:
         "tables": _tables(rc),
         "recipients": list(header.recipients),
         "signer": {
-            "authority": header.signer.authority or "",
-            "title": header.signer.title,
-            "name": header.signer.name,
+            "authority": signer.authority or "",
+            "title": signer.title,
+            "name": signer.name,
         },
     }
 

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from dutyflow.indicators import IndicatorSums
 from dutyflow.plan import Deliverable, Plan, indicator_rows
 from dutyflow.report.data import DutyReport, TableSum, ValuePeriod
-from dutyflow.states import SubmissionStatus
+from dutyflow.states import ObligationState, SubmissionStatus
 from dutyflow.store.models import DataValueRow, DeliverableRow, ObligationRow, SubmissionRow, UnitRow
 
 STATUS_COLUMN = "status"
@@ -63,7 +63,12 @@ class Source:
     until: dt.datetime
 
     def period_filter(self) -> ColumnElement[bool]:
-        return or_(false(), *(self._is(p) for p in self._known_periods()))
+        """The obligations that count: of a value period, and not withdrawn (a withdrawn
+        obligation's versions stay in the store, but the plan no longer asks for them)."""
+        return and_(
+            ObligationRow.state != ObligationState.WITHDRAWN,
+            or_(false(), *(self._is(p) for p in self._known_periods())),
+        )
 
     def period_rank(self) -> ColumnElement[int]:
         """The period's place in time: the rank of its end among the periods' ends."""

@@ -28,10 +28,11 @@ from dutyflow.store.models import (
 )
 from dutyflow.store.outbox import FAILED
 
-QUIET = frozenset({Standing.ACCEPTED, Standing.ON_TRACK, Standing.NOT_YET})
+QUIET = frozenset({Standing.ACCEPTED, Standing.ON_TRACK, Standing.NOT_YET, Standing.WITHDRAWN})
 """Standings that need nobody's attention."""
 
-# SQLAlchemy types the first ten columns of a select; the other two (deliverable name and id) are Any.
+# SQLAlchemy types the first ten columns of a select; the others (deliverable name and id, when
+# the state last changed) are Any.
 _ObligationRow = Row[int, str, dt.date, dt.date | None, str, str, str, str, bool, str, *tuple[Any, ...]]
 
 
@@ -97,12 +98,31 @@ def status_lines(
     history = _AuditedChanges(session) if history_until is not None else None
     lines = []
     for row in rows:
-        oid, state_value, last_day, extended_until, period, period_label, code, name, paused, d_code, d_name, d_id = row
+        (
+            oid,
+            state_value,
+            last_day,
+            extended_until,
+            period,
+            period_label,
+            code,
+            name,
+            paused,
+            d_code,
+            d_name,
+            d_id,
+            changed,
+        ) = row
         last_notice, problem = notices.get(oid, (None, None))
         mine = submissions.get(oid, [])
         needs_review = review.get(d_id, False)
         state = state_then(
-            State(state_value), mine, history_until, needs_review=needs_review, announced=last_notice is not None
+            State(state_value),
+            mine,
+            history_until,
+            needs_review=needs_review,
+            announced=last_notice is not None,
+            changed_at=changed,
         )
         if history is not None:
             extended_until = history.extension(f"{code}/{d_code}/{period}", extended_until, history_until)
@@ -144,7 +164,7 @@ def _status_filter(
         where.append(DeliverableRow.code == deliverable)
     if needing_attention:
         soon = today + dt.timedelta(days=DUE_SOON_DAYS)
-        where.append(ObligationRow.state != State.ACCEPTED.value)
+        where.append(ObligationRow.state.not_in([State.ACCEPTED.value, State.WITHDRAWN.value]))
         where.append(
             or_(
                 ObligationRow.state.in_([State.SUBMITTED.value, State.RETURNED.value]),
@@ -171,6 +191,7 @@ def _obligation_rows(session: Session, where: list[ColumnElement[bool]]) -> Sequ
             DeliverableRow.code,
             DeliverableRow.name,
             DeliverableRow.id,
+            ObligationRow.state_changed_at,
         )
         .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
         .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
@@ -318,7 +339,7 @@ def digest_figures(session: Session, plan_id: int, today: dt.date) -> DigestFigu
         select(
             func.count(ObligationRow.id),
             func.coalesce(func.sum(case((ObligationRow.state.in_(handed), 1), else_=0)), 0),
-        ).where(ObligationRow.plan_id == plan_id)
+        ).where(ObligationRow.plan_id == plan_id, ObligationRow.state != State.WITHDRAWN)
     ).one()
     reminders = (
         select(

@@ -1,8 +1,11 @@
 """Load a validated plan into the store: idempotent, audited, all or nothing.
 
 Loading the same plan twice changes nothing. A changed plan updates what changed and writes one
-audit event per change. Removing something that already has submissions is refused, and then
-nothing at all is written.
+audit event per change. Nothing that happened is deleted (see decisions.md, "A reload withdraws,
+it never deletes"): an obligation the plan no longer asks for is withdrawn, with its messages and
+submissions; a unit or deliverable the plan no longer names stays as history while obligations
+refer to it. What a closed unit still owes passes to its successor on the day it closes
+(`obligations.owners_on`): `sync_obligations` is the same step, run by the daily flows.
 """
 
 from __future__ import annotations
@@ -10,19 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from dutyflow import audit, lifecycle
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.messages import t
-from dutyflow.obligations import ObligationSpec, expand_obligations
+from dutyflow.obligations import Key, ObligationSpec, expand_obligations, owners_on
 from dutyflow.plan import Plan
+from dutyflow.states import HANDED_IN_STATES, NotificationStatus, ObligationState, Withdrawal
 from dutyflow.store.models import (
     Base,
     DataElementRow,
@@ -35,15 +39,11 @@ from dutyflow.store.models import (
     PlanRow,
     SubmissionRow,
     UnitRow,
+    UnitTokenRow,
 )
 
-
-class PlanLoadRefused(Exception):
-    """The plan would delete things that already hold submissions; nothing was written."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = reasons
-        super().__init__("\n".join(reasons))
+ASSIGN_STEP = "assign"
+"""The outbox step of the assignment (`messaging.assignment.STEP`; the store does not import messaging)."""
 
 
 @dataclass
@@ -54,9 +54,8 @@ class LoadReport:
 
     def _ordered_changes(self) -> list[tuple[tuple[str, str], int]]:
         entities = ["plan", "unit", "duty", "data_element", "indicator", "form", "deliverable", "obligation"]
-        actions = ["created", "updated", "deleted"]
         pairs = [(tuple(key.split(" ", 1)), count) for key, count in self.changes.items()]
-        return sorted(pairs, key=lambda p: (entities.index(p[0][0]), actions.index(p[0][1])))  # type: ignore[arg-type]
+        return sorted(pairs, key=lambda p: (entities.index(p[0][0]), list(_ACTION_WORDS).index(p[0][1])))  # type: ignore[arg-type]
 
     @property
     def changed(self) -> bool:
@@ -66,10 +65,21 @@ class LoadReport:
         if not self.changed:
             return t("load.unchanged", title=self.title)
         parts = ", ".join(
-            t("load.change", count=count, entity=t(f"load.entity.{entity}"), action=t(f"load.action.{action}"))
+            t("load.change", count=count, entity=t(f"load.entity.{entity}"), action=t(_ACTION_WORDS[action]))
             for (entity, action), count in self._ordered_changes()
         )
         return t("load.loaded", title=self.title, changes=parts)
+
+
+_ACTION_WORDS = {
+    "created": "load.action.created",
+    "updated": "load.action.updated",
+    "deleted": "load.action.deleted",
+    "removed": "lifetimes.load.removed",
+    "withdrawn": "lifetimes.load.withdrawn",
+    "reinstated": "lifetimes.load.reinstated",
+}
+"""How the load's summary words each action, in the order it lists them."""
 
 
 def file_sha256(path: Path) -> str:
@@ -82,6 +92,19 @@ def load_plan_into_store(session: Session, plan: Plan, source: Path, *, now: dt.
     return loader.run(source)
 
 
+def sync_obligations(session: Session, plan_id: int, plan: Plan, *, now: dt.datetime, actor: str) -> LoadReport:
+    """Give the stored obligations of the loaded `plan` their owners on `now`'s day: what a unit
+    closed by then still owes passes to its successor. The daily flows run it (a unit closes on
+    a day, not when the plan is loaded); it does nothing when no unit of the plan has closed."""
+    loader = _Loader(session, plan, now=now, actor=actor)
+    today = WorkingCalendar.from_config(plan.calendar).local_date(now)
+    if any(u.closes is not None and u.closes <= today for u in plan.units):
+        units = {row.code: row for row in session.scalars(select(UnitRow).filter_by(plan_id=plan_id))}
+        deliverables = {row.code: row for row in session.scalars(select(DeliverableRow).filter_by(plan_id=plan_id))}
+        loader.sync_obligations(plan_id, units, deliverables)
+    return loader.report
+
+
 class _Loader:
     def __init__(self, session: Session, plan: Plan, *, now: dt.datetime, actor: str) -> None:
         self.session = session
@@ -89,19 +112,16 @@ class _Loader:
         self.now = now
         self.actor = actor
         self.report = LoadReport(plan.plan.code, plan.plan.title)
-        self.refusals: list[str] = []
-        self.deletes: list[tuple[str, Any]] = []
+        self.calendar = WorkingCalendar.from_config(plan.calendar)
+        self.previous: dict[str, set[str]] = {}
+        """Codes of the units and deliverables the previously loaded version named."""
+        self.removed: dict[str, list[Any]] = {}
+        """Rows of each entity that the plan no longer names."""
 
     def run(self, source: Path) -> LoadReport:
         plan_row = self._plan_row(source)
         pid = plan_row.id
-        units = self._sync(
-            UnitRow,
-            pid,
-            "unit",
-            {u.code: _unit_fields(u) for u in self.plan.units},
-            guard=self._submissions_of_unit,
-        )
+        units = self._sync(UnitRow, pid, "unit", {u.code: _unit_fields(u) for u in self.plan.units})
         self._sync(DutyRow, pid, "duty", {d.code: self._duty_fields(d) for d in self.plan.duties})
         self._sync(
             DataElementRow,
@@ -127,13 +147,9 @@ class _Loader:
                 d.code: {"name": d.name, "kind": d.kind, "definition": d.model_dump(mode="json")}
                 for d in self.plan.deliverables
             },
-            guard=self._deliverable_guard,
         )
-        calendar = WorkingCalendar.from_config(self.plan.calendar)
-        self._sync_obligations(pid, expand_obligations(self.plan, calendar), units, deliverables)
-        self._delete_pending()
-        if self.refusals:
-            raise PlanLoadRefused(self.refusals)
+        self.sync_obligations(pid, units, deliverables)
+        self._delete_unreferenced()
         return self.report
 
     # ------------------------------------------------------------------ plan row
@@ -154,6 +170,10 @@ class _Loader:
             self.session.flush()
             self._audit("created", "plan", row.code, {"title": row.title})
         elif row.document != document:
+            self.previous = {
+                section: {item["code"] for item in row.document.get(f"{section}s", [])}
+                for section in ("unit", "deliverable")
+            }
             changed = [key for key in document if document[key] != row.document.get(key)]
             for key, value in fields.items():
                 setattr(row, key, value)
@@ -164,14 +184,10 @@ class _Loader:
     # ------------------------------------------------------------------ generic sync
 
     def _sync(
-        self,
-        model: type[Base],
-        plan_id: int,
-        entity: str,
-        desired: Mapping[str, dict[str, Any]],
-        guard: Callable[[Any], int] | None = None,
+        self, model: type[Base], plan_id: int, entity: str, desired: Mapping[str, dict[str, Any]]
     ) -> dict[str, Any]:
-        """Create, update and (later) delete rows of `model` so they match `desired`."""
+        """Create and update rows of `model` so they match `desired`; every row, `desired` or not
+        (units and deliverables the plan no longer names stay while obligations refer to them)."""
         rows: list[Any] = list(self.session.scalars(select(model).filter_by(plan_id=plan_id)))
         existing: dict[str, Any] = {row.code: row for row in rows}
         for code, values in desired.items():
@@ -184,16 +200,8 @@ class _Loader:
                 continue
             self._update(row, entity, code, values)
         self.session.flush()
-        removed = [row for code, row in existing.items() if code not in desired]
-        for row in removed:
-            held = guard(row) if guard else 0
-            if held:
-                self.refusals.append(
-                    t("load.refused_removal", what=t(f"load.entity.{entity}"), code=row.code, count=held)
-                )
-            else:
-                self.deletes.append((entity, row))
-        return {code: row for code, row in existing.items() if code in desired}
+        self.removed[entity] = [row for code, row in existing.items() if code not in desired]
+        return existing
 
     def _update(self, row: Any, entity: str, code: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """Give `row` the `values` that differ, auditing each change with its value before and after;
@@ -209,68 +217,48 @@ class _Loader:
             self._audit("updated", entity, code, changes)
         return changes
 
-    def _delete_pending(self) -> None:
-        if self.refusals:
-            return
-        for entity, row in self.deletes:
-            if entity == "unit":
-                self._delete_obligations(ObligationRow.unit_id == row.id)
-            elif entity == "deliverable":
-                self._delete_obligations(ObligationRow.deliverable_id == row.id)
-            self.session.delete(row)
-            self._audit("deleted", entity, row.code, {})
+    def _delete_unreferenced(self) -> None:
+        """Rows the plan no longer names: deleted if nothing ever referred to them, else kept as
+        history (audited once, on the load that removed them)."""
+        for entity, rows in self.removed.items():
+            for row in rows:
+                if entity in ("unit", "deliverable") and self._referenced(entity, row):
+                    if row.code in self.previous.get(entity, set()):
+                        self._audit("removed", entity, row.code, {})
+                    continue
+                self.session.delete(row)
+                self._audit("deleted", entity, row.code, {})
         self.session.flush()
 
-    def _delete_obligations(self, condition: Any) -> None:
-        ids = list(self.session.scalars(select(ObligationRow.id).where(condition)))
-        if ids:
-            self.session.execute(delete(NotificationRow).where(NotificationRow.obligation_id.in_(ids)))
-            self.session.execute(delete(ObligationRow).where(ObligationRow.id.in_(ids)))
-
-    def _submissions_of_unit(self, row: UnitRow) -> int:
-        return int(
-            self.session.scalar(
-                select(func.count(SubmissionRow.id))
-                .join(ObligationRow, SubmissionRow.obligation_id == ObligationRow.id)
-                .where(ObligationRow.unit_id == row.id)
-            )
-            or 0
-        )
-
-    def _deliverable_guard(self, row: DeliverableRow) -> int:
-        return int(
-            self.session.scalar(
-                select(func.count(SubmissionRow.id))
-                .join(ObligationRow, SubmissionRow.obligation_id == ObligationRow.id)
-                .where(ObligationRow.deliverable_id == row.id)
-            )
-            or 0
-        )
+    def _referenced(self, entity: str, row: Any) -> bool:
+        column = ObligationRow.unit_id if entity == "unit" else ObligationRow.deliverable_id
+        held = self.session.scalar(select(func.count(ObligationRow.id)).where(column == row.id))
+        if held or entity == "deliverable":
+            return bool(held)
+        for model, ref in ((NotificationRow, NotificationRow.unit_id), (UnitTokenRow, UnitTokenRow.unit_id)):
+            if self.session.scalar(select(func.count(model.id)).where(ref == row.id)):
+                return True
+        return False
 
     # ------------------------------------------------------------------ obligations
 
-    def _sync_obligations(
-        self,
-        plan_id: int,
-        specs: list[ObligationSpec],
-        units: dict[str, UnitRow],
-        deliverables: dict[str, DeliverableRow],
+    def sync_obligations(
+        self, plan_id: int, units: Mapping[str, UnitRow], deliverables: Mapping[str, DeliverableRow]
     ) -> None:
+        """Create, update, withdraw and reinstate obligations so the store owes what the plan asks
+        on today's date; nothing is deleted."""
         unit_code = {row.id: code for code, row in units.items()}
         deliverable_code = {row.id: code for code, row in deliverables.items()}
-        existing: dict[tuple[str, str, str], ObligationRow] = {}
-        orphans: list[ObligationRow] = []
-        rows = self.session.scalars(select(ObligationRow).where(ObligationRow.plan_id == plan_id))
-        for row in rows:
-            key = (unit_code.get(row.unit_id), deliverable_code.get(row.deliverable_id), row.period)
-            if key[0] is None or key[1] is None:
-                continue  # its unit or deliverable is being deleted; handled there
-            existing[key] = row  # type: ignore[index]
+        existing: dict[Key, ObligationRow] = {}
+        for row in self.session.scalars(select(ObligationRow).where(ObligationRow.plan_id == plan_id)):
+            existing[(unit_code[row.unit_id], deliverable_code[row.deliverable_id], row.period)] = row
+        handed_in = {key for key, row in existing.items() if row.state in HANDED_IN_STATES}
+        today = self.calendar.local_date(self.now)
+        specs = owners_on(self.plan, expand_obligations(self.plan, self.calendar), today, handed_in)
         wanted = {(s.unit, s.deliverable, s.period): s for s in specs}
         created: list[dict[str, Any]] = []  # inserted in bulk: 54,600 at national scale
         for key, spec in wanted.items():
             values = _obligation_fields(spec)
-            code = "/".join(key)
             current = existing.get(key)
             if current is None:
                 created.append(
@@ -284,27 +272,39 @@ class _Loader:
                     }
                 )
                 continue
-            if "last_day" in self._update(current, "obligation", code, values):
+            if "last_day" in self._update(current, "obligation", "/".join(key), values):
                 lifecycle.deadline_moved(current, now=self.now)
+            if current.state is ObligationState.WITHDRAWN:
+                self._reinstate(current)
+        carriers = {(code, s.deliverable, s.period): s.unit for s in specs for code in s.covers[1:]}
         for key, row in existing.items():
             if key in wanted:
                 continue
-            held = self.session.scalar(
-                select(func.count(SubmissionRow.id)).where(SubmissionRow.obligation_id == row.id)
-            )
-            if held:
-                self.refusals.append(
-                    t("load.refused_removal", what=t("load.entity.obligation"), code="/".join(key), count=held)
-                )
-            else:
-                orphans.append(row)
-                self._audit("deleted", "obligation", "/".join(key), {})
-        for row in orphans:
-            self._delete_obligations(ObligationRow.id == row.id)
+            successor = carriers.get(key)
+            why = Withdrawal.PASSED if successor is not None else self._why_not_owed(key[0], today)
+            event = lifecycle.withdraw(row, why, successor=successor, now=self.now)
+            if event is not None:
+                self._write(event)
         if created:
             self.session.execute(insert(ObligationRow), created)
             self.report.changes["obligation created"] += len(created)
         self.session.flush()
+
+    def _why_not_owed(self, unit_code: str, today: dt.date) -> Withdrawal:
+        unit = next((u for u in self.plan.units if u.code == unit_code), None)
+        closed = unit is not None and unit.closes is not None and unit.closes <= today
+        return Withdrawal.CLOSED if closed else Withdrawal.REMOVED
+
+    def _reinstate(self, row: ObligationRow) -> None:
+        statuses = self.session.scalars(select(SubmissionRow.status).where(SubmissionRow.obligation_id == row.id))
+        announced = self.session.scalar(
+            select(func.count(NotificationRow.id)).where(
+                NotificationRow.obligation_id == row.id,
+                NotificationRow.step == ASSIGN_STEP,
+                NotificationRow.status == NotificationStatus.SENT,
+            )
+        )
+        self._write(lifecycle.reinstate(row, list(statuses), announced=bool(announced), now=self.now))
 
     # ------------------------------------------------------------------ helpers
 
@@ -333,9 +333,12 @@ class _Loader:
         }
 
     def _audit(self, action: str, entity: str, code: str, detail: dict[str, Any]) -> None:
-        if entity != "obligation" or action != "created":
-            self.report.changes[f"{entity} {action}"] += 1
-        audit.write(self.session, audit.AuditEvent(action, entity, code, detail), actor=self.actor, at=self.now)
+        self._write(audit.AuditEvent(action, entity, code, detail))
+
+    def _write(self, event: audit.AuditEvent) -> None:
+        if event.entity != "obligation" or event.action != "created":
+            self.report.changes[f"{event.entity} {event.action}"] += 1
+        audit.write(self.session, event, actor=self.actor, at=self.now)
 
 
 def _unit_fields(unit: Any) -> dict[str, Any]:
