@@ -4,9 +4,11 @@ own loader (`store.sync.load_plan_into_store`, the service `dutyflow plan load` 
 The uploaded bytes are kept in the file store under their sha256 (never overwritten), so the
 confirmation carries only that hash and applies exactly the file that was shown. What would change is
 the loader's own work, rehearsed in a transaction that is rolled back: the audit events it writes
-(units, duties, deliverables, deadlines …, each with its values before and after) and the
-obligations it inserts are read before the rollback, so the diff and the load cannot disagree, and
-a load the loader refuses (removing what already holds submissions) is refused on the preview page.
+(units, duties, deliverables, deadlines, obligations withdrawn or reinstated …, each with its values
+before and after) and the obligations it inserts are read before the rollback, so the diff and the
+load cannot disagree. A file that is not a valid plan is refused with every problem and its line, as
+`dutyflow plan load` refuses it; the loader refuses nothing else (a reload withdraws, it never
+deletes).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dutyflow.plan import Plan, PlanError, PlanIssue, load_plan
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, UnitRow
-from dutyflow.store.sync import LoadReport, PlanLoadRefused, load_plan_into_store
+from dutyflow.store.sync import LoadReport, load_plan_into_store
 
 MAX_LISTED = 200
 """Changes of one kind listed one by one on the page; beyond them they are counted."""
@@ -90,8 +92,7 @@ def read_upload(files: FileStore, sha256: str) -> Uploaded:
 
 
 def preview(engine: Engine, plan: Plan, source: Path, *, now: dt.datetime, actor: str) -> PlanDiff:
-    """What loading `plan` would change, from the loader itself in a transaction rolled back; the
-    loader's refusal (`PlanLoadRefused`) goes to the caller."""
+    """What loading `plan` would change, from the loader itself in a transaction rolled back."""
     with Session(engine) as session:
         try:
             last_event = session.scalar(select(func.max(AuditEventRow.id))) or 0
@@ -159,7 +160,6 @@ __all__ = [
     "GROUPS",
     "Change",
     "PlanDiff",
-    "PlanLoadRefused",
     "Uploaded",
     "apply",
     "keep_upload",

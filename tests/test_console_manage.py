@@ -2,7 +2,7 @@
 said in words with its next runs, changed by office staff after a confirmation (stored and audited
 as `dutyflow schedule set` does), refused to other roles; a changed plan uploaded, its errors shown
 with their lines, its changes listed (units, duties, deliverables, deadlines, obligations), applied
-only at the second step, and refused where `dutyflow plan load` refuses."""
+only at the second step; a withdrawn deliverable's obligations are withdrawn, never deleted."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import ScheduleRow, UnitRow
+from dutyflow.store.models import ScheduleRow, SubmissionRow, UnitRow
 from tests.accounts_support import AUDITOR, LEADER, STAFF, add_accounts
 from tests.filling import filled_workbook
 from tests.test_console_actions import audited, signed_in
@@ -132,7 +132,7 @@ def test_staff_see_what_a_changed_plan_changes_and_apply_it_at_the_second_step(s
     diff = preview.text.split('id="diff"')[1]
     assert "Đơn vị (1)" in diff and "xa-c" in diff
     assert "Nhiệm vụ (1)" in diff and "hoàn cảnh đặc biệt" in diff and "hoàn cảnh khó khăn" in diff
-    assert "danh-sach-thang" in diff and "bỏ" in diff
+    assert "danh-sach-thang" in diff and "rút lại" in diff  # its obligations withdrawn, kept
     assert "Hạn nộp (3)" in diff and "xa-a/bao-cao-6-thang" in diff  # tu-phap, xa-a, xa-b
     assert f"<td>{before.isoformat()}</td>" in diff  # the deadline as it was, beside the new one
     assert "xa-c/bao-cao-6-thang" in diff and "xa-c/bao-cao-nam" in diff  # its obligations added
@@ -145,12 +145,15 @@ def test_staff_see_what_a_changed_plan_changes_and_apply_it_at_the_second_step(s
     assert done.status_code == 200 and 'id="done"' in done.text
     assert site.obligation("xa-a", "bao-cao-6-thang").last_day > before
     assert ("xa-c", STAFF, None) in audited(site, "created")
-    assert ("danh-sach-thang", STAFF, None) in audited(site, "deleted")
+    assert any(code.startswith("xa-a/danh-sach-thang/") for code, _, _ in by_staff(site, "withdrawn"))
+    assert by_staff(site, "deleted") == []
     # the action forms follow the plan just loaded
     assert '<option value="xa-c"' in client.get("/van-phong/thao-tac/tam-dung").text
 
 
-def test_a_plan_removing_a_unit_that_has_reported_is_refused_as_the_cli_refuses(site: Site, mini_plan_path: Path) -> None:
+def test_a_plan_without_a_unit_that_has_reported_withdraws_its_obligations_and_keeps_its_report(
+    site: Site, mini_plan_path: Path
+) -> None:
     obligation = site.obligation("xa-a", "bao-cao-6-thang")
     upload(site, site.token("xa-a"), obligation.id, filled_workbook(site.target("xa-a", "bao-cao-6-thang")))
     text = mini_plan_path.read_text(encoding="utf-8")
@@ -158,12 +161,17 @@ def test_a_plan_removing_a_unit_that_has_reported_is_refused_as_the_cli_refuses(
     without_a = text[:start] + text[text.index("  - code: xa-b") :]
     client, csrf = signed_in(site, STAFF)
     preview = post_plan(client, csrf, without_a.encode("utf-8"))
-    assert preview.status_code == 409 and "xa-a" in preview.text and "Xác nhận nạp" not in preview.text
-    sha = __import__("hashlib").sha256(without_a.encode("utf-8")).hexdigest()
-    applied = client.post(f"{PLAN}/ap-dung", data={"csrf": csrf, "sha256": sha})
-    assert applied.status_code == 409
+    assert preview.status_code == 200
+    diff = preview.text.split('id="diff"')[1]
+    assert "xa-a/bao-cao-6-thang" in diff and "rút lại" in diff
+    assert by_staff(site, "withdrawn") == []  # shown, not done
+    sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', preview.text)
+    assert sha is not None
+    assert client.post(f"{PLAN}/ap-dung", data={"csrf": csrf, "sha256": sha.group(1)}).status_code == 200
     with session_scope(site.engine) as session:
-        assert session.scalar(select(UnitRow).where(UnitRow.code == "xa-a")) is not None
+        assert session.scalar(select(UnitRow).where(UnitRow.code == "xa-a")) is not None  # kept as history
+        assert session.scalar(select(func.count(SubmissionRow.id))) == 1
+    assert f"xa-a/bao-cao-6-thang/{obligation.period}" in [code for code, _, _ in by_staff(site, "withdrawn")]
     assert by_staff(site, "deleted") == []
 
 

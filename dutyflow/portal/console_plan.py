@@ -1,6 +1,7 @@
 """The console's plan page (office staff): upload a changed plan file; it is checked (each problem
 with its line) and what loading it would change is shown; applying it is a second step, a form
-carrying the upload's hash, refused where `dutyflow plan load` refuses (`plan_change`)."""
+carrying the upload's hash; a file that is not a valid plan is refused as `dutyflow plan load`
+refuses it (`plan_change`)."""
 
 from __future__ import annotations
 
@@ -56,10 +57,7 @@ def plan_apply(
         return _page(portal, officer, problems=[t("console_plan.unknown_upload")], status_code=404)
     if upload.plan is None:
         return _preview(portal, officer, upload, name)
-    try:
-        report = plan_change.apply(portal.engine, upload.plan, upload.path, now=portal.clock(), actor=officer.name)
-    except plan_change.PlanLoadRefused as exc:
-        return _page(portal, officer, refused=exc.reasons, file_name=name, status_code=409)
+    report = plan_change.apply(portal.engine, upload.plan, upload.path, now=portal.clock(), actor=officer.name)
     _follow_store(portal)
     return _page(portal, officer, done=report.describe(), file_name=name)
 
@@ -69,10 +67,7 @@ def _preview(portal: Portal, officer: Officer, upload: plan_change.Uploaded, nam
         issues = [t("console_plan.issue", line=i.line, field=i.field, message=i.message) for i in upload.issues]
         more = [t("plan.more_issues", count=upload.more)] if upload.more else []
         return _page(portal, officer, issues=issues + more, file_name=name, status_code=422)
-    try:
-        diff = plan_change.preview(portal.engine, upload.plan, upload.path, now=portal.clock(), actor=officer.name)
-    except plan_change.PlanLoadRefused as exc:
-        return _page(portal, officer, refused=exc.reasons, file_name=name, status_code=409)
+    diff = plan_change.preview(portal.engine, upload.plan, upload.path, now=portal.clock(), actor=officer.name)
     return _page(portal, officer, diff=diff, sha256=upload.sha256, file_name=name, title=upload.plan.plan.title)
 
 
@@ -90,7 +85,6 @@ def _page(portal: Portal, officer: Officer, *, status_code: int = 200, **context
     defaults: dict[str, Any] = {
         "problems": [],
         "issues": [],
-        "refused": [],
         "diff": None,
         "done": "",
         "file_name": "",
