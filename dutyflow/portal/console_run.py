@@ -36,7 +36,7 @@ def run_post(
 ) -> HTMLResponse:
     day = parse_day(as_of.strip()) if as_of.strip() else None
     if as_of.strip() and day is None:
-        return _page(portal, officer, problems=[t("console.bad_date", value=as_of)], status_code=422)
+        return _page(portal, officer, problems=[t("console_actions.bad_date", value=as_of)], status_code=422)
     if portal.launcher is None:
         return _page(portal, officer, problems=[t("console_run.no_launcher")], status_code=503)
     result = portal.launcher.run(RunRequest(flow, day, report))
