@@ -225,6 +225,7 @@ class Resources:
             link_secret=self.secret(),
             portal_url=self.settings.portal_url,
             launcher=launcher,
+            trust_store=self.settings.signing_trust_store,
         )
 
     def imap_mailbox(self) -> ImapMailbox | None:

@@ -13,6 +13,8 @@ demo and tests can run it on simulated time.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -26,6 +28,7 @@ from dutyflow.portal import (
     console_routes,
     console_run,
     console_schedules,
+    console_verify,
     office_routes,
     unit_routes,
 )
@@ -57,12 +60,14 @@ def create_app(
     link_secret: bytes | None = None,
     portal_url: str = "",
     launcher: FlowLauncher | None = None,
+    trust_store: Path | None = None,
 ) -> FastAPI:
     """The portal's ASGI app. `trusted_proxy`: the addresses (comma-separated) of a reverse proxy
     whose X-Forwarded-Proto/-For are believed; from anyone else they are ignored. `parse` reads an
     uploaded workbook (default: in a worker process, `workers`). `link_secret` and `portal_url` let the
     console give a unit a new link (the CLI's `token reissue`); `launcher` lets it run flows now and
-    push a changed schedule to the served deployment."""
+    push a changed schedule to the served deployment; `trust_store` is what a signed report is verified
+    against."""
     with session_scope(engine) as session:
         row = current_plan(session)
         plan = plan_of(row)
@@ -81,6 +86,7 @@ def create_app(
         throttle=throttle or LoginThrottle(),
         parse=parse or shared_pool().parse,
         launcher=launcher,
+        trust_store=trust_store,
     )
     app = FastAPI(title="dutyflow", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal
@@ -92,6 +98,7 @@ def create_app(
     app.include_router(console_schedules.router)
     app.include_router(console_plan.router)
     app.include_router(console_run.router)
+    app.include_router(console_verify.router)
     app.include_router(console_routes.router)
     app.mount("/static", console_routes.static, name="static")
 

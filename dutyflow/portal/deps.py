@@ -9,6 +9,7 @@ import datetime as dt
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path as FilePath
 from typing import Annotated, cast
 
 from fastapi import Depends, HTTPException, Path, Request
@@ -47,6 +48,8 @@ MAX_FORM_BYTES = 2 * 1024 * 1024
 MAX_FORM_FIELDS = 5000
 MAX_FIELD_BYTES = 4 * NARRATIVE_LIMIT * 3  # a narrative at its limit, 3-byte letters, percent-encoded
 UPLOAD_OVERHEAD = 64 * 1024
+OFFICE_UPLOADS = frozenset({"/van-phong/ke-hoach", "/van-phong/xac-minh"})
+"""The console's pages that take a file (a plan, a signed PDF): up to an upload's size, not a form's."""
 """Multipart framing and the small fields beside the file."""
 
 
@@ -68,6 +71,8 @@ class Portal:
     throttle: LoginThrottle
     parse: WorkbookParser
     launcher: FlowLauncher | None = None
+    trust_store: FilePath | None = None
+    """The folder of trusted roots a signed report is verified against (DUTYFLOW_SIGNING_TRUST_STORE)."""
     """Runs flows now and pushes schedules (Prefect's, `flows/launcher.py`); None: the console shows
     schedules and stores their changes, but runs nothing."""
 
@@ -81,6 +86,8 @@ class Portal:
         """The largest request body a path takes: an upload's file, or a form."""
         parts = path.split("/")
         if len(parts) == 5 and parts[1] == "u" and parts[3] == "nop":
+            return self.limits.max_bytes + UPLOAD_OVERHEAD
+        if path in OFFICE_UPLOADS:
             return self.limits.max_bytes + UPLOAD_OVERHEAD
         return MAX_FORM_BYTES
 
