@@ -193,8 +193,9 @@ def test_staff_pause_a_unit(site: Site, tmp_path: Path) -> None:  # noqa: F811
         page.get_by_role("button", name="Xác nhận thực hiện").click()
         page.wait_for_selector("#done")
         check_phone_page(page, "tam-dung-xong", "sqlite")
-        page.goto(f"{base}/van-phong/lich-chay")
-        check_phone_page(page, "lich-chay", "sqlite")
+        for name, path in [("lich-chay", "/van-phong/lich-chay"), ("chay-ngay", "/van-phong/chay-ngay"), ("xac-minh", "/van-phong/xac-minh")]:
+            page.goto(f"{base}{path}")
+            check_phone_page(page, name, "sqlite")
     with session_scope(site.engine) as session:
         assert session.scalar(select(UnitRow.paused).where(UnitRow.code == "xa-b")) is True
     assert "vhxh@xa-b.thunghiem.example" not in chased(site, "2025-05-20")
