@@ -62,6 +62,10 @@ def test_staff_change_a_schedule_after_seeing_it_in_words(site: Site) -> None:
     assert "dutyflow serve" in done.text  # no launcher: applies when the flows are served again
     assert cron_of(site, "chase") == "30 7 * * 1-6"
     assert audited(site, "schedule_changed") == [("chase", STAFF, "Nhắc sớm")]
+    listed = client.get(SCHEDULES).text
+    chase = listed.split('id="lich-chase"')[1].split("</section>")[0]
+    assert f"Đổi lần cuối bởi {STAFF}, 10:00 12/05/2025" in chase  # the portal's clock, in Hà Nội
+    assert "Lịch mặc định, chưa ai thay đổi." in listed.split('id="lich-assign"')[1].split("</section>")[0]
 
 
 @pytest.mark.parametrize(("flow", "cron", "status", "message"), [
