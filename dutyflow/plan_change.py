@@ -141,11 +141,18 @@ def _before_after(action: str, detail: dict[str, object]) -> tuple[str, str]:
     """An update's fields as "field: before" and "field: after"; nothing for a creation or a deletion."""
     if action != "updated":
         return "", ""
-    before, after = [], []
+    before: list[str] = []
+    after: list[str] = []
     for name, values in detail.items():
         if isinstance(values, dict) and "before" in values:
-            before.append(f"{name}: {_short(values['before'])}")
-            after.append(f"{name}: {_short(values['after'])}")
+            old, new = values["before"], values.get("after")
+            if isinstance(old, dict) and isinstance(new, dict):  # a whole definition: only what differs in it
+                keys = [key for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)]
+                before.extend(f"{key}: {_short(old.get(key, ''))}" for key in keys)
+                after.extend(f"{key}: {_short(new.get(key, ''))}" for key in keys)
+                continue
+            before.append(f"{name}: {_short(old)}")
+            after.append(f"{name}: {_short(new)}")
         elif name == "sections" and isinstance(values, list):
             after.append(", ".join(str(v) for v in values))
     return "; ".join(before), "; ".join(after)

@@ -139,6 +139,8 @@ def test_staff_see_what_a_changed_plan_changes_and_apply_it_at_the_second_step(s
     assert "danh-sach-thang" in diff and "rút lại" in diff  # its obligations withdrawn, kept
     assert "Hạn nộp (3)" in diff and "xa-a/bao-cao-6-thang" in diff  # tu-phap, xa-a, xa-b
     assert f"<td>{before.isoformat()}</td>" in diff  # the deadline as it was, beside the new one
+    assert "<td>due: 2025-05-20</td><td>due: 2025-05-27</td>" in diff  # only what changed in its definition
+    assert "definition:" not in diff
     assert "xa-c/bao-cao-6-thang" in diff and "xa-c/bao-cao-nam" in diff  # its obligations added
     with session_scope(site.engine) as session:
         assert session.scalar(select(UnitRow).where(UnitRow.code == "xa-c")) is None  # shown, not done
