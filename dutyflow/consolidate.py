@@ -67,7 +67,7 @@ def is_final(engine: Engine, as_of: dt.date) -> bool:
     with session_scope(engine) as session:
         plan_row = loaded_plan(session)
         plan = plan_row.plan
-        obligation = _office_obligation(session, plan_row.id, plan)
+        obligation = office_obligation(session, plan_row.id, plan)
         if obligation is None:
             return False
         deadline = effective_last_day(obligation.last_day, obligation.extended_until)
@@ -79,7 +79,7 @@ def made_final(engine: Engine) -> MadeFinal | None:
     with session_scope(engine) as session:
         plan_row = loaded_plan(session)
         plan = plan_row.plan
-        obligation = _office_obligation(session, plan_row.id, plan)
+        obligation = office_obligation(session, plan_row.id, plan)
         if obligation is None:
             return None
         first = session.scalars(
@@ -126,7 +126,7 @@ def consolidate(
         plan = plan_row.plan
         cutoff = made.made_at if made is not None else now  # what had been accepted when it was built
         report_input = collect(session, plan.plan.code, day, cutoff=cutoff)
-        obligation = _office_obligation(session, plan_row.id, plan) if final else None
+        obligation = office_obligation(session, plan_row.id, plan) if final else None
         obligation_id = obligation.id if obligation is not None else None
     rc = report_context(report_input, final=final)
     if made is not None:
@@ -150,7 +150,7 @@ def consolidate(
     return Consolidation(files=result, final=final, indicators=indicators, obligation_id=obligation_id)
 
 
-def _office_obligation(session: Session, plan_id: int, plan: Plan) -> ObligationRow | None:
+def office_obligation(session: Session, plan_id: int, plan: Plan) -> ObligationRow | None:
     code = consolidated_deliverable(plan).code
     return session.scalars(
         select(ObligationRow)
@@ -162,6 +162,6 @@ def _office_obligation(session: Session, plan_id: int, plan: Plan) -> Obligation
 def _record_final(engine: Engine, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
     """The final report delivers the office's own obligation, through the intake path."""
     with session_scope(engine) as session:
-        obligation = _office_obligation(session, current_plan(session).id, plan)
+        obligation = office_obligation(session, current_plan(session).id, plan)
         if obligation is not None:
             record_final(session, files, obligation, result.pdf or result.docx, now=now)

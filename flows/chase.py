@@ -1,4 +1,5 @@
-"""Flow `chase`: remind, chase and escalate every unit that owes something, then the weekly digest."""
+"""Flow `chase`: remind, chase and escalate every unit that owes something, then the weekly digest and
+the office's reminder of an unapproved consolidated report."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from prefect.tasks import exponential_backoff
 from dutyflow.flow_results import MailRun
 from dutyflow.notify import Outcome
 from flows._common import batches, publish, resolve_now, resources, run_name
-from tasks.notify import chase_units, send_digest
+from tasks.notify import chase_units, send_approval_reminder, send_digest
 
 
 @flow(name="chase", flow_run_name=lambda: run_name("flows.chase_run"), log_prints=True)
@@ -29,6 +30,11 @@ def chase(as_of: dt.date | None = None) -> MailRun:
         outcome.merge(future.result())
     outcome.merge(
         send_digest.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=delay))(notifier, today, now)
+    )
+    outcome.merge(
+        send_approval_reminder.with_options(retry_delay_seconds=exponential_backoff(backoff_factor=delay))(
+            notifier, today, now
+        )
     )
     publish("chase", today, outcome, len(units), notifier)
     return MailRun(units=len(units), sent=len(outcome.sent))

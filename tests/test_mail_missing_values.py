@@ -76,6 +76,25 @@ def full_context(name: str) -> dict[str, Any]:
         }
     if name == "report_final":
         return base | {"report": {"title": "Báo cáo kết quả năm 2025", "files": ["bao-cao.pdf", "bao-cao.docx"]}}
+    if name == "report_issued":
+        return base | {
+            "issued": {
+                "number": "12/BC-UBND",
+                "title": "Báo cáo kết quả thực hiện công tác trẻ em năm 2025",
+                "issued_on": dt.date(2025, 11, 21),
+                "signer": "Phó Chủ tịch Trần Thị Bình",
+                "addressee": "Sở Y tế tỉnh Cao Bằng",
+                "files": ["bao-cao-ky-so.pdf"],
+            }
+        }
+    if name == "report_approval":
+        return base | {
+            "approval": {
+                "title": "Báo cáo kết quả thực hiện công tác trẻ em năm 2025",
+                "state": "Dự thảo",
+                "last_day": dt.date(2025, 11, 24),
+            }
+        }
     raise AssertionError(f"no context for the email template {name!r}: add one here")
 
 
@@ -115,7 +134,15 @@ def variants(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def test_every_email_template_is_swept() -> None:
-    assert set(TEMPLATES) >= {*NAMES, "receipt", "returned", "new_link", "report_final"}
+    assert set(TEMPLATES) >= {
+        *NAMES,
+        "receipt",
+        "returned",
+        "new_link",
+        "report_final",
+        "report_issued",
+        "report_approval",
+    }
     for name in TEMPLATES:
         full_context(name)
 

@@ -132,8 +132,43 @@ class ReportContext(BaseContext):
     report: ReportDetails
 
 
+class IssuedDetails(TypedDict):
+    number: str
+    title: str
+    issued_on: dt.date
+    signer: str
+    addressee: str
+    files: list[str]
+
+
+class IssuedContext(BaseContext):
+    """The issued (numbered, signed) report to one of its addressees."""
+
+    issued: IssuedDetails
+
+
+class ApprovalDetails(TypedDict):
+    title: str
+    state: str
+    last_day: dt.date
+
+
+class ApprovalContext(BaseContext):
+    """The office reminded that the consolidated report is not approved yet."""
+
+    approval: ApprovalDetails
+
+
 MessageContext = (
-    BaseContext | AssignmentContext | ChaseContext | ReceiptContext | MailRefusedContext | DigestContext | ReportContext
+    BaseContext
+    | AssignmentContext
+    | ChaseContext
+    | ReceiptContext
+    | MailRefusedContext
+    | DigestContext
+    | ReportContext
+    | IssuedContext
+    | ApprovalContext
 )
 
 

@@ -257,8 +257,18 @@ class ChaseConfig(Strict):
     send_on_non_working_days: bool = False
 
 
+class ReportConfig(Strict):
+    """The consolidated report once issued: its register symbol and who it is emailed to."""
+
+    symbol: Annotated[str, StringConstraints(pattern=r"^[A-ZĐ]+(-[A-ZĐ0-9]+)+$", max_length=32)] = "BC-UBND"
+    """The document's symbol after its number: "123/BC-UBND" (kind "BC", issuer "UBND")."""
+    recipients: list[Contact] = []
+    """The addressees the issued (signed) report is emailed to, e.g. the provincial department."""
+
+
 class Plan(Strict):
     plan: PlanHeader
+    report: ReportConfig = ReportConfig()
     calendar: CalendarConfig = CalendarConfig()
     chase: ChaseConfig = ChaseConfig()
     units: list[Unit] = Field(min_length=1)

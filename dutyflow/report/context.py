@@ -61,6 +61,7 @@ def template_context(rc: ReportContext) -> TemplateContext:
     counts = {kind: sum(1 for r in rc.indicators if r.attainment is kind) for kind in Attainment}
     unit_sections, communes = _duty_sections(rc)
     period_label = consolidated.period_label or t("periods.year", year=header.year)
+    signer = rc.signer or header.signer
     return {
         "draft": not rc.final,
         "issuer": {
@@ -70,6 +71,7 @@ def template_context(rc: ReportContext) -> TemplateContext:
             "place": header.issuer.place,
         },
         "number": rc.number,
+        "symbol": plan.report.symbol,
         "issued_on": ngay(rc.issued_on),
         "cutoff": cutoff_label(rc.input),
         "year": header.year,
@@ -103,9 +105,9 @@ def template_context(rc: ReportContext) -> TemplateContext:
         "tables": _tables(rc),
         "recipients": list(header.recipients),
         "signer": {
-            "authority": header.signer.authority or "",
-            "title": header.signer.title,
-            "name": header.signer.name,
+            "authority": signer.authority or "",
+            "title": signer.title,
+            "name": signer.name,
         },
     }
 

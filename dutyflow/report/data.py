@@ -20,7 +20,7 @@ from dutyflow.indicators import (
     results_from_sums,
 )
 from dutyflow.messages import t
-from dutyflow.plan import Deliverable, Plan, UnitKind
+from dutyflow.plan import Deliverable, Plan, Signer, UnitKind
 from dutyflow.plan.periods import expand_periods
 
 COMMUNE_KINDS = frozenset(kind for kind in UnitKind if kind.is_commune_level)
@@ -135,6 +135,8 @@ class ReportContext:
     completeness: Completeness
     number: str = ""
     """The report's number ("Số: …/BC-UBND"); blank until the clerk registers it."""
+    signer: Signer | None = None
+    """Who signs, when not the plan's signer: the leader who approved the report."""
 
     @property
     def plan(self) -> Plan:
@@ -147,6 +149,7 @@ def report_context(
     final: bool,
     issued_on: dt.date | None = None,
     number: str = "",
+    signer: Signer | None = None,
 ) -> ReportContext:
     plan = report_input.plan
     tz = ZoneInfo(plan.calendar.timezone)
@@ -157,6 +160,7 @@ def report_context(
         indicators=results_from_sums(plan, report_input.indicator_sums),
         completeness=completeness(report_input.obligations, tz),
         number=number,
+        signer=signer,
     )
 
 
