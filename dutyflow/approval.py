@@ -29,12 +29,11 @@ from typing import TypedDict
 
 from pyhanko.sign.signers import SimpleSigner
 from sqlalchemy import Engine, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dutyflow import audit
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.consolidate import FINAL_LEAD_DAYS, final_from, made_final, office_obligation
+from dutyflow.consolidate import FINAL_LEAD_DAYS, current_state, enter_first_draft, final_from, office_obligation
 from dutyflow.intake import record_final
 from dutyflow.lifecycle import obligation_code
 from dutyflow.messages import t
@@ -162,17 +161,6 @@ def report_status(ws: Workspace) -> ReportStatus:
     with session_scope(ws.engine) as session:
         plan, obligation = _office(session)
         return _status(ws, session, plan, obligation)
-
-
-def current_state(session: Session, obligation_id: int) -> ReportState | None:
-    """The report's state: its last step; None before the final report entered the way."""
-    state = session.scalar(
-        select(ReportStepRow.state)
-        .where(ReportStepRow.obligation_id == obligation_id)
-        .order_by(ReportStepRow.id.desc())
-        .limit(1)
-    )
-    return ReportState(state) if state is not None else None
 
 
 def deliveries(session: Session, obligation_id: int) -> list[DeliveryView]:
@@ -401,45 +389,14 @@ def _office(session: Session) -> tuple[Plan, ObligationRow]:
 
 
 def _enter_first_draft(ws: Workspace) -> None:
-    """Version 1: the final report `consolidate` made, a draft by dutyflow at the moment it was made."""
+    """The final report on the report's way, or a refusal saying when it will be made."""
+    if enter_first_draft(ws.engine):
+        return
     with session_scope(ws.engine) as session:
         plan, obligation = _office(session)
-        if current_state(session, obligation.id) is not None:
-            return
         last_day = effective_last_day(obligation.last_day, obligation.extended_until)
-    made = made_final(ws.engine)
-    if made is None:
-        day = final_from(last_day, WorkingCalendar.from_config(plan.calendar))
-        raise ApprovalError(t("approval.no_report", days=FINAL_LEAD_DAYS, day=f"{day:%d/%m/%Y}"))
-    try:
-        with session_scope(ws.engine) as session:
-            plan, obligation = _office(session)
-            row = ReportVersionRow(
-                obligation_id=obligation.id,
-                version=1,
-                as_of=made.made_on,
-                cutoff=made.made_at,
-                narrative=None,
-                narrative_source=None,
-                pdf_sha256=made.sha256 if made.file_name.endswith(".pdf") else None,
-                docx_sha256=made.sha256 if made.file_name.endswith(".docx") else None,
-                file_name=made.file_name,
-                made_at=made.made_at,
-                made_by=audit.SYSTEM_ACTOR,
-            )
-            session.add(row)
-            session.flush()
-            session.add(
-                ReportStepRow(
-                    obligation_id=obligation.id,
-                    version_id=row.id,
-                    state=ReportState.DRAFT,
-                    at=made.made_at,
-                    actor=audit.SYSTEM_ACTOR,
-                )
-            )
-    except IntegrityError:
-        return  # entered meanwhile by another call
+    day = final_from(last_day, WorkingCalendar.from_config(plan.calendar))
+    raise ApprovalError(t("approval.no_report", days=FINAL_LEAD_DAYS, day=f"{day:%d/%m/%Y}"))
 
 
 def _state(session: Session, obligation_id: int) -> ReportState:
@@ -657,7 +614,6 @@ __all__ = [
     "StepView",
     "Workspace",
     "approve",
-    "current_state",
     "deliveries",
     "edit",
     "issue",

@@ -1,6 +1,7 @@
 """Assemble the district report: a draft ("DỰ THẢO") before the last days, the final one after.
 
-Knows nothing of Prefect. The final report is recorded as the office's own submission for the
+Knows nothing of Prefect. The final report is put on its way to approval (`enter_first_draft`;
+the steps after it are `dutyflow.approval`'s) and recorded as the office's own submission for the
 consolidated deliverable (so status shows it delivered) and emailed, with its PDF, to the
 district's leadership once. Both belong to the consolidated obligation, not to the day of a run:
 once its final report is recorded, a later run (the schedule fires every weekday) returns that
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dutyflow.audit import SYSTEM_ACTOR
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.indicators import format_target, format_value
 from dutyflow.intake import record_final
@@ -26,10 +29,10 @@ from dutyflow.plan import Plan
 from dutyflow.report.build import ReportFiles, build_report
 from dutyflow.report.collect import collect
 from dutyflow.report.data import consolidated_deliverable, report_context
-from dutyflow.states import SubmissionChannel
+from dutyflow.states import ReportState, SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow
+from dutyflow.store.models import DeliverableRow, ObligationRow, ReportStepRow, ReportVersionRow, SubmissionRow
 from dutyflow.store.queries import current_plan, loaded_plan
 
 FINAL_LEAD_DAYS = 2
@@ -94,6 +97,55 @@ def made_final(engine: Engine) -> MadeFinal | None:
         return MadeFinal(obligation.id, made_on, first.file_name or "", first.file_sha256 or "", first.received_at)
 
 
+def current_state(session: Session, obligation_id: int) -> ReportState | None:
+    """The consolidated report's state: its last step; None before its final report is made."""
+    state = session.scalar(
+        select(ReportStepRow.state)
+        .where(ReportStepRow.obligation_id == obligation_id)
+        .order_by(ReportStepRow.id.desc())
+        .limit(1)
+    )
+    return ReportState(state) if state is not None else None
+
+
+def enter_first_draft(engine: Engine) -> bool:
+    """Put the final report on its way to approval (`dutyflow.approval`): version 1, a draft by
+    dutyflow at the moment it was made. True when it is on its way (now or before); False while no
+    final report is made. Idempotent, and safe against a concurrent caller (unique version)."""
+    made = made_final(engine)
+    if made is None:
+        return False
+    try:
+        with session_scope(engine) as session:
+            if current_state(session, made.obligation_id) is not None:
+                return True
+            row = ReportVersionRow(
+                obligation_id=made.obligation_id,
+                version=1,
+                as_of=made.made_on,
+                cutoff=made.made_at,
+                pdf_sha256=made.sha256 if made.file_name.endswith(".pdf") else None,
+                docx_sha256=made.sha256 if made.file_name.endswith(".docx") else None,
+                file_name=made.file_name,
+                made_at=made.made_at,
+                made_by=SYSTEM_ACTOR,
+            )
+            session.add(row)
+            session.flush()
+            session.add(
+                ReportStepRow(
+                    obligation_id=made.obligation_id,
+                    version_id=row.id,
+                    state=ReportState.DRAFT,
+                    at=made.made_at,
+                    actor=SYSTEM_ACTOR,
+                )
+            )
+    except IntegrityError:
+        pass  # entered by a concurrent caller
+    return True
+
+
 def _out_dir(out_root: Path, plan: Plan, day: dt.date, final: bool) -> Path:
     return out_root / plan.plan.code / f"{day:%Y-%m-%d}-{'chinh-thuc' if final else 'du-thao'}"
 
@@ -137,6 +189,7 @@ def consolidate(
         )
         if final:
             _record_final(engine, files, plan, result, now)
+            enter_first_draft(engine)
     indicators = [
         {
             t("flows.col_code"): r.code,

@@ -12,7 +12,8 @@ whose Vietnamese message says what state the report is in and what can be done.
 
 The office may edit a draft (a new version) but nothing after approval: an approved report is
 what its number and signature stand for. The reminder rule (`approval_reminder_due`) is here too:
-the office is reminded once, two working days before the last day, while the report is unapproved.
+the office is reminded once, from two working days before the last day, while a draft awaits
+approval.
 """
 
 from __future__ import annotations
@@ -85,9 +86,10 @@ def approval_reminder_day(last_day: dt.date, calendar: WorkingCalendar) -> dt.da
 def approval_reminder_due(
     state: ReportState | None, today: dt.date, last_day: dt.date, calendar: WorkingCalendar
 ) -> bool:
-    """Whether the office is to be reminded today: the report is not approved yet (or not made yet:
-    None), and the reminder day has come while the last day has not passed."""
-    if state is not None and state not in (ReportState.DRAFT, ReportState.RETURNED):
+    """Whether the office is to be reminded today: a draft awaits approval (made, or returned), and
+    the reminder day has come while the last day has not passed. Before the final report is made
+    (None) there is nothing to approve: the consolidated obligation's own ladder chases the office."""
+    if state not in (ReportState.DRAFT, ReportState.RETURNED):
         return False
     return approval_reminder_day(last_day, calendar) <= today <= last_day
 

@@ -80,10 +80,10 @@ def test_the_reminder_day_is_two_working_days_before_the_last_day() -> None:
     ],
 )
 def test_an_unapproved_report_is_recalled_from_the_reminder_day_to_the_last_day(today: dt.date, due: bool) -> None:
-    for state in (None, ReportState.DRAFT, ReportState.RETURNED):
+    for state in (ReportState.DRAFT, ReportState.RETURNED):
         assert approval_reminder_due(state, today, LAST_DAY, CALENDAR) is due
 
 
-@pytest.mark.parametrize("state", [ReportState.APPROVED, ReportState.SIGNED, ReportState.ISSUED])
-def test_an_approved_report_is_not_recalled(state: ReportState) -> None:
+@pytest.mark.parametrize("state", [None, ReportState.APPROVED, ReportState.SIGNED, ReportState.ISSUED])
+def test_a_report_not_made_or_approved_already_is_not_recalled(state: ReportState) -> None:
     assert not approval_reminder_due(state, dt.date(2025, 11, 21), LAST_DAY, CALENDAR)

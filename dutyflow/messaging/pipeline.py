@@ -13,10 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from dutyflow.approval import IssueDetails, current_state, report_title
+from dutyflow.approval import IssueDetails, report_title
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.chase import CHASED_STATES
-from dutyflow.consolidate import office_obligation
+from dutyflow.consolidate import current_state, office_obligation
 from dutyflow.messages import t
 from dutyflow.messaging.approval import approval_reminder, issued_reports
 from dutyflow.messaging.assignment import WINDOW, Assignments
