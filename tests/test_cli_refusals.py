@@ -62,6 +62,8 @@ PLACEHOLDERS = {
     "flow": "chase",
     "path": str(BUNDLED_PLAN),
     "province": "04",
+    "by": "Trần Thị Bình",
+    "comment": "Bổ sung số liệu",
 }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typer
 
+from dutyflow.cli import approval as _approval  # noqa: F401  (registers `report status|edit|approve|…`)
 from dutyflow.cli.demo import demo
 from dutyflow.cli.office import (
     db_app,

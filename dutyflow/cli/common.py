@@ -14,6 +14,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from dutyflow.admin import AdminError
+from dutyflow.approval import ApprovalError
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli.output import Output
 from dutyflow.intake import IntakeRefused
@@ -21,6 +22,9 @@ from dutyflow.messages import t
 from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
 from dutyflow.reform import ReformError
 from dutyflow.register import RegisterError
+from dutyflow.report.narrative import NarrativeError
+from dutyflow.report.pdf import PdfError
+from dutyflow.report_lifecycle import ReportStepRefused
 from dutyflow.resources import Resources, actor, utcnow
 from dutyflow.settings import SettingsError
 from dutyflow.signing import SigningError
@@ -38,7 +42,19 @@ PathArg = Annotated[Path | None, typer.Argument(help=t("help.path"), show_defaul
 AsOf = Annotated[str | None, typer.Option("--as-of", help=t("help.as_of"), show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help=t("help.json"))]
 
-_PLAIN_REFUSALS = (StoreNotReady, AdminError, IntakeRefused, SettingsError, SigningError, RegisterError, ReformError)
+_PLAIN_REFUSALS = (
+    StoreNotReady,
+    AdminError,
+    IntakeRefused,
+    SettingsError,
+    SigningError,
+    RegisterError,
+    ReformError,
+    ApprovalError,
+    ReportStepRefused,
+    NarrativeError,
+    PdfError,
+)
 """Refusals whose own text is the message."""
 REFUSALS = (NoPlanLoaded, PlanError, PlanLoadRefused, *_PLAIN_REFUSALS)
 """Every refusal of the core a command shows as a clean failure (see `refusal_text`)."""
