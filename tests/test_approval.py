@@ -62,6 +62,7 @@ def test_the_report_goes_from_draft_to_issued_with_every_step_audited(
     # the final report enters as a draft by dutyflow
     status = approval.report_status(ws)
     assert (status.state, status.version, status.number) == (ReportState.DRAFT, 1, None)
+    assert status.file.suffix == ".pdf" and status.file.is_file()  # the final report as made
     assert [(s.state, s.actor) for s in status.steps] == [(ReportState.DRAFT, "dutyflow")]
     assert [a.value for a in status.next_actions] == ["edit", "approve", "return"]
     assert status.last_day == dt.date(2025, 11, 24)
@@ -81,7 +82,7 @@ def test_the_report_goes_from_draft_to_issued_with_every_step_audited(
     assert (edited.state, edited.version) == (ReportState.DRAFT, 2)
     approved = approval.approve(ws, by=APPROVER, title=None, now=at("2025-11-21", 14))
     assert (approved.state, approved.number, approved.signer_name) == (ReportState.APPROVED, "1/BC-UBND", APPROVER)
-    assert approved.file is not None and approved.file.suffix == ".pdf"
+    assert approved.file.suffix == ".pdf" and approved.file.is_file()
     approved_docx = approved.file.with_suffix(".docx")
     content = all_text(approved_docx)
     assert "Số: 1/BC-UBND" in content
@@ -97,7 +98,7 @@ def test_the_report_goes_from_draft_to_issued_with_every_step_audited(
     # signed at the real moment, verified
     keys = make_keys(tmp_path / "keys")
     signed = approval.sign(ws, keys.signing(tmp_path), actor="vanthu", now=at("2025-11-21", 15))
-    assert signed.state is ReportState.SIGNED and signed.file is not None
+    assert signed.state is ReportState.SIGNED
     verification = verify_pdf(signed.file, TrustStore.from_folder(keys.trust), now=dt.datetime.now(ICT))
     assert verification.ok and verification.signatures[0].integrity is Integrity.UNCHANGED
     assert APPROVER in verification.signatures[0].signer

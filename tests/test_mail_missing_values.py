@@ -82,7 +82,7 @@ def full_context(name: str) -> dict[str, Any]:
                 "number": "12/BC-UBND",
                 "title": "Báo cáo kết quả thực hiện công tác trẻ em năm 2025",
                 "issued_on": dt.date(2025, 11, 21),
-                "signer": "Phó Chủ tịch Trần Thị Bình",
+                "signer": "Trần Thị Bình",
                 "addressee": "Sở Y tế tỉnh Cao Bằng",
                 "files": ["bao-cao-ky-so.pdf"],
             }

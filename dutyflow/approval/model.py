@@ -88,7 +88,8 @@ class ReportStatus:
     number: str | None
     signer_name: str | None
     signer_title: str | None
-    file: Path | None
+    file: Path
+    """The current version's document (PDF, or DOCX without LibreOffice), in the reports folder."""
     last_day: dt.date
     steps: list[StepView]
     deliveries: list[DeliveryView] = field(default_factory=list)
@@ -105,6 +106,7 @@ class IssueDetails(TypedDict):
     title: str
     issued_on: dt.date
     signer: str
+    """The signer's name."""
     files: list[str]
 
 

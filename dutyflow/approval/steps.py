@@ -223,7 +223,7 @@ def issue(
             number=version.number or "",
             title=versions.report_title(plan),
             issued_on=approved_on,
-            signer=f"{(version.signer_title or '').capitalize()} {version.signer_name or ''}".strip(),
+            signer=version.signer_name or plan.plan.signer.name,
             files=[signed.name],
         )
         obligation_id = obligation.id

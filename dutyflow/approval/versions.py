@@ -252,7 +252,7 @@ def status(ws: Workspace, session: Session, plan: Plan, obligation: ObligationRo
         number=version.number,
         signer_name=version.signer_name,
         signer_title=version.signer_title,
-        file=folder(ws, plan, version.version) / version.file_name if version.file_name else None,
+        file=document(ws, plan, version),
         last_day=effective_last_day(obligation.last_day, obligation.extended_until),
         steps=steps,
         deliveries=deliveries(session, obligation.id),

@@ -61,8 +61,7 @@ def show(status: approval.ReportStatus, tz: ZoneInfo) -> None:
         console.print(t("approval.status_number", number=status.number))
     if status.signer_name:
         console.print(t("approval.status_signer", title=status.signer_title or "", name=status.signer_name))
-    if status.file is not None:
-        console.print(t("approval.status_file", file=status.file), soft_wrap=True)
+    console.print(t("approval.status_file", file=status.file), soft_wrap=True)
     if status.next_actions:
         actions = ", ".join(t(f"approval.action.{a.value}") for a in status.next_actions)
         console.print(t("approval.status_next", actions=actions))

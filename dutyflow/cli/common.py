@@ -31,6 +31,7 @@ from dutyflow.signing import SigningError
 from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope
 from dutyflow.store.models import PlanRow
 from dutyflow.store.queries import NoPlanLoaded, current_plan
+from dutyflow.store.register_numbers import RegisterBusy
 from dutyflow.store.sync import PlanLoadRefused
 
 T = TypeVar("T")
@@ -54,6 +55,7 @@ _PLAIN_REFUSALS = (
     ReportStepRefused,
     NarrativeError,
     PdfError,
+    RegisterBusy,
 )
 """Refusals whose own text is the message."""
 REFUSALS = (NoPlanLoaded, PlanError, PlanLoadRefused, *_PLAIN_REFUSALS)

@@ -18,8 +18,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from dutyflow.messages import t
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import RegisterNumberRow
+
+
+class RegisterBusy(Exception):
+    """No number could be taken: every attempt lost its race (a Vietnamese message)."""
+
 
 ATTEMPTS = 50
 """Races lost in a row before giving up: each loss means another number was given meanwhile."""
@@ -95,7 +101,7 @@ def give_number(
             if not _sqlite_busy(exc):
                 raise
             continue  # SQLite: another writer committed since this transaction read
-    raise RuntimeError(f"no register number after {ATTEMPTS} attempts")  # pragma: no cover
+    raise RegisterBusy(t("approval.register_busy", attempts=ATTEMPTS))  # pragma: no cover
 
 
 def numbers_given(engine: Engine, *, issuer: str, year: int) -> list[RegisterEntry]:
@@ -127,4 +133,4 @@ def _entry(row: RegisterNumberRow) -> RegisterEntry:
     )
 
 
-__all__ = ["RegisterEntry", "format_number", "give_number", "kind_of", "numbers_given"]
+__all__ = ["RegisterBusy", "RegisterEntry", "format_number", "give_number", "kind_of", "numbers_given"]
