@@ -14,14 +14,17 @@ from docx import Document
 from sqlalchemy import Engine, select
 
 from dutyflow import approval
-from dutyflow.approval import ApprovalError, ReportStepRefused
+from dutyflow.approval import ApprovalError, ReportStepRefused, versions
 from dutyflow.mail import MailSink, SmtpTransport
+from dutyflow.plan import Signer, load_plan
 from dutyflow.report.narrative import read_docx, read_text
 from dutyflow.signing import Integrity, TrustStore, verify_pdf
 from dutyflow.states import NotificationStatus, ReportState, SubmissionChannel
 from dutyflow.store.db import session_scope
+from dutyflow.store.files import FileStore
 from dutyflow.store.models import AuditEventRow, SubmissionRow
 from dutyflow.store.register_numbers import numbers_given
+from dutyflow.store.sync import load_plan_into_store
 from tests.approval_support import ADDRESSEE, APPROVER, FINAL_DAY, ICT, made_final, make_keys, plan_with_addressee
 from tests.conftest import MINI_PLAN, at, build_notifier
 from tests.test_report_pdf import require
@@ -66,6 +69,13 @@ def test_the_report_goes_from_draft_to_issued_with_every_step_audited(
     assert [(s.state, s.actor) for s in status.steps] == [(ReportState.DRAFT, "dutyflow")]
     assert [a.value for a in status.next_actions] == ["edit", "approve", "return"]
     assert status.last_day == dt.date(2025, 11, 24)
+    keys = make_keys(tmp_path / "keys")
+    with pytest.raises(ReportStepRefused, match="Không thể ký số báo cáo đang ở trạng thái “Dự thảo”"):
+        approval.sign(ws, keys.signing(tmp_path), actor="vanthu", now=at(FINAL_DAY, 18))
+    with pytest.raises(ReportStepRefused, match="Không thể ban hành"):
+        approval.issue(ws, lambda *_: (0, []), actor="vanthu", now=at(FINAL_DAY, 18))
+    with pytest.raises(ApprovalError, match="hãy ghi ý kiến"):
+        approval.return_report(ws, by=APPROVER, comment="  ", now=at(FINAL_DAY, 18))
 
     # sent back with a comment: it cannot be approved before the office edits it
     returned = approval.return_report(ws, by=APPROVER, comment="Bổ sung số liệu xã A.", now=at("2025-11-21", 9))
@@ -94,9 +104,11 @@ def test_the_report_goes_from_draft_to_issued_with_every_step_audited(
     assert "Phụ lục I" in content
     with pytest.raises(ReportStepRefused, match="Đã duyệt"):
         approval.edit(ws, read_text("II. Khác"), source=None, actor="vanthu", now=at("2025-11-21", 15))
+    with pytest.raises(ReportStepRefused, match="Không thể duyệt"):  # refused before a number is taken
+        approval.approve(ws, by=APPROVER, title=None, now=at("2025-11-21", 15))
+    assert [e.number for e in numbers_given(engine, issuer="UBND huyện Thử Nghiệm", year=2025)] == ["1/BC-UBND"]
 
     # signed at the real moment, verified
-    keys = make_keys(tmp_path / "keys")
     signed = approval.sign(ws, keys.signing(tmp_path), actor="vanthu", now=at("2025-11-21", 15))
     assert signed.state is ReportState.SIGNED
     verification = verify_pdf(signed.file, TrustStore.from_folder(keys.trust), now=dt.datetime.now(ICT))
@@ -146,36 +158,15 @@ def test_the_report_goes_from_draft_to_issued_with_every_step_audited(
     assert [s.version for s in history] == [1, 1, 2, 3, 4, 4]
 
 
-def test_a_number_given_stays_given_when_the_approval_is_refused_afterwards(
-    ws: approval.Workspace, engine: Engine
-) -> None:
-    approval.approve(ws, by=APPROVER, title="CHỦ TỊCH", now=at("2025-11-21", 9))
-    with pytest.raises(ReportStepRefused):
-        approval.approve(ws, by=APPROVER, title=None, now=at("2025-11-21", 10))
-    entries = numbers_given(engine, issuer="UBND huyện Thử Nghiệm", year=2025)
-    assert [e.number for e in entries] == ["1/BC-UBND"]
-    status = approval.report_status(ws)
-    assert status.signer_title == "CHỦ TỊCH"
-
-
-def test_returning_says_why_and_a_draft_is_neither_signed_nor_issued(engine: Engine, tmp_path: Path) -> None:
-    require("soffice")
-    ws = made_final(engine, plan_with_addressee(MINI_PLAN, tmp_path / "plan.yaml"), tmp_path)
-    with pytest.raises(ApprovalError, match="hãy ghi ý kiến"):
-        approval.return_report(ws, by=APPROVER, comment="  ", now=at(FINAL_DAY, 18))
-    with pytest.raises(ReportStepRefused, match="Không thể ban hành"):
-        approval.issue(ws, lambda *_: (0, []), actor="vanthu", now=at(FINAL_DAY, 18))
-    keys = make_keys(tmp_path / "keys")
-    with pytest.raises(ReportStepRefused, match="Không thể ký số báo cáo đang ở trạng thái “Dự thảo”"):
-        approval.sign(ws, keys.signing(tmp_path), actor="vanthu", now=at(FINAL_DAY, 18))
-    assert [s.state for s in approval.report_status(ws).steps] == [ReportState.DRAFT]
+def test_the_approver_signs_under_the_plan_s_authority_line_only_with_the_plan_s_title() -> None:
+    plan = load_plan(MINI_PLAN)  # KT. CHỦ TỊCH / PHÓ CHỦ TỊCH / Nguyễn Văn A
+    assert versions.signer(plan, APPROVER, None) == Signer(
+        authority="KT. CHỦ TỊCH", title="PHÓ CHỦ TỊCH", name=APPROVER
+    )
+    assert versions.signer(plan, APPROVER, "CHỦ TỊCH") == Signer(authority=None, title="CHỦ TỊCH", name=APPROVER)
 
 
 def test_nothing_can_be_approved_before_the_final_report_is_made(engine: Engine, tmp_path: Path) -> None:
-    from dutyflow.plan import load_plan
-    from dutyflow.store.files import FileStore
-    from dutyflow.store.sync import load_plan_into_store
-
     with session_scope(engine) as session:
         load_plan_into_store(session, load_plan(MINI_PLAN), MINI_PLAN, now=at("2025-04-20"), actor="test")
     ws = approval.Workspace(engine, FileStore(tmp_path / "uploads"), tmp_path / "reports")

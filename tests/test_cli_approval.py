@@ -104,7 +104,11 @@ def test_the_office_and_the_leadership_take_the_report_to_its_addressee(
         assert state in history
 
 
-def test_bad_edits_are_refused_naming_the_file(env: dict[str, str], tmp_path: Path) -> None:
+def test_bad_edits_are_refused_naming_the_file(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {"DUTYFLOW_DATA_DIR": str(data), "DUTYFLOW_DATABASE_URL": f"sqlite:///{data / 'store.db'}"}
+    assert run(["db", "upgrade"], env).exit_code == 0
+    assert run(["plan", "load", str(MINI_PLAN)], env).exit_code == 0
     broken = tmp_path / "sua.docx"
     broken.write_bytes(b"not a word file")
     result = run(["report", "edit", "--docx", str(broken)], env)
@@ -114,3 +118,8 @@ def test_bad_edits_are_refused_naming_the_file(env: dict[str, str], tmp_path: Pa
     assert both.exit_code == 2 and "--docx" in both.output
     missing = run(["report", "edit", "--docx", str(tmp_path / "khong-co.docx")], env)
     assert missing.exit_code == 2 and "khong-co.docx" in flat(missing.output)
+    text = tmp_path / "phan-2-4.txt"
+    text.write_text("II. Nội dung mới\n", encoding="utf-8")
+    not_made = run(["report", "edit", "--text", str(text)], env)  # before the final report is made
+    assert not_made.exit_code == 1
+    assert "Chưa có báo cáo tổng hợp chính thức để trình duyệt" in flat(not_made.output)
