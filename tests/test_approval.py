@@ -22,7 +22,7 @@ from dutyflow.signing import Integrity, TrustStore, verify_pdf
 from dutyflow.states import NotificationStatus, ReportState, SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import AuditEventRow, SubmissionRow
+from dutyflow.store.models import AuditEventRow, ReportVersionRow, SubmissionRow
 from dutyflow.store.register_numbers import numbers_given
 from dutyflow.store.sync import load_plan_into_store
 from tests.approval_support import ADDRESSEE, APPROVER, FINAL_DAY, ICT, made_final, make_keys, plan_with_addressee
@@ -172,3 +172,25 @@ def test_nothing_can_be_approved_before_the_final_report_is_made(engine: Engine,
     ws = approval.Workspace(engine, FileStore(tmp_path / "uploads"), tmp_path / "reports")
     with pytest.raises(ApprovalError, match="20/11/2025"):
         approval.approve(ws, by=APPROVER, title=None, now=at("2025-11-19"))
+
+
+def test_a_step_prepared_from_a_version_is_refused_when_a_newer_one_was_added_meanwhile(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        load_plan_into_store(session, load_plan(MINI_PLAN), MINI_PLAN, now=at("2025-04-20"), actor="test")
+    with session_scope(engine) as session:
+        _plan, obligation = versions.office(session)
+        for number in (1, 2):
+            session.add(
+                ReportVersionRow(
+                    obligation_id=obligation.id,
+                    version=number,
+                    as_of=dt.date(2025, 11, 20),
+                    cutoff=at(FINAL_DAY, 17),
+                    made_at=at(FINAL_DAY, 17),
+                    made_by="test",
+                )
+            )
+            session.flush()
+            assert versions.still_latest(session, obligation.id, number).version == number
+        with pytest.raises(ApprovalError, match="vừa có bản 2 mới"):
+            versions.still_latest(session, obligation.id, 1)

@@ -63,6 +63,7 @@ def edit(
             obligation,
             files,
             ws,
+            based_on=version.version,
             as_of=as_of,
             cutoff=cutoff,
             narrative=narrative,
@@ -130,6 +131,7 @@ def approve(ws: Workspace, *, by: str, title: str | None, now: dt.datetime) -> R
             obligation,
             files,
             ws,
+            based_on=version.version,
             as_of=as_of,
             cutoff=cutoff,
             narrative=narrative,
@@ -173,6 +175,7 @@ def sign(ws: Workspace, signing: Signing, *, actor: str, now: dt.datetime) -> Re
     with session_scope(ws.engine) as session:
         plan, obligation = versions.office(session)
         state = after(versions.locked_state(session, obligation.id), ReportAction.SIGN)
+        versions.still_latest(session, obligation.id, version.version)
         row = ReportVersionRow(
             obligation_id=obligation.id,
             version=version.version + 1,

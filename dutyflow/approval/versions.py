@@ -136,12 +136,22 @@ def build(
     )
 
 
+def still_latest(session: Session, obligation_id: int, version: int) -> ReportVersionRow:
+    """The latest version, which must still be `version` (the one a step was prepared from): a
+    version added meanwhile (an edit) refuses the step, which would otherwise drop it."""
+    latest = latest_version(session, obligation_id)
+    if latest.version != version:
+        raise ApprovalError(t("approval.changed_meanwhile", version=latest.version))
+    return latest
+
+
 def add_version(
     session: Session,
     obligation: ObligationRow,
     files: ReportFiles,
     ws: Workspace,
     *,
+    based_on: int,
     as_of: dt.date,
     cutoff: dt.datetime,
     narrative: Sequence[NarrativeParagraph],
@@ -151,7 +161,7 @@ def add_version(
     number: str | None = None,
     signer: Signer | None = None,
 ) -> ReportVersionRow:
-    previous = latest_version(session, obligation.id)
+    previous = still_latest(session, obligation.id, based_on)
     document = files.pdf or files.docx
     row = ReportVersionRow(
         obligation_id=obligation.id,
@@ -288,4 +298,5 @@ __all__ = [
     "signer",
     "status",
     "step",
+    "still_latest",
 ]
