@@ -97,6 +97,9 @@ def test_the_office_and_the_leadership_take_the_report_to_its_addressee(
     (message,) = sink.messages
     assert [p.get_filename() for p in message.iter_attachments()] == [signed.name]
 
+    resign = run(["report", "sign"], env)
+    assert resign.exit_code == 1
+    assert "Không thể ký số báo cáo đang ở trạng thái “Đã ban hành, đã gửi”" in flat(resign.output)
     again = run(["report", "issue"], env)  # nothing is sent twice
     assert again.exit_code == 0 and len(sink.messages) == 1
     history = run(["report", "status"], env).output
