@@ -64,6 +64,8 @@ PLACEHOLDERS = {
     "province": "04",
     "name": "lan",
     "role": "office",
+    "by": "Trần Thị Bình",
+    "comment": "Bổ sung số liệu",
 }
 
 

@@ -43,6 +43,17 @@ def district(prefect_server: None, tmp_path: Path) -> Iterator[MailSink]:
     engine.dispose()
 
 
+def test_the_chase_reminds_the_office_of_an_unapproved_report_once(district: MailSink) -> None:
+    from flows.chase import chase
+    from flows.consolidate import consolidate_flow
+
+    consolidate_flow(as_of=dt.date(2025, 11, 20), final=True)  # the final report, a draft to approve
+    chase(as_of=dt.date(2025, 11, 20))  # two working days before the consolidated report's last day
+    chase(as_of=dt.date(2025, 11, 21))
+    reminders = [m for m in district.messages if "chưa được lãnh đạo duyệt" in str(m["Subject"])]
+    assert [str(m["To"]) for m in reminders] == ["Cán bộ Văn phòng <vanthu@vp.thunghiem.example>"]
+
+
 def test_assign_then_chase_through_prefect_reach_the_mailbox_once(district: MailSink) -> None:
     from flows.assign import assign
     from flows.chase import chase

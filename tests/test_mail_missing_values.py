@@ -90,6 +90,25 @@ def full_context(name: str) -> dict[str, Any]:
                 item | {"why": "closed", "successor_name": None, "period_label": "tháng 9/2025"},
             ]
         }
+    if name == "report_issued":
+        return base | {
+            "issued": {
+                "number": "12/BC-UBND",
+                "title": "Báo cáo kết quả thực hiện công tác trẻ em năm 2025",
+                "issued_on": dt.date(2025, 11, 21),
+                "signer": "Trần Thị Bình",
+                "addressee": "Sở Y tế tỉnh Cao Bằng",
+                "files": ["bao-cao-ky-so.pdf"],
+            }
+        }
+    if name == "report_approval":
+        return base | {
+            "approval": {
+                "title": "Báo cáo kết quả thực hiện công tác trẻ em năm 2025",
+                "state": "Dự thảo",
+                "last_day": dt.date(2025, 11, 24),
+            }
+        }
     raise AssertionError(f"no context for the email template {name!r}: add one here")
 
 
@@ -129,7 +148,16 @@ def variants(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def test_every_email_template_is_swept() -> None:
-    assert set(TEMPLATES) >= {*NAMES, "receipt", "returned", "new_link", "report_final", "withdrawn"}
+    assert set(TEMPLATES) >= {
+        *NAMES,
+        "receipt",
+        "returned",
+        "new_link",
+        "report_final",
+        "withdrawn",
+        "report_issued",
+        "report_approval",
+    }
     for name in TEMPLATES:
         full_context(name)
 

@@ -345,7 +345,7 @@ def _head(doc: DocxDocument) -> None:
     right.p("Độc lập - Tự do - Hạnh phúc", "BC Title", size=13)
     right.rule(MOTTO_RULE, HEAD_RIGHT)
     number = Flow(table.cell(1, 0)).p(
-        "Số:{% if number %} {{ number }}{% else %}        {% endif %}/BC-UBND", "BC Centre", size=13
+        "Số:{% if number %} {{ number }}{% else %}        {% endif %}/{{ symbol }}", "BC Centre", size=13
     )
     number.paragraph_format.space_before = Pt(6)
     date = Flow(table.cell(1, 1)).p("{{ issuer.place }}, {{ issued_on }}", "BC Centre", italic=True, size=14)
@@ -501,7 +501,7 @@ def _appendix_head(flow: Flow, name: str, title: str) -> None:
     flow.p(name, "BC Title", page_break=True)
     flow.p(title, "BC Title", size=13)
     flow.p(
-        "(Kèm theo Báo cáo số{% if number %} {{ number }}{% else %}      {% endif %}/BC-UBND "
+        "(Kèm theo Báo cáo số{% if number %} {{ number }}{% else %}      {% endif %}/{{ symbol }} "
         "{{ issued_on }} của {{ issuer.short_name }})",
         "BC Centre",
         italic=True,

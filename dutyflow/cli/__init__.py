@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from dutyflow.cli import approval as _approval  # noqa: F401  (registers `report status|edit|approve|…`)
 from dutyflow.cli.common import acting_as
 from dutyflow.cli.demo import demo
 from dutyflow.cli.office import (

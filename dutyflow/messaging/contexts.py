@@ -158,6 +158,33 @@ class WithdrawalContext(BaseContext):
     items: list[WithdrawnItem]
 
 
+class IssuedDetails(TypedDict):
+    number: str
+    title: str
+    issued_on: dt.date
+    signer: str
+    addressee: str
+    files: list[str]
+
+
+class IssuedContext(BaseContext):
+    """The issued (numbered, signed) report to one of its addressees."""
+
+    issued: IssuedDetails
+
+
+class ApprovalDetails(TypedDict):
+    title: str
+    state: str
+    last_day: dt.date
+
+
+class ApprovalContext(BaseContext):
+    """The office reminded that the consolidated report is not approved yet."""
+
+    approval: ApprovalDetails
+
+
 MessageContext = (
     BaseContext
     | AssignmentContext
@@ -167,6 +194,8 @@ MessageContext = (
     | DigestContext
     | ReportContext
     | WithdrawalContext
+    | IssuedContext
+    | ApprovalContext
 )
 
 

@@ -398,9 +398,10 @@ class ChaseConfig(Strict):
 
 
 class ReportConfig(Strict):
-    """How long the consolidated report grows with the number of units (decisions.md, "A report
-    a chairman reads"): its body summarises each duty, and the units' own words go to Phụ lục II,
-    or to an attached spreadsheet above `appendix_entries_max`."""
+    """The consolidated report: how long it grows with the number of units (decisions.md, "A report
+    a chairman reads": its body summarises each duty, and the units' own words go to Phụ lục II, or
+    to an attached spreadsheet above `appendix_entries_max`), and once issued, its register symbol
+    and who it is emailed to."""
 
     names_max: int = Field(default=10, ge=1)
     """Units named in the body in one list ("chưa gửi: …"), then "và N đơn vị khác"."""
@@ -408,10 +409,15 @@ class ReportConfig(Strict):
     """Units whose first paragraph the body quotes for a duty, those in charge first."""
     appendix_entries_max: int = Field(default=400, ge=0)
     """Units' answers (a unit on a duty) that Phụ lục II prints; above it, a spreadsheet holds them."""
+    symbol: Annotated[str, StringConstraints(pattern=r"^[A-ZĐ]+(-[A-ZĐ0-9]+)+$", max_length=32)] = "BC-UBND"
+    """The document's symbol after its number: "123/BC-UBND" (kind "BC", issuer "UBND")."""
+    recipients: list[Contact] = []
+    """The addressees the issued (signed) report is emailed to, e.g. the provincial department."""
 
 
 class Plan(Strict):
     plan: PlanHeader
+    report: ReportConfig = ReportConfig()
     calendar: CalendarConfig = CalendarConfig()
     chase: ChaseConfig = ChaseConfig()
     units: list[Unit] = Field(min_length=1)

@@ -64,7 +64,8 @@ def template_context(rc: ReportContext) -> TemplateContext:
     tallies = _duty_tallies(rc)
     period_label = consolidated.period_label or t("periods.year", year=header.year)
     wording = plan_wording(plan, rc.issued_on)
-    issuer, signer = header.issuer_on(rc.issued_on), header.signer_on(rc.issued_on)  # in force on its date
+    issuer = header.issuer_on(rc.issued_on)  # in force on its date
+    signer = rc.signer or header.signer_on(rc.issued_on)  # the approver, once the report is approved
     return {
         "draft": not rc.final,
         "issuer": {
@@ -74,6 +75,7 @@ def template_context(rc: ReportContext) -> TemplateContext:
             "place": issuer.place,
         },
         "number": rc.number,
+        "symbol": plan.report.symbol,
         "issued_on": ngay(rc.issued_on),
         "cutoff": cutoff_label(rc.input),
         "year": header.year,

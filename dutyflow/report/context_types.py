@@ -183,6 +183,7 @@ class TemplateContext(TypedDict):
     draft: bool
     issuer: IssuerView
     number: str | None
+    symbol: str
     issued_on: str
     cutoff: str
     year: int
