@@ -429,7 +429,6 @@ class Plan(Strict):
     indicators: list[Indicator] = []
     forms: list[Form] = []
     deliverables: list[Deliverable] = Field(min_length=1)
-    report: ReportConfig = ReportConfig()
 
     # ------------------------------------------------------------------ lookups
 
