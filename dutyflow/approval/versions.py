@@ -32,6 +32,7 @@ from dutyflow.states import NotificationStatus, ReportState
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import NotificationRow, ObligationRow, ReportStepRow, ReportVersionRow
 from dutyflow.store.queries import loaded_plan
+from dutyflow.wording import lower_first, plan_wording
 
 ENTITY = "report"
 
@@ -104,7 +105,8 @@ def report_title(plan: Plan) -> str:
     """The consolidated report's title, as its heading and its messages name it."""
     consolidated = consolidated_deliverable(plan)
     period = consolidated.period_label or t("periods.year", year=plan.plan.year)
-    return t("report.document_title", period=period)
+    title = lower_first(plan_wording(plan).report_title)
+    return t("report.document_title", title=title, period=period)
 
 
 def folder(ws: Workspace, plan: Plan, version: int) -> Path:
