@@ -115,6 +115,17 @@ def bundled_plan_path() -> Path:
     return BUNDLED_PLAN
 
 
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One Prefect test server for the whole session, whichever modules run flows: defined here
+    rather than in a test module, since a module that imports a session fixture gets its own copy
+    of it, and so a second server."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
 def _postgres_available() -> bool:
     try:
         with create_engine(PG_URL).connect() as connection:

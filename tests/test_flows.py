@@ -21,14 +21,6 @@ from flows._common import override, resources
 from tests.conftest import MINI_PLAN, at
 
 
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
-
-
 @pytest.fixture
 def district(prefect_server: None, tmp_path: Path) -> Iterator[MailSink]:
     """The mini plan in a SQLite store, the flows' resources pointing at it and at a local sink."""
