@@ -28,7 +28,7 @@ from dutyflow.resources import Resources
 from dutyflow.store.db import make_engine, upgrade
 from tests.ci import in_ci, unavailable
 
-pytest_plugins = ["tests.chasing", "tests.office_cli"]  # shared fixtures: the chase tests', the office's CLI
+pytest_plugins = ["tests.chasing", "tests.office_cli", "tests.reports"]  # shared fixtures: the chase tests', the office's CLI, the reports'
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_PLAN = FIXTURES / "mini-plan.yaml"

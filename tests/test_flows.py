@@ -97,6 +97,7 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     draft = consolidate_flow(as_of=dt.date(2025, 11, 10))
     assert draft.final is False and draft.sent == 0
     assert any(str(p).endswith("-du-thao.docx") for p in draft.files)
+    assert any(str(p).endswith("-du-thao.pdf") for p in draft.files)  # a draft converts to PDF too
     final = consolidate_flow(as_of=dt.date(2025, 11, 20))  # two working days before the last day, 24/11
     assert final.final is True and final.sent == 1
     assert {Path(str(p)).suffix for p in final.files} >= {".docx", ".html"}
