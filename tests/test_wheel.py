@@ -76,7 +76,7 @@ def test_the_installed_wheel_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
 
     # The console script the wheel installs, as a user would type it: the README's demo, the whole
     # year of the bundled plan (the only test of the full demo; tests/test_demo.py checks the short one).
-    output = run([str(target / "bin" / "dutyflow"), "demo", "--out", str(out)], cwd=cwd, env=env, timeout=900)
+    output = run([str(target / "bin" / "dutyflow"), "demo", "--out", str(out)], cwd=cwd, env=env, timeout=1200)
     assert "Xong trong" in output, output
     assert (out / "dutyflow.db").is_file()
     assert "hạn hôm nay" in output  # the summary counts the messages of a last day
