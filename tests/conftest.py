@@ -145,7 +145,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     The migrations run for real once a session per backend (`_migrated_sqlite`, `_migration_script`);
     each test then gets a copy of that SQLite file, or a new PostgreSQL schema in which the
     statements the migrations executed are executed again: the same schema, without alembic's
-    work for every test."""
+    work for every test (see decisions.md, "An expensive test run is made once and shared")."""
     if request.param == "sqlite":
         store = tmp_path / "store.db"
         shutil.copyfile(_migrated_sqlite(), store)
