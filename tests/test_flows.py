@@ -21,14 +21,6 @@ from flows._common import override, resources
 from tests.conftest import MINI_PLAN, at
 
 
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
-
-
 @pytest.fixture
 def district(prefect_server: None, tmp_path: Path) -> Iterator[MailSink]:
     """The mini plan in a SQLite store, the flows' resources pointing at it and at a local sink."""
@@ -116,6 +108,7 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     draft = consolidate_flow(as_of=dt.date(2025, 11, 10))
     assert draft.final is False and draft.sent == 0
     assert any(str(p).endswith("-du-thao.docx") for p in draft.files)
+    assert any(str(p).endswith("-du-thao.pdf") for p in draft.files)  # a draft converts to PDF too
     final = consolidate_flow(as_of=dt.date(2025, 11, 20))  # two working days before the last day, 24/11
     assert final.final is True and final.sent == 1
     assert {Path(str(p)).suffix for p in final.files} >= {".docx", ".html"}
