@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.core
 import typer.main
 from typer import rich_utils
 from typer.testing import CliRunner
@@ -44,6 +45,7 @@ def tree() -> Iterator[tuple[list[str], Any]]:
 
 COMMANDS = list(tree())
 IDS = [" ".join(path) or "dutyflow" for path, _ in COMMANDS]
+COMMANDS_BY_PATH = [(" ".join(path), command) for path, command in COMMANDS]
 
 
 def is_group(command: Any) -> bool:
@@ -96,6 +98,16 @@ def test_every_help_is_vietnamese_on_a_terminal(path: list[str], command: Any, m
     output = help_of(path)
     assert "\x1b[" in output  # a terminal: Rich styles it
     assert_vietnamese_help(ANSI.sub("", output), path, command)
+
+
+@pytest.mark.parametrize("path", [["run"], ["extend"]], ids=["a group", "a command"])
+def test_the_help_stays_vietnamese_when_typer_is_told_not_to_use_rich(
+    path: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TYPER_USE_RICH=0 (read by Typer when imported) would give Click's plain help, framed in English."""
+    monkeypatch.setattr(typer.core, "HAS_RICH", False)
+    command = dict(COMMANDS_BY_PATH)[" ".join(path)]
+    assert_vietnamese_help(help_of(path), path, command)
 
 
 def test_the_sweep_reaches_every_kind_of_help() -> None:

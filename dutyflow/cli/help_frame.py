@@ -16,7 +16,9 @@ each parameter ("<str>", "<path>", "<bool>" even for a switch). Three seams put 
 - an argument is named by `help_frame.argument.<name>` (its metavar), the same name in the usage
   line, the "Đối số" panel and the refusals of `cli.usage`.
 
-The help is the same on a terminal and in a pipe (Rich draws it, with colours only on a terminal).
+The help is the same on a terminal and in a pipe (Rich draws it, with colours only on a terminal),
+and Rich draws it even when TYPER_USE_RICH turns Typer's Rich help off: Click's plain help would
+bring its English frame back.
 """
 
 from __future__ import annotations
@@ -180,7 +182,13 @@ def dress(command: Command) -> None:
 
 
 class HelpFrame(Command):
-    """The usage line and the `--help` option of a command, in Vietnamese."""
+    """The usage line and the `--help` option of a command, in Vietnamese, and one way to draw its help."""
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        # Rich's help whatever TYPER_USE_RICH says: Click's plain help has its own English frame, and
+        # the CLI prints with Rich anyway (`cli.output`).
+        mode: rich_utils.MarkupModeStrict = getattr(self, "rich_markup_mode", None) or "rich"
+        rich_utils.rich_format_help(obj=self, ctx=ctx, markup_mode=mode)
 
     def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
         pieces = " ".join(self.collect_usage_pieces(ctx))
