@@ -23,6 +23,7 @@ from dutyflow.calendar import WorkingCalendar
 from dutyflow.messages import t
 from dutyflow.obligations import ObligationSpec, expand_obligations
 from dutyflow.plan import Plan
+from dutyflow.store.db import BULK_ROWS, refresh_statistics
 from dutyflow.store.models import (
     Base,
     DataElementRow,
@@ -134,6 +135,9 @@ class _Loader:
         self._delete_pending()
         if self.refusals:
             raise PlanLoadRefused(self.refusals)
+        for entity, row in (("unit", UnitRow), ("obligation", ObligationRow)):
+            if self.report.changes[f"{entity} created"] >= BULK_ROWS:
+                refresh_statistics(self.session, row.__tablename__)
         return self.report
 
     # ------------------------------------------------------------------ plan row
