@@ -1,52 +1,21 @@
-"""The demo's Prefect side: the year of `dutyflow.demo` as a flow (`demo-year`) whose days run the real
-flows as its subflows, Prefect on a store in the demo folder. What the units do and when, the clock,
-the set-up and the summary are in `dutyflow/demo/`.
+"""The demo's Prefect side: Prefect on a store in the demo folder, and `run_demo`, which plays the
+year of `dutyflow.demo` as the flow `demo-year` (`flows/demo_year.py`). What the units do and
+when, the clock, the set-up and the summary are in `dutyflow/demo/`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from prefect import flow
-
 from dutyflow.demo.plan import demo_span, prepare
-from dutyflow.demo.session import demo_stage
-from dutyflow.demo.year import DemoResult, Progress, run_year
-from dutyflow.flow_results import ReportRun
+from dutyflow.demo.year import DemoResult, Progress
 from dutyflow.paths import BUNDLED_PLAN
-from flows._common import override
 
-__all__ = ["DemoResult", "demo_span", "demo_year", "run_demo"]
-
-
-class PrefectFlows:
-    """The year's flows: the real Prefect flows, each a run in the demo's Prefect store."""
-
-    def assign(self, as_of: dt.date) -> object:
-        from flows.assign import assign
-
-        return assign(as_of=as_of)
-
-    def chase(self, as_of: dt.date) -> object:
-        from flows.chase import chase
-
-        return chase(as_of=as_of)
-
-    def intake_mail(self, as_of: dt.date) -> object:
-        from flows.intake_mail import intake_mail
-
-        return intake_mail(as_of=as_of)
-
-    def consolidate(self, as_of: dt.date, final: bool) -> ReportRun:
-        from flows.consolidate import consolidate_flow
-
-        return consolidate_flow(as_of=as_of, final=final)
+__all__ = ["DemoResult", "demo_span", "run_demo"]
 
 
 def run_demo(
@@ -62,41 +31,15 @@ def run_demo(
     started = time.monotonic()
     out_dir = out_dir.resolve()
     plan_path = prepare(out_dir, plan_path, quick=quick)  # empties the folder, Prefect's store too
-    with _prefect(out_dir), _reporting(progress or (lambda d, s: None)):
-        result = demo_year(out_dir, plan_path, seed)
+    with _prefect(out_dir):
+        # Imported once Prefect's settings are in place: importing `prefect.flow` sets up
+        # Prefect's logging from them (at WARNING here, as the demo prints its own summary).
+        from flows.demo_year import demo_year, reporting
+
+        with reporting(progress or (lambda d, s: None)):
+            result = demo_year(out_dir, plan_path, seed)
     result.seconds = time.monotonic() - started
     return result
-
-
-@flow(name="demo-year")
-def demo_year(out_dir: Path, plan_path: Path, seed: int = 2025) -> DemoResult:
-    """The year of the plan at `plan_path`, simulated in `out_dir` (both prepared by `run_demo`):
-    every day something happens, through the real flows, which run as this flow's subflows."""
-    with demo_stage(out_dir, plan_path, install=override) as (stage, result):
-        run_year(stage, PrefectFlows(), seed, result, _progress())
-    return result
-
-
-_lock = threading.Lock()
-_listeners: list[Progress] = []
-
-
-@contextmanager
-def _reporting(progress: Progress) -> Iterator[None]:
-    """`progress` hears of each day of the flow run inside the block (a callback is no flow
-    parameter: Prefect would try to store it)."""
-    with _lock:
-        _listeners.append(progress)
-    try:
-        yield
-    finally:
-        with _lock:
-            _listeners.remove(progress)
-
-
-def _progress() -> Progress:
-    with _lock:
-        return _listeners[-1] if _listeners else (lambda d, s: None)
 
 
 STARTUP_TIMEOUT_SECONDS = 90
