@@ -23,7 +23,7 @@ def test_announced_at_the_first_step_of_the_deadline_stored_even_if_it_moved(eng
         load_plan_into_store(session, load_plan(mini_plan_path), mini_plan_path, now=at("2025-04-20"), actor="t")
     n = notifier(engine)
     today, now = dt.date(2025, 4, 21), at("2025-04-21")
-    codes = [u.code for u in n.units_to_assign()]
+    codes = [u.code for u in n.units_to_assign(today)]
     with session_scope(engine) as session:
         drafts = n.assignments.drafts(session, n.plan_id, codes, today, now)
     told = [oid for draft in drafts for oid in draft.obligation_ids]
