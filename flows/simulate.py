@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.demo.actions import add_demo_account, save_status_page
+from dutyflow.demo.actions import add_demo_account, add_demo_approver, save_status_page
 from dutyflow.demo.clock import SimClock
 from dutyflow.demo.plan import demo_span, prepare
 from dutyflow.demo.year import (
@@ -98,6 +98,7 @@ def run_demo(
                 session, plan, plan_path, now=local(dt.date(plan.plan.year, 4, 1), 8, calendar), actor="demo"
             )
             add_demo_account(session, now=local(dt.date(plan.plan.year, 4, 1), 8, calendar))
+            add_demo_approver(session, plan, now=local(dt.date(plan.plan.year, 4, 1), 8, calendar))
         with (
             background_server(runtime.portal_app(), port) as base,
             httpx.Client(base_url=base, timeout=30) as http,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from dutyflow import approval
+from dutyflow import accounts, approval
 from dutyflow.cli.common import console, fail, read_input, refusing, require_plan, runtime
 from dutyflow.cli.run import report_app
 from dutyflow.messages import t
@@ -45,6 +45,12 @@ def _ready() -> tuple[Resources, approval.Workspace]:
     return rt, workspace(rt)
 
 
+def _approver(rt: Resources, name: str) -> accounts.Account:
+    """The account `--by` names, if it may approve (else a clean Vietnamese failure)."""
+    with refusing(), session_scope(rt.engine) as session:
+        return accounts.approver(session, name)
+
+
 def _timezone(rt: Resources) -> ZoneInfo:
     with session_scope(rt.engine) as session:
         return ZoneInfo(loaded_plan(session).plan.calendar.timezone)
@@ -61,6 +67,10 @@ def show(status: approval.ReportStatus, tz: ZoneInfo) -> None:
         console.print(t("approval.status_number", number=status.number))
     if status.signer_name:
         console.print(t("approval.status_signer", title=status.signer_title or "", name=status.signer_name))
+    if status.approver is not None:
+        who = status.approver
+        key = "approvers.status_approver" if who.title else "approvers.status_approver_untitled"
+        console.print(t(key, full_name=who.full_name, title=who.title, name=who.name))
     console.print(t("approval.status_file", file=status.file), soft_wrap=True)
     if status.next_actions:
         actions = ", ".join(t(f"approval.action.{a.value}") for a in status.next_actions)
@@ -120,8 +130,9 @@ def report_approve(
     no_sign: Annotated[bool, typer.Option("--no-sign", help=t("help_approval.no_sign"))] = False,
 ) -> None:
     rt, ws = _ready()
+    approver = _approver(rt, by)
     with refusing():
-        status = approval.approve(ws, by=by, title=title, now=utcnow())
+        status = approval.approve(ws, approver, title=title, now=utcnow())
     console.print(t("approval.approved", number=status.number or ""))
     if not no_sign:
         with refusing():
@@ -133,8 +144,9 @@ def report_approve(
 @report_app.command("return", help=t("help_approval.return"))
 def report_return(by: By, comment: Annotated[str, typer.Option("--comment", help=t("help_approval.comment"))]) -> None:
     rt, ws = _ready()
+    approver = _approver(rt, by)
     with refusing():
-        status = approval.return_report(ws, by=by, comment=comment, now=utcnow())
+        status = approval.return_report(ws, approver, comment=comment, now=utcnow())
     console.print(t("approval.returned_done", comment=comment.strip()))
     show(status, _timezone(rt))
 

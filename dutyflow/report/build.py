@@ -82,7 +82,7 @@ def build_from_input(
         narratives = out_dir / f"{stem}-chi-tiet-nhiem-vu.xlsx"
         context["narratives"]["file"] = narratives.name
         write_narratives(context["narratives"], context["document_title"], narratives)
-        docx = render_docx(
+    docx = render_docx(
         context, charts, out_dir / f"{stem}.docx", properties=document_properties(rc, context), narrative=narrative
     )
     html = render_html(context, charts, out_dir / f"{stem}.html")
