@@ -201,7 +201,9 @@ def test_nothing_can_be_approved_before_the_final_report_is_made(engine: Engine,
 
 
 NOT_APPROVERS = [
-    pytest.param(AccountRole.OFFICE, False, "vai trò «Cán bộ văn phòng»: chỉ tài khoản vai trò «Lãnh đạo»", id="office"),
+    pytest.param(
+        AccountRole.OFFICE, False, "vai trò «Cán bộ văn phòng»: chỉ tài khoản vai trò «Lãnh đạo»", id="office"
+    ),
     pytest.param(AccountRole.AUDITOR, False, "vai trò «Kiểm tra viên»: chỉ tài khoản vai trò «Lãnh đạo»", id="auditor"),
     pytest.param(AccountRole.LEADERSHIP, True, "Tài khoản «nguoi» đã bị khóa", id="disabled-leader"),
 ]
@@ -231,7 +233,9 @@ def test_a_person_without_an_account_cannot_approve_even_under_a_leader_s_name(e
     refused_before_anything(engine)
 
 
-def test_an_account_disabled_after_its_console_sign_in_is_refused_by_the_service(engine: Engine, tmp_path: Path) -> None:
+def test_an_account_disabled_after_its_console_sign_in_is_refused_by_the_service(
+    engine: Engine, tmp_path: Path
+) -> None:
     # the console hands over the officer it read at sign-in; the store says the account is disabled now
     ws = loaded(engine, tmp_path)
     leader = add_leader(engine)
