@@ -4,6 +4,7 @@ configured key), the issue to the addressee's mailbox, and clean Vietnamese refu
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,7 @@ def env(tmp_path: Path, sink: MailSink) -> dict[str, str]:
     upgrade(engine)
     made_final(engine, plan_with_addressee(MINI_PLAN, tmp_path / "plan.yaml"), data)
     add_leader(engine)
+    add_accounts(engine, AccountRole.OFFICE)
     engine.dispose()
     keys = make_keys(tmp_path / "keys")
     return {
@@ -92,7 +94,7 @@ def test_the_office_and_the_leadership_take_the_report_to_its_addressee(
 
     text = tmp_path / "phan-2-4.txt"
     text.write_text("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ\nCác đơn vị đã hoàn thành nhiệm vụ.\n", encoding="utf-8")
-    edited = run(["report", "edit", "--text", str(text)], env)
+    edited = run(["--by", STAFF, "report", "edit", "--text", str(text)], env)  # the office's account
     assert edited.exit_code == 0, edited.output
     assert "Đã lưu bản 2 (dự thảo)" in edited.output
 
@@ -123,6 +125,9 @@ def test_the_office_and_the_leadership_take_the_report_to_its_addressee(
     assert again.exit_code == 0 and len(sink.messages) == 1
     history = run(["report", "status"], env).output
     assert f"Người duyệt: {APPROVER}, {LEADER_TITLE} (tài khoản {LEADER})" in history
+    rows = [line.split("\t") for line in history.split("Lịch sử")[1].split("Nơi nhận")[0].splitlines()]
+    actors = [row[3] for row in rows if len(row) == 5][2:]  # past the heading and the first draft's
+    assert actors == [LEADER, STAFF, LEADER, f"cli:{getpass.getuser()}", f"cli:{getpass.getuser()}"], history
     for state in ("Dự thảo", "Trả lại để chỉnh sửa", "Đã duyệt, đã cấp số", "Đã ký số", "Đã ban hành, đã gửi"):
         assert state in history
 

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 import typer
 
 from dutyflow import accounts, approval
-from dutyflow.cli.common import console, fail, read_input, refusing, require_plan, runtime
+from dutyflow.cli.common import acting_person, console, fail, read_input, refusing, require_plan, runtime
 from dutyflow.cli.run import report_app
 from dutyflow.messages import t
 from dutyflow.report.narrative import read_docx, read_text
-from dutyflow.resources import Resources, actor, utcnow
+from dutyflow.resources import Resources, utcnow
 from dutyflow.store.db import session_scope
 from dutyflow.store.queries import loaded_plan
 
@@ -49,6 +49,12 @@ def _approver(rt: Resources, name: str) -> accounts.Account:
     """The account `--by` names, if it may approve (else a clean Vietnamese failure)."""
     with refusing(), session_scope(rt.engine) as session:
         return accounts.approver(session, name)
+
+
+def _person(rt: Resources) -> str:
+    """Whom the office's steps (edit, sign, issue) name: the account of `dutyflow --by`, else the OS user."""
+    with refusing(), session_scope(rt.engine) as session:
+        return acting_person(session)
 
 
 def _timezone(rt: Resources) -> ZoneInfo:
@@ -118,7 +124,7 @@ def report_edit(
             assert text is not None
             narrative = read_text(read_input(text).decode("utf-8", errors="replace"))
             source = None
-        status = approval.edit(ws, narrative, source=source, actor=actor(), now=utcnow())
+        status = approval.edit(ws, narrative, source=source, actor=_person(rt), now=utcnow())
     console.print(t("approval.edited", version=status.version, paragraphs=len(narrative)))
     show(status, _timezone(rt))
 
@@ -136,7 +142,7 @@ def report_approve(
     console.print(t("approval.approved", number=status.number or ""))
     if not no_sign:
         with refusing():
-            status = approval.sign(ws, signing(rt), actor=actor(), now=utcnow())
+            status = approval.sign(ws, signing(rt), actor=_person(rt), now=utcnow())
         console.print(t("approval.signed", file=status.file, signer=status.signer_name or ""), soft_wrap=True)
     show(status, _timezone(rt))
 
@@ -155,7 +161,7 @@ def report_return(by: By, comment: Annotated[str, typer.Option("--comment", help
 def report_sign() -> None:
     rt, ws = _ready()
     with refusing():
-        status = approval.sign(ws, signing(rt), actor=actor(), now=utcnow())
+        status = approval.sign(ws, signing(rt), actor=_person(rt), now=utcnow())
     console.print(t("approval.signed", file=status.file, signer=status.signer_name or ""), soft_wrap=True)
     show(status, _timezone(rt))
 
@@ -172,7 +178,7 @@ def report_issue() -> None:
         return len(outcome.sent), outcome.failures
 
     with refusing():
-        issued = approval.issue(ws, send, actor=actor(), now=now)
+        issued = approval.issue(ws, send, actor=_person(rt), now=now)
     console.print(t("approval.issued", number=issued.status.number or "", count=issued.sent))
     show(issued.status, _timezone(rt))
     if issued.failures:
