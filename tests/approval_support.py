@@ -10,20 +10,27 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Engine
 
+from dutyflow.accounts import Account
 from dutyflow.approval import Signing, Workspace
 from dutyflow.consolidate import consolidate
 from dutyflow.plan import load_plan
 from dutyflow.signing import TrustStore, load_signer
 from dutyflow.signing.testca import TestAuthority
+from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.sync import load_plan_into_store
+from tests.accounts_support import add_account
 from tests.conftest import at
 
 ICT = dt.timezone(dt.timedelta(hours=7))
 ADDRESSEE = {"name": "Sở Y tế tỉnh Thử Nghiệm", "email": "vanthu@soyte.thunghiem.example"}
 FINAL_DAY = "2025-11-20"  # two working days before the last day (Monday 24/11: due 25/11 "before")
 APPROVER = "Trần Thị Bình"
+"""The leader's full name, which the signature block and the certificate print."""
+LEADER = "binh"
+"""The leader's account name, which the steps, the audit and the register name."""
+LEADER_TITLE = "Phó Chủ tịch"
 PASSWORD = "mật khẩu thử"
 
 
@@ -41,6 +48,11 @@ def made_final(engine: Engine, plan_path: Path, folder: Path) -> Workspace:
     ws = Workspace(engine, FileStore(folder / "uploads"), folder / "reports")
     consolidate(engine, ws.files, ws.out_root, dt.date.fromisoformat(FINAL_DAY), at(FINAL_DAY, 17), final=True)
     return ws
+
+
+def add_leader(engine: Engine) -> Account:
+    """The leadership account of `APPROVER`, who approves and sends back the report."""
+    return add_account(engine, LEADER, AccountRole.LEADERSHIP, full_name=APPROVER, title=LEADER_TITLE)
 
 
 @dataclass(frozen=True)

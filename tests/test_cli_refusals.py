@@ -64,7 +64,7 @@ PLACEHOLDERS = {
     "province": "04",
     "name": "lan",
     "role": "office",
-    "by": "Trần Thị Bình",
+    "by": "lanhdao",
     "comment": "Bổ sung số liệu",
 }
 

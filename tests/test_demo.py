@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from dutyflow.cli import app
 from dutyflow.store.db import make_engine, session_scope
-from dutyflow.store.models import NotificationRow
+from dutyflow.store.models import AccountRow, AuditEventRow, NotificationRow, RegisterNumberRow, ReportStepRow
 
 
 def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> None:
@@ -96,6 +96,17 @@ def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> N
     )
     assert verified.exit_code == 0, verified.output
     assert "Chu Thị Vinh" in verified.output and "không bị thay đổi" in verified.output
+    # ... through the vice-chair's leadership account, which the step, the audit and the register name
+    engine = make_engine(f"sqlite:///{out / 'dutyflow.db'}")
+    with session_scope(engine) as session:
+        leader = session.scalars(select(AccountRow).where(AccountRow.name == "phochutich")).one()
+        assert (leader.role, leader.full_name, leader.title) == ("leadership", "Chu Thị Vinh", "PHÓ CHỦ TỊCH")
+        approved = select(ReportStepRow.actor).where(ReportStepRow.state == "approved")
+        assert session.scalars(approved).all() == ["phochutich"]
+        assert session.scalars(select(RegisterNumberRow.given_by)).all() == ["phochutich"]
+        audited = select(AuditEventRow.actor).where(AuditEventRow.action == "report_approve")
+        assert session.scalars(audited).all() == ["phochutich"]
+    engine.dispose()
     parsed = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in emls]
     (issued,) = [m for m in parsed if "vanthu@soyte.caobang.example" in str(m["To"])]
     assert [p.get_filename() for p in issued.iter_attachments()] == [signed.name]

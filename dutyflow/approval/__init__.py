@@ -14,6 +14,8 @@ Module map:
 
 from dutyflow.approval.model import (
     ApprovalError,
+    Approver,
+    ApproverView,
     DeliveryView,
     Issued,
     IssueDetails,
@@ -29,6 +31,8 @@ from dutyflow.report_lifecycle import ReportStepRefused
 
 __all__ = [
     "ApprovalError",
+    "Approver",
+    "ApproverView",
     "DeliveryView",
     "IssueDetails",
     "Issued",

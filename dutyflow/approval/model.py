@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from pyhanko.sign.signers import SimpleSigner
 from sqlalchemy import Engine
@@ -20,6 +20,31 @@ from dutyflow.store.files import FileStore
 
 class ApprovalError(Exception):
     """The step cannot be taken; the message is Vietnamese and says why."""
+
+
+class Approver(Protocol):
+    """The person approving or sending back the report, resolved from an account: the CLI's
+    `accounts.approver(...)` (an `Account`) or the console's signed-in `Officer` both fit. The
+    services check the account again in the store (see decisions.md, "The report is approved by a
+    leadership account")."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def full_name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ApproverView:
+    """The account that approved the report, as the status shows it."""
+
+    name: str
+    full_name: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +118,8 @@ class ReportStatus:
     last_day: dt.date
     steps: list[StepView]
     deliveries: list[DeliveryView] = field(default_factory=list)
+    approver: ApproverView | None = None
+    """The account of the last approval, if the report was approved."""
 
     @property
     def next_actions(self) -> list[ReportAction]:
@@ -119,6 +146,8 @@ class Issued:
 
 __all__ = [
     "ApprovalError",
+    "Approver",
+    "ApproverView",
     "DeliveryView",
     "IssueDetails",
     "Issued",

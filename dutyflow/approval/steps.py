@@ -15,8 +15,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from dutyflow import accounts
 from dutyflow.approval import versions
-from dutyflow.approval.model import ApprovalError, Issued, IssueDetails, ReportStatus, Signing, Workspace
+from dutyflow.approval.model import ApprovalError, Approver, Issued, IssueDetails, ReportStatus, Signing, Workspace
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import record_final
 from dutyflow.lifecycle import obligation_code
@@ -75,24 +76,29 @@ def edit(
         return versions.status(ws, session, plan, obligation)
 
 
-def return_report(ws: Workspace, *, by: str, comment: str, now: dt.datetime) -> ReportStatus:
-    """The leadership sends the draft back with `comment`."""
-    if requires_comment(ReportAction.RETURN) and not comment.strip():
+def return_report(ws: Workspace, by: Approver, *, comment: str, now: dt.datetime) -> ReportStatus:
+    """The leadership (`by`, an account that may approve) sends the draft back with `comment`."""
+    comment = comment.strip()
+    if requires_comment(ReportAction.RETURN) and not comment:
         raise ApprovalError(t("approval.comment_required"))
+    account = _approver(ws, by)
     versions.on_its_way(ws)
     with session_scope(ws.engine) as session:
         plan, obligation = versions.office(session)
         state = after(versions.locked_state(session, obligation.id), ReportAction.RETURN)
         version = versions.latest_version(session, obligation.id)
         versions.step(
-            session, obligation, version, state, ReportAction.RETURN, actor=by, now=now, comment=comment.strip()
+            session, obligation, version, state, ReportAction.RETURN, actor=account.name, now=now, comment=comment
         )
         return versions.status(ws, session, plan, obligation)
 
 
-def approve(ws: Workspace, *, by: str, title: str | None, now: dt.datetime) -> ReportStatus:
+def approve(ws: Workspace, by: Approver, *, title: str | None = None, now: dt.datetime) -> ReportStatus:
     """The leadership approves: the register's next number, and the report regenerated with it
-    and with `by` (as `title`, default the plan's signer's) in the signature block."""
+    and with `by` in the signature block, under its full name and title (`title` overrides the
+    account's; with neither, the plan's signer's). `by` must be an enabled account that may
+    approve, checked in the store before a number is taken."""
+    account = _approver(ws, by)
     versions.on_its_way(ws)
     with session_scope(ws.engine) as session:
         plan, obligation = versions.office(session)
@@ -109,9 +115,9 @@ def approve(ws: Workspace, *, by: str, title: str | None, now: dt.datetime) -> R
         year=calendar.local_date(now).year,
         subject=subject,
         now=now,
-        actor=by,
+        actor=account.name,
     )
-    signer = versions.signer(plan, by, title)
+    signer = versions.signer(plan, account.full_name, title or account.title or None)
     files = versions.build(
         ws,
         plan,
@@ -136,13 +142,20 @@ def approve(ws: Workspace, *, by: str, title: str | None, now: dt.datetime) -> R
             cutoff=cutoff,
             narrative=narrative,
             source=None,
-            actor=by,
+            actor=account.name,
             now=now,
             number=entry.number,
             signer=signer,
         )
-        versions.step(session, obligation, row, state, ReportAction.APPROVE, actor=by, now=now)
+        versions.step(session, obligation, row, state, ReportAction.APPROVE, actor=account.name, now=now)
         return versions.status(ws, session, plan, obligation)
+
+
+def _approver(ws: Workspace, by: Approver) -> accounts.Account:
+    """`by`'s account as the store holds it now: enabled and with a role that may approve, else
+    refused before anything is done (a disabled account's console session may still be open)."""
+    with session_scope(ws.engine) as session:
+        return accounts.approver(session, by.name)
 
 
 def sign(ws: Workspace, signing: Signing, *, actor: str, now: dt.datetime) -> ReportStatus:

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dutyflow import audit
-from dutyflow.approval.model import ApprovalError, DeliveryView, ReportStatus, StepView, Workspace
+from dutyflow.approval.model import ApprovalError, ApproverView, DeliveryView, ReportStatus, StepView, Workspace
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.consolidate import FINAL_LEAD_DAYS, current_state, enter_first_draft, final_from, office_obligation
 from dutyflow.lifecycle import obligation_code
@@ -30,7 +30,7 @@ from dutyflow.report_lifecycle import ReportAction
 from dutyflow.signing import SignatureBlock
 from dutyflow.states import NotificationStatus, ReportState
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import NotificationRow, ObligationRow, ReportStepRow, ReportVersionRow
+from dutyflow.store.models import AccountRow, NotificationRow, ObligationRow, ReportStepRow, ReportVersionRow
 from dutyflow.store.queries import loaded_plan
 from dutyflow.wording import lower_first, plan_wording
 
@@ -86,10 +86,11 @@ def narrative(version: ReportVersionRow) -> list[NarrativeParagraph]:
 
 
 def signer(plan: Plan, name: str, title: str | None) -> Signer:
-    """The approver in the signature block; the plan's "KT." line when they sign as its signer does."""
+    """The approver in the signature block, the title in capitals as Decree 30 prints it; the plan's
+    "KT." line when they sign with its signer's title."""
     planned = plan.plan.signer
-    title = title or planned.title
-    return Signer(authority=planned.authority if title == planned.title else None, title=title, name=name)
+    title = (title or planned.title).upper()
+    return Signer(authority=planned.authority if title == planned.title.upper() else None, title=title, name=name)
 
 
 def block(plan: Plan, version: ReportVersionRow) -> SignatureBlock:
@@ -268,7 +269,20 @@ def status(ws: Workspace, session: Session, plan: Plan, obligation: ObligationRo
         last_day=effective_last_day(obligation.last_day, obligation.extended_until),
         steps=steps,
         deliveries=deliveries(session, obligation.id),
+        approver=approver(session, steps),
     )
+
+
+def approver(session: Session, steps: Sequence[StepView]) -> ApproverView | None:
+    """The account of the last approval, with its full name and title as they are now."""
+    approvals = [s for s in steps if s.state is ReportState.APPROVED]
+    if not approvals:
+        return None
+    name = approvals[-1].actor
+    row = session.scalars(select(AccountRow).where(AccountRow.name == name)).first()
+    if row is None:  # approved before named accounts: the step names a person only
+        return ApproverView(name, name, "")
+    return ApproverView(row.name, row.full_name, row.title)
 
 
 def deliveries(session: Session, obligation_id: int) -> list[DeliveryView]:
@@ -285,6 +299,7 @@ __all__ = [
     "ENTITY",
     "add_version",
     "approved_on",
+    "approver",
     "block",
     "build",
     "deliveries",

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from dutyflow import approval
-from dutyflow.cli.common import console, fail, read_input, refusing, require_plan, runtime
+from dutyflow import accounts, approval
+from dutyflow.cli.common import acting_person, console, fail, read_input, refusing, require_plan, runtime
 from dutyflow.cli.run import report_app
 from dutyflow.messages import t
 from dutyflow.report.narrative import read_docx, read_text
-from dutyflow.resources import Resources, actor, utcnow
+from dutyflow.resources import Resources, utcnow
 from dutyflow.store.db import session_scope
 from dutyflow.store.queries import loaded_plan
 
@@ -45,6 +45,18 @@ def _ready() -> tuple[Resources, approval.Workspace]:
     return rt, workspace(rt)
 
 
+def _approver(rt: Resources, name: str) -> accounts.Account:
+    """The account `--by` names, if it may approve (else a clean Vietnamese failure)."""
+    with refusing(), session_scope(rt.engine) as session:
+        return accounts.approver(session, name)
+
+
+def _person(rt: Resources) -> str:
+    """Whom the office's steps (edit, sign, issue) name: the account of `dutyflow --by`, else the OS user."""
+    with refusing(), session_scope(rt.engine) as session:
+        return acting_person(session)
+
+
 def _timezone(rt: Resources) -> ZoneInfo:
     with session_scope(rt.engine) as session:
         return ZoneInfo(loaded_plan(session).plan.calendar.timezone)
@@ -61,6 +73,10 @@ def show(status: approval.ReportStatus, tz: ZoneInfo) -> None:
         console.print(t("approval.status_number", number=status.number))
     if status.signer_name:
         console.print(t("approval.status_signer", title=status.signer_title or "", name=status.signer_name))
+    if status.approver is not None:
+        who = status.approver
+        key = "approvers.status_approver" if who.title else "approvers.status_approver_untitled"
+        console.print(t(key, full_name=who.full_name, title=who.title, name=who.name))
     console.print(t("approval.status_file", file=status.file), soft_wrap=True)
     if status.next_actions:
         actions = ", ".join(t(f"approval.action.{a.value}") for a in status.next_actions)
@@ -108,7 +124,7 @@ def report_edit(
             assert text is not None
             narrative = read_text(read_input(text).decode("utf-8", errors="replace"))
             source = None
-        status = approval.edit(ws, narrative, source=source, actor=actor(), now=utcnow())
+        status = approval.edit(ws, narrative, source=source, actor=_person(rt), now=utcnow())
     console.print(t("approval.edited", version=status.version, paragraphs=len(narrative)))
     show(status, _timezone(rt))
 
@@ -120,12 +136,13 @@ def report_approve(
     no_sign: Annotated[bool, typer.Option("--no-sign", help=t("help_approval.no_sign"))] = False,
 ) -> None:
     rt, ws = _ready()
+    approver = _approver(rt, by)
     with refusing():
-        status = approval.approve(ws, by=by, title=title, now=utcnow())
+        status = approval.approve(ws, approver, title=title, now=utcnow())
     console.print(t("approval.approved", number=status.number or ""))
     if not no_sign:
         with refusing():
-            status = approval.sign(ws, signing(rt), actor=actor(), now=utcnow())
+            status = approval.sign(ws, signing(rt), actor=_person(rt), now=utcnow())
         console.print(t("approval.signed", file=status.file, signer=status.signer_name or ""), soft_wrap=True)
     show(status, _timezone(rt))
 
@@ -133,8 +150,9 @@ def report_approve(
 @report_app.command("return", help=t("help_approval.return"))
 def report_return(by: By, comment: Annotated[str, typer.Option("--comment", help=t("help_approval.comment"))]) -> None:
     rt, ws = _ready()
+    approver = _approver(rt, by)
     with refusing():
-        status = approval.return_report(ws, by=by, comment=comment, now=utcnow())
+        status = approval.return_report(ws, approver, comment=comment, now=utcnow())
     console.print(t("approval.returned_done", comment=comment.strip()))
     show(status, _timezone(rt))
 
@@ -143,7 +161,7 @@ def report_return(by: By, comment: Annotated[str, typer.Option("--comment", help
 def report_sign() -> None:
     rt, ws = _ready()
     with refusing():
-        status = approval.sign(ws, signing(rt), actor=actor(), now=utcnow())
+        status = approval.sign(ws, signing(rt), actor=_person(rt), now=utcnow())
     console.print(t("approval.signed", file=status.file, signer=status.signer_name or ""), soft_wrap=True)
     show(status, _timezone(rt))
 
@@ -160,7 +178,7 @@ def report_issue() -> None:
         return len(outcome.sent), outcome.failures
 
     with refusing():
-        issued = approval.issue(ws, send, actor=actor(), now=now)
+        issued = approval.issue(ws, send, actor=_person(rt), now=now)
     console.print(t("approval.issued", number=issued.status.number or "", count=issued.sent))
     show(issued.status, _timezone(rt))
     if issued.failures:

@@ -1,4 +1,4 @@
-"""The demo's last act: the vice-chair approves the final report, it is numbered, signed with the
+"""The demo's last act: the vice-chair's leadership account approves the final report, it is numbered, signed with the
 demo's own test certificate, verified, and emailed to its addressee.
 
 The certificate authority is made in the demo folder (`chung-thu-thu-nghiem/`), every name in it
@@ -13,12 +13,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from dutyflow import approval
+from dutyflow import accounts, approval
+from dutyflow.demo.actions import approver_name
 from dutyflow.messages import t
 from dutyflow.plan import Plan
 from dutyflow.resources import Resources, utcnow
 from dutyflow.signing import TrustStore, describe, load_signer, verify_pdf
 from dutyflow.signing.testca import TestAuthority
+from dutyflow.store.db import session_scope
 
 CERTIFICATES = "chung-thu-thu-nghiem"
 KEY_PASSWORD = "thu-nghiem"  # a test key in a demo folder; never a real secret
@@ -59,7 +61,9 @@ def approve_sign_issue(runtime: Resources, plan: Plan, out_dir: Path, now: dt.da
         font_cache=out_dir / "fonts",
         clock=utcnow,
     )
-    approval.approve(ws, by=plan.plan.signer.name, title=None, now=now)
+    with session_scope(runtime.engine) as session:
+        approver = accounts.approver(session, approver_name(plan))
+    approval.approve(ws, approver, now=now)
     status = approval.sign(ws, signing, actor=OFFICE_ACTOR, now=now)
     notifier = runtime.notifier()
     today = notifier.calendar.local_date(now)

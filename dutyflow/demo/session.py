@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.demo.actions import add_demo_account, save_status_page
+from dutyflow.demo.actions import add_demo_account, add_demo_approver, save_status_page
 from dutyflow.demo.clock import SimClock
 from dutyflow.demo.year import DemoResult, Stage, demo_resources, free_port, local, messages_by_template, states
 from dutyflow.mail import MailSink
@@ -51,6 +51,7 @@ def demo_stage(out_dir: Path, plan_path: Path, *, install: Install) -> Iterator[
         with session_scope(runtime.engine) as session:
             load_plan_into_store(session, plan, plan_path, now=start, actor="demo")
             add_demo_account(session, now=start)
+            add_demo_approver(session, plan, now=start)
         with (
             background_server(runtime.portal_app(), port) as base,
             httpx.Client(base_url=base, timeout=30) as http,
