@@ -379,7 +379,8 @@ def _body(flow: Flow) -> None:
         "{{ summary.reporting_units }}/{{ summary.expected_units }} đơn vị, có {{ summary.dat }} chỉ tiêu "
         "đạt, {{ summary.khong_dat }} chỉ tiêu không đạt{% if summary.no_data %}, {{ summary.no_data }} "
         "chỉ tiêu chưa có số liệu{% endif %}{% if summary.no_baseline %}, {{ summary.no_baseline }} chỉ "
-        "tiêu chưa có số liệu năm trước để so sánh{% endif %} (chi tiết tại {{ appendix_indicators.name }} "
+        "tiêu chưa có số liệu năm trước để so sánh{% endif %}{% if summary.not_due %}, {{ summary.not_due }} "
+        "chỉ tiêu chưa đến năm đánh giá{% endif %} (chi tiết tại {{ appendix_indicators.name }} "
         "kèm theo). Cụ thể:"
     )
     flow.tag("{%p for g in indicator_groups %}")
