@@ -398,6 +398,10 @@ def _body(flow: Flow) -> None:
 
     # II. Tasks, duty by duty: counts, a few units' words, the units that lag
     flow.p("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ", "BC Heading 1")
+    # What merged into what during the period (units that closed and their successors).
+    flow.tag("{%p for s in successions %}")
+    flow.p("{{ s }}")
+    flow.tag("{%p endfor %}")
     flow.p(
         "Đã nhận báo cáo của {{ received.received }}/{{ received.expected }} đơn vị{% if received.local_expected %}"
         " (trong đó {{ received.local_received }}/{{ received.local_expected }} {{ wording.local_units_short }})"
