@@ -93,19 +93,19 @@ def succession_sentences(plan: Plan, until: dt.date) -> list[str]:
     closings: dict[tuple[dt.date, str | None], list[Unit]] = {}
     for unit in plan.units:
         if unit.closes is not None and unit.closes <= until:
-            successor = unit.successor if unit.successor in units else None
-            closings.setdefault((unit.closes, successor), []).append(unit)
+            into = unit.successor if unit.successor in units else None
+            closings.setdefault((unit.closes, into), []).append(unit)
     sentences: list[str] = []
     for (closes, code), olds in sorted(closings.items(), key=lambda item: (item[0][0], item[0][1] or "")):
         names, day = ", ".join(u.name for u in olds), f"{closes:%d/%m/%Y}"
         if code is None:
             sentences.append(t("successions.closed", day=day, units=names))
             continue
-        successor = units[code]
-        if successor.opens is not None and successor.opens >= closes:
+        new = units[code]
+        if new.opens is not None and new.opens >= closes:
             key = "successions.merged" if len(olds) > 1 else "successions.renamed"
-            sentences.append(t(key, day=day, units=names, successor=successor.name))
+            sentences.append(t(key, day=day, units=names, successor=new.name))
         else:
             them = t("successions.them_many") if len(olds) > 1 else t("successions.them_one")
-            sentences.append(t("successions.joined", day=day, units=names, successor=successor.name, them=them))
+            sentences.append(t("successions.joined", day=day, units=names, successor=new.name, them=them))
     return sentences
