@@ -115,6 +115,8 @@ class SubmissionDetails(TypedDict):
     sha256: str
     received: list[str]
     reasons: list[str]
+    warnings: list[str]
+    """What rules that warn found in an accepted (or awaiting) version."""
     last_day: dt.date | None
     timeliness_text: str
 
