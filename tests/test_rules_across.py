@@ -16,14 +16,23 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from dutyflow.cli import app
-from dutyflow.forms import FormResult, FormTarget, WebField, check_across, parse_workbook, validate_entries
+from dutyflow.forms import (
+    FormResult,
+    FormTarget,
+    WebField,
+    check_across,
+    parse_workbook,
+    validate_entries,
+    web_fields,
+)
 from dutyflow.forms.layout import form_layout
+from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import Plan, load_plan
 from dutyflow.states import ObligationState, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import SubmissionRow
 from tests.conftest import FIXTURES
-from tests.filling import filled_workbook
+from tests.filling import filled_workbook, sensible
 from tests.test_portal import csrf_of, login, open_site, upload
 
 RULES_PLAN = FIXTURES / "rules-plan.yaml"
@@ -195,3 +204,20 @@ def test_a_warned_report_is_accepted_and_the_unit_and_the_office_see_the_warning
         # A rule that refuses still returns the report, with the cells of both sheets.
         returned = upload(site, token, obligation.id, filled_workbook(target, filler(target, PL1__tre_duoi_5=201)))
         assert returned.status_code == 422 and "Phụ lục III, ô" in page_text(returned.text)
+
+
+def test_a_commune_of_the_bundled_plan_counts_itself_once() -> None:
+    plan = load_plan(BUNDLED_PLAN)
+    commune = next(u for u in plan.units if u.kind == "commune")
+    target = FormTarget(plan, commune.code, "bao-cao-6-thang", "2025", "6 tháng đầu năm 2025")
+    typed = {field.name: sensible("PL1", field) for field in web_fields(target, "PL1")}
+    cell = next(c.address for c in form_layout(target, "PL1").inputs if c.element == "so_xa_thi_tran")
+
+    def at_cell(result: FormResult) -> list[str]:
+        return [str(p) for p in result.problems if p.cell == cell]
+
+    assert at_cell(validate_entries(target, "PL1", typed)) == []  # the tests' filler puts 1, as a commune would
+    result = validate_entries(target, "PL1", typed | {cell: 2})
+    assert at_cell(result) == [
+        f"Phụ lục I, ô {cell}: Mỗi xã, thị trấn chỉ báo cáo chính đơn vị mình (số xã, thị trấn là 1) (ô {cell}: 2; 1)"
+    ]
