@@ -28,6 +28,7 @@ OPTIONAL: dict[str, tuple[Any, frozenset[str] | None]] = {
     "submission.sha256": ("", None),
     "submission.received": ([], None),
     "submission.reasons": ([], None),
+    "submission.warnings": ([], None),
     "submission.last_day": (None, None),  # no time left to send it again
     "items.extended_until": (None, None),
     "items.forms": ([], None),
@@ -55,6 +56,7 @@ def submission(status: str) -> dict[str, Any]:
         "sha256": "ab" * 32,
         "received": ["Phụ lục I: 24 ô số liệu"],
         "reasons": ["Ô C12 của Phụ lục I: tử số lớn hơn mẫu số."],
+        "warnings": ["Phụ lục I, ô G30: Số trẻ em có hoàn cảnh đặc biệt ở hai phụ lục phải bằng nhau"],
         "last_day": dt.date(2025, 5, 19),
         "timeliness_text": "đúng hạn (hạn cuối 19/05/2025)",
     }

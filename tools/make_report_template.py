@@ -379,7 +379,8 @@ def _body(flow: Flow) -> None:
         "{{ summary.reporting_units }}/{{ summary.expected_units }} đơn vị, có {{ summary.dat }} chỉ tiêu "
         "đạt, {{ summary.khong_dat }} chỉ tiêu không đạt{% if summary.no_data %}, {{ summary.no_data }} "
         "chỉ tiêu chưa có số liệu{% endif %}{% if summary.no_baseline %}, {{ summary.no_baseline }} chỉ "
-        "tiêu chưa có số liệu năm trước để so sánh{% endif %} (chi tiết tại {{ appendix_indicators.name }} "
+        "tiêu chưa có số liệu năm trước để so sánh{% endif %}{% if summary.not_due %}, {{ summary.not_due }} "
+        "chỉ tiêu chưa đến năm đánh giá{% endif %} (chi tiết tại {{ appendix_indicators.name }} "
         "kèm theo). Cụ thể:"
     )
     flow.tag("{%p for g in indicator_groups %}")
@@ -397,6 +398,10 @@ def _body(flow: Flow) -> None:
 
     # II. Tasks, duty by duty: counts, a few units' words, the units that lag
     flow.p("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ", "BC Heading 1")
+    # What merged into what during the period (units that closed and their successors).
+    flow.tag("{%p for s in successions %}")
+    flow.p("{{ s }}")
+    flow.tag("{%p endfor %}")
     flow.p(
         "Đã nhận báo cáo của {{ received.received }}/{{ received.expected }} đơn vị{% if received.local_expected %}"
         " (trong đó {{ received.local_received }}/{{ received.local_expected }} {{ wording.local_units_short }})"

@@ -116,7 +116,7 @@ class Assignments:
         today: dt.date,
         now: dt.datetime,
     ) -> MessageDraft:
-        items = [_item(row, deliverables[row.deliverable_id], self._names) for row in rows]
+        items = [_item(row, deliverables[row.deliverable_id], self._names, self.calendar) for row in rows]
         ids = tuple(row.id for row in rows)
         context = AssignmentContext(
             **base_context(self.plan, self.mail.reply_to, contact, today),
@@ -216,13 +216,15 @@ def _deadlines(draft: MessageDraft) -> Iterator[tuple[int, dt.date]]:
         yield oid, item["last_day"]
 
 
-def _item(row: _Pending, deliverable: _Deliverable, names: dict[str, str]) -> AssignmentItem:
+def _item(row: _Pending, deliverable: _Deliverable, names: dict[str, str], calendar: WorkingCalendar) -> AssignmentItem:
+    last_day = effective_last_day(row.last_day, row.extended_until)
     return AssignmentItem(
         deliverable_name=deliverable.name,
         period_label=row.period_label,
         due=row.due,
         rule=row.rule,
-        last_day=effective_last_day(row.last_day, row.extended_until),
+        last_day=last_day,
+        last_day_off=not calendar.is_working_day(last_day),
         forms=deliverable.forms,
         attachments_allowed=deliverable.attachments_allowed,
         reports_for=[names.get(code, code) for code in row.covers[1:]],

@@ -69,6 +69,7 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
     for i, form in enumerate(plan.forms):
         yield from _check_form(form, ("forms", i), element_codes)
 
+    yield from _check_rules_across(plan, element_codes)
     yield from _check_deliverables(plan, assignable, form_codes)
 
     yield from _check_ladder(plan.chase)
@@ -301,6 +302,35 @@ def _check_form(form: Form, loc: Location, element_codes: set[str]) -> Iterator[
                     yield (*loc, "rules", j, side), t(key, code=code)
             if not rule.fields(side) and side == "left":
                 yield (*loc, "rules", j, side), t("targets.check.rule_without_field")
+
+
+def _check_rules_across(plan: Plan, element_codes: set[str]) -> Iterator[Problem]:
+    """Rules across forms: every field names a form of the plan and a field of it, at least two
+    forms, and some deliverable has them all (else the rule is never checked)."""
+    forms = {form.code: form for form in plan.forms}
+    for j, rule in enumerate(plan.rules):
+        loc: Location = ("rules", j)
+        known = True
+        for side in ("left", "right"):
+            for form_code, code in rule.fields(side):
+                form = forms.get(form_code)
+                if not form_code:
+                    yield (*loc, side), t("rules_across.check.no_form", code=code)
+                elif form is None:
+                    yield (*loc, side), t("rules_across.check.unknown_form", code=form_code)
+                elif form.kind == "duties":
+                    yield (*loc, side), t("rules_across.check.duties_form", form=form_code)
+                elif code not in (element_codes if form.kind == "indicators" else {r.code for r in form.rows}):
+                    yield (*loc, side), t("rules_across.check.unknown_field", form=form_code, code=code)
+                else:
+                    continue
+                known = False
+        if not rule.fields("left"):
+            yield (*loc, "left"), t("rules_across.check.without_field")
+        elif known and len(rule.forms()) < 2:
+            yield loc, t("rules_across.check.one_form", form=next(iter(rule.forms())))
+        elif known and not any(rule.forms() <= set(d.forms) for d in plan.deliverables):
+            yield loc, t("rules_across.check.no_deliverable", forms=", ".join(sorted(rule.forms())))
 
 
 # --------------------------------------------------------------------------- target shapes

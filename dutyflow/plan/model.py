@@ -24,6 +24,7 @@ from dutyflow.plan.fields import (
     LongText,
     Measure,
     Name,
+    RuleSeverity,
     RuleSide,
     TargetNumber,
     Text,
@@ -293,6 +294,7 @@ class FormRule(Strict):
     column_wise: bool = True
     """Compare row `left` with row `right` in every column."""
     message: Text | None = None
+    severity: RuleSeverity = RuleSeverity.ERROR
 
     def fields(self, side: Literal["left", "right"]) -> list[str]:
         """The fields a side adds up, in the order written."""
@@ -300,6 +302,35 @@ class FormRule(Strict):
 
     def constant(self, side: Literal["left", "right"]) -> Decimal:
         """The whole numbers a side adds up ("a + 1" → 1)."""
+        return sum((Decimal(term) for term in _terms(getattr(self, side)) if term.isdigit()), Decimal(0))
+
+
+class CrossFormRule(Strict):
+    """A validation rule between the forms of one report, checked on the whole workbook: each
+    side a sum of fields written "FORM.field" (a data element of an indicators form, a row of a
+    table, whose cells are added up) and whole numbers ("PL1.tre_hcdb == PL3.tre_hcdb"). It
+    applies to the deliverables that have every form it names."""
+
+    left: RuleSide
+    op: Literal["<=", ">=", "=="]
+    right: RuleSide
+    message: Text | None = None
+    severity: RuleSeverity = RuleSeverity.ERROR
+
+    def fields(self, side: Literal["left", "right"]) -> list[tuple[str, str]]:
+        """The (form, field) pairs a side adds up, in the order written; a term without a form
+        gives the form ""."""
+        found: list[tuple[str, str]] = []
+        for term in _terms(getattr(self, side)):
+            if not term.isdigit():
+                form, _, code = term.partition(".")
+                found.append((form, code) if code else ("", form))
+        return found
+
+    def forms(self) -> set[str]:
+        return {form for side in ("left", "right") for form, _ in self.fields(side)}
+
+    def constant(self, side: Literal["left", "right"]) -> Decimal:
         return sum((Decimal(term) for term in _terms(getattr(self, side)) if term.isdigit()), Decimal(0))
 
 
@@ -428,6 +459,8 @@ class Plan(Strict):
     """The groups of targets with their titles; empty: the report's default headings."""
     indicators: list[Indicator] = []
     forms: list[Form] = []
+    rules: list[CrossFormRule] = []
+    """Validation rules across the forms of one report (a rule within one form is the form's)."""
     deliverables: list[Deliverable] = Field(min_length=1)
 
     # ------------------------------------------------------------------ lookups

@@ -23,6 +23,7 @@ from dutyflow.indicators import (
     format_target,
     format_value,
 )
+from dutyflow.lifetimes import succession_sentences
 from dutyflow.messages import t
 from dutyflow.plan import Deliverable, Duty, Form, Plan, Unit, target_count
 from dutyflow.plan.periods import expand_periods
@@ -103,6 +104,7 @@ def template_context(rc: ReportContext) -> TemplateContext:
         "no_data": [r for r in rows if r["attainment_code"] == Attainment.NO_DATA.value],
         "no_baseline": [r for r in rows if r["attainment_code"] == Attainment.NO_BASELINE.value],
         "received": _received_overview(rc),
+        "successions": succession_sentences(plan, rc.input.as_of),
         "duties": _duty_summaries(rc, tallies),
         "narratives": _narratives(rc, tallies),
         "reporting": _reporting(rc),

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -229,6 +230,8 @@ class SubmissionRow(Base):
     size: Mapped[int | None]
     status: Mapped[SubmissionStatus] = mapped_column(_states(SubmissionStatus))
     reasons: Mapped[list[Any]]
+    warnings: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    """What rules that warn and accept found (the report was not returned for them)."""
     decided_at: Mapped[dt.datetime | None]
     decided_by: Mapped[str | None] = mapped_column(Text)
 
