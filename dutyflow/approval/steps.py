@@ -22,6 +22,8 @@ from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import record_final
 from dutyflow.lifecycle import obligation_code
 from dutyflow.messages import t
+from dutyflow.plan import Signer
+from dutyflow.report.build import ReportFiles
 from dutyflow.report.narrative import NarrativeParagraph
 from dutyflow.report_lifecycle import ReportAction, after, requires_comment
 from dutyflow.signing import sign_pdf, verify_pdf
@@ -56,24 +58,7 @@ def edit(
         number = version.version + 1
         as_of, cutoff = version.as_of, version.cutoff
     files = versions.build(ws, plan, number, as_of, cutoff, narrative=narrative)
-    with session_scope(ws.engine) as session:
-        plan, obligation = versions.office(session)
-        state = after(versions.locked_state(session, obligation.id), ReportAction.EDIT)
-        row = versions.add_version(
-            session,
-            obligation,
-            files,
-            ws,
-            based_on=version.version,
-            as_of=as_of,
-            cutoff=cutoff,
-            narrative=narrative,
-            source=source,
-            actor=actor,
-            now=now,
-        )
-        versions.step(session, obligation, row, state, ReportAction.EDIT, actor=actor, now=now)
-        return versions.status(ws, session, plan, obligation)
+    return _record(ws, ReportAction.EDIT, files, version, narrative=narrative, source=source, actor=actor, now=now)
 
 
 def return_report(ws: Workspace, by: Approver, *, comment: str, now: dt.datetime) -> ReportStatus:
@@ -129,25 +114,54 @@ def approve(ws: Workspace, by: Approver, *, title: str | None = None, now: dt.da
         signer=signer,
         issued_on=calendar.local_date(now),
     )
+    return _record(
+        ws,
+        ReportAction.APPROVE,
+        files,
+        version,
+        narrative=narrative,
+        source=None,
+        actor=account.name,
+        now=now,
+        number=entry.number,
+        signer=signer,
+    )
+
+
+def _record(
+    ws: Workspace,
+    action: ReportAction,
+    files: ReportFiles,
+    version: ReportVersionRow,
+    *,
+    narrative: Sequence[NarrativeParagraph],
+    source: str | None,
+    actor: str,
+    now: dt.datetime,
+    number: str | None = None,
+    signer: Signer | None = None,
+) -> ReportStatus:
+    """Keep the regenerated `files` as the version after `version` and record `action`, the
+    report's state checked again under the lock (an edit or an approval)."""
     with session_scope(ws.engine) as session:
         plan, obligation = versions.office(session)
-        state = after(versions.locked_state(session, obligation.id), ReportAction.APPROVE)
+        state = after(versions.locked_state(session, obligation.id), action)
         row = versions.add_version(
             session,
             obligation,
             files,
             ws,
             based_on=version.version,
-            as_of=as_of,
-            cutoff=cutoff,
+            as_of=version.as_of,
+            cutoff=version.cutoff,
             narrative=narrative,
-            source=None,
-            actor=account.name,
+            source=source,
+            actor=actor,
             now=now,
-            number=entry.number,
+            number=number,
             signer=signer,
         )
-        versions.step(session, obligation, row, state, ReportAction.APPROVE, actor=account.name, now=now)
+        versions.step(session, obligation, row, state, action, actor=actor, now=now)
         return versions.status(ws, session, plan, obligation)
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 from dutyflow.formatting import format_number
 from dutyflow.forms.layout import FormLayout, layouts
 from dutyflow.forms.model import FormResult, FormTarget, Problem
-from dutyflow.forms.validate import OPS
+from dutyflow.forms.validate import OPS, side_text
 from dutyflow.messages import t
 from dutyflow.plan import CrossFormRule, RuleSeverity
 
@@ -97,10 +97,7 @@ def _label(
         else:
             names = {r.code: r.label for r in layout.form.rows}
         terms.append(t("rules_across.label", form=layout.sheet, name=names.get(code, code)))
-    constant = rule.constant(side)
-    if constant or not terms:
-        terms.append(format_number(constant))
-    return " + ".join(terms)
+    return side_text(terms, rule.constant(side))
 
 
 def _cells(fields: list[_Field], constant: Decimal, total: Decimal) -> str:

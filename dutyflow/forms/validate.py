@@ -279,10 +279,14 @@ class _Check:
 
 def _side_label(rule: FormRule, side: Literal["left", "right"], labels: dict[str, str]) -> str:
     """A side as a person reads it: "Số ca mắc + Số ca tử vong", "1"."""
-    terms = [labels.get(code, code) for code in rule.fields(side)]
-    constant = rule.constant(side)
+    return side_text([labels.get(code, code) for code in rule.fields(side)], rule.constant(side))
+
+
+def side_text(terms: list[str], constant: Decimal) -> str:
+    """A rule's side from its terms' labels and its constant, which is said when it is not zero
+    or is all the side holds: "Số ca mắc + 1", "0". Shared by the rules across forms."""
     if constant or not terms:
-        terms.append(format_number(constant))
+        terms = [*terms, format_number(constant)]
     return " + ".join(terms)
 
 

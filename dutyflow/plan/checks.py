@@ -16,6 +16,7 @@ from dutyflow.plan.model import (
     Deliverable,
     Form,
     Indicator,
+    IndicatorPart,
     Plan,
     Recurrence,
     Unit,
@@ -241,15 +242,23 @@ def _lifetimes_overlap(a: Unit, b: Unit) -> bool:
     return starts_before_b_ends and starts_before_a_ends
 
 
-def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], assignable: set[str]) -> Iterator[Problem]:
+def _operands(
+    item: Indicator | IndicatorPart, measure: Measure, loc: Location, element_codes: set[str], *, missing_at: str
+) -> Iterator[Problem]:
+    """An indicator's or a part's numerator and denominator: known data elements, and a
+    denominator exactly when `measure` is not a count (its absence said at `missing_at`)."""
     for key in ("numerator", "denominator"):
-        code = getattr(ind, key)
+        code = getattr(item, key)
         if code is not None and code not in element_codes:
             yield (*loc, key), t("plan.unknown_data_element", code=code)
-    if ind.measure is Measure.COUNT and ind.denominator is not None:
+    if measure is Measure.COUNT and item.denominator is not None:
         yield (*loc, "denominator"), t("plan.denominator_forbidden")
-    if ind.measure is not Measure.COUNT and ind.denominator is None:
-        yield (*loc, "measure"), t("plan.denominator_required", measure=ind.measure.value)
+    if measure is not Measure.COUNT and item.denominator is None:
+        yield (*loc, missing_at), t("plan.denominator_required", measure=measure.value)
+
+
+def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], assignable: set[str]) -> Iterator[Problem]:
+    yield from _operands(ind, ind.measure, loc, element_codes, missing_at="measure")
     if ind.factor is not None and ind.factor != ind.measure.default_factor:
         yield (
             (*loc, "factor"),
@@ -370,14 +379,7 @@ def _check_shape(plan: Plan, ind: Indicator, loc: Location, element_codes: set[s
         derived = part_indicator(ind, part)
         if derived.code in indicator_codes:
             yield (*at, "code"), t("targets.check.part_code_taken", code=derived.code)
-        for key in ("numerator", "denominator"):
-            code = getattr(part, key)
-            if code is not None and code not in element_codes:
-                yield (*at, key), t("plan.unknown_data_element", code=code)
-        if ind.measure is Measure.COUNT and part.denominator is not None:
-            yield (*at, "denominator"), t("plan.denominator_forbidden")
-        if ind.measure is not Measure.COUNT and part.denominator is None:
-            yield (*at, "numerator"), t("plan.denominator_required", measure=ind.measure.value)
+        yield from _operands(part, ind.measure, at, element_codes, missing_at="numerator")
         for key in ("target", "baseline"):
             yield from _range(ind, getattr(part, key), (*at, key), key)
         if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and derived.target is None and not derived.targets:
