@@ -59,6 +59,7 @@ def overdue_context(number: int) -> dict[str, object]:
                 "deliverable_name": "Báo cáo kết quả thực hiện 06 tháng",
                 "period_label": "6 tháng đầu năm 2025",
                 "last_day": dt.date(2025, 5, 19),
+                "last_day_off": False,
                 "days_left": 0,
                 "days_overdue": 7,
                 "extended_until": None,

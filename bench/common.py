@@ -100,10 +100,24 @@ def engine_version() -> str:
     return commit + ("+dirty" if git("status", "--porcelain", "--", "dutyflow") else "")
 
 
+_STARTED_AT: dict[str, str] = {}
+
+
+def engine_at_start() -> str:
+    """`engine_version()` when the benchmark started (first call, made at import): a long run
+    measures the code it imported, whatever is committed while it runs."""
+    if "engine" not in _STARTED_AT:
+        _STARTED_AT["engine"] = engine_version()
+    return _STARTED_AT["engine"]
+
+
+engine_at_start()
+
+
 def append_result(record: dict[str, Any]) -> None:
     """One JSON line per measurement in bench/results.jsonl."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    line = {"date": now, "host": host_info(), "engine": engine_version(), **record}
+    line = {"date": now, "host": host_info(), "engine": engine_at_start(), **record}
     with RESULTS.open("a", encoding="utf-8") as out:
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
 

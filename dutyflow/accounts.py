@@ -32,6 +32,7 @@ __all__ = [
     "AccountError",
     "add",
     "any_accounts",
+    "approver",
     "authenticate",
     "can_approve",
     "can_change",
@@ -82,8 +83,31 @@ def can_change(role: AccountRole) -> bool:
 
 
 def can_approve(role: AccountRole) -> bool:
-    """Leadership approves reports; office staff may too."""
-    return role in {AccountRole.OFFICE, AccountRole.LEADERSHIP}
+    """Only the leadership approves or sends back the report; the office prepares it (see
+    decisions.md, "The report is approved by a leadership account")."""
+    return role is AccountRole.LEADERSHIP
+
+
+def approver(session: Session, name: str) -> Account:
+    """The enabled account `name` (as typed: spaces and capitals ignored) if its role may approve,
+    else an `AccountError` saying which of the three it is not."""
+    typed = name.strip()
+    row = _row(session, typed.lower())
+    if row is None:
+        raise AccountError(t("approvers.unknown", name=typed))
+    account = Account.of(row)
+    if account.disabled:
+        raise AccountError(t("approvers.disabled", name=account.name))
+    if not can_approve(account.role):
+        raise AccountError(
+            t(
+                "approvers.not_allowed",
+                name=account.name,
+                role=t(f"accounts.roles.{account.role.value}"),
+                allowed=t(f"accounts.roles.{AccountRole.LEADERSHIP.value}"),
+            )
+        )
+    return account
 
 
 def parse_role(value: str) -> AccountRole:

@@ -1,6 +1,7 @@
-"""Assemble the district report: a draft ("DỰ THẢO") before the last days, the final one after.
+"""Assemble the consolidated report: a draft ("DỰ THẢO") before the last days, the final one after.
 
-Knows nothing of Prefect. The final report is recorded as the office's own submission for the
+Knows nothing of Prefect. The final report is put on its way to approval (`enter_first_draft`;
+the steps after it are `dutyflow.approval`'s) and recorded as the office's own submission for the
 consolidated deliverable (so status shows it delivered) and emailed, with its PDF, to the
 district's leadership once. Both belong to the consolidated obligation, not to the day of a run:
 once its final report is recorded, a later run (the schedule fires every weekday) returns that
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dutyflow.audit import SYSTEM_ACTOR
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.completeness import Tally
 from dutyflow.indicators import format_target, format_value
@@ -27,10 +30,10 @@ from dutyflow.plan import Plan
 from dutyflow.report.build import ReportFiles, build_report
 from dutyflow.report.collect import collect
 from dutyflow.report.data import consolidated_deliverable, report_context
-from dutyflow.states import SubmissionChannel
+from dutyflow.states import ReportState, SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow
+from dutyflow.store.models import DeliverableRow, ObligationRow, ReportStepRow, ReportVersionRow, SubmissionRow
 from dutyflow.store.queries import current_plan, loaded_plan
 from dutyflow.store.reports import MadeReport, record
 from dutyflow.wording import plan_wording
@@ -70,7 +73,7 @@ def is_final(engine: Engine, as_of: dt.date) -> bool:
     with session_scope(engine) as session:
         plan_row = loaded_plan(session)
         plan = plan_row.plan
-        obligation = _office_obligation(session, plan_row.id, plan)
+        obligation = office_obligation(session, plan_row.id, plan)
         if obligation is None:
             return False
         deadline = effective_last_day(obligation.last_day, obligation.extended_until)
@@ -82,7 +85,7 @@ def made_final(engine: Engine) -> MadeFinal | None:
     with session_scope(engine) as session:
         plan_row = loaded_plan(session)
         plan = plan_row.plan
-        obligation = _office_obligation(session, plan_row.id, plan)
+        obligation = office_obligation(session, plan_row.id, plan)
         if obligation is None:
             return None
         first = session.scalars(
@@ -95,6 +98,55 @@ def made_final(engine: Engine) -> MadeFinal | None:
             return None
         made_on = WorkingCalendar.from_config(plan.calendar).local_date(first.received_at)
         return MadeFinal(obligation.id, made_on, first.file_name or "", first.file_sha256 or "", first.received_at)
+
+
+def current_state(session: Session, obligation_id: int) -> ReportState | None:
+    """The consolidated report's state: its last step; None before its final report is made."""
+    state = session.scalar(
+        select(ReportStepRow.state)
+        .where(ReportStepRow.obligation_id == obligation_id)
+        .order_by(ReportStepRow.id.desc())
+        .limit(1)
+    )
+    return ReportState(state) if state is not None else None
+
+
+def enter_first_draft(engine: Engine) -> bool:
+    """Put the final report on its way to approval (`dutyflow.approval`): version 1, a draft by
+    dutyflow at the moment it was made. True when it is on its way (now or before); False while no
+    final report is made. Idempotent, and safe against a concurrent caller (unique version)."""
+    made = made_final(engine)
+    if made is None:
+        return False
+    try:
+        with session_scope(engine) as session:
+            if current_state(session, made.obligation_id) is not None:
+                return True
+            row = ReportVersionRow(
+                obligation_id=made.obligation_id,
+                version=1,
+                as_of=made.made_on,
+                cutoff=made.made_at,
+                pdf_sha256=made.sha256 if made.file_name.endswith(".pdf") else None,
+                docx_sha256=made.sha256 if made.file_name.endswith(".docx") else None,
+                file_name=made.file_name,
+                made_at=made.made_at,
+                made_by=SYSTEM_ACTOR,
+            )
+            session.add(row)
+            session.flush()
+            session.add(
+                ReportStepRow(
+                    obligation_id=made.obligation_id,
+                    version_id=row.id,
+                    state=ReportState.DRAFT,
+                    at=made.made_at,
+                    actor=SYSTEM_ACTOR,
+                )
+            )
+    except IntegrityError:
+        pass  # entered by a concurrent caller
+    return True
 
 
 def _out_dir(out_root: Path, plan: Plan, day: dt.date, final: bool) -> Path:
@@ -138,7 +190,7 @@ def consolidate(
         plan = plan_row.plan
         cutoff = made.made_at if made is not None else now  # what had been accepted when it was built
         report_input = collect(session, plan.plan.code, day, cutoff=cutoff)
-        obligation = _office_obligation(session, plan_row.id, plan) if final else None
+        obligation = office_obligation(session, plan_row.id, plan) if final else None
         obligation_id = obligation.id if obligation is not None else None
     rc = report_context(report_input, final=final)
     if made is not None:
@@ -151,6 +203,8 @@ def consolidate(
             if final:
                 _record_final(session, files, plan, result, now)
             record(session, files, _made(plan_row.id, result, as_of, final, rc.completeness.total), now=now)
+        if final:
+            enter_first_draft(engine)
     indicators = [
         {
             t("flows.col_code"): r.code,
@@ -164,7 +218,7 @@ def consolidate(
     return Consolidation(files=result, final=final, indicators=indicators, obligation_id=obligation_id)
 
 
-def _office_obligation(session: Session, plan_id: int, plan: Plan) -> ObligationRow | None:
+def office_obligation(session: Session, plan_id: int, plan: Plan) -> ObligationRow | None:
     code = consolidated_deliverable(plan).code
     return session.scalars(
         select(ObligationRow)
@@ -182,6 +236,6 @@ def _made(plan_id: int, result: ReportFiles, as_of: dt.date, final: bool, total:
 
 def _record_final(session: Session, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
     """The final report delivers the office's own obligation, through the intake path."""
-    obligation = _office_obligation(session, current_plan(session).id, plan)
+    obligation = office_obligation(session, current_plan(session).id, plan)
     if obligation is not None:
         record_final(session, files, obligation, result.pdf or result.docx, now=now)

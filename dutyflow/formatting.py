@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from dutyflow.messages import t
 
@@ -55,6 +56,14 @@ def ngay(value: dt.date) -> str:
     """Decree 30 long date: "ngày 19 tháng 5 năm 2025"; a leading zero for days 1-9 and for
     months 1 and 2 ("ngày 05 tháng 02 năm 2025"), so the date cannot be altered by hand."""
     day = _require_date(value, "ngay")
+    if type(day) is dt.date:  # remembered for plain dates (a national run writes the same few)
+        return _long_date(day)
+    return _long_date.__wrapped__(day)
+
+
+@lru_cache(maxsize=4096)
+def _long_date(day: dt.date) -> str:
+    """Not for datetimes: two equal aware instants may fall on different local days."""
     return t(
         "format.long_date",
         day=f"{day.day:02d}",

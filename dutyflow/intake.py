@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session
 
 from dutyflow import audit, lifecycle
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.forms import FormResult, FormTarget, Problem, check_document, parse_workbook, sniff, validate_entries
+from dutyflow.forms import (
+    FormResult,
+    FormTarget,
+    Problem,
+    check_across,
+    check_document,
+    parse_workbook,
+    sniff,
+    validate_entries,
+)
 from dutyflow.forms.read import refuse_workbook
 from dutyflow.intake_checks import (
     DEFAULT_LIMITS,
@@ -62,6 +71,8 @@ class IntakeResult:
     contents: list[str]
     """What was read from the version, one line per form (or the document), for the receipt."""
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What rules that warn found; the version was not returned for them."""
 
     @property
     def ok(self) -> bool:
@@ -156,13 +167,10 @@ def submit_entries(
     check_owed(plan, obligation, now)
     check_limits(session, obligation, 0, now, limits)
     target = target_of(plan, obligation)
-    values: list[Any] = []
-    problems: list[Problem] = []
+    combined = FormResult()
     for form_code in obligation.deliverable.definition.get("forms", []):
-        result = validate_entries(target, form_code, entries.get(form_code, {}))
-        values.extend(result.values)
-        problems.extend(result.problems)
-    combined = FormResult(values=tuple(values), problems=tuple(problems))
+        combined += validate_entries(target, form_code, entries.get(form_code, {}))
+    combined += check_across(target, combined)
     return _record(
         session,
         obligation,
@@ -303,6 +311,7 @@ def _record(
         size=size,
         status=status,
         reasons=reasons,
+        warnings=[str(problem) for problem in result.warnings],
         decided_at=now if decided_on_receipt else None,
         decided_by=audit.SYSTEM_ACTOR if decided_on_receipt else None,
     )
@@ -321,6 +330,7 @@ def _record(
         reasons=reasons,
         contents=contents,
         problems=list(result.problems),
+        warnings=[str(problem) for problem in result.warnings],
     )
 
 

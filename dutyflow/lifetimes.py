@@ -14,7 +14,15 @@ from dutyflow.messages import t
 from dutyflow.obligations import carrier_on
 from dutyflow.plan import Plan, Unit
 
-__all__ = ["closed_on", "dated_name", "lifetime_text", "predecessors", "successor_on", "where_it_went"]
+__all__ = [
+    "closed_on",
+    "dated_name",
+    "lifetime_text",
+    "predecessors",
+    "succession_sentences",
+    "successor_on",
+    "where_it_went",
+]
 
 
 def closed_on(unit: Unit, day: dt.date) -> bool:
@@ -73,3 +81,31 @@ def lifetime_text(plan: Plan, unit: Unit) -> str:
             except KeyError:  # pragma: no cover - plan check refuses an unknown successor
                 parts.append(t("lifetimes.passes_to", unit=unit.successor))
     return "; ".join(parts)
+
+
+def succession_sentences(plan: Plan, until: dt.date) -> list[str]:
+    """What merged into what by `until`, one sentence per day and successor, for the report:
+    "Từ ngày 01/07/2025, UBND xã A, UBND xã B hợp nhất thành UBND xã X; UBND xã X báo cáo cả
+    phần của các đơn vị này.". Units that close together into a unit opening that day merge
+    ("hợp nhất", or "tổ chức lại" for one); into a unit that already existed, they join it
+    ("sáp nhập"); a unit that closes with no successor is said to close."""
+    units = {u.code: u for u in plan.units}
+    closings: dict[tuple[dt.date, str | None], list[Unit]] = {}
+    for unit in plan.units:
+        if unit.closes is not None and unit.closes <= until:
+            into = unit.successor if unit.successor in units else None
+            closings.setdefault((unit.closes, into), []).append(unit)
+    sentences: list[str] = []
+    for (closes, code), olds in sorted(closings.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+        names, day = ", ".join(u.name for u in olds), f"{closes:%d/%m/%Y}"
+        if code is None:
+            sentences.append(t("successions.closed", day=day, units=names))
+            continue
+        new = units[code]
+        if new.opens is not None and new.opens >= closes:
+            key = "successions.merged" if len(olds) > 1 else "successions.renamed"
+            sentences.append(t(key, day=day, units=names, successor=new.name))
+        else:
+            them = t("successions.them_many") if len(olds) > 1 else t("successions.them_one")
+            sentences.append(t("successions.joined", day=day, units=names, successor=new.name, them=them))
+    return sentences

@@ -34,9 +34,15 @@ def _catalogue(folder: Path = CATALOGUE_DIR) -> dict[str, Any]:
 
 def t(key: str, /, **values: Any) -> str:
     """The message `key` ("section.name") with `values` filled in."""
+    return _template(key).format(**values)
+
+
+@cache
+def _template(key: str) -> str:
+    """The catalogue's text for `key`, looked up once (templates call `t` thousands of times)."""
     node: Any = _catalogue()
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
             raise KeyError(f"no message {key!r} in {CATALOGUE_DIR}")
         node = node[part]
-    return str(node).format(**values)
+    return str(node)

@@ -89,6 +89,16 @@ class InboundOutcome(StrEnum):
     FLOOD = "flood"  # over the sender's daily limit: to review
 
 
+class ReportState(StrEnum):
+    """Where the consolidated (final) report is on its way to the addressees."""
+
+    DRAFT = "draft"  # made by dutyflow or edited by the office, awaiting the leadership
+    RETURNED = "returned"  # sent back by the leadership with comments; the office edits it
+    APPROVED = "approved"  # approved and numbered, not yet signed
+    SIGNED = "signed"  # signed (PAdES) and verified, not yet sent
+    ISSUED = "issued"  # emailed to its addressees and recorded as the office's submission
+
+
 __all__ = [
     "CHASED_STATES",
     "DELIVERED_STATUSES",
@@ -98,6 +108,7 @@ __all__ = [
     "InboundOutcome",
     "NotificationStatus",
     "ObligationState",
+    "ReportState",
     "SubmissionChannel",
     "SubmissionStatus",
     "Withdrawal",

@@ -6,15 +6,14 @@ import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from dutyflow.messages import t
 from dutyflow.notify import Notifier, Outcome, UnitRef
-from dutyflow.obligations import effective_last_day
 from dutyflow.resources import Resources, utcnow
+from dutyflow.run_artifacts import run_artifacts
 from dutyflow.store.db import session_scope
 from dutyflow.store.queries import status_lines
 
@@ -83,55 +82,12 @@ def batches(units: Sequence[UnitRef], size: int) -> Iterator[tuple[str, list[str
         yield label, [u.code for u in chunk]
 
 
-ARTIFACT_ROWS = 1000
-"""A table artifact shows at most this many rows (a national run sends 11,200 messages); the
-status CLI and page have them all."""
-
-
-def capped(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if not rows:
-        return [{t("flows.col_unit"): "—"}]
-    if len(rows) <= ARTIFACT_ROWS:
-        return rows
-    return [*rows[:ARTIFACT_ROWS], {t("flows.col_unit"): t("flows.more_rows", count=len(rows) - ARTIFACT_ROWS)}]
-
-
 def publish(kind: str, today: dt.date, outcome: Outcome, units: int, notifier: Notifier) -> None:
-    """A table of what was sent, a short summary and who stands where, readable in the Prefect UI."""
-    title = t(f"flows.{kind}_title")
-    rows: list[dict[str, Any]] = [
-        {
-            t("flows.col_unit"): record.unit,
-            t("flows.col_deliverable"): "; ".join(record.deliverables),
-            t("flows.col_template"): record.template,
-            t("flows.col_recipients"): ", ".join(record.recipients),
-            "Message-ID": record.message_id,
-        }
-        for record in outcome.sent
-    ]
-    create_table_artifact(key=f"{kind}-sent", table=capped(rows), description=title)
-    refused = sum(len(record.refused) for record in outcome.sent)
-    lines = [
-        t("flows.summary_title", title=title, day=today.strftime("%d/%m/%Y")),
-        t("flows.summary_units", count=units),
-        t("flows.summary_sent", count=len(outcome.sent)),
-        t("flows.summary_resent", count=sum(1 for r in outcome.sent if r.resent)),
-        t("flows.summary_failed", count=len(outcome.failures)),
-        t("flows.summary_unknown", count=len(outcome.unknown)),
-        t("flows.summary_refused", count=refused),
-    ]
-    create_markdown_artifact(key=f"{kind}-summary", markdown="\n".join(lines), description=title)
+    """A table of what was sent, a short summary and who stands where, readable in the Prefect UI
+    (the rows are `dutyflow.run_artifacts`')."""
     with session_scope(notifier.engine) as session:
         standing = status_lines(session, notifier.plan_id, today, needing_attention=True)
-    status_rows = [
-        {
-            t("flows.col_unit"): line.unit_name,
-            t("flows.col_deliverable"): f"{line.deliverable_name} ({line.period_label})",
-            t("flows.col_last_day"): effective_last_day(line.last_day, line.extended_until).strftime("%d/%m/%Y"),
-            t("flows.col_state"): t(f"standing.{line.standing.value}"),
-            t("flows.col_last_notice"): line.last_notice or "",
-            t("flows.col_problem"): line.problem or "",
-        }
-        for line in standing
-    ]
-    create_table_artifact(key=f"{kind}-status", table=capped(status_rows), description=title)
+    shown = run_artifacts(kind, today, outcome, units, standing)
+    create_table_artifact(key=f"{kind}-sent", table=shown.sent, description=shown.title)
+    create_markdown_artifact(key=f"{kind}-summary", markdown=shown.summary, description=shown.title)
+    create_table_artifact(key=f"{kind}-status", table=shown.status, description=shown.title)

@@ -1,5 +1,6 @@
 """Flow `chase`: pass what closed units still owe to their successors; remind, chase and escalate
-every unit that owes something; tell units of what was withdrawn from them; the weekly digest."""
+every unit that owes something; tell units of what was withdrawn from them; the weekly digest and
+the office's reminder of an unapproved consolidated report."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dutyflow.flow_results import MailRun
 from dutyflow.notify import Outcome
 from flows._common import batches, publish, resolve_now, resources, run_name
 from tasks.lifetimes import hand_over
-from tasks.notify import chase_units, send_digest, send_withdrawal_notices
+from tasks.notify import chase_units, send_approval_reminder, send_digest, send_withdrawal_notices
 
 
 @flow(name="chase", flow_run_name=lambda: run_name("flows.chase_run"), log_prints=True)
@@ -33,5 +34,6 @@ def chase(as_of: dt.date | None = None) -> MailRun:
     backoff = exponential_backoff(backoff_factor=delay)
     outcome.merge(send_withdrawal_notices.with_options(retry_delay_seconds=backoff)(notifier, today, now))
     outcome.merge(send_digest.with_options(retry_delay_seconds=backoff)(notifier, today, now))
+    outcome.merge(send_approval_reminder.with_options(retry_delay_seconds=backoff)(notifier, today, now))
     publish("chase", today, outcome, len(units), notifier)
     return MailRun(units=len(units), sent=len(outcome.sent))

@@ -11,8 +11,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from dutyflow.flow_results import MailIntakeRun
 from dutyflow.mailin.ledger import FLOOD, REVIEW, review_queue
 from dutyflow.messages import t
+from dutyflow.run_artifacts import capped
 from dutyflow.store.db import session_scope
-from flows._common import capped, resolve_now, resources, run_name
+from flows._common import resolve_now, resources, run_name
 from tasks.mailin import read_mailbox
 
 

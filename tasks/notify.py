@@ -66,6 +66,11 @@ def send_withdrawal_notices(notifier: Notifier, today: dt.date, now: dt.datetime
     return _raise_if_retryable(notifier.withdrawal_notices(today, now))
 
 
+@task(name="approval-reminder", **SAFE_RETRIES)
+def send_approval_reminder(notifier: Notifier, today: dt.date, now: dt.datetime) -> Outcome:
+    return _raise_if_retryable(notifier.approval_reminder(today, now))
+
+
 @task(name="email-report", **SAFE_RETRIES)
 def send_report(
     notifier: Notifier, files: list[Path], today: dt.date, now: dt.datetime, title: str, obligation_id: int

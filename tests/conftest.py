@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 # Before anything imports Prefect: offline, quiet.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -19,7 +22,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 
 from dutyflow.mail import Address, MailTransport
 from dutyflow.notify import LinkProvider, Notifier
@@ -28,7 +31,7 @@ from dutyflow.resources import Resources
 from dutyflow.store.db import make_engine, upgrade
 from tests.ci import in_ci, unavailable
 
-pytest_plugins = ["tests.chasing", "tests.office_cli"]  # shared fixtures: the chase tests', the office's CLI
+pytest_plugins = ["tests.chasing", "tests.office_cli", "tests.reports"]  # shared fixtures: the chase tests', the office's CLI, the reports'
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_PLAN = FIXTURES / "mini-plan.yaml"
@@ -115,6 +118,17 @@ def bundled_plan_path() -> Path:
     return BUNDLED_PLAN
 
 
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One Prefect test server for the whole session, whichever modules run flows: defined here
+    rather than in a test module, since a module that imports a session fixture gets its own copy
+    of it, and so a second server."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
 def _postgres_available() -> bool:
     try:
         with create_engine(PG_URL).connect() as connection:
@@ -126,22 +140,64 @@ def _postgres_available() -> bool:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A freshly migrated store; every store test runs once on each backend."""
+    """A freshly migrated store; every store test runs once on each backend.
+
+    The migrations run for real once a session per backend (`_migrated_sqlite`, `_migration_script`);
+    each test then gets a copy of that SQLite file, or a new PostgreSQL schema in which the
+    statements the migrations executed are executed again: the same schema, without alembic's
+    work for every test (see decisions.md, "An expensive test run is made once and shared")."""
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-        upgrade(eng)
+        store = tmp_path / "store.db"
+        shutil.copyfile(_migrated_sqlite(), store)
+        eng = make_engine(f"sqlite:///{store}")
         yield eng
         eng.dispose()
         return
     if not _postgres_available():
         unavailable(f"PostgreSQL not reachable at {PG_URL}")
+    script = _migration_script()
+    with _new_schema() as eng:
+        with eng.begin() as connection:
+            for statement, parameters in script:
+                connection.exec_driver_sql(statement, parameters)
+        yield eng
+
+
+@functools.cache
+def _migrated_sqlite() -> Path:
+    """A SQLite store migrated to the head, once a session; the engine fixture copies it."""
+    path = Path(tempfile.mkdtemp(prefix="dutyflow-template-")) / "store.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    eng.dispose()  # the last connection closing checkpoints the WAL into the file
+    return path
+
+
+@functools.cache
+def _migration_script() -> tuple[tuple[str, Any], ...]:
+    """The statements the migrations execute on an empty PostgreSQL schema, recorded once a session.
+    They name no schema (the connection's search_path does), so they build the same tables in any."""
+    recorded: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        recorded.append((statement, parameters))
+
+    with _new_schema() as eng:
+        event.listen(eng, "before_cursor_execute", record)
+        upgrade(eng)
+        event.remove(eng, "before_cursor_execute", record)
+    return tuple(recorded)
+
+
+@contextlib.contextmanager
+def _new_schema() -> Iterator[Engine]:
+    """An engine on a new, empty PostgreSQL schema, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     eng = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        upgrade(eng)
         yield eng
     finally:
         eng.dispose()

@@ -10,11 +10,14 @@ Filler = Callable[[str, WebField], object]
 
 
 def sensible(form_code: str, field: WebField) -> object:
-    """Plausible values: numerators below denominators, the first status, a short narrative."""
+    """Plausible values: numerators below denominators, the first status, a short narrative; a
+    commune counts itself once ("Số xã, thị trấn": 1, and 1 of it meets the target)."""
     if field.kind == "choice":
         return field.choices[0]
     if field.kind == "text":
         return "Đã triển khai đầy đủ; tổ chức 3 buổi tuyên truyền."
+    if field.column_label.split(": ", 1)[-1].startswith("Số xã"):
+        return 1
     if field.column_label.startswith("Mẫu số"):
         return 200
     return 150 if field.column_label.startswith("Tử số") else 4

@@ -93,14 +93,6 @@ def test_status_rejects_a_bad_date_and_an_unknown_unit(env: dict[str, str]) -> N
     assert unknown.exit_code == 1 and "khong-co" in unknown.output
 
 
-def test_demo_builds_a_fresh_store_and_prints_the_status(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--out", str(out)], env={"COLUMNS": "200"}, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    assert (out / "dutyflow.db").is_file()
-    assert "hạn hôm nay" in result.output
-
-
 def test_an_administrator_extends_pauses_resumes_and_reschedules(env: dict[str, str]) -> None:
     run(["db", "upgrade"], env)
     run(["plan", "load", str(BUNDLED_PLAN)], env)

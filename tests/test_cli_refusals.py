@@ -64,6 +64,8 @@ PLACEHOLDERS = {
     "province": "04",
     "name": "lan",
     "role": "office",
+    "by": "lanhdao",
+    "comment": "Bổ sung số liệu",
 }
 
 
@@ -147,7 +149,7 @@ def test_every_required_parameter_is_named_when_missing(
     path: list[str], command: Any, missing: str, env: dict[str, str], a_file: Path
 ) -> None:
     param = next(p for p in command.params if p.name == missing)
-    label = param.opts[0] if param.param_type_name == "option" else missing.upper()
+    label = param.opts[0] if param.param_type_name == "option" else param.metavar
     result = invoke([*path, *required_args(command, a_file, leave_out=missing)], env)
     assert_vietnamese_refusal(result, "Thiếu", label)
     assert result.exit_code == 2

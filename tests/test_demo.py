@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from dutyflow.cli import app
 from dutyflow.store.db import make_engine, session_scope
-from dutyflow.store.models import NotificationRow
+from dutyflow.store.models import AccountRow, AuditEventRow, NotificationRow, RegisterNumberRow, ReportStepRow
 
 
 def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> None:
@@ -33,6 +33,7 @@ def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> N
         "Thư xác nhận đã nhận báo cáo": 30,
         "Thư đề nghị sửa báo cáo": 1,
         "Thư gửi báo cáo tổng hợp cho lãnh đạo": 1,
+        "Thư gửi báo cáo đã ban hành (ký số) tới nơi nhận": 1,
     }
     # Piped, the summary table is one tab-separated row per line (docs/decisions.md, 18).
     rows = dict(line.split("\t") for line in result.output.splitlines() if line.count("\t") == 1)
@@ -48,7 +49,9 @@ def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> N
     # the wrong 6-month report's naming the cell.
     assert "trả lời thư nhắc bằng thư điện tử" in text and "UBND xã Tri Phương" in text.split("thư điện tử")[-1]
     threaded = [
-        m for m in (email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in emls) if m["In-Reply-To"]
+        m
+        for m in (email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in emls)
+        if m["In-Reply-To"]
     ]
     [returned] = [m for m in threaded if str(m["Subject"]).startswith("Đề nghị bổ sung")]
     assert "Phụ lục I, ô G12" in returned.get_body(("plain",)).get_content()
@@ -83,6 +86,30 @@ def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> N
     assert list(draft.glob("*-du-thao.docx"))
     assert "Báo cáo kết quả thực hiện" in (out / "tinh-hinh.html").read_text(encoding="utf-8")
     assert "Xong trong" in text
+
+    # The vice-chair approved it, it was numbered, signed with the demo's test certificate, sent.
+    assert "cấp số 1/BC-UBND, ký số bằng chứng thư THỬ NGHIỆM và gửi tới 1 nơi nhận" in text
+    [signed] = list((reports / "ban-hanh").glob("v*/*-ky-so.pdf"))
+    assert "THỬ NGHIỆM" in (out / "chung-thu-thu-nghiem" / "DOC-TRUOC.txt").read_text(encoding="utf-8")
+    verified = CliRunner().invoke(
+        app, ["report", "verify", str(signed), "--trust", str(out / "chung-thu-thu-nghiem" / "tin-cay")]
+    )
+    assert verified.exit_code == 0, verified.output
+    assert "Chu Thị Vinh" in verified.output and "không bị thay đổi" in verified.output
+    # ... through the vice-chair's leadership account, which the step, the audit and the register name
+    engine = make_engine(f"sqlite:///{out / 'dutyflow.db'}")
+    with session_scope(engine) as session:
+        leader = session.scalars(select(AccountRow).where(AccountRow.name == "phochutich")).one()
+        assert (leader.role, leader.full_name, leader.title) == ("leadership", "Chu Thị Vinh", "PHÓ CHỦ TỊCH")
+        approved = select(ReportStepRow.actor).where(ReportStepRow.state == "approved")
+        assert session.scalars(approved).all() == ["phochutich"]
+        assert session.scalars(select(RegisterNumberRow.given_by)).all() == ["phochutich"]
+        audited = select(AuditEventRow.actor).where(AuditEventRow.action == "report_approve")
+        assert session.scalars(audited).all() == ["phochutich"]
+    engine.dispose()
+    parsed = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in emls]
+    (issued,) = [m for m in parsed if "vanthu@soyte.caobang.example" in str(m["To"])]
+    assert [p.get_filename() for p in issued.iter_attachments()] == [signed.name]
 
 
 def test_a_demo_that_cannot_run_ends_with_a_vietnamese_sentence_not_a_traceback(tmp_path: Path) -> None:

@@ -21,14 +21,6 @@ from flows._common import override, resources
 from tests.conftest import MINI_PLAN, at
 
 
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=60):
-        yield
-
-
 @pytest.fixture
 def district(prefect_server: None, tmp_path: Path) -> Iterator[MailSink]:
     """The mini plan in a SQLite store, the flows' resources pointing at it and at a local sink."""
@@ -41,6 +33,17 @@ def district(prefect_server: None, tmp_path: Path) -> Iterator[MailSink]:
         with override(Resources.for_test(engine, tmp_path / "data", transport=transport)):
             yield sink
     engine.dispose()
+
+
+def test_the_chase_reminds_the_office_of_an_unapproved_report_once(district: MailSink) -> None:
+    from flows.chase import chase
+    from flows.consolidate import consolidate_flow
+
+    consolidate_flow(as_of=dt.date(2025, 11, 20), final=True)  # the final report, a draft to approve
+    chase(as_of=dt.date(2025, 11, 20))  # two working days before the consolidated report's last day
+    chase(as_of=dt.date(2025, 11, 21))
+    reminders = [m for m in district.messages if "chưa được lãnh đạo duyệt" in str(m["Subject"])]
+    assert [str(m["To"]) for m in reminders] == ["Cán bộ Văn phòng <vanthu@vp.thunghiem.example>"]
 
 
 def test_assign_then_chase_through_prefect_reach_the_mailbox_once(district: MailSink) -> None:
@@ -105,6 +108,7 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     draft = consolidate_flow(as_of=dt.date(2025, 11, 10))
     assert draft.final is False and draft.sent == 0
     assert any(str(p).endswith("-du-thao.docx") for p in draft.files)
+    assert any(str(p).endswith("-du-thao.pdf") for p in draft.files)  # a draft converts to PDF too
     final = consolidate_flow(as_of=dt.date(2025, 11, 20))  # two working days before the last day, 24/11
     assert final.final is True and final.sent == 1
     assert {Path(str(p)).suffix for p in final.files} >= {".docx", ".html"}

@@ -45,6 +45,7 @@ def test_it_pins_the_public_surface() -> None:
         "Value",
         "WebField",
         "build_workbook",
+        "check_across",
         "check_document",
         "fill_workbook",
         "parse_workbook",

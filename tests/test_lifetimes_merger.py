@@ -20,13 +20,14 @@ from dutyflow.audit import SYSTEM_ACTOR
 from dutyflow.mail import MemoryTransport, OutgoingMessage
 from dutyflow.plan import load_plan
 from dutyflow.portal.app import create_app
-from dutyflow.states import ObligationState, SubmissionChannel, SubmissionStatus
+from dutyflow.states import AccountRole, ObligationState, SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AuditEventRow, NotificationRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.queries import digest_figures, loaded_plan
 from dutyflow.store.sync import load_plan_into_store, sync_obligations
 from dutyflow.tokens import current_token, expiry_for
+from tests.accounts_support import add_accounts, credentials
 from tests.conftest import FIXTURES, ICT, at, build_notifier
 
 MERGER_PLAN = FIXTURES / "merger-plan.yaml"
@@ -207,11 +208,11 @@ def test_a_merger_loaded_in_june_passes_the_year_to_the_successor_once_and_delet
         assert not [line for line in figures.late if line.unit_name in {"UBND xã A", "UBND xã C"}]
 
     # The closed commune's link shows where its reports went, and takes nothing.
+    add_accounts(engine, AccountRole.OFFICE)
     app = create_app(
         engine,
         FileStore(tmp_path / "uploads"),
         notifier=None,
-        admin_password="mật-khẩu",
         clock=lambda: at("2025-07-02", 10),
     )
     with session_scope(engine) as session:
@@ -234,7 +235,7 @@ def test_a_merger_loaded_in_june_passes_the_year_to_the_successor_once_and_delet
         assert refused.status_code == 410
         assert "UBND xã Hợp Nhất" in re.sub(r"\s+", " ", refused.text)
         # The office's console tells the old and the new units apart.
-        client.post("/van-phong/dang-nhap", data={"password": "mật-khẩu"}, follow_redirects=False)
+        client.post("/van-phong/dang-nhap", data=credentials(), follow_redirects=False)
         console = re.sub(r"\s+", " ", client.get("/van-phong").text)
         assert "UBND xã A (đến 30/06/2025)" in console and "UBND xã Hợp Nhất (từ 01/07/2025)" in console
     assert rows(engine)["submissions"] == counted["submissions"]

@@ -28,6 +28,7 @@ OPTIONAL: dict[str, tuple[Any, frozenset[str] | None]] = {
     "submission.sha256": ("", None),
     "submission.received": ([], None),
     "submission.reasons": ([], None),
+    "submission.warnings": ([], None),
     "submission.last_day": (None, None),  # no time left to send it again
     "items.extended_until": (None, None),
     "items.forms": ([], None),
@@ -55,6 +56,7 @@ def submission(status: str) -> dict[str, Any]:
         "sha256": "ab" * 32,
         "received": ["Phụ lục I: 24 ô số liệu"],
         "reasons": ["Ô C12 của Phụ lục I: tử số lớn hơn mẫu số."],
+        "warnings": ["Phụ lục I, ô G30: Số trẻ em có hoàn cảnh đặc biệt ở hai phụ lục phải bằng nhau"],
         "last_day": dt.date(2025, 5, 19),
         "timeliness_text": "đúng hạn (hạn cuối 19/05/2025)",
     }
@@ -89,6 +91,25 @@ def full_context(name: str) -> dict[str, Any]:
                 item | {"why": "removed", "successor_name": None, "period_label": "tháng 8/2025"},
                 item | {"why": "closed", "successor_name": None, "period_label": "tháng 9/2025"},
             ]
+        }
+    if name == "report_issued":
+        return base | {
+            "issued": {
+                "number": "12/BC-UBND",
+                "title": "Báo cáo kết quả thực hiện công tác trẻ em năm 2025",
+                "issued_on": dt.date(2025, 11, 21),
+                "signer": "Trần Thị Bình",
+                "addressee": "Sở Y tế tỉnh Cao Bằng",
+                "files": ["bao-cao-ky-so.pdf"],
+            }
+        }
+    if name == "report_approval":
+        return base | {
+            "approval": {
+                "title": "Báo cáo kết quả thực hiện công tác trẻ em năm 2025",
+                "state": "Dự thảo",
+                "last_day": dt.date(2025, 11, 24),
+            }
         }
     raise AssertionError(f"no context for the email template {name!r}: add one here")
 
@@ -129,7 +150,16 @@ def variants(name: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def test_every_email_template_is_swept() -> None:
-    assert set(TEMPLATES) >= {*NAMES, "receipt", "returned", "new_link", "report_final", "withdrawn"}
+    assert set(TEMPLATES) >= {
+        *NAMES,
+        "receipt",
+        "returned",
+        "new_link",
+        "report_final",
+        "withdrawn",
+        "report_issued",
+        "report_approval",
+    }
     for name in TEMPLATES:
         full_context(name)
 

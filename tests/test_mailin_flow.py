@@ -25,9 +25,9 @@ from dutyflow.store.queries import current_plan
 from flows._common import override, resources
 from tests.filling import filled_workbook
 from tests.mailin_support import FOCAL_A, File, gmail, imap, settings_of
-from tests.test_flows import district, prefect_server
+from tests.test_flows import district
 
-__all__ = ["district", "imap", "prefect_server"]  # fixtures
+__all__ = ["district", "imap"]  # fixtures
 
 
 @pytest.fixture

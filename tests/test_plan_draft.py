@@ -498,7 +498,7 @@ def test_the_command_writes_a_checked_draft_and_prints_the_share(tmp_path: Path)
     )
     assert result.exit_code == 0, result.output
     assert "33 chỉ tiêu" in result.output and "đã qua kiểm tra kế hoạch" in result.output
-    share = re.search(r"tổng\s*│\s*(\d+)/(\d+)\s*│\s*([\d.,]+)%", result.output)
+    share = re.search(r"tổng\t(\d+)/(\d+)\t([\d.,]+)%", result.output)  # piped: tab-separated rows
     assert share is not None and float(share[3].replace(",", ".")) >= 85
     check = CliRunner().invoke(app, ["plan", "check", str(out)], catch_exceptions=False)
     assert check.exit_code == 0, check.output

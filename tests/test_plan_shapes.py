@@ -13,6 +13,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from docx import Document as DocxDocument
 from typer.testing import CliRunner
 
 from dutyflow.calendar import WorkingCalendar
@@ -335,6 +336,11 @@ def test_the_report_heads_groups_with_the_plan_titles_and_numbers_as_the_plan(pl
     page = unescape(re.sub(r"<[^>]+>", " ", files.html.read_text(encoding="utf-8")))
     text = re.sub(r"\s+", " ", page)
     assert "Kế hoạch đề ra 3 chỉ tiêu" in text
+    # The summary sentence counts the target not yet due, in the HTML and in the DOCX alike.
+    summary = "có 3 chỉ tiêu đạt, 2 chỉ tiêu không đạt, 1 chỉ tiêu chưa đến năm đánh giá (chi tiết tại"
+    assert summary in text
+    docx_text = " ".join(p.text for p in DocxDocument(str(files.docx)).paragraphs)
+    assert summary in " ".join(docx_text.split())
     # Phụ lục I: the plan's groups in its order, its numbers, the parts under their whole.
     table = text[text.index("Chỉ tiêu Mục tiêu Kết quả thực hiện") :]
     expected_order = [

@@ -17,7 +17,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from dutyflow.report import pdf as pdf_module
-from dutyflow.report.build import build_from_input
+from dutyflow.report.build import ReportFiles, build_from_input
 from dutyflow.report.context import template_context
 from dutyflow.report.data import ReportInput, report_context
 from dutyflow.report.docx import CELL_MARGINS, FIGURE, text_width
@@ -35,14 +35,14 @@ def require(tool: str) -> str:
     return path
 
 
-def test_the_pdf_exists_and_its_first_page_renders(tmp_path: Path) -> None:
-    require("soffice")
+def test_the_pdf_exists_and_its_first_page_renders(final_report: ReportFiles, tmp_path: Path) -> None:
+    """On the session's final report (tests/reports.py); a draft's PDF is made in tests/test_flows.py."""
     pdftoppm = require("pdftoppm")
-    files = build_from_input(fixed_input(), tmp_path, final=False, pdf=True)
-    assert files.pdf is not None and files.pdf.is_file()
-    assert files.pdf.read_bytes()[:5] == b"%PDF-"
+    pdf = final_report.pdf
+    assert pdf is not None and pdf.is_file()
+    assert pdf.read_bytes()[:5] == b"%PDF-"
     subprocess.run(
-        [pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(files.pdf), str(tmp_path / "page1")],
+        [pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp_path / "page1")],
         check=True,
         timeout=60,
     )
@@ -51,13 +51,11 @@ def test_the_pdf_exists_and_its_first_page_renders(tmp_path: Path) -> None:
     assert page.stat().st_size > 5_000  # a blank page compresses to far less
 
 
-def test_the_pdf_keeps_the_vietnamese_text(tmp_path: Path) -> None:
-    require("soffice")
+def test_the_pdf_keeps_the_vietnamese_text(final_report: ReportFiles) -> None:
     pdftotext = require("pdftotext")
-    files = build_from_input(fixed_input(), tmp_path, final=True, pdf=True)
-    assert files.pdf is not None
+    assert final_report.pdf is not None
     first = subprocess.run(
-        [pdftotext, "-f", "1", "-l", "1", "-layout", str(files.pdf), "-"],
+        [pdftotext, "-f", "1", "-l", "1", "-layout", str(final_report.pdf), "-"],
         check=True,
         capture_output=True,
         timeout=60,

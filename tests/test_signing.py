@@ -22,7 +22,7 @@ from pyhanko.sign.timestamps import DummyTimeStamper
 from typer.testing import CliRunner
 
 from dutyflow.cli import app
-from dutyflow.report.build import build_from_input
+from dutyflow.report.build import ReportFiles
 from dutyflow.signing import (
     Integrity,
     SignatureBlock,
@@ -34,7 +34,6 @@ from dutyflow.signing import (
     verify_pdf,
 )
 from dutyflow.signing.testca import TEST_MARK, Issued, TestAuthority
-from tests.test_report_docx import fixed_input
 from tests.test_report_pdf import require
 
 ICT = dt.timezone(dt.timedelta(hours=7))
@@ -77,13 +76,12 @@ class Setup:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
-    require("soffice")
+def setup(tmp_path_factory: pytest.TempPathFactory, final_report: ReportFiles) -> Iterator[Setup]:
+    """The session's final report (tests/reports.py), left as it is: every signature is a new file."""
     folder = tmp_path_factory.mktemp("signing")
-    files = build_from_input(fixed_input(), folder / "report", final=True, pdf=True)
-    assert files.pdf is not None
+    assert final_report.pdf is not None
     ca = TestAuthority.create(now=NOW)
-    yield Setup(ca, folder, files.pdf, TrustStore.from_folder(ca.write_trust_store(folder / "trust")))
+    yield Setup(ca, folder, final_report.pdf, TrustStore.from_folder(ca.write_trust_store(folder / "trust")))
 
 
 def test_a_signed_report_verifies_with_pyhanko(setup: Setup, tmp_path: Path) -> None:

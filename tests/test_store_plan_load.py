@@ -8,7 +8,7 @@ from sqlalchemy import Engine, func, select
 
 from dutyflow.plan import load_plan
 from dutyflow.states import ObligationState, SubmissionChannel, SubmissionStatus
-from dutyflow.store.db import session_scope
+from dutyflow.store.db import BULK_ROWS, session_scope
 from dutyflow.store.models import AuditEventRow, ObligationRow, SubmissionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
 from tests.conftest import at
@@ -218,3 +218,35 @@ def test_a_unit_closed_with_no_successor_owes_nothing_after_it_closes_but_keeps_
             for e in session.scalars(select(AuditEventRow).where(AuditEventRow.action == "withdrawn"))
         }
     assert details["xa-a/bao-cao-6-thang/2025"] == "closed"
+
+
+def test_a_bulk_load_leaves_the_planner_statistics_of_what_it_filled(engine: Engine, tmp_path: Path) -> None:
+    """PostgreSQL: a load that creates 1,000 obligations or more analyses the tables it filled, in
+    its transaction, so the assignment that follows is planned on their real size (decisions.md,
+    "Statistics after a bulk load"); a small load leaves that to autovacuum. SQLite: nothing."""
+    from bench.generate_plan import write_plan
+
+    small, bulk = write_plan(tmp_path / "small.yaml", 20, 2), write_plan(tmp_path / "bulk.yaml", 300, 20)
+    load(engine, small)
+    assert count(engine, ObligationRow) < BULK_ROWS
+
+    def analysed(table: str) -> bool:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                return bool(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").first())
+            reltuples = connection.exec_driver_sql(
+                "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%(t)s)", {"t": table}
+            ).scalar()
+            return reltuples is not None and reltuples >= 0
+
+    assert not analysed("obligations") and not analysed("units")
+    load(engine, bulk, "2025-04-21")
+    created = count(engine, ObligationRow)
+    assert created >= BULK_ROWS
+    expected = engine.dialect.name == "postgresql"
+    assert analysed("obligations") is expected
+    assert analysed("units") is False  # 321 units: under the threshold
+    if expected:
+        with engine.connect() as connection:
+            reltuples = connection.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = to_regclass('obligations')").scalar()
+        assert reltuples == created

@@ -8,10 +8,10 @@ import random
 from sqlalchemy import Engine, select
 
 from dutyflow.obligations import Standing, State
+from dutyflow.run_artifacts import ARTIFACT_ROWS, capped
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import ObligationRow
 from dutyflow.store.queries import QUIET, current_plan, status_lines
-from flows._common import ARTIFACT_ROWS, capped
 from tests.chasing import notifier, scramble
 from tests.conftest import at
 

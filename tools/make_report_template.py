@@ -345,7 +345,7 @@ def _head(doc: DocxDocument) -> None:
     right.p("Độc lập - Tự do - Hạnh phúc", "BC Title", size=13)
     right.rule(MOTTO_RULE, HEAD_RIGHT)
     number = Flow(table.cell(1, 0)).p(
-        "Số:{% if number %} {{ number }}{% else %}        {% endif %}/BC-UBND", "BC Centre", size=13
+        "Số:{% if number %} {{ number }}{% else %}        {% endif %}/{{ symbol }}", "BC Centre", size=13
     )
     number.paragraph_format.space_before = Pt(6)
     date = Flow(table.cell(1, 1)).p("{{ issuer.place }}, {{ issued_on }}", "BC Centre", italic=True, size=14)
@@ -379,7 +379,8 @@ def _body(flow: Flow) -> None:
         "{{ summary.reporting_units }}/{{ summary.expected_units }} đơn vị, có {{ summary.dat }} chỉ tiêu "
         "đạt, {{ summary.khong_dat }} chỉ tiêu không đạt{% if summary.no_data %}, {{ summary.no_data }} "
         "chỉ tiêu chưa có số liệu{% endif %}{% if summary.no_baseline %}, {{ summary.no_baseline }} chỉ "
-        "tiêu chưa có số liệu năm trước để so sánh{% endif %} (chi tiết tại {{ appendix_indicators.name }} "
+        "tiêu chưa có số liệu năm trước để so sánh{% endif %}{% if summary.not_due %}, {{ summary.not_due }} "
+        "chỉ tiêu chưa đến năm đánh giá{% endif %} (chi tiết tại {{ appendix_indicators.name }} "
         "kèm theo). Cụ thể:"
     )
     flow.tag("{%p for g in indicator_groups %}")
@@ -397,6 +398,10 @@ def _body(flow: Flow) -> None:
 
     # II. Tasks, duty by duty: counts, a few units' words, the units that lag
     flow.p("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ", "BC Heading 1")
+    # What merged into what during the period (units that closed and their successors).
+    flow.tag("{%p for s in successions %}")
+    flow.p("{{ s }}")
+    flow.tag("{%p endfor %}")
     flow.p(
         "Đã nhận báo cáo của {{ received.received }}/{{ received.expected }} đơn vị{% if received.local_expected %}"
         " (trong đó {{ received.local_received }}/{{ received.local_expected }} {{ wording.local_units_short }})"
@@ -501,7 +506,7 @@ def _appendix_head(flow: Flow, name: str, title: str) -> None:
     flow.p(name, "BC Title", page_break=True)
     flow.p(title, "BC Title", size=13)
     flow.p(
-        "(Kèm theo Báo cáo số{% if number %} {{ number }}{% else %}      {% endif %}/BC-UBND "
+        "(Kèm theo Báo cáo số{% if number %} {{ number }}{% else %}      {% endif %}/{{ symbol }} "
         "{{ issued_on }} của {{ issuer.short_name }})",
         "BC Centre",
         italic=True,

@@ -1,7 +1,7 @@
 """The `dutyflow` command (Typer + Rich): one module per group of commands, each thin (parses, calls
 the core, prints). What they share, the one mapping of the core's refusals to messages included, is
-in `common`; Typer's own refusals in Vietnamese are in `usage`, the output for terminals and scripts in
-`output`."""
+in `common`; Typer's own refusals in Vietnamese are in `usage`, the frame of its help screens in
+`help_frame`, the output for terminals and scripts in `output`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from dutyflow.cli import approval as _approval  # noqa: F401  (registers `report status|edit|approve|…`)
+from dutyflow.cli import help_frame
 from dutyflow.cli.common import acting_as
 from dutyflow.cli.demo import demo
 from dutyflow.cli.office import (
@@ -30,6 +32,7 @@ from dutyflow.messages import t
 
 __all__ = ["app", "main"]
 
+help_frame.install()
 app = typer.Typer(cls=VietnameseGroup, help=t("help.app"), no_args_is_help=True, add_completion=False)
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from dutyflow import accounts
 from dutyflow.accounts import AccountError
 from dutyflow.admin import AdminError
+from dutyflow.approval import ApprovalError
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli.output import Output
 from dutyflow.intake import IntakeRefused
@@ -24,12 +25,16 @@ from dutyflow.messages import t
 from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
 from dutyflow.reform import ReformError
 from dutyflow.register import RegisterError
+from dutyflow.report.narrative import NarrativeError
+from dutyflow.report.pdf import PdfError
+from dutyflow.report_lifecycle import ReportStepRefused
 from dutyflow.resources import Resources, actor, utcnow
 from dutyflow.settings import SettingsError
 from dutyflow.signing import SigningError
 from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope
 from dutyflow.store.models import PlanRow
 from dutyflow.store.queries import NoPlanLoaded, current_plan
+from dutyflow.store.register_numbers import RegisterBusy
 
 T = TypeVar("T")
 
@@ -40,7 +45,21 @@ PathArg = Annotated[Path | None, typer.Argument(help=t("help.path"), show_defaul
 AsOf = Annotated[str | None, typer.Option("--as-of", help=t("help.as_of"), show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help=t("help.json"))]
 
-_PLAIN_REFUSALS = (StoreNotReady, AdminError, AccountError, IntakeRefused, SettingsError, SigningError, RegisterError, ReformError)
+_PLAIN_REFUSALS = (
+    StoreNotReady,
+    AdminError,
+    AccountError,
+    IntakeRefused,
+    SettingsError,
+    SigningError,
+    RegisterError,
+    ReformError,
+    ApprovalError,
+    ReportStepRefused,
+    NarrativeError,
+    PdfError,
+    RegisterBusy,
+)
 """Refusals whose own text is the message."""
 REFUSALS = (NoPlanLoaded, PlanError, *_PLAIN_REFUSALS)
 """Every refusal of the core a command shows as a clean failure (see `refusal_text`)."""

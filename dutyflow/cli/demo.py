@@ -60,6 +60,12 @@ def demo(
     for key in ("pdf", "docx", "html", "status", "mail"):
         if key in result.files:
             console.print(t(f"demo.file.{key}", path=result.files[key]))
+    if result.issued is not None:
+        issued = result.issued
+        console.print(t("approval.demo_issued", number=issued.number, sent=issued.sent, path=issued.signed))
+        for line in issued.verification:
+            console.print(f"  {line}", soft_wrap=True)
+        console.print(t("approval.demo_verify", file=issued.signed, trust=issued.trust), soft_wrap=True)
     console.print(t("demo.eml", path=data_dir / "mail"))
     console.print(t("demo.prefect_ui", home=data_dir / "prefect"))
     for note in result.notes:

@@ -11,6 +11,7 @@ import typer
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli.common import JsonFlag, PathArg, acting_person, console, read_plan, refusing, runtime
+from dutyflow.cli.draft import plan_draft
 from dutyflow.cli.register import plan_reform, plan_units, print_register_warnings
 from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.lifetimes import lifetime_text
@@ -18,7 +19,6 @@ from dutyflow.messages import t
 from dutyflow.obligations import expand_obligations
 from dutyflow.plan import Plan
 from dutyflow.plan.periods import expand_periods
-from dutyflow.plandraft.command import plan_draft
 from dutyflow.resources import utcnow
 from dutyflow.store.db import ensure_ready, session_scope
 from dutyflow.store.sync import load_plan_into_store
@@ -137,7 +137,7 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
     }
 
 
-# `plan draft` lives in its own module (dutyflow/plandraft/command.py).
+# `plan draft` lives in its own module (dutyflow/cli/draft.py).
 plan_app.command("draft", help=t("plandraft.help"))(plan_draft)
 
 

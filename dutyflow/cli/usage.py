@@ -34,6 +34,7 @@ from typer._click.exceptions import (
 from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit
 
+from dutyflow.cli.help_frame import FramedGroup
 from dutyflow.messages import t
 
 _EXTRA_ARGUMENTS = re.compile(r"argument\(s\) \((?P<args>.*)\)\s*$", re.DOTALL)
@@ -147,8 +148,9 @@ def report(exc: ClickException, console: Console) -> None:
         console.print(hint, highlight=False, markup=False, soft_wrap=True)
 
 
-class VietnameseGroup(TyperGroup):
-    """A Typer group whose refusals are Vietnamese (see the module docstring)."""
+class VietnameseGroup(FramedGroup):
+    """A Typer group whose refusals (see the module docstring) and help (`cli.help_frame`) are
+    Vietnamese."""
 
     def resolve_command(self, ctx: Context, args: list[str]) -> Any:
         name = args[0] if args else ""

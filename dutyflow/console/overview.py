@@ -3,9 +3,8 @@ late (longest first), delivery problems and the next scheduled runs."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from dutyflow.completeness import Outcome, Tally, outcome
@@ -50,14 +49,9 @@ def _percent(value: Decimal | None) -> int | None:
 
 
 @dataclass(frozen=True)
-class LateLine:
-    obligation_id: int
-    unit: str
-    unit_name: str
-    deliverable: str
-    deliverable_name: str
-    period_label: str
-    deadline: dt.date
+class LateLine(q.LateObligation):
+    """An overdue obligation as the late list shows it: how many days late it is today."""
+
     days_late: int
 
 
@@ -113,16 +107,7 @@ def overview(scope: Scope, query: Query) -> Overview:
     chosen = query.value("deliverable")
     needle = query.value("q").strip().casefold()
     late = [
-        LateLine(
-            o.obligation_id,
-            o.unit,
-            o.unit_name,
-            o.deliverable,
-            o.deliverable_name,
-            o.period_label,
-            o.deadline,
-            (today - o.deadline).days,
-        )
+        LateLine(**asdict(o), days_late=(today - o.deadline).days)
         for o in overdue
         if (not chosen or o.deliverable == chosen) and (not needle or needle in o.unit_name.casefold())
     ]

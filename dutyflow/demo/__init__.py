@@ -5,7 +5,9 @@ the real portal and a local mail sink (docs/decisions.md, 41).
 - `clock`: the simulated clock the portal and the runs act at;
 - `plan`: the short plan of `--quick` and the span of days the demo plays;
 - `actions`: the units' actions through the portal's HTTP interface and the office's mailbox;
-- `year`: the driver's pure parts, the days one after another, and the summary.
+- `year`: the driver's pure parts, the days one after another, and the summary;
+- `session`: the stage the year is played on (mail sink, mailbox, store, portal), set up and torn down.
 
-The Prefect side (the flows themselves, Prefect's settings) is in `flows/simulate.py`.
+The Prefect side is in `flows/`: the flow `demo-year` (`demo_year.py`) and Prefect's settings
+(`simulate.py`).
 """

@@ -19,6 +19,7 @@ from dutyflow.mailin.dovecot import ImapAccount
 from dutyflow.messages import t
 from dutyflow.obligations import State
 from dutyflow.plan import Plan
+from dutyflow.plandraft.text import slug
 from dutyflow.resources import Resources
 from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
@@ -26,6 +27,7 @@ from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, 
 
 DEMO_ACCOUNT = "vanphong"
 DEMO_PASSWORD = "van-phong-demo"
+APPROVER_PASSWORD = "lanh-dao-demo"  # a demo account's; never a real secret
 LINK = re.compile(r"https?://[^\s\"<>]+/u/[A-Za-z0-9_-]{20,}")
 
 
@@ -172,6 +174,26 @@ def add_demo_account(session: Session, *, now: dt.datetime) -> None:
         DEMO_PASSWORD,
         full_name=t("accounts.demo_full_name"),
         title=t("accounts.demo_title"),
+        now=now,
+        actor="demo",
+    )
+
+
+def approver_name(plan: Plan) -> str:
+    """The demo leader's account name, from the plan's signer's title: "PHÓ CHỦ TỊCH" → "phochutich"."""
+    return slug(plan.plan.signer.title, limit=64, sep="")
+
+
+def add_demo_approver(session: Session, plan: Plan, *, now: dt.datetime) -> accounts.Account:
+    """The leadership account of the plan's signer (the vice-chair), who approves the final report."""
+    signer = plan.plan.signer
+    return accounts.add(
+        session,
+        approver_name(plan),
+        AccountRole.LEADERSHIP,
+        APPROVER_PASSWORD,
+        full_name=signer.name,
+        title=signer.title,
         now=now,
         actor="demo",
     )

@@ -25,7 +25,14 @@ def quick_plan(plan: Plan, communes: int = 3) -> Plan:
         (u for u in plan.units if u.kind.is_commune_level), key=lambda u: u.kind is not UnitKind.COMMUNE
     )
     kept += [u.code for u in commune_level][:communes]
-    keep = set(kept)
+    return plan_of_units(plan, set(kept))
+
+
+def plan_of_units(plan: Plan, keep: set[str]) -> Plan:
+    """`plan` cut down to the units `keep` (the office always stays): groups, duties, indicators
+    and deliverables lose the others; a duty or indicator left with no unit is dropped, a
+    deliverable left with none falls to the office."""
+    keep = keep | {plan.plan.office}
     data = plan.model_dump(mode="json")
     data["units"] = [u for u in data["units"] if u["code"] in keep]
     groups = []

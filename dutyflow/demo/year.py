@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.demo.actions import email, latest_status, links_from_mailbox, upload
 from dutyflow.demo.clock import SimClock
+from dutyflow.demo.issue import DemoIssue, approve_sign_issue
 from dutyflow.demo.plan import demo_span
 from dutyflow.demo.units import PlannedSubmission, behaviour, cast
 from dutyflow.flow_results import ReportRun
@@ -56,6 +57,8 @@ class DemoResult:
     seconds: float = 0.0
     cast: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    issued: DemoIssue | None = None
+    """The final report approved, numbered, signed, verified and sent (`demo.issue`)."""
 
 
 def demo_resources(
@@ -99,7 +102,8 @@ class Stage:
 
 
 def run_year(stage: Stage, flows: Flows, seed: int, result: DemoResult, progress: Progress) -> None:
-    """Every day on which something happens, from the assignment to the final report."""
+    """Every day on which something happens, from the assignment to the final report, which the
+    vice-chair approves and the office signs and sends the same afternoon."""
     plan, calendar, runtime, clock, sink, http, account = (
         stage.plan,
         stage.calendar,
@@ -149,6 +153,9 @@ def run_year(stage: Stage, flows: Flows, seed: int, result: DemoResult, progress
             for path in final.files:
                 result.files[Path(path).suffix.lstrip(".")] = Path(path)
             result.notes.extend(final.notes)
+            if "pdf" in result.files:  # signing needs the PDF (LibreOffice)
+                clock.at(day, 16, calendar.tz)
+                result.issued = approve_sign_issue(runtime, plan, result.out_dir, clock.now)
         result.days += 1
         day = next_day(day, planned, runtime, calendar, (draft_day, final_day, *openings))
 

@@ -6,12 +6,13 @@ no Prefect.
 
 Modules, one job each: `layout` (where every cell stands), `build` (drawing the workbook),
 `identity` (the hidden identification sheet), `container` (what a file is, zip safety), `read`
-(parsing an upload), `validate` (the one validation path), `numbers` (Vietnamese number
+(parsing an upload), `validate` (the one validation path), `across` (rules across forms), `numbers` (Vietnamese number
 styles), `documents` (.docx/.pdf attachments), `web` (fields of the portal's form).
 """
 
 from __future__ import annotations
 
+from dutyflow.forms.across import check_across
 from dutyflow.forms.build import build_workbook
 from dutyflow.forms.container import sniff
 from dutyflow.forms.documents import check_document
@@ -27,6 +28,7 @@ __all__ = [
     "Value",
     "WebField",
     "build_workbook",
+    "check_across",
     "check_document",
     "fill_workbook",
     "parse_workbook",

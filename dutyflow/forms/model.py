@@ -83,17 +83,21 @@ class Problem:
 
 @dataclass(frozen=True)
 class FormResult:
-    """What was read (the values that passed their own checks) and every problem found."""
+    """What was read (the values that passed their own checks), every problem found, and the
+    warnings of rules that warn and accept (they do not make the result wrong)."""
 
     values: tuple[Value, ...] = ()
     problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def __add__(self, other: FormResult) -> FormResult:
-        return FormResult(self.values + other.values, self.problems + other.problems)
+        return FormResult(
+            self.values + other.values, self.problems + other.problems, self.warnings + other.warnings
+        )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from dutyflow.formatting import format_size
+from dutyflow.forms.across import check_across
 from dutyflow.forms.container import Package, open_package, sniff
 from dutyflow.forms.identity import MAX_ROWS, SHEET, Identity, form_problem, identity_problems, read_identity
 from dutyflow.forms.layout import FormLayout, layouts
@@ -98,7 +99,7 @@ def _read(workbook: Any, target: FormTarget) -> FormResult:
             result += FormResult((), (stale,))
             continue
         result += check_layout(target, layout, _entries(workbook[layout.sheet], layout))
-    return result
+    return result + check_across(target, result)
 
 
 def _entries(sheet: Any, layout: FormLayout) -> dict[str, Entry]:

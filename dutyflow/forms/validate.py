@@ -16,13 +16,13 @@ from dutyflow.forms.layout import NARRATIVE_LIMIT, FormLayout, InputCell, form_l
 from dutyflow.forms.model import FormResult, FormTarget, Problem, Value
 from dutyflow.forms.numbers import echo, parse_number, to_decimal
 from dutyflow.messages import t
-from dutyflow.plan import FormRule, Measure, indicator_rows
+from dutyflow.plan import FormRule, Measure, RuleSeverity, indicator_rows
 
 Entry = str | int | float | Decimal | None
 MAX_DIGITS = 15
 """Figures of 10^15 and beyond are typing accidents, not counts of children or thousand đồng."""
 
-_OPS: dict[str, tuple[str, Callable[[Decimal, Decimal], bool]]] = {
+OPS: dict[str, tuple[str, Callable[[Decimal, Decimal], bool]]] = {  # the words' catalogue key, the test
     "<=": ("le", operator.le),
     ">=": ("ge", operator.ge),
     "==": ("eq", operator.eq),
@@ -47,7 +47,7 @@ def check_layout(target: FormTarget, layout: FormLayout, entries: Mapping[str, E
         check.duties()
     else:
         check.table()
-    return FormResult(tuple(check.values), tuple(check.problems))
+    return FormResult(tuple(check.values), tuple(check.problems), tuple(check.warnings))
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,17 @@ class _Check:
         self.texts: dict[str, str] = {}
         self.values: list[Value] = []
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def refuse(self, address: str, message: str) -> None:
         self.problems.append(Problem(self.layout.sheet, address, message))
+
+    def broken(self, rule: FormRule, address: str, message: str) -> None:
+        """A rule that failed: refused, or only a warning when the rule warns and accepts."""
+        if rule.severity is RuleSeverity.WARNING:
+            self.warnings.append(Problem(self.layout.sheet, address, message))
+        else:
+            self.refuse(address, message)
 
     # ------------------------------------------------------------------ one cell
 
@@ -206,7 +214,7 @@ class _Check:
             message = rule.message or t(
                 "forms.rule_default",
                 left=_side_label(rule, "left", labels),
-                op=t(f"forms.rule_ops.{_OPS[rule.op][0]}"),
+                op=t(f"forms.rule_ops.{OPS[rule.op][0]}"),
                 right=_side_label(rule, "right", labels),
             )
             if rule.column_wise:
@@ -215,7 +223,7 @@ class _Check:
                 self._rule_on_totals(rule, operands, message, labels)
 
     def _rule_by_column(self, rule: FormRule, operands: dict[str, list[_Operand]], message: str) -> None:
-        holds = _OPS[rule.op][1]
+        holds = OPS[rule.op][1]
         cells = {code: {o.column: o for o in found} for code, found in operands.items()}
         columns = [o.column for o in operands[rule.fields("left")[0]]]
         for column in columns:
@@ -245,7 +253,7 @@ class _Check:
                     left=_side_cells(used_left, rule.constant("left"), left_value),
                     right=_side_cells(used_right, rule.constant("right"), right_value),
                 )
-            self.refuse(used_left[0].address, detail)
+            self.broken(rule, used_left[0].address, detail)
 
     def _rule_on_totals(
         self, rule: FormRule, operands: dict[str, list[_Operand]], message: str, labels: dict[str, str]
@@ -254,8 +262,9 @@ class _Check:
             side: sum((o.value for code in rule.fields(side) for o in operands[code]), rule.constant(side))
             for side in ("left", "right")
         }
-        if not _OPS[rule.op][1](totals["left"], totals["right"]):
-            self.refuse(
+        if not OPS[rule.op][1](totals["left"], totals["right"]):
+            self.broken(
+                rule,
                 operands[rule.fields("left")[0]][0].address,
                 t(
                     "forms.rule_detail_total",
@@ -270,10 +279,14 @@ class _Check:
 
 def _side_label(rule: FormRule, side: Literal["left", "right"], labels: dict[str, str]) -> str:
     """A side as a person reads it: "Số ca mắc + Số ca tử vong", "1"."""
-    terms = [labels.get(code, code) for code in rule.fields(side)]
-    constant = rule.constant(side)
+    return side_text([labels.get(code, code) for code in rule.fields(side)], rule.constant(side))
+
+
+def side_text(terms: list[str], constant: Decimal) -> str:
+    """A rule's side from its terms' labels and its constant, which is said when it is not zero
+    or is all the side holds: "Số ca mắc + 1", "0". Shared by the rules across forms."""
     if constant or not terms:
-        terms.append(format_number(constant))
+        terms = [*terms, format_number(constant)]
     return " + ".join(terms)
 
 

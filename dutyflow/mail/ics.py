@@ -36,6 +36,9 @@ def _fold(line: str) -> Iterator[str]:
     """Split a content line into pieces of at most 75 octets (continuations start with a space),
     never inside a UTF-8 character (RFC 5545 §3.1)."""
     data = line.encode("utf-8")
+    if len(data) <= _MAX_OCTETS:  # most lines
+        yield line
+        return
     start, limit = 0, _MAX_OCTETS
     while len(data) - start > limit:
         end = start + limit

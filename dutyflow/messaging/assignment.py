@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Date, Table, case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
@@ -116,7 +116,7 @@ class Assignments:
         today: dt.date,
         now: dt.datetime,
     ) -> MessageDraft:
-        items = [_item(row, deliverables[row.deliverable_id], self._names) for row in rows]
+        items = [_item(row, deliverables[row.deliverable_id], self._names, self.calendar) for row in rows]
         ids = tuple(row.id for row in rows)
         context = AssignmentContext(
             **base_context(self.plan, self.mail.reply_to, contact, today),
@@ -150,22 +150,53 @@ class Assignments:
 
     def announce(self, session: Session, drafts: Sequence[MessageDraft]) -> None:
         """The obligations whose assignment went out are announced, with the day of their first
-        ladder step: in the transaction that marks the assignment sent, one statement for all."""
-        ids = [oid for draft in drafts for oid in draft.obligation_ids]
-        first_look: dict[dt.date, dt.datetime] = {}
+        ladder step, in the transaction that marks the assignment sent.
+
+        One statement for the whole window: the drafts know the deadlines they announced, so the
+        first step of each is worked out here and the database picks it by the obligation's
+        deadline (a CASE), without reading the obligations first. An obligation whose deadline
+        moved since it was drafted, or that was already announced, is not matched; if any stayed
+        pending, they are read and announced by their stored deadline (`_announce_read`)."""
+        told = {oid: deadline for draft in drafts for oid, deadline in _deadlines(draft)}
+        if not told:
+            return
+        looks = {deadline: self._first_look(deadline) for deadline in set(told.values())}
+        table = cast(Table, ObligationRow.__table__)
+        deadline = func.coalesce(table.c.extended_until, table.c.last_day)
+        look_type = table.c.next_action_at.type
+        by_deadline = case(
+            *((deadline == literal(day, Date), literal(look, look_type)) for day, look in looks.items()),
+            else_=table.c.next_action_at,
+        )
+        ids = list(told)
+        matched = 0
+        for chunk in _chunks(ids, 500):
+            result = session.connection().execute(
+                update(table)
+                .where(table.c.id.in_(chunk), table.c.state == State.PENDING, deadline.in_(list(looks)))
+                .values(state=State.ANNOUNCED, next_action_at=by_deadline)
+            )
+            matched += result.rowcount
+        if matched < len(ids):
+            self._announce_read(session, ids)
+
+    def _first_look(self, deadline: dt.date) -> dt.datetime:
+        view = ChaseView(obligation_id=0, unit="", state=State.ANNOUNCED, last_day=deadline)
+        return self.calendar.start_of_day(first_action_day(view, self.plan.chase, self.calendar))
+
+    def _announce_read(self, session: Session, ids: Sequence[int]) -> None:
+        """Announce those of `ids` still pending by the deadline stored now: one statement per
+        first-step day."""
         by_look: dict[dt.datetime, list[int]] = {}
         for chunk in _chunks(ids, 500):
             query = select(ObligationRow.id, ObligationRow.last_day, ObligationRow.extended_until).where(
                 ObligationRow.id.in_(chunk), ObligationRow.state == State.PENDING
             )
             for oid, last_day, extended_until in session.execute(query):
-                deadline = effective_last_day(last_day, extended_until)
-                if deadline not in first_look:
-                    view = ChaseView(obligation_id=oid, unit="", state=State.ANNOUNCED, last_day=deadline)
-                    first_look[deadline] = self.calendar.start_of_day(first_action_day(view, self.plan.chase, self.calendar))
-                by_look.setdefault(first_look[deadline], []).append(oid)
+                look = self._first_look(effective_last_day(last_day, extended_until))
+                by_look.setdefault(look, []).append(oid)
         table = cast(Table, ObligationRow.__table__)
-        for look, chosen in by_look.items():  # one statement per first-step day (a handful)
+        for look, chosen in by_look.items():
             session.connection().execute(
                 update(table)
                 .where(table.c.id.in_(chosen), table.c.state == State.PENDING)
@@ -178,13 +209,22 @@ def _exists_on(unit: UnitRow, day: dt.date) -> bool:
     return (unit.opens is None or unit.opens <= day) and (unit.closes is None or day < unit.closes)
 
 
-def _item(row: _Pending, deliverable: _Deliverable, names: dict[str, str]) -> AssignmentItem:
+def _deadlines(draft: MessageDraft) -> Iterator[tuple[int, dt.date]]:
+    """(obligation id, the last day the assignment told) of each obligation a draft announces."""
+    context = cast(AssignmentContext, draft.context)
+    for oid, item in zip(draft.obligation_ids, context["items"], strict=True):
+        yield oid, item["last_day"]
+
+
+def _item(row: _Pending, deliverable: _Deliverable, names: dict[str, str], calendar: WorkingCalendar) -> AssignmentItem:
+    last_day = effective_last_day(row.last_day, row.extended_until)
     return AssignmentItem(
         deliverable_name=deliverable.name,
         period_label=row.period_label,
         due=row.due,
         rule=row.rule,
-        last_day=effective_last_day(row.last_day, row.extended_until),
+        last_day=last_day,
+        last_day_off=not calendar.is_working_day(last_day),
         forms=deliverable.forms,
         attachments_allowed=deliverable.attachments_allowed,
         reports_for=[names.get(code, code) for code in row.covers[1:]],

@@ -73,6 +73,8 @@ class AssignmentItem(TypedDict):
     due: dt.date
     rule: str
     last_day: dt.date
+    last_day_off: bool
+    """The last day is a weekend or holiday (a "trước ngày X" the plan keeps): the email says so."""
     forms: list[FormItem]
     attachments_allowed: bool
     reports_for: list[str]
@@ -88,6 +90,8 @@ class ChaseItem(TypedDict):
     deliverable_name: str
     period_label: str
     last_day: dt.date
+    last_day_off: bool
+    """The last day is a weekend or holiday (a "trước ngày X" the plan keeps): the email says so."""
     days_left: int
     days_overdue: int
     extended_until: dt.date | None
@@ -111,6 +115,8 @@ class SubmissionDetails(TypedDict):
     sha256: str
     received: list[str]
     reasons: list[str]
+    warnings: list[str]
+    """What rules that warn found in an accepted (or awaiting) version."""
     last_day: dt.date | None
     timeliness_text: str
 
@@ -158,6 +164,33 @@ class WithdrawalContext(BaseContext):
     items: list[WithdrawnItem]
 
 
+class IssuedDetails(TypedDict):
+    number: str
+    title: str
+    issued_on: dt.date
+    signer: str
+    addressee: str
+    files: list[str]
+
+
+class IssuedContext(BaseContext):
+    """The issued (numbered, signed) report to one of its addressees."""
+
+    issued: IssuedDetails
+
+
+class ApprovalDetails(TypedDict):
+    title: str
+    state: str
+    last_day: dt.date
+
+
+class ApprovalContext(BaseContext):
+    """The office reminded that the consolidated report is not approved yet."""
+
+    approval: ApprovalDetails
+
+
 MessageContext = (
     BaseContext
     | AssignmentContext
@@ -167,6 +200,8 @@ MessageContext = (
     | DigestContext
     | ReportContext
     | WithdrawalContext
+    | IssuedContext
+    | ApprovalContext
 )
 
 

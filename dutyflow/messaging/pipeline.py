@@ -13,16 +13,23 @@ from pathlib import Path
 
 from sqlalchemy import Engine, or_, select
 
+from dutyflow.approval import IssueDetails, report_title
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.chase import CHASED_STATES
+from dutyflow.consolidate import current_state, office_obligation
+from dutyflow.messages import t
+from dutyflow.messaging.approval import approval_reminder, issued_reports
 from dutyflow.messaging.assignment import WINDOW, Assignments
+from dutyflow.messaging.contexts import ApprovalDetails, IssuedDetails
 from dutyflow.messaging.dispatch import Dispatcher
 from dutyflow.messaging.office import OfficeMessages
 from dutyflow.messaging.receipts import Receipts, mail_refused
 from dutyflow.messaging.records import MailReply, MailSetup, Outcome, UnitRef
 from dutyflow.messaging.reminders import DuePlan, Reminders
 from dutyflow.messaging.withdrawals import Withdrawals
-from dutyflow.obligations import State
+from dutyflow.obligations import State, effective_last_day
+from dutyflow.report_lifecycle import approval_reminder_due
+from dutyflow.states import ReportState
 from dutyflow.store.chasing import Scope
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import ObligationRow, UnitRow
@@ -182,6 +189,40 @@ class Notifier:
         with session_scope(self.engine) as session:
             drafts = self.withdrawals.drafts(session, self.plan_id, today)
         return self.dispatcher.dispatch(drafts, now) if drafts else Outcome()
+
+    def send_issued(
+        self, obligation_id: int, signed: Path, details: IssueDetails, today: dt.date, now: dt.datetime
+    ) -> Outcome:
+        """The issued report, with its signed PDF, to each of the plan's report recipients once."""
+        drafts = issued_reports(
+            self.plan,
+            self.mail,
+            today,
+            obligation_id=obligation_id,
+            details=IssuedDetails(**details, addressee=""),
+            signed=signed,
+        )
+        return self.dispatcher.dispatch(drafts, now)
+
+    def approval_reminder(self, today: dt.date, now: dt.datetime) -> Outcome:
+        """The office reminded, once, that the consolidated report is not approved two working days
+        before its last day (`report_lifecycle.approval_reminder_due`)."""
+        with session_scope(self.engine) as session:
+            obligation = office_obligation(session, self.plan_id, self.plan)
+            if obligation is None:
+                return Outcome()
+            state = current_state(session, obligation.id)
+            last_day = effective_last_day(obligation.last_day, obligation.extended_until)
+            obligation_id = obligation.id
+        if not approval_reminder_due(state, today, last_day, self.calendar):
+            return Outcome()
+        details = ApprovalDetails(
+            title=report_title(self.plan),
+            state=t(f"approval.state.{(state or ReportState.DRAFT).value}"),
+            last_day=last_day,
+        )
+        draft = approval_reminder(self.plan, self.mail, today, obligation_id=obligation_id, details=details)
+        return self.dispatcher.dispatch([draft], now)
 
     def digest(self, today: dt.date, now: dt.datetime) -> Outcome:
         """The weekly digest of late obligations, when it is due and not yet sent this week."""

@@ -74,6 +74,7 @@ class Receipts:
             sha256=submission.file_sha256 or "",
             received=_received_lines(session, self.plan, submission),
             reasons=list(submission.reasons),
+            warnings=list(submission.warnings or []),
             last_day=deadline if submission.status == SubmissionStatus.RETURNED and deadline >= today else None,
             timeliness_text=t("intake.on_time", last_day=f"{deadline:%d/%m/%Y}")
             if on_time

@@ -133,7 +133,7 @@ class Reminders:
 
     def _draft(self, notice: Notice, rows: Rows, contact: Contact, today: dt.date) -> MessageDraft:
         ids = notice.obligation_ids
-        items = [_item(*rows[oid], today, self._names) for oid in ids]
+        items = [_item(*rows[oid], today, self._names, self.calendar) for oid in ids]
         recipients = routed(
             [
                 Recipient(contact.person(notice.step.to), "to"),
@@ -163,12 +163,15 @@ class Reminders:
         reschedule(session, scope, self.thresholds(today), next_look)
 
 
-def _item(row: ObligationRow, deliverable: DeliverableRow, today: dt.date, names: dict[str, str]) -> ChaseItem:
+def _item(
+    row: ObligationRow, deliverable: DeliverableRow, today: dt.date, names: dict[str, str], calendar: WorkingCalendar
+) -> ChaseItem:
     deadline = effective_last_day(row.last_day, row.extended_until)
     return ChaseItem(
         deliverable_name=deliverable.name,
         period_label=row.period_label,
         last_day=deadline,
+        last_day_off=not calendar.is_working_day(deadline),
         days_left=max((deadline - today).days, 0),
         days_overdue=max((today - deadline).days, 0),
         extended_until=row.extended_until,

@@ -16,6 +16,7 @@ from dutyflow.plan.model import (
     Deliverable,
     Form,
     Indicator,
+    IndicatorPart,
     Plan,
     Recurrence,
     Unit,
@@ -69,6 +70,7 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
     for i, form in enumerate(plan.forms):
         yield from _check_form(form, ("forms", i), element_codes)
 
+    yield from _check_rules_across(plan, element_codes)
     yield from _check_deliverables(plan, assignable, form_codes)
 
     yield from _check_ladder(plan.chase)
@@ -240,15 +242,23 @@ def _lifetimes_overlap(a: Unit, b: Unit) -> bool:
     return starts_before_b_ends and starts_before_a_ends
 
 
-def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], assignable: set[str]) -> Iterator[Problem]:
+def _operands(
+    item: Indicator | IndicatorPart, measure: Measure, loc: Location, element_codes: set[str], *, missing_at: str
+) -> Iterator[Problem]:
+    """An indicator's or a part's numerator and denominator: known data elements, and a
+    denominator exactly when `measure` is not a count (its absence said at `missing_at`)."""
     for key in ("numerator", "denominator"):
-        code = getattr(ind, key)
+        code = getattr(item, key)
         if code is not None and code not in element_codes:
             yield (*loc, key), t("plan.unknown_data_element", code=code)
-    if ind.measure is Measure.COUNT and ind.denominator is not None:
+    if measure is Measure.COUNT and item.denominator is not None:
         yield (*loc, "denominator"), t("plan.denominator_forbidden")
-    if ind.measure is not Measure.COUNT and ind.denominator is None:
-        yield (*loc, "measure"), t("plan.denominator_required", measure=ind.measure.value)
+    if measure is not Measure.COUNT and item.denominator is None:
+        yield (*loc, missing_at), t("plan.denominator_required", measure=measure.value)
+
+
+def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], assignable: set[str]) -> Iterator[Problem]:
+    yield from _operands(ind, ind.measure, loc, element_codes, missing_at="measure")
     if ind.factor is not None and ind.factor != ind.measure.default_factor:
         yield (
             (*loc, "factor"),
@@ -303,6 +313,35 @@ def _check_form(form: Form, loc: Location, element_codes: set[str]) -> Iterator[
                 yield (*loc, "rules", j, side), t("targets.check.rule_without_field")
 
 
+def _check_rules_across(plan: Plan, element_codes: set[str]) -> Iterator[Problem]:
+    """Rules across forms: every field names a form of the plan and a field of it, at least two
+    forms, and some deliverable has them all (else the rule is never checked)."""
+    forms = {form.code: form for form in plan.forms}
+    for j, rule in enumerate(plan.rules):
+        loc: Location = ("rules", j)
+        known = True
+        for side in ("left", "right"):
+            for form_code, code in rule.fields(side):
+                form = forms.get(form_code)
+                if not form_code:
+                    yield (*loc, side), t("rules_across.check.no_form", code=code)
+                elif form is None:
+                    yield (*loc, side), t("rules_across.check.unknown_form", code=form_code)
+                elif form.kind == "duties":
+                    yield (*loc, side), t("rules_across.check.duties_form", form=form_code)
+                elif code not in (element_codes if form.kind == "indicators" else {r.code for r in form.rows}):
+                    yield (*loc, side), t("rules_across.check.unknown_field", form=form_code, code=code)
+                else:
+                    continue
+                known = False
+        if not rule.fields("left"):
+            yield (*loc, "left"), t("rules_across.check.without_field")
+        elif known and len(rule.forms()) < 2:
+            yield loc, t("rules_across.check.one_form", form=next(iter(rule.forms())))
+        elif known and not any(rule.forms() <= set(d.forms) for d in plan.deliverables):
+            yield loc, t("rules_across.check.no_deliverable", forms=", ".join(sorted(rule.forms())))
+
+
 # --------------------------------------------------------------------------- target shapes
 
 
@@ -340,14 +379,7 @@ def _check_shape(plan: Plan, ind: Indicator, loc: Location, element_codes: set[s
         derived = part_indicator(ind, part)
         if derived.code in indicator_codes:
             yield (*at, "code"), t("targets.check.part_code_taken", code=derived.code)
-        for key in ("numerator", "denominator"):
-            code = getattr(part, key)
-            if code is not None and code not in element_codes:
-                yield (*at, key), t("plan.unknown_data_element", code=code)
-        if ind.measure is Measure.COUNT and part.denominator is not None:
-            yield (*at, "denominator"), t("plan.denominator_forbidden")
-        if ind.measure is not Measure.COUNT and part.denominator is None:
-            yield (*at, "numerator"), t("plan.denominator_required", measure=ind.measure.value)
+        yield from _operands(part, ind.measure, at, element_codes, missing_at="numerator")
         for key in ("target", "baseline"):
             yield from _range(ind, getattr(part, key), (*at, key), key)
         if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and derived.target is None and not derived.targets:

@@ -79,6 +79,16 @@ class DeadlineRule(StrEnum):
     """"chậm nhất ngày X": on time if received on X; moves to the next working day."""
 
 
+class RuleSeverity(StrEnum):
+    """What a validation rule does when it fails (see decisions.md, "Rules across forms, and
+    rules that warn")."""
+
+    ERROR = "error"
+    """The report is returned to the unit, as for any other mistake."""
+    WARNING = "warning"
+    """The report is accepted; the unit and the office are shown the warning."""
+
+
 class LastDayOff(StrEnum):
     """What a "trước ngày X" deadline does when its last day (the day before X) is not a working
     day (see decisions.md, "A last day off is kept unless the plan moves it")."""

@@ -24,6 +24,7 @@ from dutyflow.plan.fields import (
     LongText,
     Measure,
     Name,
+    RuleSeverity,
     RuleSide,
     TargetNumber,
     Text,
@@ -293,6 +294,7 @@ class FormRule(Strict):
     column_wise: bool = True
     """Compare row `left` with row `right` in every column."""
     message: Text | None = None
+    severity: RuleSeverity = RuleSeverity.ERROR
 
     def fields(self, side: Literal["left", "right"]) -> list[str]:
         """The fields a side adds up, in the order written."""
@@ -300,6 +302,35 @@ class FormRule(Strict):
 
     def constant(self, side: Literal["left", "right"]) -> Decimal:
         """The whole numbers a side adds up ("a + 1" → 1)."""
+        return sum((Decimal(term) for term in _terms(getattr(self, side)) if term.isdigit()), Decimal(0))
+
+
+class CrossFormRule(Strict):
+    """A validation rule between the forms of one report, checked on the whole workbook: each
+    side a sum of fields written "FORM.field" (a data element of an indicators form, a row of a
+    table, whose cells are added up) and whole numbers ("PL1.tre_hcdb == PL3.tre_hcdb"). It
+    applies to the deliverables that have every form it names."""
+
+    left: RuleSide
+    op: Literal["<=", ">=", "=="]
+    right: RuleSide
+    message: Text | None = None
+    severity: RuleSeverity = RuleSeverity.ERROR
+
+    def fields(self, side: Literal["left", "right"]) -> list[tuple[str, str]]:
+        """The (form, field) pairs a side adds up, in the order written; a term without a form
+        gives the form ""."""
+        found: list[tuple[str, str]] = []
+        for term in _terms(getattr(self, side)):
+            if not term.isdigit():
+                form, _, code = term.partition(".")
+                found.append((form, code) if code else ("", form))
+        return found
+
+    def forms(self) -> set[str]:
+        return {form for side in ("left", "right") for form, _ in self.fields(side)}
+
+    def constant(self, side: Literal["left", "right"]) -> Decimal:
         return sum((Decimal(term) for term in _terms(getattr(self, side)) if term.isdigit()), Decimal(0))
 
 
@@ -398,9 +429,10 @@ class ChaseConfig(Strict):
 
 
 class ReportConfig(Strict):
-    """How long the consolidated report grows with the number of units (decisions.md, "A report
-    a chairman reads"): its body summarises each duty, and the units' own words go to Phụ lục II,
-    or to an attached spreadsheet above `appendix_entries_max`."""
+    """The consolidated report: how long it grows with the number of units (decisions.md, "A report
+    a chairman reads": its body summarises each duty, and the units' own words go to Phụ lục II, or
+    to an attached spreadsheet above `appendix_entries_max`), and once issued, its register symbol
+    and who it is emailed to."""
 
     names_max: int = Field(default=10, ge=1)
     """Units named in the body in one list ("chưa gửi: …"), then "và N đơn vị khác"."""
@@ -408,10 +440,15 @@ class ReportConfig(Strict):
     """Units whose first paragraph the body quotes for a duty, those in charge first."""
     appendix_entries_max: int = Field(default=400, ge=0)
     """Units' answers (a unit on a duty) that Phụ lục II prints; above it, a spreadsheet holds them."""
+    symbol: Annotated[str, StringConstraints(pattern=r"^[A-ZĐ]+(-[A-ZĐ0-9]+)+$", max_length=32)] = "BC-UBND"
+    """The document's symbol after its number: "123/BC-UBND" (kind "BC", issuer "UBND")."""
+    recipients: list[Contact] = []
+    """The addressees the issued (signed) report is emailed to, e.g. the provincial department."""
 
 
 class Plan(Strict):
     plan: PlanHeader
+    report: ReportConfig = ReportConfig()
     calendar: CalendarConfig = CalendarConfig()
     chase: ChaseConfig = ChaseConfig()
     units: list[Unit] = Field(min_length=1)
@@ -422,8 +459,9 @@ class Plan(Strict):
     """The groups of targets with their titles; empty: the report's default headings."""
     indicators: list[Indicator] = []
     forms: list[Form] = []
+    rules: list[CrossFormRule] = []
+    """Validation rules across the forms of one report (a rule within one form is the form's)."""
     deliverables: list[Deliverable] = Field(min_length=1)
-    report: ReportConfig = ReportConfig()
 
     # ------------------------------------------------------------------ lookups
 

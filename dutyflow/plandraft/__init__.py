@@ -13,9 +13,9 @@ Module map, one job each, in the order a draft runs:
 - `draft`: assembles the plan with a comment for every value and the "chưa xử lý" list;
 - `write`: lays the commented YAML out;
 - `compare`: the share of a reference plan (or of a fixture's expected reading) the draft recovered;
-- `command`: the CLI command, registered in dutyflow/cli/plan.py.
+- the CLI command is an adapter of the CLI: dutyflow/cli/draft.py.
 
-Everything but `command` is pure: no clock, no network; the register is read through
+Everything here is pure: no clock, no network; the register is read through
 `units.register_communes`, which a caller may replace (or pass None to skip).
 """
 

@@ -191,7 +191,13 @@ async def posted_csrf(request: Request) -> str | None:
 CsrfDep = Annotated[str | None, Depends(posted_csrf)]
 
 
-def _officer(request: Request, portal: Portal, csrf: str | None, allowed: Callable[[AccountRole], bool]) -> Officer:
+def _officer(
+    request: Request,
+    portal: Portal,
+    csrf: str | None,
+    allowed: Callable[[AccountRole], bool],
+    refusal: Callable[[AccountRole], str] | None = None,
+) -> Officer:
     """The signed-in officer (else off to the login page), if the role allows it (else a 403 page)
     and the form carries the session's CSRF code."""
     with session_scope(portal.engine) as session:
@@ -201,7 +207,9 @@ def _officer(request: Request, portal: Portal, csrf: str | None, allowed: Callab
     if csrf is not None and not hmac.compare_digest(csrf.encode("utf-8"), officer.csrf.encode("utf-8")):
         raise Refusal(RefusalKind.FORBIDDEN, t("portal.csrf"), back=CONSOLE_HOME)
     if not allowed(officer.role):
-        raise Refusal(RefusalKind.FORBIDDEN, t("accounts.forbidden", role=t(f"accounts.roles.{officer.role}")), back=CONSOLE_HOME)
+        role = t(f"accounts.roles.{officer.role}")
+        message = refusal(officer.role) if refusal else t("accounts.forbidden", role=role)
+        raise Refusal(RefusalKind.FORBIDDEN, message, back=CONSOLE_HOME)
     return officer
 
 
@@ -211,8 +219,13 @@ def require_reader(request: Request, portal: PortalDep, csrf: CsrfDep) -> Office
 
 
 def require_approver(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:
-    """Dependency: leadership or office staff (approving reports)."""
-    return _officer(request, portal, csrf, can_approve)
+    """Dependency: the leadership (approving or sending back reports)."""
+    return _officer(request, portal, csrf, can_approve, _not_an_approver)
+
+
+def _not_an_approver(role: AccountRole) -> str:
+    allowed = t(f"accounts.roles.{AccountRole.LEADERSHIP.value}")
+    return t("approvers.console_forbidden", role=t(f"accounts.roles.{role.value}"), allowed=allowed)
 
 
 def require_staff(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:

@@ -123,6 +123,7 @@ def submissions(officer: ReaderDep, portal: PortalDep) -> HTMLResponse:
                 "status": s.status,
                 "status_text": t(f"intake.status.{s.status}"),
                 "reasons": s.reasons,
+                "warnings": s.warnings or [],
                 "file": bool(s.file_sha256),
                 "channel": t(f"intake.channel.{s.channel}"),
             }

@@ -205,6 +205,7 @@ def _history(portal: Portal, session: Session, unit: UnitRow) -> dict[int, list[
                 "status": s.status,
                 "status_text": t(f"intake.status.{s.status}"),
                 "reasons": s.reasons,
+                "warnings": s.warnings or [],
                 "file_name": s.file_name,
                 "channel": t(f"intake.channel.{s.channel}"),
             }

@@ -6,6 +6,7 @@ Until the final version (final=False) every page carries "DỰ THẢO" and the f
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from dutyflow.messages import t
+from dutyflow.plan import Signer
 from dutyflow.report.charts import draw_charts
 from dutyflow.report.collect import collect
 from dutyflow.report.context import template_context
@@ -20,6 +22,7 @@ from dutyflow.report.context_types import TemplateContext
 from dutyflow.report.data import ReportContext, ReportInput, report_context
 from dutyflow.report.docx import DocumentProperties, render_docx
 from dutyflow.report.html import render_html
+from dutyflow.report.narrative import NarrativeParagraph
 from dutyflow.report.pdf import PdfUnavailable, convert_to_pdf
 from dutyflow.report.spreadsheet import write_narratives
 from dutyflow.store.db import session_scope
@@ -63,8 +66,13 @@ def build_from_input(
     final: bool,
     pdf: bool = True,
     issued_on: dt.date | None = None,
+    number: str = "",
+    signer: Signer | None = None,
+    narrative: Sequence[NarrativeParagraph] = (),
 ) -> ReportFiles:
-    rc = report_context(report_input, final=final, issued_on=issued_on)
+    """The report's files from its input; an approved report passes its `number` (the register's
+    sequence), its `signer` (the approver) and the office's `narrative` of sections II–IV."""
+    rc = report_context(report_input, final=final, issued_on=issued_on, number=number, signer=signer)
     stem = report_stem(report_input, final=final)
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = draw_charts(rc, out_dir, stem)
@@ -74,7 +82,9 @@ def build_from_input(
         narratives = out_dir / f"{stem}-chi-tiet-nhiem-vu.xlsx"
         context["narratives"]["file"] = narratives.name
         write_narratives(context["narratives"], context["document_title"], narratives)
-    docx = render_docx(context, charts, out_dir / f"{stem}.docx", properties=document_properties(rc, context))
+    docx = render_docx(
+        context, charts, out_dir / f"{stem}.docx", properties=document_properties(rc, context), narrative=narrative
+    )
     html = render_html(context, charts, out_dir / f"{stem}.html")
     pdf_path: Path | None = None
     notes: list[str] = []

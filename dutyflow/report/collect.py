@@ -30,7 +30,8 @@ from dutyflow.report.data import (
     value_periods,
 )
 from dutyflow.states import ObligationState, SubmissionStatus
-from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow, UnitRow
+from dutyflow.store.models import DeliverableRow, ObligationRow, SubmissionRow
+from dutyflow.store.obligation_columns import obligations_named
 from dutyflow.store.queries import loaded_plan
 
 
@@ -127,18 +128,7 @@ def status_at(status: SubmissionStatus, decided_at: dt.datetime | None, until: d
 
 def _obligations(session: Session, plan_id: int, inputs: list[str], plan: Plan) -> list[_Obligation]:
     query = (
-        select(
-            ObligationRow.id,
-            UnitRow.code,
-            UnitRow.name,
-            DeliverableRow.code,
-            DeliverableRow.name,
-            ObligationRow.period,
-            ObligationRow.last_day,
-            ObligationRow.extended_until,
-        )
-        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
-        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        obligations_named(ObligationRow.id)
         .where(ObligationRow.plan_id == plan_id, DeliverableRow.code.in_(inputs))
         .where(ObligationRow.state != ObligationState.WITHDRAWN)  # no longer expected
     )

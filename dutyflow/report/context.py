@@ -23,6 +23,7 @@ from dutyflow.indicators import (
     format_target,
     format_value,
 )
+from dutyflow.lifetimes import succession_sentences
 from dutyflow.messages import t
 from dutyflow.plan import Deliverable, Duty, Form, Plan, Unit, target_count
 from dutyflow.plan.periods import expand_periods
@@ -64,7 +65,8 @@ def template_context(rc: ReportContext) -> TemplateContext:
     tallies = _duty_tallies(rc)
     period_label = consolidated.period_label or t("periods.year", year=header.year)
     wording = plan_wording(plan, rc.issued_on)
-    issuer, signer = header.issuer_on(rc.issued_on), header.signer_on(rc.issued_on)  # in force on its date
+    issuer = header.issuer_on(rc.issued_on)  # in force on its date
+    signer = rc.signer or header.signer_on(rc.issued_on)  # the approver, once the report is approved
     return {
         "draft": not rc.final,
         "issuer": {
@@ -74,6 +76,7 @@ def template_context(rc: ReportContext) -> TemplateContext:
             "place": issuer.place,
         },
         "number": rc.number,
+        "symbol": plan.report.symbol,
         "issued_on": ngay(rc.issued_on),
         "cutoff": cutoff_label(rc.input),
         "year": header.year,
@@ -101,6 +104,7 @@ def template_context(rc: ReportContext) -> TemplateContext:
         "no_data": [r for r in rows if r["attainment_code"] == Attainment.NO_DATA.value],
         "no_baseline": [r for r in rows if r["attainment_code"] == Attainment.NO_BASELINE.value],
         "received": _received_overview(rc),
+        "successions": succession_sentences(plan, rc.input.as_of),
         "duties": _duty_summaries(rc, tallies),
         "narratives": _narratives(rc, tallies),
         "reporting": _reporting(rc),

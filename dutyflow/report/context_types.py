@@ -183,6 +183,7 @@ class TemplateContext(TypedDict):
     draft: bool
     issuer: IssuerView
     number: str | None
+    symbol: str
     issued_on: str
     cutoff: str
     year: int
@@ -197,6 +198,8 @@ class TemplateContext(TypedDict):
     no_data: list[IndicatorRow]
     no_baseline: list[IndicatorRow]
     received: ReceivedOverview
+    successions: list[str]
+    """What merged into what by the report's day (`lifetimes.succession_sentences`)."""
     duties: list[DutySummary]
     narratives: Narratives
     reporting: list[TallyRow]

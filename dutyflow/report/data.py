@@ -20,7 +20,7 @@ from dutyflow.indicators import (
     results_from_sums,
 )
 from dutyflow.messages import t
-from dutyflow.plan import Deliverable, Plan
+from dutyflow.plan import Deliverable, Plan, Signer
 from dutyflow.plan.periods import expand_periods
 
 DUTY_STATUSES = ("done", "doing", "not_done")
@@ -133,6 +133,8 @@ class ReportContext:
     completeness: Completeness
     number: str = ""
     """The report's number ("Số: …/BC-UBND"); blank until the clerk registers it."""
+    signer: Signer | None = None
+    """Who signs, when not the plan's signer: the leader who approved the report."""
 
     @property
     def plan(self) -> Plan:
@@ -145,6 +147,7 @@ def report_context(
     final: bool,
     issued_on: dt.date | None = None,
     number: str = "",
+    signer: Signer | None = None,
 ) -> ReportContext:
     plan = report_input.plan
     tz = ZoneInfo(plan.calendar.timezone)
@@ -155,6 +158,7 @@ def report_context(
         indicators=results_from_sums(plan, report_input.indicator_sums),
         completeness=completeness(report_input.obligations, tz),
         number=number,
+        signer=signer,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,6 +21,7 @@ from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
 from matplotlib import font_manager
 from PIL import ImageFont
 
+from dutyflow.report.narrative import NarrativeParagraph, replace_sections
 from dutyflow.report.template_layout import (
     CHART_WIDTH_CM,
     DATA_PAD_CM,
@@ -65,13 +66,17 @@ def render_docx(
     out: Path,
     template: Path = TEMPLATE,
     properties: DocumentProperties | None = None,
+    narrative: Sequence[NarrativeParagraph] = (),
 ) -> Path:
-    """Write the report to `out`; `charts` maps "attainment" and "completeness" to PNG files."""
+    """Write the report to `out`; `charts` maps "attainment" and "completeness" to PNG files;
+    `narrative`, when given, is the office's own sections II–IV (`narrative.replace_sections`)."""
     document = DocxTemplate(str(template))
     values = dict(context)
     for name, path in charts.items():
         values[f"chart_{name}"] = InlineImage(document, str(path), width=CHART_WIDTH)
     document.render(values, docx_environment(), autoescape=True)
+    if narrative:
+        replace_sections(document.docx, narrative)
     fit_dynamic_tables(document.docx)
     fit_columns_to_content(document.docx)
     if properties is not None:

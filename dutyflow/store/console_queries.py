@@ -27,6 +27,7 @@ from dutyflow.store.models import (
     SubmissionRow,
     UnitRow,
 )
+from dutyflow.store.obligation_columns import obligations_named
 
 PROBLEM_STATUSES = (NotificationStatus.REFUSED, NotificationStatus.FAILED)
 
@@ -71,20 +72,7 @@ def obligation_facts(session: Session, plan_id: int) -> Counted:
     for obligation_id, version, status, received_at in rows:
         submissions.setdefault(obligation_id, []).append(SubmissionFact(version, status, received_at))
     obligations = session.execute(
-        select(
-            ObligationRow.id,
-            UnitRow.kind,
-            UnitRow.code,
-            UnitRow.name,
-            DeliverableRow.code,
-            DeliverableRow.name,
-            ObligationRow.period,
-            ObligationRow.last_day,
-            ObligationRow.extended_until,
-        )
-        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
-        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
-        .where(ObligationRow.plan_id == plan_id, has_submission)
+        obligations_named(ObligationRow.id, UnitRow.kind).where(ObligationRow.plan_id == plan_id, has_submission)
     )
     handed = [
         KindFact(kind, ObligationFact(unit, name, d_code, d_name, period, last, ext, tuple(submissions.get(oid, ()))))

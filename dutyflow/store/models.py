@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -31,6 +32,7 @@ from dutyflow.states import (
     InboundOutcome,
     NotificationStatus,
     ObligationState,
+    ReportState,
     SubmissionChannel,
     SubmissionStatus,
 )
@@ -228,6 +230,8 @@ class SubmissionRow(Base):
     size: Mapped[int | None]
     status: Mapped[SubmissionStatus] = mapped_column(_states(SubmissionStatus))
     reasons: Mapped[list[Any]]
+    warnings: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    """What rules that warn and accept found (the report was not returned for them)."""
     decided_at: Mapped[dt.datetime | None]
     decided_by: Mapped[str | None] = mapped_column(Text)
 
@@ -401,3 +405,65 @@ class ReportRow(Base):
     expected: Mapped[int] = mapped_column(Integer)
     received: Mapped[int] = mapped_column(Integer)
     on_time: Mapped[int] = mapped_column(Integer)
+
+
+class ReportVersionRow(Base):
+    """One version of the consolidated report of an obligation: what dutyflow made, or the office's
+    edit of its narrative (sections II–IV), or the approved, numbered and signed document. Never
+    updated but for its files once made; a new version is a new row (see decisions.md, "The
+    consolidated report's versions and steps are rows")."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("obligation_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    cutoff: Mapped[dt.datetime]
+    """The instant its figures stand at: the final report's, kept by every later version."""
+    narrative: Mapped[list[Any] | None]
+    """The office's sections II–IV, paragraph by paragraph; None: generated from the units' reports."""
+    narrative_source: Mapped[str | None] = mapped_column(Text)
+    """The file the narrative was read from (name and SHA-256), or None for a text edit."""
+    number: Mapped[str | None] = mapped_column(String(64))
+    signer_name: Mapped[str | None] = mapped_column(Text)
+    signer_title: Mapped[str | None] = mapped_column(Text)
+    docx_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(Text)
+    made_at: Mapped[dt.datetime]
+    made_by: Mapped[str] = mapped_column(String(128))
+
+
+class ReportStepRow(Base):
+    """A step of the consolidated report's way (draft, returned, approved, signed, issued): who took
+    it, when, and why. The report's state is its last step."""
+
+    __tablename__ = "report_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id"))
+    state: Mapped[ReportState] = mapped_column(_states(ReportState))
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(128))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class RegisterNumberRow(Base):
+    """The office's document register: one row per number given, per issuer, kind and year. The
+    unique sequence makes two simultaneous approvals take two numbers; a number once given stays,
+    whatever happens to the document afterwards."""
+
+    __tablename__ = "register_numbers"
+    __table_args__ = (UniqueConstraint("issuer", "kind", "year", "sequence"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(64))
+    """As the document prints it: "123/BC-UBND"."""
+    subject: Mapped[str] = mapped_column(Text)
+    """What the number was given to, e.g. the report's obligation and version."""
+    given_at: Mapped[dt.datetime]
+    given_by: Mapped[str] = mapped_column(String(128))

@@ -27,6 +27,7 @@ from dutyflow.messages import t
 from dutyflow.obligations import Key, ObligationSpec, expand_obligations, owners_on
 from dutyflow.plan import Plan
 from dutyflow.states import HANDED_IN_STATES, NotificationStatus, ObligationState, Withdrawal
+from dutyflow.store.db import BULK_ROWS, refresh_statistics
 from dutyflow.store.models import (
     Base,
     DataElementRow,
@@ -150,6 +151,9 @@ class _Loader:
         )
         self.sync_obligations(pid, units, deliverables)
         self._delete_unreferenced()
+        for entity, row in (("unit", UnitRow), ("obligation", ObligationRow)):
+            if self.report.changes[f"{entity} created"] >= BULK_ROWS:
+                refresh_statistics(self.session, row.__tablename__)
         return self.report
 
     # ------------------------------------------------------------------ plan row

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
+from dutyflow.cli.output import Cell, Output
 from dutyflow.formatting import format_number
 from dutyflow.messages import t
 from dutyflow.plan import PlanError, load_plan
@@ -22,12 +22,13 @@ from dutyflow.plandraft.document import DraftError
 from dutyflow.plandraft.draft import draft_plan
 from dutyflow.plandraft.rules import load_rules
 
-console = Console()
-errors = Console(stderr=True)
+console = Output()
+errors = Output(stderr=True)
+"""The CLI's own streams: never wrapped nor read as markup when piped (a path may hold "[")."""
 
 
 def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]{t('usage.error')}[/] {message}", highlight=False)
+    errors.print(Text.assemble((t("usage.error"), "bold red"), " ", message))
     return typer.Exit(1)
 
 
@@ -61,16 +62,19 @@ def plan_draft(
 
 
 def print_comparison(comparison: Comparison, reference: Path) -> None:
-    table = Table(title=t("plandraft.compare_title", path=reference))
-    table.add_column(t("plandraft.col_section"))
-    table.add_column(t("plandraft.col_recovered"), justify="right")
-    table.add_column(t("plandraft.col_share"), justify="right")
+    rows: list[list[Cell]] = []
     for section in comparison.sections:
         ok, total = comparison.share(section)
-        table.add_row(section, f"{ok}/{total}", f"{format_number(100 * ok / max(total, 1), 0)}%")
+        rows.append([section, f"{ok}/{total}", f"{format_number(100 * ok / max(total, 1), 0)}%"])
     ok, total = comparison.share()
-    table.add_row(t("plandraft.col_total"), f"{ok}/{total}", f"{format_number(100 * ok / max(total, 1), 1)}%", style="bold")
-    console.print(table)
+    share = f"{format_number(100 * ok / max(total, 1), 1)}%"
+    rows.append([Text(t("plandraft.col_total"), style="bold"), Text(f"{ok}/{total}", style="bold"), Text(share, style="bold")])
+    console.table(
+        t("plandraft.compare_title", path=reference),
+        [t("plandraft.col_section"), t("plandraft.col_recovered"), t("plandraft.col_share")],
+        rows,
+        justify=["left", "right", "right"],
+    )
     misses = [r for r in comparison.rows if not r.ok]
     if misses:
         console.print(t("plandraft.misses", count=len(misses)), highlight=False)

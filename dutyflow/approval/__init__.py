@@ -1,0 +1,53 @@
+"""The consolidated report from draft to issue: edit, approve (numbered), return, sign, issue.
+
+Services over the store, the register, the report builder and the signing package; the rules are
+`dutyflow.report_lifecycle`. Each version of the document is a `ReportVersionRow` and each step a
+`ReportStepRow` with its person, moment and comment, audited through `dutyflow.audit`: nothing is
+updated in place, the report's state is its last step. The first draft is the final report
+`consolidate` made (`consolidate.enter_first_draft`).
+
+Module map:
+- `model`: what the services take and give (workspace, signing key, status, refusals);
+- `versions`: the versions and steps in the store, the obligation's lock, a version's files;
+- `steps`: the services themselves, one per step, and the report's status.
+"""
+
+from dutyflow.approval.model import (
+    ApprovalError,
+    Approver,
+    ApproverView,
+    DeliveryView,
+    Issued,
+    IssueDetails,
+    ReportStatus,
+    Signing,
+    StepView,
+    Workspace,
+    signing_from,
+)
+from dutyflow.approval.steps import approve, edit, issue, report_status, return_report, sign
+from dutyflow.approval.versions import deliveries, report_title
+from dutyflow.report_lifecycle import ReportStepRefused
+
+__all__ = [
+    "ApprovalError",
+    "Approver",
+    "ApproverView",
+    "DeliveryView",
+    "IssueDetails",
+    "Issued",
+    "ReportStatus",
+    "ReportStepRefused",
+    "Signing",
+    "StepView",
+    "Workspace",
+    "approve",
+    "deliveries",
+    "edit",
+    "issue",
+    "report_status",
+    "report_title",
+    "return_report",
+    "sign",
+    "signing_from",
+]
