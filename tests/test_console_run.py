@@ -20,14 +20,13 @@ from flows._prefect_api import DEPLOYMENT_NAMES
 from flows.launcher import PrefectLauncher
 from tests.accounts_support import STAFF, add_accounts
 from tests.test_console_actions import signed_in
-from tests.test_flows import prefect_server  # noqa: F401  (the session's Prefect test server)
 from tests.test_portal import SECRET, Site, open_site
 
 RUN = "/van-phong/chay-ngay"
 
 
 @pytest.fixture
-def site(prefect_server: None, engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[tuple[Site, MemoryTransport]]:  # noqa: F811
+def site(prefect_server: None, engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[tuple[Site, MemoryTransport]]:
     outbox = MemoryTransport()
     launcher = PrefectLauncher(Resources.for_test(engine, tmp_path / "flows", transport=outbox))
     with open_site(engine, mini_plan_path, tmp_path, link_secret=SECRET, launcher=launcher) as site:
