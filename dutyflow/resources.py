@@ -226,6 +226,7 @@ class Resources:
             portal_url=self.settings.portal_url,
             launcher=launcher,
             trust_store=self.settings.signing_trust_store,
+            reports_dir=self.settings.data_dir / "reports",
         )
 
     def imap_mailbox(self) -> ImapMailbox | None:

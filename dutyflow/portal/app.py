@@ -25,6 +25,7 @@ from dutyflow.notify import Notifier
 from dutyflow.portal import (
     console_actions,
     console_plan,
+    console_report,
     console_routes,
     console_run,
     console_schedules,
@@ -61,6 +62,7 @@ def create_app(
     portal_url: str = "",
     launcher: FlowLauncher | None = None,
     trust_store: Path | None = None,
+    reports_dir: Path | None = None,
 ) -> FastAPI:
     """The portal's ASGI app. `trusted_proxy`: the addresses (comma-separated) of a reverse proxy
     whose X-Forwarded-Proto/-For are believed; from anyone else they are ignored. `parse` reads an
@@ -87,6 +89,7 @@ def create_app(
         parse=parse or shared_pool().parse,
         launcher=launcher,
         trust_store=trust_store,
+        reports_dir=reports_dir,
     )
     app = FastAPI(title="dutyflow", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal
@@ -99,6 +102,7 @@ def create_app(
     app.include_router(console_plan.router)
     app.include_router(console_run.router)
     app.include_router(console_verify.router)
+    app.include_router(console_report.router)
     app.include_router(console_routes.router)
     app.mount("/static", console_routes.static, name="static")
 

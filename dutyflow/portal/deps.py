@@ -48,8 +48,8 @@ MAX_FORM_BYTES = 2 * 1024 * 1024
 MAX_FORM_FIELDS = 5000
 MAX_FIELD_BYTES = 4 * NARRATIVE_LIMIT * 3  # a narrative at its limit, 3-byte letters, percent-encoded
 UPLOAD_OVERHEAD = 64 * 1024
-OFFICE_UPLOADS = frozenset({"/van-phong/ke-hoach", "/van-phong/xac-minh"})
-"""The console's pages that take a file (a plan, a signed PDF): up to an upload's size, not a form's."""
+OFFICE_UPLOADS = frozenset({"/van-phong/ke-hoach", "/van-phong/xac-minh", "/van-phong/bao-cao-tong-hop/sua"})
+"""The console's pages that take a file (a plan, a signed PDF, an edited report): up to an upload's size, not a form's."""
 """Multipart framing and the small fields beside the file."""
 
 
@@ -72,6 +72,9 @@ class Portal:
     parse: WorkbookParser
     launcher: FlowLauncher | None = None
     trust_store: FilePath | None = None
+    reports_dir: FilePath | None = None
+    """Where the consolidated report's versions are written (the data folder's `reports`); None: the
+    console shows no report page."""
     """The folder of trusted roots a signed report is verified against (DUTYFLOW_SIGNING_TRUST_STORE)."""
     """Runs flows now and pushes schedules (Prefect's, `flows/launcher.py`); None: the console shows
     schedules and stores their changes, but runs nothing."""
