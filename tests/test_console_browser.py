@@ -16,10 +16,12 @@ from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import UnitRow
 from tests.accounts_support import AUDITOR, LEADER, PASSWORD, STAFF, add_accounts
+from tests.approval_support import LEADER as REPORT_LEADER
 from tests.browser import chromium_page, live_server
 from tests.conftest import at
 from tests.test_console_actions import signed_in
 from tests.test_console_manage import changed_plan
+from tests.test_console_report import portal as report_portal  # noqa: F401 - the fixture
 from tests.test_portal import Site, site  # noqa: F401 - the fixture
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "console"
@@ -247,3 +249,21 @@ def test_a_session_ends_after_its_hours_on_the_portals_clock(site: Site, tmp_pat
         assert page.url.endswith("/van-phong/dang-nhap")
         check_phone_page(page, "het-phien", "sqlite")
         assert page.locator("input[name=password]").is_visible()
+
+
+@ON_SQLITE
+def test_leadership_approves_the_report_on_a_phone(report_portal: tuple[Any, Path], tmp_path: Path) -> None:  # noqa: F811
+    client, _ = report_portal
+    with live_server(client.app) as base, chromium_page(str(tmp_path)) as page:
+        page.set_viewport_size(PHONE)
+        sign_in(page, base, REPORT_LEADER)
+        page.goto(f"{base}/van-phong/bao-cao-tong-hop")
+        page.wait_for_selector("#history")
+        check_phone_page(page, "bao-cao-du-thao", "sqlite")
+        assert page.locator("input[name=docx]").count() == 0  # the leadership approves, the office edits
+        page.fill("textarea[name=comment]", "Đồng ý ban hành")
+        page.get_by_role("button", name="Duyệt và cấp số").click()
+        page.wait_for_selector("#number")
+        check_phone_page(page, "bao-cao-da-duyet", "sqlite")
+        assert "/BC-" in page.inner_text("#number")
+        assert REPORT_LEADER in page.inner_text("#history")
