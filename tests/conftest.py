@@ -39,6 +39,14 @@ PG_URL = os.environ.get("DUTYFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@1
 ICT = dt.timezone(dt.timedelta(hours=7))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (a demo year each) first, the wheel's two before the demo years: with
+    `--maxschedchunk 2` the first worker starts with the wheel and the second with the two demo
+    years, beside the rest, instead of one worker running them alone at the end (decisions.md,
+    "The suite runs on every core")."""
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, item.path.name != "test_wheel.py"))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """In CI nothing skips (tests/ci.py): a skip, whatever raised it, is reported as a failure."""

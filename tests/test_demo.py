@@ -7,6 +7,7 @@ import email
 import email.policy
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ from dutyflow.store.db import make_engine, session_scope
 from dutyflow.store.models import AccountRow, AuditEventRow, NotificationRow, RegisterNumberRow, ReportStepRow
 
 
+@pytest.mark.slow
 def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out), "--seed", "2025"], env={"COLUMNS": "160"})

@@ -6,6 +6,7 @@ import email
 import email.policy
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from dutyflow.cli import app
@@ -14,6 +15,7 @@ from dutyflow.plan import load_plan
 from tests.test_wording_levels import foreign
 
 
+@pytest.mark.slow
 def test_the_short_demo_runs_the_province_plan_through_2026(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     plan = PLANS_DIR / "cao-bang-2026.yaml"
