@@ -27,7 +27,7 @@ __all__ = [
 
 def closed_on(unit: Unit, day: dt.date) -> bool:
     """Whether `unit` no longer exists on `day`."""
-    return unit.closes is not None and unit.closes <= day
+    return unit.is_closed_on(day)
 
 
 def successor_on(plan: Plan, unit: Unit, day: dt.date) -> Unit | None:

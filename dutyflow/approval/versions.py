@@ -24,7 +24,7 @@ from dutyflow.obligations import effective_last_day
 from dutyflow.plan import Plan, Signer
 from dutyflow.report.build import ReportFiles, build_from_input
 from dutyflow.report.collect import collect
-from dutyflow.report.data import consolidated_deliverable
+from dutyflow.report.data import consolidated_deliverable, document_title
 from dutyflow.report.narrative import NarrativeParagraph
 from dutyflow.report_lifecycle import ReportAction
 from dutyflow.signing import SignatureBlock
@@ -32,7 +32,6 @@ from dutyflow.states import NotificationStatus, ReportState
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import AccountRow, NotificationRow, ObligationRow, ReportStepRow, ReportVersionRow
 from dutyflow.store.queries import loaded_plan
-from dutyflow.wording import lower_first, plan_wording
 
 ENTITY = "report"
 
@@ -104,10 +103,7 @@ def block(plan: Plan, version: ReportVersionRow) -> SignatureBlock:
 
 def report_title(plan: Plan) -> str:
     """The consolidated report's title, as its heading and its messages name it."""
-    consolidated = consolidated_deliverable(plan)
-    period = consolidated.period_label or t("periods.year", year=plan.plan.year)
-    title = lower_first(plan_wording(plan).report_title)
-    return t("report.document_title", title=title, period=period)
+    return document_title(plan, consolidated_deliverable(plan))
 
 
 def folder(ws: Workspace, plan: Plan, version: int) -> Path:

@@ -18,6 +18,7 @@ from dutyflow.messaging.draft import MessageDraft, obligation_slots
 from dutyflow.messaging.records import Contact, MailSetup, Recipient, unit_contact
 from dutyflow.obligations import State, effective_last_day
 from dutyflow.plan import Plan
+from dutyflow.plan.model import open_on
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 
 STEP = "assign"
@@ -94,7 +95,7 @@ class Assignments:
         for code in dict.fromkeys(unit_codes):
             unit = units[code]
             rows = pending.get(unit.id)
-            if rows and _exists_on(unit, today):
+            if rows and open_on(unit.opens, unit.closes, today):  # told of its duties only while it exists
                 link = self.mail.links(session, unit, now) if self.mail.links is not None else None
                 drafts.append(self._draft(unit_contact(unit, link), rows, deliverables, today, now))
         return drafts
@@ -202,11 +203,6 @@ class Assignments:
                 .where(table.c.id.in_(chosen), table.c.state == State.PENDING)
                 .values(state=State.ANNOUNCED, next_action_at=look)
             )
-
-
-def _exists_on(unit: UnitRow, day: dt.date) -> bool:
-    """A unit is told of its duties only while it exists: from its `opens`, before its `closes`."""
-    return (unit.opens is None or unit.opens <= day) and (unit.closes is None or day < unit.closes)
 
 
 def _deadlines(draft: MessageDraft) -> Iterator[tuple[int, dt.date]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -155,6 +156,11 @@ class Contact(Strict):
     phone: Annotated[str, StringConstraints(pattern=r"^[0-9 +().-]{6,20}$")] | None = None
 
 
+def open_on(opens: dt.date | None, closes: dt.date | None, day: dt.date) -> bool:
+    """Whether a unit with these lifetime bounds exists on `day`: from `opens`, before `closes`."""
+    return (opens is None or opens <= day) and (closes is None or day < closes)
+
+
 class Unit(Strict):
     code: Code
     name: Name
@@ -172,7 +178,11 @@ class Unit(Strict):
     successor: Code | None = None
 
     def is_open_on(self, day: dt.date) -> bool:
-        return (self.opens is None or self.opens <= day) and (self.closes is None or day < self.closes)
+        return open_on(self.opens, self.closes, day)
+
+    def is_closed_on(self, day: dt.date) -> bool:
+        """Whether the unit no longer exists on `day` (closed on it or before)."""
+        return self.closes is not None and self.closes <= day
 
 
 class UnitGroup(Strict):
@@ -465,11 +475,14 @@ class Plan(Strict):
 
     # ------------------------------------------------------------------ lookups
 
+    @cached_property
+    def units_by_code(self) -> dict[str, Unit]:
+        """The units by code, built once: every email and report line looks a unit up, and a
+        national plan has 11,000 of them."""
+        return {unit.code: unit for unit in self.units}
+
     def unit(self, code: str) -> Unit:
-        for unit in self.units:
-            if unit.code == code:
-                return unit
-        raise KeyError(code)
+        return self.units_by_code[code]
 
     def group(self, code: str) -> UnitGroup | None:
         return next((g for g in self.groups if g.code == code), None)

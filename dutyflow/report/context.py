@@ -49,6 +49,8 @@ from dutyflow.report.data import (
     ReportContext,
     ReportInput,
     consolidated_deliverable,
+    consolidated_period,
+    document_title,
     duty_holders,
 )
 from dutyflow.report.text import clean_text, duty_status_key, paragraphs
@@ -63,7 +65,7 @@ def template_context(rc: ReportContext) -> TemplateContext:
     rows = [_indicator_row(r) for r in rc.indicators]
     counts = {kind: sum(1 for r in rc.indicators if r.attainment is kind) for kind in Attainment}
     tallies = _duty_tallies(rc)
-    period_label = consolidated.period_label or t("periods.year", year=header.year)
+    period_label = consolidated_period(plan, consolidated)
     wording = plan_wording(plan, rc.issued_on)
     issuer = header.issuer_on(rc.issued_on)  # in force on its date
     signer = rc.signer or header.signer_on(rc.issued_on)  # the approver, once the report is approved
@@ -82,7 +84,7 @@ def template_context(rc: ReportContext) -> TemplateContext:
         "year": header.year,
         "next_year": header.year + 1,
         "period_label": period_label,
-        "document_title": t("report.document_title", title=lower_first(wording.report_title), period=period_label),
+        "document_title": document_title(plan, consolidated, rc.issued_on),
         "wording": _wording_view(wording),
         "plan": {
             "title": header.title,

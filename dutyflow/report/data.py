@@ -22,6 +22,7 @@ from dutyflow.indicators import (
 from dutyflow.messages import t
 from dutyflow.plan import Deliverable, Plan, Signer
 from dutyflow.plan.periods import expand_periods
+from dutyflow.wording import lower_first, plan_wording
 
 DUTY_STATUSES = ("done", "doing", "not_done")
 
@@ -80,6 +81,18 @@ class ReportInput:
     cutoff: dt.datetime | None = None
     """The instant the figures stop: what had been accepted before it counts. None: the end of
     `as_of` (local day)."""
+
+
+def consolidated_period(plan: Plan, consolidated: Deliverable) -> str:
+    """The consolidated report's period as its title names it: its own label, or the plan's year."""
+    return consolidated.period_label or t("periods.year", year=plan.plan.year)
+
+
+def document_title(plan: Plan, consolidated: Deliverable, day: dt.date | None = None) -> str:
+    """The consolidated report's title, as its heading, its properties and the messages about it
+    name it: "Báo cáo kết quả thực hiện công tác trẻ em năm 2025", in the wording in force on `day`."""
+    title = lower_first(plan_wording(plan, day).report_title)
+    return t("report.document_title", title=title, period=consolidated_period(plan, consolidated))
 
 
 def consolidated_deliverable(plan: Plan, code: str | None = None) -> Deliverable:

@@ -99,7 +99,7 @@ def sync_obligations(session: Session, plan_id: int, plan: Plan, *, now: dt.date
     a day, not when the plan is loaded); it does nothing when no unit of the plan has closed."""
     loader = _Loader(session, plan, now=now, actor=actor)
     today = WorkingCalendar.from_config(plan.calendar).local_date(now)
-    if any(u.closes is not None and u.closes <= today for u in plan.units):
+    if any(u.is_closed_on(today) for u in plan.units):
         units = {row.code: row for row in session.scalars(select(UnitRow).filter_by(plan_id=plan_id))}
         deliverables = {row.code: row for row in session.scalars(select(DeliverableRow).filter_by(plan_id=plan_id))}
         loader.sync_obligations(plan_id, units, deliverables)
@@ -295,9 +295,8 @@ class _Loader:
         self.session.flush()
 
     def _why_not_owed(self, unit_code: str, today: dt.date) -> Withdrawal:
-        unit = next((u for u in self.plan.units if u.code == unit_code), None)
-        closed = unit is not None and unit.closes is not None and unit.closes <= today
-        return Withdrawal.CLOSED if closed else Withdrawal.REMOVED
+        unit = self.plan.units_by_code.get(unit_code)
+        return Withdrawal.CLOSED if unit is not None and unit.is_closed_on(today) else Withdrawal.REMOVED
 
     def _reinstate(self, row: ObligationRow) -> None:
         statuses = self.session.scalars(select(SubmissionRow.status).where(SubmissionRow.obligation_id == row.id))
