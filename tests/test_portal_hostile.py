@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import shutil
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,12 +21,13 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 
 from dutyflow.store.db import make_engine, session_scope, upgrade
 from dutyflow.store.models import Base, SubmissionRow
 from tests.accounts_support import STAFF, credentials
-from tests.conftest import MINI_PLAN, PG_URL, _postgres_available
+from tests.ci import unavailable
+from tests.conftest import MINI_PLAN, PG_URL, _migrated_sqlite, _new_schema, _postgres_available
 from tests.filling import filled_workbook, web_entries
 from tests.test_forms_corpus import PDF, doctype, docx_bytes, good, password_protected, rezip, zeros_member
 from tests.test_portal import Site, open_site
@@ -46,29 +45,20 @@ VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹ
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One migrated store per backend for the whole module, made as the `engine` fixture makes its
+    own: every hostile request is checked to leave it unchanged."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'store.db'}")
-        upgrade(engine)
+        path = tmp_path_factory.mktemp("hostile") / "store.db"
+        shutil.copyfile(_migrated_sqlite(), path)
+        engine = make_engine(f"sqlite:///{path}")
         yield engine
         engine.dispose()
         return
     if not _postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI but {PG_URL} does not answer")
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
+        unavailable(f"PostgreSQL not reachable at {PG_URL}")
+    with _new_schema() as engine:
         upgrade(engine)
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @dataclass
