@@ -29,12 +29,12 @@ from dutyflow.obligations import effective_last_day
 from dutyflow.plan import Plan
 from dutyflow.report.build import ReportFiles, build_report
 from dutyflow.report.collect import collect
-from dutyflow.report.data import consolidated_deliverable, report_context
+from dutyflow.report.data import report_context
 from dutyflow.states import ReportState, SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import DeliverableRow, ObligationRow, ReportStepRow, ReportVersionRow, SubmissionRow
-from dutyflow.store.queries import current_plan, loaded_plan
+from dutyflow.store.models import ReportStepRow, ReportVersionRow, SubmissionRow
+from dutyflow.store.queries import current_plan, current_state, loaded_plan, office_obligation
 from dutyflow.store.reports import MadeReport, record
 from dutyflow.wording import plan_wording
 
@@ -98,17 +98,6 @@ def made_final(engine: Engine) -> MadeFinal | None:
             return None
         made_on = WorkingCalendar.from_config(plan.calendar).local_date(first.received_at)
         return MadeFinal(obligation.id, made_on, first.file_name or "", first.file_sha256 or "", first.received_at)
-
-
-def current_state(session: Session, obligation_id: int) -> ReportState | None:
-    """The consolidated report's state: its last step; None before its final report is made."""
-    state = session.scalar(
-        select(ReportStepRow.state)
-        .where(ReportStepRow.obligation_id == obligation_id)
-        .order_by(ReportStepRow.id.desc())
-        .limit(1)
-    )
-    return ReportState(state) if state is not None else None
 
 
 def enter_first_draft(engine: Engine) -> bool:
@@ -216,15 +205,6 @@ def consolidate(
         for r in rc.indicators
     ]
     return Consolidation(files=result, final=final, indicators=indicators, obligation_id=obligation_id)
-
-
-def office_obligation(session: Session, plan_id: int, plan: Plan) -> ObligationRow | None:
-    code = consolidated_deliverable(plan).code
-    return session.scalars(
-        select(ObligationRow)
-        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
-        .where(ObligationRow.plan_id == plan_id, DeliverableRow.code == code)
-    ).first()
 
 
 def _made(plan_id: int, result: ReportFiles, as_of: dt.date, final: bool, total: Tally) -> MadeReport:

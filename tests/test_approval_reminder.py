@@ -10,13 +10,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine
 
-from dutyflow.consolidate import office_obligation
 from dutyflow.mail import MemoryTransport
 from dutyflow.plan import load_plan
 from dutyflow.states import ReportState
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import ReportStepRow, ReportVersionRow
-from dutyflow.store.queries import loaded_plan
+from dutyflow.store.queries import loaded_plan, office_obligation
 from dutyflow.store.sync import load_plan_into_store
 from tests.conftest import MINI_PLAN, at, build_notifier
 

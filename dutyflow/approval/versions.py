@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dutyflow import audit
 from dutyflow.approval.model import ApprovalError, ApproverView, DeliveryView, ReportStatus, StepView, Workspace
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.consolidate import FINAL_LEAD_DAYS, current_state, enter_first_draft, final_from, office_obligation
+from dutyflow.consolidate import FINAL_LEAD_DAYS, enter_first_draft, final_from
 from dutyflow.lifecycle import obligation_code
 from dutyflow.messages import t
 from dutyflow.obligations import effective_last_day
@@ -31,7 +31,7 @@ from dutyflow.signing import SignatureBlock
 from dutyflow.states import NotificationStatus, ReportState
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import AccountRow, NotificationRow, ObligationRow, ReportStepRow, ReportVersionRow
-from dutyflow.store.queries import loaded_plan
+from dutyflow.store.queries import current_state, loaded_plan, office_obligation
 
 ENTITY = "report"
 

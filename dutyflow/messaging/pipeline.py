@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, or_, select
 
-from dutyflow.approval import IssueDetails, report_title
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.chase import CHASED_STATES
-from dutyflow.consolidate import current_state, office_obligation
 from dutyflow.messages import t
 from dutyflow.messaging.approval import approval_reminder, issued_reports
 from dutyflow.messaging.assignment import WINDOW, Assignments
@@ -28,13 +27,17 @@ from dutyflow.messaging.records import MailReply, MailSetup, Outcome, UnitRef
 from dutyflow.messaging.reminders import DuePlan, Reminders
 from dutyflow.messaging.withdrawals import Withdrawals
 from dutyflow.obligations import State, effective_last_day
+from dutyflow.report.data import consolidated_deliverable, document_title
 from dutyflow.report_lifecycle import approval_reminder_due
 from dutyflow.states import ReportState
 from dutyflow.store.chasing import Scope
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import ObligationRow, UnitRow
 from dutyflow.store.outbox import DEFAULT_LEASE
-from dutyflow.store.queries import loaded_plan
+from dutyflow.store.queries import current_state, loaded_plan, office_obligation
+
+if TYPE_CHECKING:  # the approval package signs and renders; the pipeline only carries its details
+    from dutyflow.approval import IssueDetails
 
 
 class Notifier:
@@ -217,7 +220,7 @@ class Notifier:
         if not approval_reminder_due(state, today, last_day, self.calendar):
             return Outcome()
         details = ApprovalDetails(
-            title=report_title(self.plan),
+            title=document_title(self.plan, consolidated_deliverable(self.plan)),
             state=t(f"approval.state.{(state or ReportState.DRAFT).value}"),
             last_day=last_day,
         )

@@ -15,7 +15,8 @@ from dutyflow.history import Submitted, handed_in, state_then, value_then
 from dutyflow.messages import t
 from dutyflow.obligations import DUE_SOON_DAYS, Standing, State, effective_last_day, standing
 from dutyflow.plan import Plan
-from dutyflow.states import NotificationStatus
+from dutyflow.report.data import consolidated_deliverable
+from dutyflow.states import NotificationStatus, ReportState
 from dutyflow.store.chasing import deadline
 from dutyflow.store.models import (
     AuditEventRow,
@@ -23,6 +24,7 @@ from dutyflow.store.models import (
     NotificationRow,
     ObligationRow,
     PlanRow,
+    ReportStepRow,
     SubmissionRow,
     UnitRow,
 )
@@ -393,6 +395,27 @@ class LoadedPlan:
     id: int
     code: str
     plan: Plan
+
+
+def current_state(session: Session, obligation_id: int) -> ReportState | None:
+    """The consolidated report's state: its last step; None before its final report is made."""
+    state = session.scalar(
+        select(ReportStepRow.state)
+        .where(ReportStepRow.obligation_id == obligation_id)
+        .order_by(ReportStepRow.id.desc())
+        .limit(1)
+    )
+    return ReportState(state) if state is not None else None
+
+
+def office_obligation(session: Session, plan_id: int, plan: Plan) -> ObligationRow | None:
+    """The office's own obligation: the plan's consolidated report."""
+    code = consolidated_deliverable(plan).code
+    return session.scalars(
+        select(ObligationRow)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .where(ObligationRow.plan_id == plan_id, DeliverableRow.code == code)
+    ).first()
 
 
 def loaded_plan(session: Session, code: str | None = None) -> LoadedPlan:
