@@ -24,6 +24,7 @@ from dutyflow.approval.model import (
     StepView,
     Workspace,
     signing_from,
+    signing_from_settings,
 )
 from dutyflow.approval.steps import approve, edit, issue, report_status, return_report, sign
 from dutyflow.approval.versions import deliveries, report_title
@@ -50,4 +51,5 @@ __all__ = [
     "return_report",
     "sign",
     "signing_from",
+    "signing_from_settings",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from dutyflow.messages import t
 from dutyflow.report_lifecycle import ReportAction, allowed
+from dutyflow.settings import Settings
 from dutyflow.signing import SigningError, TrustStore, load_signer
 from dutyflow.states import NotificationStatus, ReportState
 from dutyflow.store.files import FileStore
@@ -87,6 +88,19 @@ def signing_from(
     )
 
 
+def signing_from_settings(settings: Settings, clock: Callable[[], dt.datetime]) -> Signing:
+    """The signing key, trust store and time-stamp service the settings name: what the CLI and the
+    console both sign with (the key is opened at each signing, its password from the environment)."""
+    return signing_from(
+        settings.signing_key,
+        settings.signing_key_password.get_secret_value(),
+        settings.signing_trust_store,
+        font_cache=settings.data_dir / "fonts",
+        clock=clock,
+        timestamp_url=settings.signing_tsa_url,
+    )
+
+
 @dataclass(frozen=True)
 class StepView:
     state: ReportState
@@ -156,4 +170,5 @@ __all__ = [
     "StepView",
     "Workspace",
     "signing_from",
+    "signing_from_settings",
 ]

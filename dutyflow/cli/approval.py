@@ -28,15 +28,7 @@ def workspace(rt: Resources) -> approval.Workspace:
 
 
 def signing(rt: Resources) -> approval.Signing:
-    settings = rt.settings
-    return approval.signing_from(
-        settings.signing_key,
-        settings.signing_key_password.get_secret_value(),
-        settings.signing_trust_store,
-        font_cache=settings.data_dir / "fonts",
-        clock=utcnow,
-        timestamp_url=settings.signing_tsa_url,
-    )
+    return approval.signing_from_settings(rt.settings, clock=utcnow)
 
 
 def _ready() -> tuple[Resources, approval.Workspace]:
