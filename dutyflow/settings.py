@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from dutyflow.messages import t
@@ -24,7 +24,7 @@ from dutyflow.pydantic_errors import describe
 
 DEFAULT_SETTINGS_FILE = Path("config") / "settings.toml"
 
-SECRET_KEYS = frozenset({"smtp_password", "secret_key", "signing_key_password", "imap_password"})
+SECRET_KEYS = frozenset({"smtp_password", "secret_key", "signing_key_password", "signing_pkcs11_pin", "imap_password"})
 
 
 class SettingsError(Exception):
@@ -92,6 +92,17 @@ class Settings(BaseSettings):
     signing_key: Path | None = None
     """The PKCS#12 file (.p12/.pfx) that signs the final report; empty: the report is not signed."""
     signing_key_password: SecretStr = SecretStr("")
+    signing_pkcs11_token: str = ""
+    """The label of the hardware token that holds the key (with `signing_pkcs11_module`)."""
+    signing_pkcs11_key_label: str = ""
+    """The label of the signing key on the token."""
+    signing_pkcs11_cert_label: str = ""
+    """The label of the signer's certificate on the token; empty: the key's label."""
+    signing_pkcs11_pin: SecretStr = SecretStr("")
+    """The token's user PIN (environment only)."""
+    signing_pkcs11_module: Path | None = None
+    """The token maker's PKCS#11 module (.so) that signs the final report instead of `signing_key`:
+    one or the other (docs/decisions.md, "The signing key may be on a hardware token")."""
     signing_trust_store: Path | None = None
     """A folder of trusted root certificates (and .crl files) for signing and verifying."""
     signing_tsa_url: str = ""
@@ -113,10 +124,22 @@ class Settings(BaseSettings):
     """Certificate authorities to trust for the IMAP server; empty: the system's."""
     imap_max_per_sender_per_day: int = Field(default=20, ge=1)
 
-    @field_validator("data_dir", "plan", "signing_key", "signing_trust_store", "imap_cafile")
+    @field_validator("data_dir", "plan", "signing_key", "signing_pkcs11_module", "signing_trust_store", "imap_cafile")
     @classmethod
     def _anchor(cls, value: Path | None) -> Path | None:
         return None if value is None else value.expanduser().absolute()
+
+    @field_validator("signing_pkcs11_module")
+    @classmethod
+    def _one_signing_key(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        """A key file or a token, not both; a token needs its label and the key's."""
+        if value is None:
+            return value
+        if info.data.get("signing_key") is not None:
+            raise ValueError(t("pkcs11.settings.both_keys"))
+        if not info.data.get("signing_pkcs11_token") or not info.data.get("signing_pkcs11_key_label"):
+            raise ValueError(t("pkcs11.settings.labels_missing"))
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -146,6 +169,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
+        # A rule of Settings itself (its ValueError) is already said in Vietnamese.
+        message = str(first["ctx"]["error"]) if first["type"] == "value_error" else describe(first, Settings)
         raise SettingsError(
-            t("settings.invalid", source=f"{settings_file()} / DUTYFLOW_*", field=field, message=describe(first, Settings))
+            t("settings.invalid", source=f"{settings_file()} / DUTYFLOW_*", field=field, message=message)
         ) from exc

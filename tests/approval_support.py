@@ -14,7 +14,7 @@ from dutyflow.accounts import Account
 from dutyflow.approval import Signing, Workspace
 from dutyflow.consolidate import consolidate
 from dutyflow.plan import load_plan
-from dutyflow.signing import TrustStore, load_signer
+from dutyflow.signing import LoadedKey, TrustStore, load_signer
 from dutyflow.signing.testca import TestAuthority
 from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
@@ -63,7 +63,7 @@ class Keys:
 
     def signing(self, folder: Path) -> Signing:
         return Signing(
-            signer=load_signer(self.key, PASSWORD),
+            key=LoadedKey(load_signer(self.key, PASSWORD)),
             trust=TrustStore.from_folder(self.trust),
             font_cache=folder / "fonts",
             clock=lambda: dt.datetime.now(ICT),

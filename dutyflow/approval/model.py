@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypedDict
 
-from pyhanko.sign.signers import SimpleSigner
 from sqlalchemy import Engine
 
 from dutyflow.messages import t
 from dutyflow.report_lifecycle import ReportAction, allowed
 from dutyflow.settings import Settings
-from dutyflow.signing import SigningError, TrustStore, load_signer
+from dutyflow.signing import LoadedKey, SignerKey, SigningError, TokenKey, TrustStore, load_signer
 from dutyflow.states import NotificationStatus, ReportState
 from dutyflow.store.files import FileStore
 
@@ -60,9 +59,10 @@ class Workspace:
 @dataclass(frozen=True)
 class Signing:
     """The key and trust store that sign the approved report, and the real clock it signs at
-    (docs/decisions.md, "Signing happens at real time")."""
+    (docs/decisions.md, "Signing happens at real time"). The key is opened for the signature only
+    (a token's session is closed after it)."""
 
-    signer: SimpleSigner
+    key: SignerKey
     trust: TrustStore
     font_cache: Path
     clock: Callable[[], dt.datetime]
@@ -70,8 +70,7 @@ class Signing:
 
 
 def signing_from(
-    key: Path | None,
-    password: str,
+    key: SignerKey | None,
     trust_store: Path | None,
     font_cache: Path,
     clock: Callable[[], dt.datetime],
@@ -80,7 +79,7 @@ def signing_from(
     if key is None or trust_store is None:
         raise SigningError(t("approval.no_signing_key"))
     return Signing(
-        signer=load_signer(key, password),
+        key=key,
         trust=TrustStore.from_folder(trust_store),
         font_cache=font_cache,
         clock=clock,
@@ -88,12 +87,28 @@ def signing_from(
     )
 
 
+def signer_key(settings: Settings) -> SignerKey | None:
+    """The key the settings name: on a hardware token (PKCS#11), or in a PKCS#12 file (opened
+    now, its password from the environment); the settings allow one or the other, not both
+    (docs/decisions.md, "The signing key may be on a hardware token")."""
+    if settings.signing_pkcs11_module is not None:
+        return TokenKey(
+            module=settings.signing_pkcs11_module,
+            token_label=settings.signing_pkcs11_token,
+            key_label=settings.signing_pkcs11_key_label,
+            cert_label=settings.signing_pkcs11_cert_label,
+            pin=settings.signing_pkcs11_pin.get_secret_value(),
+        )
+    if settings.signing_key is not None:
+        return LoadedKey(load_signer(settings.signing_key, settings.signing_key_password.get_secret_value()))
+    return None
+
+
 def signing_from_settings(settings: Settings, clock: Callable[[], dt.datetime]) -> Signing:
     """The signing key, trust store and time-stamp service the settings name: what the CLI and the
-    console both sign with (the key is opened at each signing, its password from the environment)."""
+    console both sign with (built for each signing; a token is logged in to only while it signs)."""
     return signing_from(
-        settings.signing_key,
-        settings.signing_key_password.get_secret_value(),
+        signer_key(settings),
         settings.signing_trust_store,
         font_cache=settings.data_dir / "fonts",
         clock=clock,
@@ -169,6 +184,7 @@ __all__ = [
     "Signing",
     "StepView",
     "Workspace",
+    "signer_key",
     "signing_from",
     "signing_from_settings",
 ]

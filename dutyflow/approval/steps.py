@@ -185,16 +185,17 @@ def sign(ws: Workspace, signing: Signing, *, actor: str, now: dt.datetime) -> Re
         block = versions.block(plan, version)
     signed_at = signing.clock()
     target = versions.folder(ws, plan, version.version + 1) / f"{source.stem}-ky-so.pdf"
-    sign_pdf(
-        source,
-        target,
-        signer=signing.signer,
-        trust=signing.trust,
-        block=block,
-        signed_at=signed_at,
-        font_cache=signing.font_cache,
-        timestamp_url=signing.timestamp_url,
-    )
+    with signing.key.open() as signer:
+        sign_pdf(
+            source,
+            target,
+            signer=signer,
+            trust=signing.trust,
+            block=block,
+            signed_at=signed_at,
+            font_cache=signing.font_cache,
+            timestamp_url=signing.timestamp_url,
+        )
     verification = verify_pdf(target, signing.trust, now=signed_at)
     if not verification.ok:
         raise ApprovalError(t("approval.verify_failed", detail=target.name))

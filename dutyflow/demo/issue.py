@@ -18,7 +18,7 @@ from dutyflow.demo.actions import approver_name
 from dutyflow.messages import t
 from dutyflow.plan import Plan
 from dutyflow.resources import Resources, utcnow
-from dutyflow.signing import TrustStore, describe, load_signer, verify_pdf
+from dutyflow.signing import LoadedKey, TrustStore, describe, load_signer, verify_pdf
 from dutyflow.signing.testca import TestAuthority
 from dutyflow.store.db import session_scope
 
@@ -56,7 +56,7 @@ def approve_sign_issue(runtime: Resources, plan: Plan, out_dir: Path, now: dt.da
     key, trust = demo_certificates(out_dir / CERTIFICATES, plan, utcnow())
     ws = approval.Workspace(runtime.engine, runtime.files, out_dir / "reports")
     signing = approval.Signing(
-        signer=load_signer(key, KEY_PASSWORD),
+        key=LoadedKey(load_signer(key, KEY_PASSWORD)),
         trust=TrustStore.from_folder(trust),
         font_cache=out_dir / "fonts",
         clock=utcnow,

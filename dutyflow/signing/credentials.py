@@ -1,7 +1,8 @@
 """The signer's key and the trust store, and the check a certificate must pass before it signs.
 
 A key comes as a PKCS#12 file (.p12/.pfx) of the organisation or the signer, its password from
-the environment. The trust store is a folder of root certificates (.pem, .crt, .cer, .der) and,
+the environment, or on a hardware token (`token.TokenKey`, PKCS#11). Either is a `SignerKey`:
+opened for the time of one signature. The trust store is a folder of root certificates (.pem, .crt, .cer, .der) and,
 optionally, revocation lists (.crl) for offline checking. Before signing, the signer's
 certificate is validated at the signing moment against that store: an expired, not yet valid,
 revoked, untrusted or wrongly used certificate is refused with a Vietnamese message that says
@@ -12,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
-from pyhanko.sign.signers import SimpleSigner
+from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
@@ -76,6 +79,23 @@ class TrustStore:
         )
 
 
+class SignerKey(Protocol):
+    """A signer's key, opened for the time of one signature (a token's session is closed after)."""
+
+    def open(self) -> AbstractContextManager[Signer]: ...
+
+
+@dataclass(frozen=True)
+class LoadedKey:
+    """A key already in memory: a PKCS#12 file read by `load_signer`."""
+
+    signer: Signer
+
+    @contextmanager
+    def open(self) -> Iterator[Signer]:
+        yield self.signer
+
+
 def load_signer(path: Path, password: str) -> SimpleSigner:
     """The signer in the PKCS#12 file `path`, opened with `password`."""
     if not path.is_file():
@@ -95,7 +115,7 @@ def certificate_holder(certificate: asn1_x509.Certificate) -> str:
     return str(subject.get("common_name") or certificate.subject.human_friendly)
 
 
-def check_certificate(signer: SimpleSigner, trust: TrustStore, *, moment: dt.datetime) -> None:
+def check_certificate(signer: Signer, trust: TrustStore, *, moment: dt.datetime) -> None:
     """Refuse, in Vietnamese, a signer certificate that may not sign at `moment`."""
     certificate = signer.signing_cert
     if certificate is None:

@@ -97,7 +97,7 @@ def sign_pdf(
     source: Path,
     target: Path,
     *,
-    signer: signers.SimpleSigner,
+    signer: signers.Signer,
     trust: TrustStore,
     block: SignatureBlock,
     signed_at: dt.datetime,
