@@ -8,9 +8,11 @@ environment; the session's final report (LibreOffice's PDF) is signed through
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,3 +241,19 @@ def test_report_sign_signs_with_the_token(office: dict[str, str]) -> None:
     assert file.suffix == ".pdf" and file.is_file()
     verified = " ".join(run(["report", "verify", str(file)], office).split())
     assert APPROVER in verified and "không bị thay đổi" in verified and "thuộc chuỗi tin cậy" in verified
+
+
+def test_signatures_at_once_in_one_process_take_turns_on_the_token(
+    pin_in_environment: SoftToken, authority: Authority, tmp_path: Path
+) -> None:
+    """PKCS#11 keeps one login per process: the console's threads must not log each other out."""
+    pin_in_environment.put(authority.signer(), [authority.ca.intermediate.certificate])
+    key = signing_from_settings(token_settings(pin_in_environment, authority, tmp_path / "data"), clock=lambda: NOW).key
+
+    def sign_once(n: int) -> bytes:
+        with key.open() as signer:
+            return asyncio.run(signer.async_sign_raw(f"văn bản {n}".encode(), "sha256"))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        signatures = list(pool.map(sign_once, range(8)))
+    assert len(set(signatures)) == 8 and all(signatures)

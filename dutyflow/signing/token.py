@@ -12,11 +12,16 @@ missing token told apart only by class or text. Here each becomes a Vietnamese `
 that says which setting to check. Some tokens (SoftHSM among them) cannot hash and sign an ECDSA
 signature in one step; for those the hash is made here and the token signs it ("raw" ECDSA).
 
+PKCS#11 keeps one login per process and token, and closing a logged-in session logs every
+session out: two signatures at once in one process (the console's threads) would refuse or break
+each other, so a process signs with a token one signature at a time (`_ONE_AT_A_TIME`).
+
 The module is imported on first use: only an office that signs with a token loads the C library.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +33,8 @@ from dutyflow.signing.credentials import SigningError
 
 if TYPE_CHECKING:
     from pyhanko.sign.pkcs11 import PKCS11Signer
+
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,10 @@ class TokenKey:
     @contextmanager
     def open(self) -> Iterator[PKCS11Signer]:
         """A signer on the token, logged in, for the time of the `with` block."""
+        with _ONE_AT_A_TIME:
+            yield from self._open()
+
+    def _open(self) -> Iterator[PKCS11Signer]:
         import pkcs11
         from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
