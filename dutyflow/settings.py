@@ -90,8 +90,10 @@ class Settings(BaseSettings):
     claim_lease_minutes: float = Field(default=15, ge=0)
     """A claimed message whose delivery was not confirmed is re-sent after this long."""
     signing_key: Path | None = None
-    """The PKCS#12 file (.p12/.pfx) that signs the final report; empty: the report is not signed."""
+    """The PKCS#12 file (.p12/.pfx) that signs the final report; empty: the key is on a token
+    (`signing_pkcs11_module`), or there is none and the report is not signed."""
     signing_key_password: SecretStr = SecretStr("")
+    # The token's labels come before its module: the module's validator reads them.
     signing_pkcs11_token: str = ""
     """The label of the hardware token that holds the key (with `signing_pkcs11_module`)."""
     signing_pkcs11_key_label: str = ""

@@ -93,6 +93,7 @@ class TokenKey:
                         certificate=self.cert_label or self.key_label,
                     )
                 ) from exc
+            # The report is signed with SHA-256 (`sign`): a token without ECDSA-with-SHA-256 is given the hash.
             if certificate.public_key.algorithm == "ec" and pkcs11.Mechanism.ECDSA_SHA256 not in set(
                 session.token.slot.get_mechanisms()
             ):
