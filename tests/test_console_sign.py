@@ -190,10 +190,10 @@ def test_office_staff_sign_the_approved_report_and_issue_it_to_its_addressees(of
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
-def test_the_leadership_signs_but_only_the_office_issues_an_auditor_does_neither_and_forms_need_csrf(
+def test_the_leadership_signs_only_the_office_issues_an_auditor_does_neither_and_forms_need_csrf(
     office: Office,
 ) -> None:
-    staff, _ = signed_in(office.client, STAFF)
+    staff, staff_csrf = signed_in(office.client, STAFF)
     for forged in ({"step": "thuc-hien"}, {"csrf": "gia-mao", "step": "thuc-hien"}):
         refused = staff.post(SIGN, data=forged)
         assert refused.status_code == 403 and t("portal.csrf") in refused.text
@@ -222,6 +222,12 @@ def test_the_leadership_signs_but_only_the_office_issues_an_auditor_does_neither
     assert office.state() is ReportState.SIGNED and office.sink.messages == []
     assert report_events(office.engine)[-1] == ("report_sign", LEADER)
     assert f'action="{ISSUE}"' in staff.get(REPORT).text  # office staff issue it
+
+    # office staff issue it while every addressee's server refuses: said on the page, not recorded
+    office.sink.refuse.add(ADDRESSEE["email"])
+    undelivered = staff.post(ISSUE, data={"csrf": staff_csrf, "step": "thuc-hien"})
+    assert undelivered.status_code == 409 and "Chưa gửi được báo cáo tới nơi nhận nào" in alert(undelivered.text)
+    assert 'id="state">Đã ký số<' in undelivered.text and office.state() is ReportState.SIGNED
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
