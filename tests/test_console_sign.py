@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from dutyflow import approval
+from dutyflow.accounts import Account
 from dutyflow.mail import MailSink, SmtpTransport
 from dutyflow.messages import t
 from dutyflow.portal.app import create_app
@@ -79,14 +80,20 @@ def sink() -> Iterator[MailSink]:
         yield running
 
 
-def approved(engine: Engine, folder: Path) -> approval.Workspace:
-    """The mini plan with two addressees, its final report made and approved by the leadership, and
-    one account per role, in the data folder `folder`/data."""
+def awaiting_approval(engine: Engine, folder: Path) -> tuple[approval.Workspace, Account]:
+    """The mini plan with two addressees and its final report made, in the data folder
+    `folder`/data, an account per role; the leadership's account, which approves."""
     require("soffice")
     plan = plan_with_addressee(MINI_PLAN, folder / "plan.yaml", recipients=[ADDRESSEE, ARCHIVE])
     ws = made_final(engine, plan, folder / "data")
     add_accounts(engine, AccountRole.OFFICE, AccountRole.AUDITOR)
-    approval.approve(ws, add_leader(engine), now=at("2025-11-21", 8))
+    return ws, add_leader(engine)
+
+
+def approved(engine: Engine, folder: Path) -> approval.Workspace:
+    """As `awaiting_approval`, the report approved by the leadership."""
+    ws, leader = awaiting_approval(engine, folder)
+    approval.approve(ws, leader, now=at("2025-11-21", 8))
     return ws
 
 
