@@ -4,7 +4,8 @@ Passwords are kept only as argon2id hashes (argon2-cffi). `authenticate` spends 
 name that does not exist as on a wrong password, so the answer's timing does not say which names
 exist. Accounts are disabled, never deleted: the audit log keeps naming its people. Disabling an
 account or changing its password ends its console sessions. Every change is audited; no event
-holds a password or a hash. What a role may do is a pure rule (`can_change`, `can_approve`).
+holds a password or a hash. What a role may do is a pure rule (`can_change`, `can_approve`,
+`can_sign`, `can_issue`).
 See docs/decisions.md, "Named accounts replace the shared office password".
 """
 
@@ -36,6 +37,8 @@ __all__ = [
     "authenticate",
     "can_approve",
     "can_change",
+    "can_issue",
+    "can_sign",
     "disable",
     "find",
     "listing",
@@ -86,6 +89,18 @@ def can_approve(role: AccountRole) -> bool:
     """Only the leadership approves or sends back the report; the office prepares it (see
     decisions.md, "The report is approved by a leadership account")."""
     return role is AccountRole.LEADERSHIP
+
+
+def can_sign(role: AccountRole) -> bool:
+    """The approved report is signed by the office staff or the leadership: whoever holds the
+    signing key's token where the key is kept (see decisions.md, "The console signs and issues the report")."""
+    return role in {AccountRole.OFFICE, AccountRole.LEADERSHIP}
+
+
+def can_issue(role: AccountRole) -> bool:
+    """Only the office staff (the văn thư) issue the signed report: sending it out and recording it
+    is the office's register work, not the approver's."""
+    return role is AccountRole.OFFICE
 
 
 def approver(session: Session, name: str) -> Account:

@@ -37,6 +37,7 @@ from dutyflow.tokens import current_token, expiry_for, load_secret
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from dutyflow.approval import Signing
     from dutyflow.run_now import FlowLauncher
 
 Clock = Callable[[], dt.datetime]
@@ -210,9 +211,19 @@ class Resources:
             max_bytes=int(settings.max_upload_mb * 1024 * 1024), max_per_day=settings.max_submissions_per_day
         )
 
+    def signing(self) -> Signing:
+        """The signing key, trust store and time-stamp service the settings name, opened now (a key
+        renewed in place is read at the next signing), signing at the real moment (decisions.md,
+        "Signing happens at real time, with pyHanko, placed from the rendered PDF"). Refused with a
+        `SigningError` naming the settings to set when none is configured."""
+        from dutyflow.approval import signing_from_settings  # pyHanko: loaded only when signing
+
+        return signing_from_settings(self.settings, clock=utcnow)
+
     def portal_app(self, launcher: FlowLauncher | None = None) -> FastAPI:
         """The portal over this store, file store, mail transport and clock; `launcher` runs flows
-        from the console (Prefect's, given by `dutyflow serve` and `dutyflow portal`)."""
+        from the console (Prefect's, given by `dutyflow serve` and `dutyflow portal`); the console
+        signs with `signing`, opened at each signing."""
         from dutyflow.portal.app import create_app
 
         return create_app(
@@ -227,6 +238,7 @@ class Resources:
             launcher=launcher,
             trust_store=self.settings.signing_trust_store,
             reports_dir=self.settings.data_dir / "reports",
+            signing=self.signing,
         )
 
     def imap_mailbox(self) -> ImapMailbox | None:

@@ -156,3 +156,5 @@ def test_a_name_is_taken_once(engine: Engine) -> None:
 def test_what_each_role_may_do() -> None:
     assert [accounts.can_change(r) for r in AccountRole] == [True, False, False]
     assert [accounts.can_approve(r) for r in AccountRole] == [False, True, False]
+    assert [accounts.can_sign(r) for r in AccountRole] == [True, True, False]
+    assert [accounts.can_issue(r) for r in AccountRole] == [True, False, False]

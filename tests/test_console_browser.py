@@ -4,6 +4,7 @@ sideways and every link, button and field is on screen. Screenshots go to tests/
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,17 +12,20 @@ import pytest
 from sqlalchemy import select
 
 from dutyflow.formatting import dmy
+from dutyflow.mail import MailSink
 from dutyflow.portal.signin import SESSION_HOURS
 from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import UnitRow
 from tests.accounts_support import AUDITOR, LEADER, PASSWORD, STAFF, add_accounts
 from tests.approval_support import LEADER as REPORT_LEADER
+from tests.approval_support import PASSWORD as SIGNING_PASSWORD
 from tests.browser import chromium_page, live_server
 from tests.conftest import at
 from tests.test_console_actions import signed_in
 from tests.test_console_manage import changed_plan
-from tests.test_console_report import portal as report_portal  # noqa: F401 - the fixture
+from tests.test_console_sign import awaiting_approval, keys
+from tests.test_console_sign import portal as report_portal
 from tests.test_portal import Site, site  # noqa: F401 - the fixture
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "console"
@@ -251,9 +255,22 @@ def test_a_session_ends_after_its_hours_on_the_portals_clock(site: Site, tmp_pat
         assert page.locator("input[name=password]").is_visible()
 
 
+@pytest.fixture
+def signing_office(engine: Any, tmp_path: Path) -> Iterator[tuple[Any, MailSink]]:
+    """The final report awaiting approval, and the portal as `dutyflow portal` builds it: its key
+    from the settings (a test CA's), its mail to a local SMTP sink."""
+    with MailSink() as sink:
+        ws, _ = awaiting_approval(engine, tmp_path)
+        key, trust = keys(tmp_path / "keys")
+        with report_portal(ws, sink, signing_key=key, signing_key_password=SIGNING_PASSWORD, signing_trust_store=trust) as client:
+            yield client, sink
+
+
 @ON_SQLITE
-def test_leadership_approves_the_report_on_a_phone(report_portal: tuple[Any, Path], tmp_path: Path) -> None:  # noqa: F811
-    client, _ = report_portal
+def test_leadership_approves_and_office_staff_sign_and_issue_the_report_on_a_phone(
+    signing_office: tuple[Any, MailSink], tmp_path: Path
+) -> None:
+    client, sink = signing_office
     with live_server(client.app) as base, chromium_page(str(tmp_path)) as page:
         page.set_viewport_size(PHONE)
         sign_in(page, base, REPORT_LEADER)
@@ -267,3 +284,30 @@ def test_leadership_approves_the_report_on_a_phone(report_portal: tuple[Any, Pat
         check_phone_page(page, "bao-cao-da-duyet", "sqlite")
         assert "/BC-" in page.inner_text("#number")
         assert REPORT_LEADER in page.inner_text("#history")
+        page.get_by_role("button", name="Đăng xuất").click()
+
+        sign_in(page, base, STAFF)  # the văn thư signs and issues
+        page.goto(f"{base}/van-phong/bao-cao-tong-hop")
+        page.get_by_role("button", name="Xem lại trước khi ký số").click()
+        page.wait_for_selector("#confirm-sign")
+        check_phone_page(page, "bao-cao-xac-nhan-ky-so", "sqlite")
+        page.get_by_role("button", name="Xác nhận ký số").click()
+        page.wait_for_selector("#done")
+        assert page.inner_text("#state") == "Đã ký số"
+        page.get_by_role("button", name="Xem lại trước khi phát hành").click()
+        page.wait_for_selector("#confirm-issue")
+        assert "vanthu@soyte.thunghiem.example" in page.inner_text("#to-send")
+        page.get_by_role("button", name="Xác nhận phát hành").click()
+        page.wait_for_selector("#deliveries")
+        check_phone_page(page, "bao-cao-da-phat-hanh", "sqlite")
+        assert page.inner_text("#state") == "Đã ban hành, đã gửi"
+        assert [row.split("\t")[3] for row in page.inner_text("#history tbody").splitlines()[-2:]] == [STAFF, STAFF]
+        delivered = page.inner_text("#deliveries tbody").splitlines()
+    assert [line.split("\t")[:2] for line in delivered] == [
+        ["vanthu@soyte.thunghiem.example", "đã gửi"],
+        ["luutru@soyte.thunghiem.example", "đã gửi"],
+    ]
+    assert sorted(m["To"].addresses[0].addr_spec for m in sink.messages) == [
+        "luutru@soyte.thunghiem.example",
+        "vanthu@soyte.thunghiem.example",
+    ]

@@ -422,6 +422,27 @@ CORPUS: dict[str, Case] = {
     "logout with a forged CSRF": Case(
         office("POST", lambda p: "/van-phong/dang-xuat", csrf="giả"), 403, ("Phiên làm việc không hợp lệ",)
     ),
+    "signing the report without CSRF": Case(
+        office("POST", lambda p: "/van-phong/bao-cao-tong-hop/ky-so", step="thuc-hien"), 403, ("thiếu mã chống giả mạo",)
+    ),
+    "issuing the report with a forged CSRF": Case(
+        office("POST", lambda p: "/van-phong/bao-cao-tong-hop/phat-hanh", csrf="giả", step="thuc-hien"),
+        403,
+        ("Phiên làm việc không hợp lệ",),
+    ),
+    "signing the report with a made-up step": Case(
+        office("POST", lambda p: "/van-phong/bao-cao-tong-hop/ky-so", csrf=CSRF, step="xoa"), 422
+    ),
+    "signing on a portal started without a signing key": Case(
+        office("POST", lambda p: "/van-phong/bao-cao-tong-hop/ky-so", csrf=CSRF, step="thuc-hien"),
+        503,
+        ("DUTYFLOW_SIGNING_KEY_PASSWORD",),
+    ),
+    "issuing on a portal started without a reports folder": Case(
+        office("POST", lambda p: "/van-phong/bao-cao-tong-hop/phat-hanh", csrf=CSRF, step="thuc-hien"),
+        503,
+        ("chưa được cấu hình thư mục báo cáo",),
+    ),
     "login without a password": Case(
         lambda p: p.client.post("/van-phong/dang-nhap", data={"name": STAFF}), 422, ("Thiếu Mật khẩu",)
     ),

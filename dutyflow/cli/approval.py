@@ -27,10 +27,6 @@ def workspace(rt: Resources) -> approval.Workspace:
     return approval.Workspace(rt.engine, rt.files, rt.settings.data_dir / "reports")
 
 
-def signing(rt: Resources) -> approval.Signing:
-    return approval.signing_from_settings(rt.settings, clock=utcnow)
-
-
 def _ready() -> tuple[Resources, approval.Workspace]:
     rt = runtime()
     require_plan(rt)
@@ -134,7 +130,7 @@ def report_approve(
     console.print(t("approval.approved", number=status.number or ""))
     if not no_sign:
         with refusing():
-            status = approval.sign(ws, signing(rt), actor=_person(rt), now=utcnow())
+            status = approval.sign(ws, rt.signing(), actor=_person(rt), now=utcnow())
         console.print(t("approval.signed", file=status.file, signer=status.signer_name or ""), soft_wrap=True)
     show(status, _timezone(rt))
 
@@ -153,7 +149,7 @@ def report_return(by: By, comment: Annotated[str, typer.Option("--comment", help
 def report_sign() -> None:
     rt, ws = _ready()
     with refusing():
-        status = approval.sign(ws, signing(rt), actor=_person(rt), now=utcnow())
+        status = approval.sign(ws, rt.signing(), actor=_person(rt), now=utcnow())
     console.print(t("approval.signed", file=status.file, signer=status.signer_name or ""), soft_wrap=True)
     show(status, _timezone(rt))
 
@@ -161,16 +157,8 @@ def report_sign() -> None:
 @report_app.command("issue", help=t("help_approval.issue"))
 def report_issue() -> None:
     rt, ws = _ready()
-    notifier = rt.notifier()
-    now = utcnow()
-    today = notifier.calendar.local_date(now)
-
-    def send(obligation_id: int, signed: Path, details: approval.IssueDetails) -> tuple[int, list[str]]:
-        outcome = notifier.send_issued(obligation_id, signed, details, today, now)
-        return len(outcome.sent), outcome.failures
-
     with refusing():
-        issued = approval.issue(ws, send, actor=_person(rt), now=now)
+        issued = approval.issue_by_mail(ws, rt.notifier(), actor=_person(rt), now=utcnow())
     console.print(t("approval.issued", number=issued.status.number or "", count=issued.sent))
     show(issued.status, _timezone(rt))
     if issued.failures:

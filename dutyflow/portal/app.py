@@ -33,7 +33,7 @@ from dutyflow.portal import (
     office_routes,
     unit_routes,
 )
-from dutyflow.portal.deps import SESSION_COOKIE, Clock, Portal
+from dutyflow.portal.deps import SESSION_COOKIE, Clock, Portal, SigningProvider
 from dutyflow.portal.errors import Contact, bare_refusal, install
 from dutyflow.portal.guard import BodyLimit, SecurityHeaders
 from dutyflow.portal.pages import SECURITY_HEADERS
@@ -63,13 +63,15 @@ def create_app(
     launcher: FlowLauncher | None = None,
     trust_store: Path | None = None,
     reports_dir: Path | None = None,
+    signing: SigningProvider | None = None,
 ) -> FastAPI:
     """The portal's ASGI app. `trusted_proxy`: the addresses (comma-separated) of a reverse proxy
     whose X-Forwarded-Proto/-For are believed; from anyone else they are ignored. `parse` reads an
     uploaded workbook (default: in a worker process, `workers`). `link_secret` and `portal_url` let the
     console give a unit a new link (the CLI's `token reissue`); `launcher` lets it run flows now and
     push a changed schedule to the served deployment; `trust_store` is what a signed report is verified
-    against."""
+    against; `signing` opens the signing key when the console signs the approved report (None: it
+    does not sign, and says what to set)."""
     with session_scope(engine) as session:
         row = current_plan(session)
         plan = plan_of(row)
@@ -90,6 +92,7 @@ def create_app(
         launcher=launcher,
         trust_store=trust_store,
         reports_dir=reports_dir,
+        signing=signing,
     )
     app = FastAPI(title="dutyflow", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal

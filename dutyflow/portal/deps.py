@@ -16,7 +16,8 @@ from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from dutyflow.accounts import can_approve, can_change
+from dutyflow.accounts import can_approve, can_change, can_issue, can_sign
+from dutyflow.approval import Signing
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms.layout import NARRATIVE_LIMIT
 from dutyflow.intake import Limits, NotYours, UnknownObligation, WorkbookParser, obligation_for_unit
@@ -35,6 +36,8 @@ from dutyflow.store.models import ObligationRow, UnitRow
 from dutyflow.tokens import LinkState, check_link
 
 Clock = Callable[[], dt.datetime]
+SigningProvider = Callable[[], Signing]
+"""The signing key and trust store, opened when called; raises a `SigningError` saying what is wrong."""
 SESSION_COOKIE = "dutyflow_office"
 LOGIN_PATH = "/van-phong/dang-nhap"
 CONSOLE_HOME = "/van-phong"
@@ -71,13 +74,16 @@ class Portal:
     throttle: LoginThrottle
     parse: WorkbookParser
     launcher: FlowLauncher | None = None
+    """Runs flows now and pushes schedules (Prefect's, `flows/launcher.py`); None: the console shows
+    schedules and stores their changes, but runs nothing."""
     trust_store: FilePath | None = None
+    """The folder of trusted roots a signed report is verified against (DUTYFLOW_SIGNING_TRUST_STORE)."""
     reports_dir: FilePath | None = None
     """Where the consolidated report's versions are written (the data folder's `reports`); None: the
     console shows no report page."""
-    """The folder of trusted roots a signed report is verified against (DUTYFLOW_SIGNING_TRUST_STORE)."""
-    """Runs flows now and pushes schedules (Prefect's, `flows/launcher.py`); None: the console shows
-    schedules and stores their changes, but runs nothing."""
+    signing: SigningProvider | None = None
+    """Opens the signing key the settings name, at each signing (`Resources.signing`), so a key
+    renewed in place needs no restart; None: the console does not sign and says what to set."""
 
     def today(self) -> dt.date:
         return self.calendar.local_date(self.clock())
@@ -231,6 +237,26 @@ def _not_an_approver(role: AccountRole) -> str:
     return t("approvers.console_forbidden", role=t(f"accounts.roles.{role.value}"), allowed=allowed)
 
 
+def require_signer(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:
+    """Dependency: office staff or the leadership (signing the approved report)."""
+    return _officer(request, portal, csrf, can_sign, _refused_step("sign", can_sign))
+
+
+def require_issuer(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:
+    """Dependency: office staff, the văn thư (issuing the signed report)."""
+    return _officer(request, portal, csrf, can_issue, _refused_step("issue", can_issue))
+
+
+def _refused_step(step: str, allowed: Callable[[AccountRole], bool]) -> Callable[[AccountRole], str]:
+    """The refusal of a report step to a role that may not take it, naming the roles that may."""
+
+    def refusal(role: AccountRole) -> str:
+        roles = t("console_sign.roles_or").join(f"«{t(f'accounts.roles.{r.value}')}»" for r in AccountRole if allowed(r))
+        return t(f"console_sign.forbidden_{step}", role=t(f"accounts.roles.{role.value}"), allowed=roles)
+
+    return refusal
+
+
 def require_staff(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:
     """Dependency: office staff, who change things; a form must carry its CSRF code."""
     return _officer(request, portal, csrf, can_change)
@@ -238,6 +264,8 @@ def require_staff(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer
 
 ReaderDep = Annotated[Officer, Depends(require_reader)]
 ApproverDep = Annotated[Officer, Depends(require_approver)]
+SignerDep = Annotated[Officer, Depends(require_signer)]
+IssuerDep = Annotated[Officer, Depends(require_issuer)]
 StaffDep = Annotated[Officer, Depends(require_staff)]
 
 office_session = require_reader

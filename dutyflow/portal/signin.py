@@ -51,6 +51,14 @@ class Officer:
     def can_approve(self) -> bool:
         return accounts.can_approve(self.role)
 
+    @property
+    def can_sign(self) -> bool:
+        return accounts.can_sign(self.role)
+
+    @property
+    def can_issue(self) -> bool:
+        return accounts.can_issue(self.role)
+
 
 @dataclass(frozen=True)
 class SignedIn:
