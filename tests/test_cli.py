@@ -87,8 +87,11 @@ def test_status_on_19_may_lists_every_six_month_report_as_due_that_day(env: dict
 def test_status_rejects_a_bad_date_and_an_unknown_unit(env: dict[str, str]) -> None:
     run(["db", "upgrade"], env)
     run(["plan", "load", str(BUNDLED_PLAN)], env)
-    bad = run(["status", "--as-of", "19/5/2025"], env)
-    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+    bad = run(["status", "--as-of", "19/13/2025"], env)
+    assert bad.exit_code == 2 and "ngày/tháng/năm" in bad.output and "19/13/2025" in bad.output
+    as_an_office_writes_it = run(["status", "--as-of", "19/5/2025"], env)
+    assert as_an_office_writes_it.exit_code == 0, as_an_office_writes_it.output
+    assert as_an_office_writes_it.output == run(["status", "--as-of", "2025-05-19"], env).output
     unknown = run(["status", "--unit", "khong-co"], env)
     assert unknown.exit_code == 1 and "khong-co" in unknown.output
 

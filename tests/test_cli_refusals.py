@@ -164,16 +164,16 @@ DATED = [
 
 
 @pytest.mark.parametrize(("path", "command", "option"), DATED, ids=[f"{' '.join(p)} {o}" for p, _, o in DATED])
-def test_every_date_option_refuses_a_day_not_written_as_iso(
+def test_every_date_option_refuses_a_day_that_does_not_exist(
     path: list[str], command: Any, option: str, env: dict[str, str], a_file: Path
 ) -> None:
     args = required_args(command, a_file)
     if option in args:
-        args[args.index(option) + 1] = "19/5/2025"
+        args[args.index(option) + 1] = "30/2/2025"
     else:
-        args += [option, "19/5/2025"]
+        args += [option, "30/2/2025"]
     result = invoke([*path, *args], env)
-    assert_vietnamese_refusal(result, "19/5/2025", "YYYY-MM-DD")
+    assert_vietnamese_refusal(result, "30/2/2025", "ngày/tháng/năm")
     assert result.exit_code == 2
 
 

@@ -42,7 +42,8 @@ console = Output()
 errors = Output(stderr=True)
 
 PathArg = Annotated[Path | None, typer.Argument(help=t("help.path"), show_default=False)]
-AsOf = Annotated[str | None, typer.Option("--as-of", help=t("help.as_of"), show_default=False)]
+DAY = t("help_frame.day")  # what a date option shows as its type in the help
+AsOf = Annotated[str | None, typer.Option("--as-of", metavar=DAY, help=t("help.as_of"), show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help=t("help.json"))]
 
 _PLAIN_REFUSALS = (
@@ -111,11 +112,15 @@ def runtime() -> Resources:
 
 
 def parse_day(value: str | None) -> dt.date:
-    """A day typed as YYYY-MM-DD, or today in Vietnam when none was given."""
+    """A day typed as an office writes it (25/11/2025) or as YYYY-MM-DD, or today in Vietnam when
+    none was given."""
     if value is None:
         return utcnow().astimezone(WorkingCalendar().tz).date()
+    text = value.strip()
     try:
-        return dt.date.fromisoformat(value)
+        if "/" in text:
+            return dt.datetime.strptime(text, "%d/%m/%Y").date()
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise fail(t("cli.bad_date", value=value), 2) from None
 

@@ -13,7 +13,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from dutyflow import admin, schedules
-from dutyflow.cli.common import console, errors, on_plan, optional_day, parse_day, read_input, runtime
+from dutyflow.cli.common import DAY, console, errors, on_plan, optional_day, parse_day, read_input, runtime
 from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.intake import IntakeResult, Limits
 from dutyflow.messages import t
@@ -29,7 +29,7 @@ token_app = typer.Typer(cls=VietnameseGroup, help=t("help.token"), no_args_is_he
 Unit = Annotated[str, typer.Argument(help=t("help.unit"))]
 Reason = Annotated[str, typer.Option("--reason", help=t("help.reason"))]
 
-ActingDay = Annotated[str | None, typer.Option("--as-of", help=t("help.acting_day"), show_default=False)]
+ActingDay = Annotated[str | None, typer.Option("--as-of", metavar=DAY, help=t("help.acting_day"), show_default=False)]
 
 
 @db_app.command("upgrade", help=t("help.db_upgrade"))
@@ -41,7 +41,7 @@ def db_upgrade() -> None:
 def extend_command(
     unit: Unit,
     deliverable: Annotated[str, typer.Argument(help=t("help.deliverable"))],
-    until: Annotated[str, typer.Option("--until", help=t("help.until"))],
+    until: Annotated[str, typer.Option("--until", metavar=DAY, help=t("help.until"))],
     reason: Reason,
     period: Annotated[str | None, typer.Option("--period", help=t("help.period"))] = None,
     as_of: ActingDay = None,
@@ -118,7 +118,7 @@ def import_command(
     unit: Annotated[str, typer.Option("--unit", help=t("help.unit"))],
     deliverable: Annotated[str, typer.Option("--deliverable", help=t("help.deliverable"))],
     period: Annotated[str | None, typer.Option("--period", help=t("help.period"))] = None,
-    received: Annotated[str | None, typer.Option("--received", help=t("help.received"))] = None,
+    received: Annotated[str | None, typer.Option("--received", metavar=DAY, help=t("help.received"))] = None,
 ) -> None:
     rt = runtime()
     request = ImportRequest(unit, deliverable, period, read_input(file), file.name, optional_day(received))

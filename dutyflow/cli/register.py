@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from dutyflow import register
-from dutyflow.cli.common import errors, parse_day, refusing
+from dutyflow.cli.common import DAY, errors, parse_day, refusing
 from dutyflow.messages import t
 from dutyflow.plan import Plan
 from dutyflow.plan_units import draft_units, render_units
@@ -34,7 +34,7 @@ def print_register_warnings(path: Path, plan: Plan) -> None:
 
 def plan_units(
     province: Annotated[str, typer.Option("--province", help=t("register.help_province"), show_default=False)],
-    on: Annotated[str | None, typer.Option("--on", help=t("register.help_on"), show_default=False)] = None,
+    on: Annotated[str | None, typer.Option("--on", metavar=DAY, help=t("register.help_on"), show_default=False)] = None,
 ) -> None:
     day = _day(on, dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date())
     with refusing():
@@ -45,7 +45,7 @@ def plan_units(
 
 def plan_reform(
     path: Annotated[Path, typer.Argument(help=t("help.path"), show_default=False)],
-    on: Annotated[str | None, typer.Option("--on", help=t("register.help_reform_on"), show_default=False)] = None,
+    on: Annotated[str | None, typer.Option("--on", metavar=DAY, help=t("register.help_reform_on"), show_default=False)] = None,
     out: Annotated[Path | None, typer.Option("--out", help=t("register.help_reform_out"), show_default=False)] = None,
 ) -> None:
     day = _day(on, register.REFORM_DAY)
