@@ -22,6 +22,7 @@ from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli.output import Output
 from dutyflow.intake import IntakeRefused
 from dutyflow.messages import t
+from dutyflow.office_import import acting_moment as moment_of
 from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
 from dutyflow.reform import ReformError
 from dutyflow.register import RegisterError
@@ -157,15 +158,9 @@ def read_input(path: Path) -> bytes:
 def acting_moment(
     calendar: WorkingCalendar, day: dt.date | None, future_key: str = "dates.as_of_in_future"
 ) -> dt.datetime:
-    """When an action given a day (--as-of, --received) takes effect: now for today, noon of that day
-    in the plan's timezone for a past one; a day still to come is refused."""
-    real = utcnow()
-    if day is None:
-        return real
-    today = calendar.local_date(real)
-    if day > today:
-        raise AdminError(t(future_key, day=f"{day:%d/%m/%Y}", today=f"{today:%d/%m/%Y}"))
-    return real if day == today else calendar.start_of_day(day) + dt.timedelta(hours=12)
+    """When an action given a day (--as-of, --received) takes effect, on the wall clock (see
+    `office_import.acting_moment`)."""
+    return moment_of(calendar, day, now=utcnow(), future_key=future_key)
 
 
 def on_plan(
