@@ -147,9 +147,9 @@ def correct_contact(
     actor: str,
 ) -> Corrected:
     """Correct a unit's focal officer's or head's address (and name) in the store, checked as the
-    plan checks it, and audit the change. The plan file still holds the old address: reloading it
-    brings that back, so the office corrects the file too (docs/decisions.md, "Correcting a unit's
-    contact from the console")."""
+    plan checks it, and audit the change. The plan file still holds the old address: a reload keeps
+    the correction unless the file itself changes that contact (docs/decisions.md, "A console
+    correction survives a reload"), and the office corrects the file too."""
     row = session.scalars(select(UnitRow).where(UnitRow.plan_id == plan_id, UnitRow.code == unit_code)).first()
     if row is None:
         raise admin.AdminError(t("cli.unknown_unit", code=unit_code))
