@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from dutyflow.admin import AdminError
+from dutyflow.admin import acting_moment
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import IntakeResult, Limits, WorkbookParser
-from dutyflow.messages import t
 from dutyflow.office import ImportRequest, import_report
 from dutyflow.plan import CalendarConfig
 from dutyflow.states import ObligationState
@@ -39,7 +38,6 @@ __all__ = [
     "IMPORTS_PER_DAY",
     "Imported",
     "Owed",
-    "acting_moment",
     "import_limits",
     "import_received",
     "owed_reports",
@@ -55,20 +53,6 @@ IMPORTS_PER_DAY = 10_000
 def import_limits(max_bytes: int) -> Limits:
     """What an imported file is held to: the portal's size, not its daily number."""
     return Limits(max_bytes=max_bytes, max_per_day=IMPORTS_PER_DAY)
-
-
-def acting_moment(
-    calendar: WorkingCalendar, day: dt.date | None, *, now: dt.datetime, future_key: str = "dates.as_of_in_future"
-) -> dt.datetime:
-    """When an action given a day (a report received, a decision taken) takes effect: `now` for
-    today or no day, noon of that day in the plan's timezone for a past one; a day still to come is
-    refused (`future_key` says how)."""
-    if day is None:
-        return now
-    today = calendar.local_date(now)
-    if day > today:
-        raise AdminError(t(future_key, day=f"{day:%d/%m/%Y}", today=f"{today:%d/%m/%Y}"))
-    return now if day == today else calendar.start_of_day(day) + dt.timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -125,7 +109,7 @@ def import_received(
     parse: WorkbookParser | None = None,
 ) -> Imported:
     """Record `request` in the caller's transaction at the moment of its received day (see
-    `acting_moment`; `now` is the real moment); the store's refusals (`AdminError`, `IntakeRefused`)
+    `admin.acting_moment`; `now` is the real moment); the store's refusals (`AdminError`, `IntakeRefused`)
     go to the caller. The receipt is the caller's, after the commit (`send_receipt`)."""
     calendar = WorkingCalendar.from_config(CalendarConfig.model_validate(plan.document.get("calendar", {})))
     moment = acting_moment(calendar, request.received_on, now=now, future_key="dates.received_in_future")
@@ -143,7 +127,14 @@ def import_received(
 
 
 def rehearse(
-    engine: Engine, files: FileStore, request: ImportRequest, *, now: dt.datetime, actor: str, limits: Limits, parse: WorkbookParser | None = None
+    engine: Engine,
+    files: FileStore,
+    request: ImportRequest,
+    *,
+    now: dt.datetime,
+    actor: str,
+    limits: Limits,
+    parse: WorkbookParser | None = None,
 ) -> Imported:
     """What importing `request` would record, checked and validated by the service itself, in a
     transaction rolled back: nothing is kept (but the file, under its hash), nothing is sent."""
@@ -156,7 +147,14 @@ def rehearse(
 
 
 def perform(
-    engine: Engine, files: FileStore, request: ImportRequest, *, now: dt.datetime, actor: str, limits: Limits, parse: WorkbookParser | None = None
+    engine: Engine,
+    files: FileStore,
+    request: ImportRequest,
+    *,
+    now: dt.datetime,
+    actor: str,
+    limits: Limits,
+    parse: WorkbookParser | None = None,
 ) -> Imported:
     """Import `request` in a transaction of its own, committed when it returns."""
     with session_scope(engine) as session:

@@ -88,7 +88,9 @@ def test_staff_import_a_good_workbook_received_days_ago_and_the_unit_gets_its_re
 
     confirm = send(client, fields(site, csrf), workbook(site))
     assert confirm.status_code == 200, confirm.text
-    assert "Sẽ ghi nhận «Báo cáo 6 tháng» (kỳ: 6 tháng đầu năm 2025) của UBND xã A, nhận ngày 09/05/2025" in confirm.text
+    assert (
+        "Sẽ ghi nhận «Báo cáo 6 tháng» (kỳ: 6 tháng đầu năm 2025) của UBND xã A, nhận ngày 09/05/2025" in confirm.text
+    )
     assert "tệp hợp lệ" in confirm.text and "Xác nhận nhập báo cáo" in confirm.text
     assert submissions(site) == [] and site.outbox.sent == []  # rehearsed: nothing recorded, nothing sent
 
@@ -141,7 +143,12 @@ def test_bad_input_is_answered_on_the_form_and_records_nothing(
     site: Site, change: dict[str, str], data: str | None, message: str
 ) -> None:
     client, csrf = signed_in(site, STAFF)
-    body = {"good": workbook(site), "text": "Báo cáo gửi qua Zalo".encode(), "big": b"PK" + b"0" * (2 * 1024 * 1024), None: None}[data]
+    body = {
+        "good": workbook(site),
+        "text": "Báo cáo gửi qua Zalo".encode(),
+        "big": b"PK" + b"0" * (2 * 1024 * 1024),
+        None: None,
+    }[data]
     answer = send(client, fields(site, csrf) | change, body)
     assert answer.status_code == 422 and message in answer.text, answer.text
     assert 'role="alert"' in answer.text and "<form" in answer.text and "Traceback" not in answer.text

@@ -32,7 +32,9 @@ def load(engine: Engine, path: Path, day: str) -> LoadReport:
 def correct(engine: Engine, email: str = NEW, name: str = "") -> None:
     with session_scope(engine) as session:
         plan_id = session.scalars(select(PlanRow.id)).one()
-        correct_contact(session, plan_id, "xa-a", ContactRole.FOCAL, email, name=name, now=at("2025-05-02"), actor="vanphong")
+        correct_contact(
+            session, plan_id, "xa-a", ContactRole.FOCAL, email, name=name, now=at("2025-05-02"), actor="vanphong"
+        )
 
 
 def stored(engine: Engine, unit: str = "xa-a") -> tuple[str, str, str]:
@@ -44,7 +46,9 @@ def stored(engine: Engine, unit: str = "xa-a") -> tuple[str, str, str]:
 def unit_updates(engine: Engine) -> list[tuple[str, dict[str, object], str | None]]:
     with session_scope(engine) as session:
         rows = session.scalars(
-            select(AuditEventRow).where(AuditEventRow.entity == "unit", AuditEventRow.action == "updated").order_by(AuditEventRow.id)
+            select(AuditEventRow)
+            .where(AuditEventRow.entity == "unit", AuditEventRow.action == "updated")
+            .order_by(AuditEventRow.id)
         )
         return [(r.code, r.detail, r.reason) for r in rows]
 
@@ -65,10 +69,19 @@ def test_a_corrected_address_survives_a_reload_of_the_unchanged_file_and_the_loa
     assert stored(engine) == ("Công chức VHXH xã A", NEW, "chutich@xa-a.thunghiem.example")
     assert not report.changed and unit_updates(engine) == []
     [note] = report.contacts
-    assert (note.unit, note.field, note.outcome, note.value, note.file_before) == ("xa-a", "focal_email", ContactOutcome.KEPT, NEW, OLD)
+    assert (note.unit, note.field, note.outcome, note.value, note.file_before) == (
+        "xa-a",
+        "focal_email",
+        ContactOutcome.KEPT,
+        NEW,
+        OLD,
+    )
     heading, line = report.contact_lines()
     assert heading == "Liên hệ đã sửa trên trang Văn phòng:"
-    assert line == f"- UBND xã A, địa chỉ thư của cán bộ đầu mối: giữ {NEW} đã sửa trên trang Văn phòng (tệp kế hoạch vẫn ghi {OLD}); hãy sửa cả tệp kế hoạch."
+    assert (
+        line
+        == f"- UBND xã A, địa chỉ thư của cán bộ đầu mối: giữ {NEW} đã sửa trên trang Văn phòng (tệp kế hoạch vẫn ghi {OLD}); hãy sửa cả tệp kế hoạch."
+    )
     # A changed file that leaves this contact alone keeps it too.
     edited(mini_plan_path, "chutich@xa-b.thunghiem.example", "chu.tich@xa-b.thunghiem.example")
     again = load(engine, mini_plan_path, "2025-05-06")
@@ -76,10 +89,16 @@ def test_a_corrected_address_survives_a_reload_of_the_unchanged_file_and_the_loa
     assert [code for code, _, _ in unit_updates(engine)] == ["xa-b"]
 
 
-def test_a_file_that_changes_the_corrected_contact_replaces_it_and_says_so(engine: Engine, mini_plan_path: Path) -> None:
+def test_a_file_that_changes_the_corrected_contact_replaces_it_and_says_so(
+    engine: Engine, mini_plan_path: Path
+) -> None:
     load(engine, mini_plan_path, "2025-04-20")
     correct(engine, name="Nguyễn Thị Văn Hoá")
-    edited(mini_plan_path, f'{{name: "Công chức VHXH xã A", email: "{OLD}"}}', f'{{name: "Công chức VHXH xã A", email: "{THIRD}"}}')
+    edited(
+        mini_plan_path,
+        f'{{name: "Công chức VHXH xã A", email: "{OLD}"}}',
+        f'{{name: "Công chức VHXH xã A", email: "{THIRD}"}}',
+    )
     plan = load_plan(mini_plan_path)
     diff = plan_change.preview(engine, plan, mini_plan_path, now=at("2025-05-05"), actor="vanphong")
     assert stored(engine)[1] == NEW  # rehearsed: nothing changed
@@ -90,7 +109,11 @@ def test_a_file_that_changes_the_corrected_contact_replaces_it_and_says_so(engin
     assert (change.code, change.before, change.after) == ("xa-a", f"focal_email: {NEW}", f"focal_email: {THIRD}")
 
     report = load(engine, mini_plan_path, "2025-05-05")
-    assert stored(engine) == ("Nguyễn Thị Văn Hoá", THIRD, "chutich@xa-a.thunghiem.example")  # the name was not changed by the file
+    assert stored(engine) == (
+        "Nguyễn Thị Văn Hoá",
+        THIRD,
+        "chutich@xa-a.thunghiem.example",
+    )  # the name was not changed by the file
     assert [(n.field, n.outcome, n.corrected) for n in report.contacts] == [
         ("focal_name", ContactOutcome.KEPT, "Nguyễn Thị Văn Hoá"),
         ("focal_email", ContactOutcome.REPLACED, NEW),
@@ -134,13 +157,17 @@ def test_plan_load_prints_what_it_did_with_the_corrected_contacts(cli: Cli) -> N
     assert stored(cli.runtime().engine)[1] == NEW
 
 
-def test_the_consoles_plan_page_says_which_corrections_a_load_keeps(engine: Engine, mini_plan_path: Path, tmp_path: Path) -> None:
+def test_the_consoles_plan_page_says_which_corrections_a_load_keeps(
+    engine: Engine, mini_plan_path: Path, tmp_path: Path
+) -> None:
     with open_site(engine, mini_plan_path, tmp_path) as site:
         client, csrf = signed_in(site, STAFF)
         form = {"unit": "xa-a", "contact": "focal", "email": NEW, "csrf": csrf, "step": "thuc-hien"}
         assert client.post("/van-phong/thao-tac/sua-lien-he", data=form).status_code == 200
         shown = client.post(
-            "/van-phong/ke-hoach", data={"csrf": csrf}, files={"plan_file": ("ke-hoach.yaml", mini_plan_path.read_bytes())}
+            "/van-phong/ke-hoach",
+            data={"csrf": csrf},
+            files={"plan_file": ("ke-hoach.yaml", mini_plan_path.read_bytes())},
         )
         assert shown.status_code == 200 and "không có gì thay đổi" in shown.text
         [notes] = re.findall(r'<div class="notice" role="status" id="contact-notes">(.*?)</div>', shown.text, re.S)

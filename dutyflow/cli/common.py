@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from dutyflow import accounts
 from dutyflow.accounts import AccountError
 from dutyflow.admin import AdminError
+from dutyflow.admin import acting_moment as moment_of
 from dutyflow.approval import ApprovalError
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli.output import Output
 from dutyflow.intake import IntakeRefused
 from dutyflow.messages import t
-from dutyflow.office_import import acting_moment as moment_of
 from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
 from dutyflow.reform import ReformError
 from dutyflow.register import RegisterError
@@ -159,7 +159,7 @@ def acting_moment(
     calendar: WorkingCalendar, day: dt.date | None, future_key: str = "dates.as_of_in_future"
 ) -> dt.datetime:
     """When an action given a day (--as-of, --received) takes effect, on the wall clock (see
-    `office_import.acting_moment`)."""
+    `admin.acting_moment`)."""
     return moment_of(calendar, day, now=utcnow(), future_key=future_key)
 
 

@@ -121,7 +121,9 @@ def import_command(
     request = ImportRequest(unit, deliverable, period, read_input(file), file.name, optional_day(received))
     limits = import_limits(int(rt.settings.max_upload_mb * 1024 * 1024))
     files = rt.files
-    imported = on_plan(lambda s, p, now, who: import_received(s, files, p, request, now=now, actor=who, limits=limits), rt=rt)
+    imported = on_plan(
+        lambda s, p, now, who: import_received(s, files, p, request, now=now, actor=who, limits=limits), rt=rt
+    )
     result = imported.result
     console.print(
         t(

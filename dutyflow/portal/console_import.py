@@ -54,7 +54,9 @@ def read_form(portal: Portal, typed: Mapping[str, str]) -> ImportForm | list[str
     """The request a filled form makes, or its problems, each naming its field."""
     values = {name: " ".join(typed.get(name, "").split())[:MAX_NAME] for name in FIELDS}
     problems = [
-        t("console_import.field_missing", field=t(f"console_import.fields.{name}")) for name in ("unit", "report") if not values[name]
+        t("console_import.field_missing", field=t(f"console_import.fields.{name}"))
+        for name in ("unit", "report")
+        if not values[name]
     ]
     received = None
     if values["received"]:
@@ -81,7 +83,9 @@ def import_form(officer: StaffDep, portal: PortalDep, request: Request) -> HTMLR
 
 
 @router.post(IMPORT, response_class=HTMLResponse)
-async def import_post(officer: StaffDep, portal: PortalDep, request: Request, background: BackgroundTasks) -> HTMLResponse:
+async def import_post(
+    officer: StaffDep, portal: PortalDep, request: Request, background: BackgroundTasks
+) -> HTMLResponse:
     posted = await request.form(max_fields=MAX_FORM_FIELDS)
     typed = {name: value for name in FIELDS if isinstance(value := posted.get(name, ""), str)}
     step = typed.get("step", "")
@@ -117,7 +121,9 @@ def _do(portal: Portal, officer: Officer, typed: Mapping[str, str], background: 
         data = portal.files.get(typed.get("sha256", ""))
     except (ValueError, OSError):
         return _form(portal, officer, form.values, [t("console_import.upload_gone")])
-    request = ImportRequest(form.unit, form.deliverable, form.period, data, typed.get("file_name", "")[:MAX_NAME], form.received_on)
+    request = ImportRequest(
+        form.unit, form.deliverable, form.period, data, typed.get("file_name", "")[:MAX_NAME], form.received_on
+    )
     try:
         imported = office_import.perform(portal.engine, portal.files, request, **_context(portal, officer))
     except (AdminError, IntakeRefused) as exc:

@@ -450,7 +450,12 @@ def _contacts_of(document: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     contacts: dict[str, dict[str, str]] = {}
     for unit in document.get("units", []):
         focal, head = unit.get("focal") or {}, unit.get("head") or {}
-        fields = {"focal_name": focal.get("name"), "focal_email": focal.get("email"), "head_name": head.get("name"), "head_email": head.get("email")}
+        fields = {
+            "focal_name": focal.get("name"),
+            "focal_email": focal.get("email"),
+            "head_name": head.get("name"),
+            "head_email": head.get("email"),
+        }
         contacts[unit["code"]] = {key: value for key, value in fields.items() if isinstance(value, str)}
     return contacts
 
