@@ -14,18 +14,20 @@ shows the obligation it answers and what the validation finds before anything is
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from dutyflow.admin import acting_moment
+from dutyflow.admin import AdminError, acting_moment
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import IntakeResult, Limits, WorkbookParser
+from dutyflow.messages import t
 from dutyflow.office import ImportRequest, import_report
 from dutyflow.plan import CalendarConfig
-from dutyflow.states import ObligationState
+from dutyflow.states import ObligationState, SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, PlanRow, SubmissionRow, UnitRow
@@ -113,6 +115,7 @@ def import_received(
     go to the caller. The receipt is the caller's, after the commit (`send_receipt`)."""
     calendar = WorkingCalendar.from_config(CalendarConfig.model_validate(plan.document.get("calendar", {})))
     moment = acting_moment(calendar, request.received_on, now=now, future_key="dates.received_in_future")
+    _refuse_twice(session, plan.id, request, calendar, calendar.local_date(moment))
     result = import_report(session, files, plan, request, now=moment, actor=actor, limits=limits, parse=parse)
     obligation = session.get(ObligationRow, result.obligation_id)
     assert obligation is not None
@@ -167,6 +170,46 @@ def send_receipt(notifier: Notifier, imported: Imported) -> None:
     on the day it was typed in."""
     when = imported.received_at
     notifier.acknowledge(imported.result.submission_id, notifier.calendar.local_date(when), when)
+
+
+def _refuse_twice(
+    session: Session, plan_id: int, request: ImportRequest, calendar: WorkingCalendar, day: dt.date
+) -> None:
+    """Refuse the same file imported again for the same report as received on the same day: a
+    second click on the confirmation, or a command run twice, records one version and sends one
+    receipt (docs/decisions.md, "The console imports a report with the CLI's service")."""
+    query = (
+        select(SubmissionRow, ObligationRow.period_label, DeliverableRow.name, UnitRow.name)
+        .join(ObligationRow, SubmissionRow.obligation_id == ObligationRow.id)
+        .join(UnitRow, ObligationRow.unit_id == UnitRow.id)
+        .join(DeliverableRow, ObligationRow.deliverable_id == DeliverableRow.id)
+        .where(
+            ObligationRow.plan_id == plan_id,
+            UnitRow.code == request.unit,
+            DeliverableRow.code == request.deliverable,
+            SubmissionRow.channel == SubmissionChannel.IMPORT,
+            SubmissionRow.file_sha256 == hashlib.sha256(request.data).hexdigest(),
+            SubmissionRow.received_at >= calendar.start_of_day(day),
+            SubmissionRow.received_at < calendar.start_of_day(day + dt.timedelta(days=1)),
+        )
+        .order_by(SubmissionRow.id)
+    )
+    if request.period:
+        query = query.where(ObligationRow.period == request.period)
+    found = session.execute(query.limit(1)).first()
+    if found is not None:
+        submission, period, deliverable, unit = found
+        raise AdminError(
+            t(
+                "console_import.already_imported",
+                unit=unit,
+                deliverable=deliverable,
+                period=period,
+                day=f"{day:%d/%m/%Y}",
+                version=submission.version,
+                actor=submission.submitted_by or "",
+            )
+        )
 
 
 def _file_name(session: Session, submission_id: int) -> str | None:

@@ -204,3 +204,20 @@ def test_the_menu_and_the_actions_page_lead_to_the_import(site: Site) -> None:
     assert chooser.status_code == 200 and '<select name="unit"' in chooser.text
     unknown = client.get(f"{IMPORT}?unit=khong-co")
     assert unknown.status_code == 422 and "không có đơn vị mã «khong-co»" in unknown.text
+
+
+def test_a_second_click_on_the_confirmation_records_nothing_more(site: Site) -> None:
+    client, csrf = signed_in(site, STAFF)
+    confirm = send(client, fields(site, csrf), workbook(site))
+    assert confirmed(client, confirm.text).status_code == 200
+    again = confirmed(client, confirm.text)
+    assert again.status_code == 422, again.text
+    assert (
+        "Tệp này đã được nhập cho UBND xã A – «Báo cáo 6 tháng» (kỳ: 6 tháng đầu năm 2025), nhận ngày 09/05/2025"
+        in again.text
+    )
+    assert len(submissions(site)) == 1 and len(site.outbox.sent) == 1  # one version, one receipt
+    # The same file received on another day is another report (the unit sent it again).
+    other_day = send(client, fields(site, csrf, received="2025-05-10"), workbook(site))
+    assert other_day.status_code == 200 and confirmed(client, other_day.text).status_code == 200
+    assert len(submissions(site)) == 2
