@@ -84,7 +84,7 @@ def test_staff_import_a_good_workbook_received_days_ago_and_the_unit_gets_its_re
     assert form_page.status_code == 200 and "UBND xã A" in form_page.text
     assert f'value="bao-cao-6-thang/{six_month(site).period}"' in form_page.text
     assert "bao-cao-nam/" in form_page.text and "tong-hop/" not in form_page.text  # only what xã A owes
-    assert 'max="2025-05-12"' in form_page.text and 'value="2025-05-12"' in form_page.text  # today by default
+    assert 'min="2025-01-01" max="2025-05-12"' in form_page.text and 'value="2025-05-12"' in form_page.text  # today by default
 
     confirm = send(client, fields(site, csrf), workbook(site))
     assert confirm.status_code == 200, confirm.text

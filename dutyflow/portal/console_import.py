@@ -182,6 +182,7 @@ def _page(
         unit_name=_unit_name(portal, unit) if unit else "",
         owed=owed,
         today=portal.today(),
+        first_day=dt.date(portal.plan.plan.year, 1, 1),
         rehearsed=rehearsed,
         done=done,
         received_day=portal.dmy(shown.received_at) if shown else "",
