@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dutyflow import audit, lifecycle
+from dutyflow.calendar import WorkingCalendar
 from dutyflow.messages import t
 from dutyflow.states import OPEN_STATES
 from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, PlanRow, ScheduleRow, UnitRow
@@ -35,6 +36,20 @@ _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
 
 class AdminError(Exception):
     """A change that cannot be made; the message says why, in Vietnamese."""
+
+
+def acting_moment(
+    calendar: WorkingCalendar, day: dt.date | None, *, now: dt.datetime, future_key: str = "dates.as_of_in_future"
+) -> dt.datetime:
+    """When an action given a day (a report received, a decision taken) takes effect: `now` for
+    today or no day, noon of that day in the plan's timezone for a past one; a day still to come is
+    refused (`future_key` says how)."""
+    if day is None:
+        return now
+    today = calendar.local_date(now)
+    if day > today:
+        raise AdminError(t(future_key, day=f"{day:%d/%m/%Y}", today=f"{today:%d/%m/%Y}"))
+    return now if day == today else calendar.start_of_day(day) + dt.timedelta(hours=12)
 
 
 def _unit(session: Session, plan_id: int, code: str) -> UnitRow:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from dutyflow import admin, audit
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.intake import IntakeResult, Limits, check_received_year, submit_file
+from dutyflow.forms import parse_workbook
+from dutyflow.intake import IntakeResult, Limits, WorkbookParser, check_received_year, submit_file
 from dutyflow.messages import t
 from dutyflow.plan.model import Contact
 from dutyflow.states import ObligationState, SubmissionChannel
@@ -96,8 +97,10 @@ def import_report(
     now: dt.datetime,
     actor: str,
     limits: Limits,
+    parse: WorkbookParser | None = None,
 ) -> IntakeResult:
-    """Record an imported report against the obligation it answers (see `choose_obligation`)."""
+    """Record an imported report against the obligation it answers (see `choose_obligation`);
+    `parse` reads a workbook (the portal's runs in a worker process)."""
     if request.received_on is not None:
         check_received_year(request.received_on, plan.year)
     obligation = choose_obligation(session, plan.id, request.unit, request.deliverable, request.period)
@@ -112,6 +115,7 @@ def import_report(
         actor=actor,
         now=now,
         limits=limits,
+        parse=parse or parse_workbook,
     )
 
 
@@ -143,9 +147,9 @@ def correct_contact(
     actor: str,
 ) -> Corrected:
     """Correct a unit's focal officer's or head's address (and name) in the store, checked as the
-    plan checks it, and audit the change. The plan file still holds the old address: reloading it
-    brings that back, so the office corrects the file too (docs/decisions.md, "Correcting a unit's
-    contact from the console")."""
+    plan checks it, and audit the change. The plan file still holds the old address: a reload keeps
+    the correction unless the file itself changes that contact (docs/decisions.md, "A console
+    correction survives a reload"), and the office corrects the file too."""
     row = session.scalars(select(UnitRow).where(UnitRow.plan_id == plan_id, UnitRow.code == unit_code)).first()
     if row is None:
         raise admin.AdminError(t("cli.unknown_unit", code=unit_code))

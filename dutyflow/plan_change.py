@@ -61,6 +61,8 @@ class Change:
 class PlanDiff:
     changes: dict[str, list[Change]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    contacts: list[str] = field(default_factory=list)
+    """Contacts corrected in the console: kept by the load, or replaced by the file (`LoadReport.contact_texts`)."""
 
     def add(self, change: Change) -> None:
         self.counts[change.group] = self.counts.get(change.group, 0) + 1
@@ -97,8 +99,10 @@ def preview(engine: Engine, plan: Plan, source: Path, *, now: dt.datetime, actor
         try:
             last_event = session.scalar(select(func.max(AuditEventRow.id))) or 0
             last_obligation = session.scalar(select(func.max(ObligationRow.id))) or 0
-            load_plan_into_store(session, plan, source, now=now, actor=actor)
-            return _diff(session, last_event, last_obligation)
+            report = load_plan_into_store(session, plan, source, now=now, actor=actor)
+            diff = _diff(session, last_event, last_obligation)
+            diff.contacts = report.contact_texts()
+            return diff
         finally:
             session.rollback()
 

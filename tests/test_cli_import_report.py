@@ -92,3 +92,14 @@ def test_report_open_prints_the_latest_reports_files(cli: Cli) -> None:
     result = cli.run("report", "open")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == sorted([str(final.docx), str(final.html)])
+
+
+def test_the_same_import_run_twice_records_one_version_and_sends_one_receipt(cli: Cli, tmp_path: Path) -> None:
+    file = workbook(cli, tmp_path, "xa-b", "bao-cao-xa-b.xlsx")
+    command = ("import", str(file), "--unit", "xa-b", "--deliverable", "bao-cao-6-thang")
+    assert cli.run(*command).exit_code == 0
+    again = cli.run(*command)
+    assert again.exit_code == 1 and "Tệp này đã được nhập cho UBND xã B" in again.output, again.output
+    with session_scope(cli.runtime().engine) as session:
+        assert len(session.scalars(select(SubmissionRow)).all()) == 1
+    assert len(cli.mail_to(XA_B)) == 1

@@ -22,6 +22,7 @@ from tests.approval_support import LEADER as REPORT_LEADER
 from tests.approval_support import PASSWORD as SIGNING_PASSWORD
 from tests.browser import chromium_page, live_server
 from tests.conftest import at
+from tests.filling import filled_workbook
 from tests.test_console_actions import signed_in
 from tests.test_console_manage import changed_plan
 from tests.test_console_sign import awaiting_approval, keys
@@ -311,3 +312,35 @@ def test_leadership_approves_and_office_staff_sign_and_issue_the_report_on_a_pho
         "luutru@soyte.thunghiem.example",
         "vanthu@soyte.thunghiem.example",
     ]
+
+
+@ON_SQLITE
+def test_staff_import_a_report_that_came_on_paper_from_the_units_page(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    obligation = site.obligation("xa-a", "bao-cao-6-thang")
+    workbook = tmp_path / "bao-cao-6-thang-xa-a.xlsx"
+    workbook.write_bytes(filled_workbook(site.target("xa-a", "bao-cao-6-thang")))
+    site.outbox.sent.clear()
+    with live_server(site.client.app) as base, chromium_page(str(tmp_path)) as page:
+        page.set_viewport_size(PHONE)
+        sign_in(page, base, STAFF)
+        page.goto(f"{base}/van-phong/don-vi/xa-a")
+        page.get_by_role("link", name="Nhập báo cáo của đơn vị này").click()
+        page.wait_for_selector("select[name=report]")
+        check_phone_page(page, "nhap-bao-cao", "sqlite")
+        page.select_option("select[name=report]", f"bao-cao-6-thang/{obligation.period}")
+        page.fill("input[name=received]", "2025-05-09")
+        page.set_input_files("input[name=file]", str(workbook))
+        page.get_by_role("button", name="Xem lại trước khi nhập").click()
+        page.wait_for_selector("#confirm")
+        check_phone_page(page, "nhap-bao-cao-xem-lai", "sqlite")
+        assert "nhận ngày 09/05/2025" in page.inner_text("#confirm") and "tệp hợp lệ" in page.inner_text("#confirm")
+        page.get_by_role("button", name="Xác nhận nhập báo cáo").click()
+        page.wait_for_selector("#done")
+        check_phone_page(page, "nhap-bao-cao-xong", "sqlite")
+        assert "đã chấp nhận" in page.inner_text("#done")
+        page.get_by_role("link", name="Xem báo cáo đã nộp của UBND xã A").click()
+        page.wait_for_selector("#submission-list")
+        assert STAFF in page.inner_text("#submission-list")
+    assert site.obligation("xa-a", "bao-cao-6-thang").state == "accepted"
+    [receipt] = site.outbox.sent
+    assert "vhxh@xa-a.thunghiem.example" in receipt.recipients and "09/05/2025" in receipt.text

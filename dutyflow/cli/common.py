@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from dutyflow import accounts
 from dutyflow.accounts import AccountError
 from dutyflow.admin import AdminError
+from dutyflow.admin import acting_moment as moment_of
 from dutyflow.approval import ApprovalError
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli.output import Output
@@ -162,15 +163,9 @@ def read_input(path: Path) -> bytes:
 def acting_moment(
     calendar: WorkingCalendar, day: dt.date | None, future_key: str = "dates.as_of_in_future"
 ) -> dt.datetime:
-    """When an action given a day (--as-of, --received) takes effect: now for today, noon of that day
-    in the plan's timezone for a past one; a day still to come is refused."""
-    real = utcnow()
-    if day is None:
-        return real
-    today = calendar.local_date(real)
-    if day > today:
-        raise AdminError(t(future_key, day=f"{day:%d/%m/%Y}", today=f"{today:%d/%m/%Y}"))
-    return real if day == today else calendar.start_of_day(day) + dt.timedelta(hours=12)
+    """When an action given a day (--as-of, --received) takes effect, on the wall clock (see
+    `admin.acting_moment`)."""
+    return moment_of(calendar, day, now=utcnow(), future_key=future_key)
 
 
 def on_plan(

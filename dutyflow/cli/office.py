@@ -4,23 +4,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.text import Text
-from sqlalchemy.orm import Session
 
 from dutyflow import admin, schedules
 from dutyflow.cli.common import DAY, console, errors, on_plan, optional_day, parse_day, read_input, runtime
 from dutyflow.cli.usage import VietnameseGroup
-from dutyflow.intake import IntakeResult, Limits
 from dutyflow.messages import t
-from dutyflow.office import ImportRequest, import_report, link_url, reissue_token
+from dutyflow.office import ImportRequest, link_url, reissue_token
+from dutyflow.office_import import import_limits, import_received, send_receipt
 from dutyflow.resources import utcnow
 from dutyflow.store.db import upgrade
-from dutyflow.store.models import PlanRow
 
 db_app = typer.Typer(cls=VietnameseGroup, help=t("help.db"), no_args_is_help=True)
 schedule_app = typer.Typer(cls=VietnameseGroup, help=t("help.schedule"), no_args_is_help=True)
@@ -122,13 +119,12 @@ def import_command(
 ) -> None:
     rt = runtime()
     request = ImportRequest(unit, deliverable, period, read_input(file), file.name, optional_day(received))
-    limits = Limits(max_bytes=int(rt.settings.max_upload_mb * 1024 * 1024), max_per_day=10_000)
+    limits = import_limits(int(rt.settings.max_upload_mb * 1024 * 1024))
     files = rt.files
-
-    def record(s: Session, p: PlanRow, now: dt.datetime, who: str) -> tuple[IntakeResult, dt.datetime]:
-        return import_report(s, files, p, request, now=now, actor=who, limits=limits), now
-
-    result, when = on_plan(record, request.received_on, "dates.received_in_future", rt=rt)
+    imported = on_plan(
+        lambda s, p, now, who: import_received(s, files, p, request, now=now, actor=who, limits=limits), rt=rt
+    )
+    result = imported.result
     console.print(
         t(
             "intake.imported",
@@ -141,8 +137,6 @@ def import_command(
     )
     for reason in result.reasons:
         console.line(f"  - {reason}")
-    notifier = rt.notifier()
-    # The receipt is written on the day the report was received, not on the day it was typed in.
-    notifier.acknowledge(result.submission_id, notifier.calendar.local_date(when), when)
+    send_receipt(rt.notifier(), imported)
     if not result.ok:
         raise typer.Exit(1)

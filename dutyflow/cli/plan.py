@@ -204,5 +204,7 @@ def plan_load(path: PathArg = None) -> None:
                 session, plan, source.resolve(), now=utcnow(), actor=acting_person(session)
             )
     console.print(report.describe())
+    for line in report.contact_lines():
+        console.line(line)
 
 

@@ -24,6 +24,7 @@ from dutyflow.intake import Limits, WorkbookParser
 from dutyflow.notify import Notifier
 from dutyflow.portal import (
     console_actions,
+    console_import,
     console_plan,
     console_report,
     console_routes,
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(unit_routes.router)
     app.include_router(office_routes.router)
     app.include_router(console_actions.router)
+    app.include_router(console_import.router)
     app.include_router(console_schedules.router)
     app.include_router(console_plan.router)
     app.include_router(console_run.router)

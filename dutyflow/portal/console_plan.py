@@ -59,7 +59,7 @@ def plan_apply(
         return _preview(portal, officer, upload, name)
     report = plan_change.apply(portal.engine, upload.plan, upload.path, now=portal.clock(), actor=officer.name)
     _follow_store(portal)
-    return _page(portal, officer, done=report.describe(), file_name=name)
+    return _page(portal, officer, done=report.describe(), contacts=report.contact_texts(), file_name=name)
 
 
 def _preview(portal: Portal, officer: Officer, upload: plan_change.Uploaded, name: str) -> HTMLResponse:
@@ -89,6 +89,7 @@ def _page(portal: Portal, officer: Officer, *, status_code: int = 200, **context
         "done": "",
         "file_name": "",
         "sha256": "",
+        "contacts": [],
     }
     return page(
         "console_plan",

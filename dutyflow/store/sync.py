@@ -15,6 +15,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,58 @@ ASSIGN_STEP = "assign"
 """The outbox step of the assignment (`messaging.assignment.STEP`; the store does not import messaging)."""
 
 
+CONTACT_FIELDS = ("focal_name", "focal_email", "head_name", "head_email")
+"""A unit's contact fields the console corrects (`office.correct_contact`)."""
+
+
+class ContactOutcome(StrEnum):
+    """What a reload did with a contact corrected in the console since the last load."""
+
+    KEPT = "kept"
+    """The file still holds the value the correction replaced: the correction stays."""
+    REPLACED = "replaced"
+    """The file itself changes the contact: its new value replaces the correction."""
+
+
+@dataclass(frozen=True)
+class ContactNote:
+    """A contact field of a unit corrected in the console, and what the load did with it."""
+
+    unit: str
+    unit_name: str
+    field: str
+    outcome: ContactOutcome
+    value: str
+    """The value the store holds after the load."""
+    file_before: str
+    """What the previously loaded file said (what the correction replaced)."""
+    corrected: str
+    """The value the console's correction had set."""
+
+    def text(self) -> str:
+        contact = t(f"console_import.load.fields.{self.field}")
+        values = {"unit": self.unit_name, "contact": contact, "value": self.value, "corrected": self.corrected}
+        if self.outcome is ContactOutcome.KEPT:
+            return t("console_import.load.kept", file=self.file_before, **values)
+        return t("console_import.load.replaced", file_before=self.file_before, **values)
+
+
 @dataclass
 class LoadReport:
     plan_code: str
     title: str
     changes: Counter[str] = field(default_factory=Counter)
+    contacts: list[ContactNote] = field(default_factory=list)
+    """Contacts corrected in the console since the last load: kept, or replaced by the file."""
+
+    def contact_texts(self) -> list[str]:
+        """A sentence for each contact corrected in the console: kept, or replaced by the file."""
+        return [note.text() for note in self.contacts]
+
+    def contact_lines(self) -> list[str]:
+        """What the command line prints about them after the load's summary (none: no line)."""
+        texts = self.contact_texts()
+        return [t("console_import.load.heading"), *(f"- {text}" for text in texts)] if texts else []
 
     def _ordered_changes(self) -> list[tuple[tuple[str, str], int]]:
         entities = ["plan", "unit", "duty", "data_element", "indicator", "form", "deliverable", "obligation"]
@@ -118,11 +166,17 @@ class _Loader:
         """Codes of the units and deliverables the previously loaded version named."""
         self.removed: dict[str, list[Any]] = {}
         """Rows of each entity that the plan no longer names."""
+        self.file_contacts: dict[str, dict[str, str]] = {}
+        """Each unit's contact fields as the previously loaded file gave them."""
+        self.reasons: dict[tuple[str, str], str] = {}
+        """Why an entity's update is made, when the load has something to say (entity, code)."""
 
     def run(self, source: Path) -> LoadReport:
         plan_row = self._plan_row(source)
         pid = plan_row.id
-        units = self._sync(UnitRow, pid, "unit", {u.code: _unit_fields(u) for u in self.plan.units})
+        desired_units = {u.code: _unit_fields(u) for u in self.plan.units}
+        self._keep_corrections(pid, desired_units)
+        units = self._sync(UnitRow, pid, "unit", desired_units)
         self._sync(DutyRow, pid, "duty", {d.code: self._duty_fields(d) for d in self.plan.duties})
         self._sync(
             DataElementRow,
@@ -168,6 +222,8 @@ class _Loader:
             "document": document,
         }
         row = self.session.scalar(select(PlanRow).where(PlanRow.code == self.plan.plan.code))
+        if row is not None:
+            self.file_contacts = _contacts_of(row.document)
         if row is None:
             row = PlanRow(code=self.plan.plan.code, loaded_at=self.now, **fields)
             self.session.add(row)
@@ -184,6 +240,32 @@ class _Loader:
             row.loaded_at = self.now
             self._audit("updated", "plan", row.code, {"sections": changed})
         return row
+
+    # ------------------------------------------------------------------ contacts corrected in the console
+
+    def _keep_corrections(self, plan_id: int, desired: Mapping[str, dict[str, Any]]) -> None:
+        """Keep in `desired` the contact fields corrected in the console since the last load, unless
+        the file itself changes them (docs/decisions.md, "A console correction survives a reload").
+        A stored value that differs from what the last loaded file said was corrected in the console:
+        the loader is the only other writer of these fields."""
+        if not self.file_contacts:
+            return
+        rows = {row.code: row for row in self.session.scalars(select(UnitRow).filter_by(plan_id=plan_id))}
+        for code, values in desired.items():
+            row, before = rows.get(code), self.file_contacts.get(code)
+            if row is None or before is None:
+                continue
+            for name in CONTACT_FIELDS:
+                stored, file_before, file_now = getattr(row, name), before.get(name), values[name]
+                if file_before is None or stored in (file_before, file_now):
+                    continue  # never corrected, or the file now says what the correction said
+                outcome = ContactOutcome.KEPT if file_now == file_before else ContactOutcome.REPLACED
+                if outcome is ContactOutcome.KEPT:
+                    values[name] = stored
+                else:
+                    self.reasons[("unit", code)] = t("console_import.load.replaced_reason")
+                note = ContactNote(code, values["name"], name, outcome, values[name], file_before, stored)
+                self.report.contacts.append(note)
 
     # ------------------------------------------------------------------ generic sync
 
@@ -202,14 +284,16 @@ class _Loader:
                 existing[code] = row
                 self._audit("created", entity, code, _jsonable(values))
                 continue
-            self._update(row, entity, code, values)
+            self._update(row, entity, code, values, self.reasons.get((entity, code)))
         self.session.flush()
         self.removed[entity] = [row for code, row in existing.items() if code not in desired]
         return existing
 
-    def _update(self, row: Any, entity: str, code: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Give `row` the `values` that differ, auditing each change with its value before and after;
-        returns the changes."""
+    def _update(
+        self, row: Any, entity: str, code: str, values: Mapping[str, Any], reason: str | None = None
+    ) -> dict[str, Any]:
+        """Give `row` the `values` that differ, auditing each change with its value before and after
+        (and `reason`, when the load has one); returns the changes."""
         changes = {
             key: {"before": _jsonable(getattr(row, key)), "after": _jsonable(value)}
             for key, value in values.items()
@@ -218,7 +302,7 @@ class _Loader:
         if changes:
             for key, value in values.items():
                 setattr(row, key, value)
-            self._audit("updated", entity, code, changes)
+            self._audit("updated", entity, code, changes, reason)
         return changes
 
     def _delete_unreferenced(self) -> None:
@@ -335,8 +419,8 @@ class _Loader:
             "reported_by": [u.code for u in self.plan.expand_units(ind.reported_by)],
         }
 
-    def _audit(self, action: str, entity: str, code: str, detail: dict[str, Any]) -> None:
-        self._write(audit.AuditEvent(action, entity, code, detail))
+    def _audit(self, action: str, entity: str, code: str, detail: dict[str, Any], reason: str | None = None) -> None:
+        self._write(audit.AuditEvent(action, entity, code, detail, reason))
 
     def _write(self, event: audit.AuditEvent) -> None:
         if event.entity != "obligation" or event.action != "created":
@@ -359,6 +443,21 @@ def _unit_fields(unit: Any) -> dict[str, Any]:
         "closes": unit.closes,
         "successor_code": unit.successor,
     }
+
+
+def _contacts_of(document: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Each unit's contact fields as a stored plan document gives them."""
+    contacts: dict[str, dict[str, str]] = {}
+    for unit in document.get("units", []):
+        focal, head = unit.get("focal") or {}, unit.get("head") or {}
+        fields = {
+            "focal_name": focal.get("name"),
+            "focal_email": focal.get("email"),
+            "head_name": head.get("name"),
+            "head_email": head.get("email"),
+        }
+        contacts[unit["code"]] = {key: value for key, value in fields.items() if isinstance(value, str)}
+    return contacts
 
 
 def _obligation_fields(spec: ObligationSpec) -> dict[str, Any]:
