@@ -184,7 +184,8 @@ def test_healthz_answers_within_200_ms_while_the_heaviest_legal_upload_is_parsed
     held = [poll for poll in polls if poll.wall >= 0.2 and not poll.machine_busy]
     assert not held, f"/healthz held by the portal: {held} of {len(polls)} polls"
     assert len(polls) >= 10, "the upload was parsed too fast to measure anything"
-    assert max(poll.wall for poll in polls) < 1, max(polls)
+    portal_polls = [poll for poll in polls if not poll.machine_busy]
+    assert portal_polls and max(poll.wall for poll in portal_polls) < 1, max(polls)
     assert sum(poll.wall >= 0.2 for poll in polls) <= len(polls) // 50, "the machine is too busy to tell"
 
 

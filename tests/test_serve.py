@@ -71,9 +71,14 @@ def test_serve_starts_the_portal_and_stops_cleanly(tmp_path: Path, stop: signal.
                 break
             time.sleep(0.5)
         assert healthy, (tmp_path / "serve.log").read_text()
-        # Give the runner time to register its deployments; it must still be running.
-        time.sleep(3)
+        # Stop it once the runner serves its deployments (Prefect's temporary server is up by then: a
+        # Ctrl-C while that server's process is still importing is Python's traceback, not ours to word).
+        while time.monotonic() < deadline and process.poll() is None:
+            if "being served" in (tmp_path / "serve.log").read_text():
+                break
+            time.sleep(0.5)
         assert process.poll() is None, (tmp_path / "serve.log").read_text()
+        assert "being served" in (tmp_path / "serve.log").read_text(), (tmp_path / "serve.log").read_text()
 
         # Ctrl-C, as a terminal sends it, to the whole process group; SIGTERM, as a service manager does.
         if stop == signal.SIGINT:
