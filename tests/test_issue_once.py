@@ -15,9 +15,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from sqlalchemy import Engine, func, select
 
 from dutyflow import approval
+from dutyflow.cli.status import status_rows
 from dutyflow.consolidate import consolidate
 from dutyflow.intake import record_issued
 from dutyflow.mail import MemoryTransport
@@ -28,9 +30,9 @@ from dutyflow.states import ObligationState, ReportState, SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import ObligationRow, ReportRow, ReportVersionRow, SubmissionRow
-from dutyflow.store.queries import loaded_plan, office_obligation, status_lines
+from dutyflow.store.queries import StatusLine, loaded_plan, office_obligation, status_lines
 from dutyflow.store.sync import load_plan_into_store
-from tests.approval_support import FINAL_DAY, add_leader, make_keys, plan_with_addressee
+from tests.approval_support import FINAL_DAY, ICT, add_leader, make_keys, plan_with_addressee
 from tests.conftest import MINI_PLAN, at, build_notifier
 from tests.test_report_pdf import require
 
@@ -79,11 +81,15 @@ def office_row(engine: Engine) -> tuple[ObligationState, list[SubmissionChannel]
         return ObligationState(obligation.state), [SubmissionChannel(c) for c in channels]
 
 
-def office_standing(engine: Engine, day: str) -> Standing:
+def office_line(engine: Engine, day: str) -> StatusLine:
     with session_scope(engine) as session:
         plan = loaded_plan(session)
         (line,) = status_lines(session, plan.id, dt.date.fromisoformat(day), unit=OFFICE)
-        return line.standing
+        return line
+
+
+def office_standing(engine: Engine, day: str) -> Standing:
+    return office_line(engine, day).standing
 
 
 def approve_sign_issue(ws: approval.Workspace, notifier: Notifier, keys_folder: Path, day: str) -> approval.Issued:
@@ -121,7 +127,10 @@ def test_the_office_delivers_once_when_the_report_is_issued_and_is_chased_until_
     make_final(ws)
     assert office_row(engine) == (ObligationState.ANNOUNCED, [])
     assert approval.report_status(ws).state is ReportState.DRAFT
-    assert office_standing(engine, "2025-11-21") is Standing.DUE_SOON
+    line = office_line(engine, "2025-11-21")
+    assert (line.standing, line.report_state) == (Standing.DUE_SOON, ReportState.DRAFT)
+    note = status_rows([line], ICT)[0][-1]  # `dutyflow status` says where the report is
+    assert isinstance(note, Text) and note.plain == "Báo cáo tổng hợp: Dự thảo; được tính là đã nộp khi ban hành."
     # the next morning the office is reminded to have it approved; the ladder says nothing more
     # up to the last day: the reminder stands for it
     (reminder,) = chase_office(notifier, transport, "2025-11-21")
@@ -141,7 +150,8 @@ def test_the_office_delivers_once_when_the_report_is_issued_and_is_chased_until_
     with session_scope(engine) as session:
         (delivery,) = session.scalars(select(SubmissionRow)).all()
         assert delivery.file_name == issued.status.file.name and delivery.received_at == at("2025-11-26", 11)
-    assert office_standing(engine, "2025-11-27") is Standing.ACCEPTED
+    line = office_line(engine, "2025-11-27")
+    assert (line.standing, line.report_state) == (Standing.ACCEPTED, None)
     assert chase_office(notifier, transport, "2025-11-27") == []
     assert chase_office(notifier, transport, "2025-12-01") == []
 

@@ -62,6 +62,9 @@ class StatusLine:
     """The latest delivery problem (refused recipient, failed or unconfirmed send), if any."""
     submitted_at: dt.datetime | None = None
     """When the report that counts was received (accepted or awaiting the office), if any."""
+    report_state: ReportState | None = None
+    """The office's obligation: its consolidated report's state while it is on its way (made, not
+    yet delivered by its issue); None otherwise."""
 
 
 def current_plan(session: Session, code: str | None = None) -> PlanRow:
@@ -97,6 +100,7 @@ def status_lines(
     notices = _last_notices(session, where, history_until)
     submissions = _submissions(session, where)
     review = _needs_review(session, plan_id)
+    reports = _reports_on_their_way(session, plan_id, history_until)
     history = _AuditedChanges(session) if history_until is not None else None
     lines = []
     for row in rows:
@@ -149,9 +153,27 @@ def status_lines(
                 last_notice=last_notice,
                 problem=problem,
                 submitted_at=handed_in(state, mine, history_until, needs_review=needs_review),
+                report_state=reports.get(oid) if state is not State.ACCEPTED else None,
             )
         )
     return lines
+
+
+def _reports_on_their_way(
+    session: Session, plan_id: int, history_until: dt.datetime | None
+) -> dict[int, ReportState]:
+    """The consolidated report's state (its last step, taken before `history_until` when given) by
+    obligation: the office's obligation once its final report is made (docs/decisions.md "The
+    office delivers once, when the report is issued")."""
+    query = (
+        select(ReportStepRow.obligation_id, ReportStepRow.state)
+        .join(ObligationRow, ReportStepRow.obligation_id == ObligationRow.id)
+        .where(ObligationRow.plan_id == plan_id)
+        .order_by(ReportStepRow.id)
+    )
+    if history_until is not None:
+        query = query.where(ReportStepRow.at < history_until)
+    return {obligation_id: ReportState(state) for obligation_id, state in session.execute(query)}
 
 
 def _status_filter(
