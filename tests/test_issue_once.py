@@ -209,3 +209,39 @@ def test_the_ladder_of_a_report_on_its_way_keeps_only_its_steps_after_the_last_d
         (11, 27): ("overdue-3", "overdue-3"),
         (12, 1): ("escalate-5", "escalate-5"),
     }
+
+
+def test_a_final_report_recorded_before_the_report_s_way_existed_is_put_on_it_and_returned(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A store of the earlier path from before report versions: the final report recorded only as
+    the office's submission. It is the report made, entered as version 1 when its way is asked for."""
+    from dutyflow.report.build import build_report
+
+    with session_scope(engine) as session:
+        load_plan_into_store(session, load_plan(MINI_PLAN), MINI_PLAN, now=at("2025-04-20"), actor="test")
+    ws = approval.Workspace(engine, FileStore(tmp_path / "uploads"), tmp_path / "reports")
+    made = at(FINAL_DAY, 17)
+    files = build_report(
+        engine,
+        None,
+        dt.date(2025, 11, 20),
+        ws.out_root / "mini-2025" / "2025-11-20-chinh-thuc",
+        final=True,
+        pdf=False,
+        cutoff=made,
+    )
+    with session_scope(engine) as session:
+        plan = loaded_plan(session)
+        obligation = office_obligation(session, plan.id, plan.plan)
+        assert obligation is not None
+        assert record_issued(session, ws.files, obligation, files.docx, now=made) is not None
+    before = counts(engine)
+    again = consolidate(engine, ws.files, ws.out_root, dt.date(2025, 11, 24), at("2025-11-24", 17), final=True)
+    assert again.files.docx == files.docx and counts(engine) == before  # returned, nothing recorded
+    status = approval.report_status(ws)
+    assert (status.state, status.version, status.file.name) == (ReportState.DRAFT, 1, files.docx.name)
+    with session_scope(engine) as session:
+        (version,) = session.scalars(select(ReportVersionRow)).all()
+        assert (version.as_of, version.cutoff, version.made_by) == (dt.date(2025, 11, 20), made, "dutyflow")
+    assert office_row(engine) == (ObligationState.ACCEPTED, [SubmissionChannel.GENERATED])  # kept as it was
