@@ -95,17 +95,18 @@ class Portal:
         with self.engine.connect() as connection:  # a bare connection: no ORM session per request
             if plan_stamp(connection) == self.plan_stamp:
                 return
-        with self._reloading, session_scope(self.engine) as session:
-            stamp = plan_stamp(session)  # read again: another request may have reloaded meanwhile
-            if stamp == self.plan_stamp:
-                return
-            row = current_plan(session)
-            plan = plan_of(row)
-        self.plan, self.plan_id = plan, row.id
-        self.calendar = WorkingCalendar.from_config(plan.calendar)
-        if self.renew_notifier is not None:
-            self.notifier = self.renew_notifier()
-        self.plan_stamp = stamp
+        with self._reloading:
+            with session_scope(self.engine) as session:
+                stamp = plan_stamp(session)  # read again: another request may have reloaded meanwhile
+                if stamp == self.plan_stamp:
+                    return
+                row = current_plan(session)
+                plan, plan_id = plan_of(row), row.id
+            self.plan, self.plan_id = plan, plan_id
+            self.calendar = WorkingCalendar.from_config(plan.calendar)
+            if self.renew_notifier is not None:
+                self.notifier = self.renew_notifier()
+            self.plan_stamp = stamp
 
     def today(self) -> dt.date:
         return self.calendar.local_date(self.clock())
