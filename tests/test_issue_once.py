@@ -15,6 +15,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from rich.text import Text
 from sqlalchemy import Engine, func, select
 
@@ -245,3 +246,23 @@ def test_a_final_report_recorded_before_the_report_s_way_existed_is_put_on_it_an
         (version,) = session.scalars(select(ReportVersionRow)).all()
         assert (version.as_of, version.cutoff, version.made_by) == (dt.date(2025, 11, 20), made, "dutyflow")
     assert office_row(engine) == (ObligationState.ACCEPTED, [SubmissionChannel.GENERATED])  # kept as it was
+
+
+def test_the_office_s_status_page_says_where_its_report_is_until_it_is_delivered(
+    office: tuple[approval.Workspace, Notifier, MemoryTransport],
+) -> None:
+    from dutyflow.messages import t
+    from dutyflow.portal.app import create_app
+    from dutyflow.states import AccountRole
+    from tests.accounts_support import add_accounts, credentials
+
+    ws, notifier, _ = office
+    make_final(ws)
+    add_accounts(ws.engine, AccountRole.OFFICE)
+    app = create_app(ws.engine, ws.files, notifier=notifier, clock=lambda: at("2025-11-21", 9))
+    with TestClient(app) as client:
+        assert client.post("/van-phong/dang-nhap", data=credentials()).status_code == 200
+        page = client.get("/van-phong").text
+    (row,) = [r for r in page.split('id="status"')[1].split("<tr>") if "Báo cáo tổng hợp của huyện" in r]
+    assert f'class="due_soon">{t("standing.due_soon")}<br>' in row
+    assert "Báo cáo tổng hợp: Dự thảo; được tính là đã nộp khi ban hành." in row
