@@ -248,7 +248,7 @@ def test_a_final_report_recorded_before_the_report_s_way_existed_is_put_on_it_an
     assert office_row(engine) == (ObligationState.ACCEPTED, [SubmissionChannel.GENERATED])  # kept as it was
 
 
-def test_the_office_s_status_page_says_where_its_report_is_until_it_is_delivered(
+def test_the_office_s_pages_say_where_its_report_is_until_it_is_delivered(
     office: tuple[approval.Workspace, Notifier, MemoryTransport],
 ) -> None:
     from dutyflow.messages import t
@@ -259,10 +259,16 @@ def test_the_office_s_status_page_says_where_its_report_is_until_it_is_delivered
     ws, notifier, _ = office
     make_final(ws)
     add_accounts(ws.engine, AccountRole.OFFICE)
-    app = create_app(ws.engine, ws.files, notifier=notifier, clock=lambda: at("2025-11-21", 9))
+    note = "Báo cáo tổng hợp: Dự thảo; được tính là đã nộp khi ban hành."
+    today = at("2025-11-21", 9)
+    app = create_app(ws.engine, ws.files, notifier=notifier, clock=lambda: today)
     with TestClient(app) as client:
         assert client.post("/van-phong/dang-nhap", data=credentials()).status_code == 200
-        page = client.get("/van-phong").text
-    (row,) = [r for r in page.split('id="status"')[1].split("<tr>") if "Báo cáo tổng hợp của huyện" in r]
-    assert f'class="due_soon">{t("standing.due_soon")}<br>' in row
-    assert "Báo cáo tổng hợp: Dự thảo; được tính là đã nộp khi ban hành." in row
+        page = client.get("/van-phong").text  # the status page, before the last day
+        (row,) = [r for r in page.split('id="status"')[1].split("<tr>") if "Báo cáo tổng hợp của huyện" in r]
+        assert f'class="due_soon">{t("standing.due_soon")}<br>' in row and note in row
+        today = at("2025-11-25", 9)  # overdue, not issued: on the console's late list, with its state
+        assert client.post("/van-phong/dang-nhap", data=credentials()).status_code == 200  # a new day's session
+        late = client.get("/van-phong/tong-quan").text.split('class="late-line"')
+        (line,) = [r for r in late[1:] if "Báo cáo tổng hợp của huyện" in r]
+        assert note in line
