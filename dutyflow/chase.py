@@ -5,6 +5,12 @@ On a given day an obligation gets at most one step: the latest one whose day has
 if that step has not been sent in the current chase round. So a run that was missed catches up
 with the latest step once and never sends the steps it skipped; a returned submission starts a
 new round, which restarts the chase.
+
+The office's consolidated obligation follows its report: once the final report is made and on its
+way to approval (`ChaseView.report_on_its_way`), the office's reminder to have it approved
+(`report_lifecycle.approval_reminder_due`) stands for the ladder's steps up to the last day, and
+only the steps after it are sent, until the report is issued (docs/decisions.md "The office
+delivers once, when the report is issued").
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ class ChaseView:
     paused: bool = False
     sent: frozenset[str] = frozenset()
     """Codes of the steps already sent (or claimed) in the current chase round."""
+    report_on_its_way: bool = False
+    """The consolidated report of this (the office's) obligation is made and not yet issued."""
 
     @property
     def deadline(self) -> dt.date:
@@ -68,13 +76,19 @@ def _latest_due(config: ChaseConfig, calendar: WorkingCalendar, deadline: dt.dat
     return latest
 
 
+def left_to_approval(step: LadderStep) -> bool:
+    """Whether `step` is one the approval reminder stands for once the consolidated report is on
+    its way: a step up to the last day (an overdue step is sent until the report is issued)."""
+    return step.offset <= 0
+
+
 def _latest_unsent(
     view: ChaseView, config: ChaseConfig, calendar: WorkingCalendar, today: dt.date
 ) -> LadderStep | None:
     if view.state not in CHASED_STATES:
         return None
     latest = _latest_due(config, calendar, view.deadline, today)
-    if latest is None or latest.code in view.sent:
+    if latest is None or latest.code in view.sent or (view.report_on_its_way and left_to_approval(latest)):
         return None
     return latest
 
@@ -160,7 +174,9 @@ def plan_notices(
         if deadline not in latest_by_deadline:
             latest_by_deadline[deadline] = _latest_due(config, calendar, deadline, today)
         step = latest_by_deadline[deadline]
-        if step is not None and step.code not in view.sent:
+        if step is None or (view.report_on_its_way and left_to_approval(step)):
+            continue
+        if step.code not in view.sent:
             grouped[(view.unit, step.code)].append(view.obligation_id)
             steps[step.code] = step
     order = {step.code: i for i, step in enumerate(config.steps)}

@@ -1,11 +1,13 @@
 """Assemble the consolidated report: a draft ("DỰ THẢO") before the last days, the final one after.
 
-Knows nothing of Prefect. The final report is put on its way to approval (`enter_first_draft`;
-the steps after it are `dutyflow.approval`'s) and recorded as the office's own submission for the
-consolidated deliverable (so status shows it delivered) and emailed, with its PDF, to the
-district's leadership once. Both belong to the consolidated obligation, not to the day of a run:
-once its final report is recorded, a later run (the schedule fires every weekday) returns that
-report instead of making and recording another, and the email is keyed on the obligation.
+Knows nothing of Prefect. The final report is made once per consolidated obligation and enters the
+report's way as its first version, a draft by dutyflow (`dutyflow.approval` takes the steps after
+it), and is emailed, with its PDF, to the district's leadership once. It is not the office's
+delivery: the office's obligation is delivered when the approved, signed report is issued
+(`approval.issue`, docs/decisions.md "The office delivers once, when the report is issued"). Both
+belong to the consolidated obligation, not to the day of a run: once its final report is made, a
+later run (the schedule fires every weekday) returns that report instead of making another, and
+the email is keyed on the obligation.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from dutyflow.audit import SYSTEM_ACTOR
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.completeness import Tally
 from dutyflow.indicators import format_target, format_value
-from dutyflow.intake import record_final
 from dutyflow.messages import t
 from dutyflow.obligations import effective_last_day
 from dutyflow.plan import Plan
@@ -34,7 +35,7 @@ from dutyflow.states import ReportState, SubmissionChannel
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import ReportStepRow, ReportVersionRow, SubmissionRow
-from dutyflow.store.queries import current_plan, current_state, loaded_plan, office_obligation
+from dutyflow.store.queries import current_state, loaded_plan, office_obligation
 from dutyflow.store.reports import MadeReport, record
 from dutyflow.wording import plan_wording
 
@@ -81,7 +82,9 @@ def is_final(engine: Engine, as_of: dt.date) -> bool:
 
 
 def made_final(engine: Engine) -> MadeFinal | None:
-    """The final report recorded for the current plan's consolidated obligation, if any."""
+    """The final report made for the current plan's consolidated obligation, if any: the first
+    version of the report's way; in a store whose final report the earlier path recorded only as
+    the office's submission (before the report's way existed), that submission."""
     with session_scope(engine) as session:
         plan_row = loaded_plan(session)
         plan = plan_row.plan
@@ -89,21 +92,41 @@ def made_final(engine: Engine) -> MadeFinal | None:
         if obligation is None:
             return None
         first = session.scalars(
-            select(SubmissionRow)
-            .where(SubmissionRow.obligation_id == obligation.id, SubmissionRow.channel == SubmissionChannel.GENERATED)
-            .order_by(SubmissionRow.version)
-            .limit(1)
+            select(ReportVersionRow).where(
+                ReportVersionRow.obligation_id == obligation.id, ReportVersionRow.version == 1
+            )
         ).first()
-        if first is None:
+        if first is not None:
+            name = first.file_name or ""
+            sha = first.pdf_sha256 if name.endswith(".pdf") else first.docx_sha256
+            return MadeFinal(obligation.id, first.as_of, name, sha or "", first.made_at)
+        recorded = _recorded_submission(session, obligation.id)
+        if recorded is None:
             return None
-        made_on = WorkingCalendar.from_config(plan.calendar).local_date(first.received_at)
-        return MadeFinal(obligation.id, made_on, first.file_name or "", first.file_sha256 or "", first.received_at)
+        made_on = WorkingCalendar.from_config(plan.calendar).local_date(recorded.received_at)
+        return MadeFinal(
+            obligation.id, made_on, recorded.file_name or "", recorded.file_sha256 or "", recorded.received_at
+        )
+
+
+def _recorded_submission(session: Session, obligation_id: int) -> SubmissionRow | None:
+    """The office's first generated submission: what the earlier path recorded when it made the
+    final report (kept as history; docs/decisions.md "The office delivers once, when the report is
+    issued")."""
+    return session.scalars(
+        select(SubmissionRow)
+        .where(SubmissionRow.obligation_id == obligation_id, SubmissionRow.channel == SubmissionChannel.GENERATED)
+        .order_by(SubmissionRow.version)
+        .limit(1)
+    ).first()
 
 
 def enter_first_draft(engine: Engine) -> bool:
-    """Put the final report on its way to approval (`dutyflow.approval`): version 1, a draft by
-    dutyflow at the moment it was made. True when it is on its way (now or before); False while no
-    final report is made. Idempotent, and safe against a concurrent caller (unique version)."""
+    """The final report on its way to approval (`dutyflow.approval`): True when it is (`consolidate`
+    enters it as version 1 when it makes it); False while no final report is made. A final report
+    that the earlier path recorded only as the office's submission is entered now, as version 1, a
+    draft by dutyflow at the moment it was made. Idempotent, and safe against a concurrent caller
+    (unique version)."""
     made = made_final(engine)
     if made is None:
         return False
@@ -111,31 +134,38 @@ def enter_first_draft(engine: Engine) -> bool:
         with session_scope(engine) as session:
             if current_state(session, made.obligation_id) is not None:
                 return True
-            row = ReportVersionRow(
-                obligation_id=made.obligation_id,
-                version=1,
-                as_of=made.made_on,
-                cutoff=made.made_at,
-                pdf_sha256=made.sha256 if made.file_name.endswith(".pdf") else None,
-                docx_sha256=made.sha256 if made.file_name.endswith(".docx") else None,
-                file_name=made.file_name,
-                made_at=made.made_at,
-                made_by=SYSTEM_ACTOR,
-            )
-            session.add(row)
-            session.flush()
-            session.add(
-                ReportStepRow(
+            _enter(
+                session,
+                ReportVersionRow(
                     obligation_id=made.obligation_id,
-                    version_id=row.id,
-                    state=ReportState.DRAFT,
-                    at=made.made_at,
-                    actor=SYSTEM_ACTOR,
-                )
+                    version=1,
+                    as_of=made.made_on,
+                    cutoff=made.made_at,
+                    pdf_sha256=made.sha256 if made.file_name.endswith(".pdf") else None,
+                    docx_sha256=made.sha256 if made.file_name.endswith(".docx") else None,
+                    file_name=made.file_name,
+                    made_at=made.made_at,
+                    made_by=SYSTEM_ACTOR,
+                ),
             )
     except IntegrityError:
         pass  # entered by a concurrent caller
     return True
+
+
+def _enter(session: Session, version: ReportVersionRow) -> None:
+    """`version` (the final report as made) and its step: a draft by dutyflow."""
+    session.add(version)
+    session.flush()
+    session.add(
+        ReportStepRow(
+            obligation_id=version.obligation_id,
+            version_id=version.id,
+            state=ReportState.DRAFT,
+            at=version.made_at,
+            actor=SYSTEM_ACTOR,
+        )
+    )
 
 
 def _out_dir(out_root: Path, plan: Plan, day: dt.date, final: bool) -> Path:
@@ -170,8 +200,10 @@ def _made_files(out_root: Path, plan: Plan, made: MadeFinal) -> ReportFiles:
 def consolidate(
     engine: Engine, files: FileStore, out_root: Path, as_of: dt.date, now: dt.datetime, *, final: bool
 ) -> Consolidation:
-    """A draft of `as_of`, or the final report. The final report is made and recorded once per
-    consolidated obligation: when it exists, this returns it (files, figures and day it was made)."""
+    """A draft of `as_of`, or the final report. The final report is made once per consolidated
+    obligation and put on the report's way (version 1, a draft): when it exists, this returns it
+    (files, figures and day it was made) and records nothing. Making it records no submission:
+    the office delivers when the report is issued."""
     made = made_final(engine) if final else None
     day = made.made_on if made is not None else as_of
     with session_scope(engine) as session:
@@ -188,12 +220,16 @@ def consolidate(
         result = build_report(
             engine, plan.plan.code, as_of, _out_dir(out_root, plan, as_of, final), final=final, cutoff=now
         )
-        with session_scope(engine) as session:  # the final report's submission and its record, together
-            if final:
-                _record_final(session, files, plan, result, now)
-            record(session, files, _made(plan_row.id, result, as_of, final, rc.completeness.total), now=now)
-        if final:
-            enter_first_draft(engine)
+        try:
+            with session_scope(engine) as session:  # the report's record and, when final, its way: together
+                record(session, files, _made(plan_row.id, result, as_of, final, rc.completeness.total), now=now)
+                if final and obligation_id is not None:
+                    _enter(session, _first_version(files, obligation_id, result, as_of, now))
+        except IntegrityError:  # a concurrent run made the final report first: that one stands
+            made = made_final(engine)
+            if made is None:  # pragma: no cover - the conflict was on the version it made
+                raise
+            result = _made_files(out_root, plan, made)
     indicators = [
         {
             t("flows.col_code"): r.code,
@@ -207,15 +243,26 @@ def consolidate(
     return Consolidation(files=result, final=final, indicators=indicators, obligation_id=obligation_id)
 
 
+def _first_version(
+    files: FileStore, obligation_id: int, result: ReportFiles, as_of: dt.date, now: dt.datetime
+) -> ReportVersionRow:
+    """The final report as made: version 1 of the report's way, its figures cut at `now`."""
+    document = result.pdf or result.docx
+    return ReportVersionRow(
+        obligation_id=obligation_id,
+        version=1,
+        as_of=as_of,
+        cutoff=now,
+        docx_sha256=files.put(result.docx.read_bytes()),
+        pdf_sha256=files.put(result.pdf.read_bytes()) if result.pdf is not None else None,
+        file_name=document.name,
+        made_at=now,
+        made_by=SYSTEM_ACTOR,
+    )
+
+
 def _made(plan_id: int, result: ReportFiles, as_of: dt.date, final: bool, total: Tally) -> MadeReport:
     """Every report made is kept, with the completeness it counted, for the console's list."""
     return MadeReport(
         plan_id, as_of, final, result.docx, result.pdf, result.html, total.expected, total.received, total.on_time
     )
-
-
-def _record_final(session: Session, files: FileStore, plan: Plan, result: ReportFiles, now: dt.datetime) -> None:
-    """The final report delivers the office's own obligation, through the intake path."""
-    obligation = office_obligation(session, current_plan(session).id, plan)
-    if obligation is not None:
-        record_final(session, files, obligation, result.pdf or result.docx, now=now)

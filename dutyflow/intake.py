@@ -235,21 +235,23 @@ def decide(
     )
 
 
-def record_final(
+def record_issued(
     session: Session, files: FileStore, obligation: ObligationRow, document: Path, *, now: dt.datetime
 ) -> IntakeResult | None:
-    """Record the office's final consolidated report as a version of its own obligation, through
-    the same path as a unit's report: accepted on receipt, dutyflow its actor. None when this very
-    file (same sha256) was recorded already, so a rerun records nothing twice."""
-    data = document.read_bytes()
-    sha = files.put(data)
-    exists = session.scalar(
+    """Record the office's issued consolidated report as a version of its own obligation, through
+    the same path as a unit's report: accepted on receipt, dutyflow its actor. The office delivers
+    once: None, recording nothing, when its obligation already holds a delivery (a rerun, or a
+    store where the earlier path recorded the final report when it was made; docs/decisions.md
+    "The office delivers once, when the report is issued")."""
+    delivered = session.scalar(
         select(func.count(SubmissionRow.id)).where(
-            SubmissionRow.obligation_id == obligation.id, SubmissionRow.file_sha256 == sha
+            SubmissionRow.obligation_id == obligation.id, SubmissionRow.channel == SubmissionChannel.GENERATED
         )
     )
-    if exists:
+    if delivered:
         return None
+    data = document.read_bytes()
+    sha = files.put(data)
     return _record(
         session,
         obligation,
@@ -390,7 +392,7 @@ __all__ = [  # with the refusals, imported from here by the portal and the CLI
     "decide",
     "next_version",
     "obligation_for_unit",
-    "record_final",
+    "record_issued",
     "submit_entries",
     "submit_file",
     "target_of",

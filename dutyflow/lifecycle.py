@@ -61,8 +61,8 @@ def submit(obligation: ObligationRow, submission: SubmissionRow, *, now: dt.date
     """A new version (`submission`, its status decided on receipt) was received for `obligation`.
 
     A valid version stops the chase (accepted, or awaiting the office); an invalid one never undoes
-    an accepted version, and otherwise the unit owes the report again. The office's own final
-    report is the consolidation (see `consolidate`)."""
+    an accepted version, and otherwise the unit owes the report again. The office's own report,
+    issued, is the consolidation (see `consolidate`)."""
     status = SubmissionStatus(submission.status)
     if submission.channel == SubmissionChannel.GENERATED:
         return consolidate(obligation, submission, now=now)
@@ -83,8 +83,8 @@ def submit(obligation: ObligationRow, submission: SubmissionRow, *, now: dt.date
 
 
 def consolidate(obligation: ObligationRow, submission: SubmissionRow, *, now: dt.datetime) -> AuditEvent:
-    """The office's final consolidated report (`submission`, made by dutyflow) delivers the office's
-    own obligation: accepted, nothing more owed."""
+    """The office's consolidated report, approved, signed and issued (`submission`, recorded by
+    dutyflow), delivers the office's own obligation: accepted, nothing more owed."""
     _settle(obligation, ObligationState.ACCEPTED, now)
     return AuditEvent(
         action="report_final",

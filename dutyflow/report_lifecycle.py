@@ -8,7 +8,7 @@ whose Vietnamese message says what state the report is in and what can be done.
 - returned: the leadership sent it back with comments; an edit makes a new draft;
 - approved: the leadership approved it; it has its number in the register;
 - signed: signed (PAdES, visible signature) and verified;
-- issued: emailed to the addressees and recorded as the office's submission.
+- issued: emailed to the addressees and recorded as the office's submission (its only one).
 
 The office may edit a draft (a new version) but nothing after approval: an approved report is
 what its number and signature stand for. The reminder rule (`approval_reminder_due`) is here too:

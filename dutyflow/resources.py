@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from dutyflow.calendar import WorkingCalendar
@@ -30,8 +30,8 @@ from dutyflow.plan import Plan
 from dutyflow.settings import Settings, load_settings
 from dutyflow.store.db import make_engine, session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.models import PlanRow, UnitRow
-from dutyflow.store.queries import current_plan, plan_of
+from dutyflow.store.models import UnitRow
+from dutyflow.store.queries import PlanStamp, current_plan, plan_of, plan_stamp
 from dutyflow.tokens import current_token, expiry_for, load_secret
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class Resources:
     links: LinkProvider | Literal["portal"] | None = "portal"
     reply_tokens: bool = True
     """Replies go to the office's address with a token naming the unit and obligation (email intake)."""
-    _plan: tuple[tuple[int, str], Plan] | None = field(default=None, repr=False)
+    _plan: tuple[PlanStamp, Plan] | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, clock: Clock = utcnow) -> Resources:
@@ -164,13 +164,10 @@ class Resources:
     def loaded_plan(self) -> Plan:
         """The plan loaded most recently into the store, validated once per stored version."""
         with session_scope(self.engine) as session:
-            version = session.execute(
-                select(PlanRow.id, PlanRow.sha256).order_by(PlanRow.loaded_at.desc(), PlanRow.id.desc()).limit(1)
-            ).first()
-            key = (version[0], version[1]) if version is not None else None
-            if self._plan is None or key is None or self._plan[0] != key:
+            stamp = plan_stamp(session)
+            if self._plan is None or stamp is None or self._plan[0] != stamp:
                 row = current_plan(session)
-                self._plan = ((row.id, row.sha256), plan_of(row))
+                self._plan = ((row.id, row.sha256, row.loaded_at), plan_of(row))
         return self._plan[1]
 
     @cached_property
@@ -239,6 +236,7 @@ class Resources:
             trust_store=self.settings.signing_trust_store,
             reports_dir=self.settings.data_dir / "reports",
             signing=self.signing,
+            renew_notifier=self.notifier,
         )
 
     def imap_mailbox(self) -> ImapMailbox | None:

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from dutyflow.mail import DeliveryResult, MemoryTransport, OutgoingMessage
 from dutyflow.notify import Notifier
 from dutyflow.obligations import State
 from dutyflow.plan import load_plan
-from dutyflow.states import NotificationStatus
+from dutyflow.states import NotificationStatus, ReportState
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
+from dutyflow.store.models import NotificationRow, ObligationRow, ReportStepRow, ReportVersionRow, UnitRow
 from dutyflow.store.sync import load_plan_into_store
 from tests.conftest import at, build_notifier
 
@@ -59,8 +60,12 @@ class InterceptingTransport(MemoryTransport):
         return _Session()
 
 
-def scramble(engine: Engine, n: Notifier, rng: random.Random, now: dt.datetime, tag: str = "") -> None:
-    """Random states, rounds, extensions, next actions, pauses, and outbox rows for every obligation."""
+def scramble(
+    engine: Engine, n: Notifier, rng: random.Random, now: dt.datetime, tag: str = "", *, on_its_way: float = 0.0
+) -> None:
+    """Random states, rounds, extensions, next actions, pauses, and outbox rows for every obligation;
+    with `on_its_way`, that share of them also get a consolidated report on its way (a version and
+    its step), as the office's obligation has once its final report is made."""
     ladder = [step.code for step in n.plan.chase.steps]
     with session_scope(engine) as session:
         units = session.scalars(select(UnitRow).where(UnitRow.plan_id == n.plan_id)).all()
@@ -75,6 +80,8 @@ def scramble(engine: Engine, n: Notifier, rng: random.Random, now: dt.datetime, 
             if rng.random() < 0.05:  # a reloaded plan moved the last day past the extension
                 row.extended_until = row.last_day - dt.timedelta(days=rng.randint(1, 5))
             row.next_action_at = now + dt.timedelta(hours=rng.choice([-300, -30, -1, 0, 1, 30]))
+            if on_its_way and rng.random() < on_its_way:
+                put_report_on_its_way(session, row.id, now)
             for index in range(rng.randint(0, 4)):
                 claimed_at = now - dt.timedelta(minutes=rng.choice([1, 14, 16, 600, 3000]))
                 session.add(
@@ -96,3 +103,17 @@ def scramble(engine: Engine, n: Notifier, rng: random.Random, now: dt.datetime, 
                         attempts=1,
                     )
                 )
+
+
+def put_report_on_its_way(session: Session, obligation_id: int, now: dt.datetime) -> None:
+    """A report's version and its draft step for the obligation, unless it has them already."""
+    if session.scalars(select(ReportStepRow).where(ReportStepRow.obligation_id == obligation_id)).first():
+        return
+    version = ReportVersionRow(
+        obligation_id=obligation_id, version=1, as_of=now.date(), cutoff=now, made_at=now, made_by="dutyflow"
+    )
+    session.add(version)
+    session.flush()
+    session.add(
+        ReportStepRow(obligation_id=obligation_id, version_id=version.id, state=ReportState.DRAFT, at=now, actor="t")
+    )

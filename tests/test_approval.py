@@ -161,8 +161,8 @@ def test_the_report_goes_from_draft_to_issued_with_every_step_audited(
 
     with session_scope(engine) as session:
         submissions = session.scalars(select(SubmissionRow).order_by(SubmissionRow.version)).all()
-        assert [s.channel for s in submissions] == [SubmissionChannel.GENERATED, SubmissionChannel.GENERATED]
-        assert submissions[-1].file_name == signed.file.name  # the signed report is the office's latest version
+        assert [s.channel for s in submissions] == [SubmissionChannel.GENERATED]  # the one delivery: the issue
+        assert submissions[0].file_name == signed.file.name  # the signed report is what the office delivered
         events = session.scalars(
             select(AuditEventRow).where(AuditEventRow.entity == "report").order_by(AuditEventRow.id)
         ).all()

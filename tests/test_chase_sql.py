@@ -3,7 +3,9 @@
 `chase.due_thresholds` turns "the step's day has come" into a comparison on the deadline; the
 store's finding and rescheduling passes (`store.chasing`) are checked here against the pure
 reference (`plan_notices`, `next_look`) on randomised stores: states, rounds, extensions, pauses,
-and an outbox holding sent, refused, failed, live and dead claims, on SQLite and PostgreSQL.
+an outbox holding sent, refused, failed, live and dead claims, and reports on their way (the
+office's obligation, whose ladder up to the last day the approval reminder stands for), on SQLite
+and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dutyflow.chase import (
     ChaseView,
     _latest_due,
     due_thresholds,
+    left_to_approval,
     next_look,
     plan_notices,
 )
@@ -28,7 +31,7 @@ from dutyflow.obligations import State
 from dutyflow.plan import ChaseConfig, LadderStep
 from dutyflow.states import NotificationStatus
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
+from dutyflow.store.models import NotificationRow, ObligationRow, ReportStepRow, UnitRow
 from tests.chasing import notifier, scramble
 from tests.conftest import at
 
@@ -79,6 +82,7 @@ def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
             select(ObligationRow, UnitRow.code, UnitRow.paused).join(UnitRow, ObligationRow.unit_id == UnitRow.id)
         ).all()
         outbox = session.scalars(select(NotificationRow)).all()
+        on_its_way = set(session.scalars(select(ReportStepRow.obligation_id)))
         views, before = {}, {}
         for row, code, paused in rows:
             before[row.id] = row.next_action_at
@@ -101,7 +105,9 @@ def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
                 for note in outbox
             )
             views[row.id] = (
-                ChaseView(row.id, code, State(row.state), row.last_day, row.extended_until, False, taken),
+                ChaseView(
+                    row.id, code, State(row.state), row.last_day, row.extended_until, False, taken, row.id in on_its_way
+                ),
                 unconfirmed,
             )
     notices = {
@@ -117,6 +123,22 @@ def reference(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime):
     return notices, after
 
 
+def left_to_approval_today(engine: Engine, n: Notifier, today: dt.date, now: dt.datetime) -> int:
+    """How many chased obligations with a report on their way have a due step that the approval
+    reminder stands for: the branch the scrambles must reach."""
+    with session_scope(engine) as session:
+        on_its_way = set(session.scalars(select(ReportStepRow.obligation_id)))
+        rows = session.scalars(select(ObligationRow).where(ObligationRow.id.in_(on_its_way))).all()
+        count = 0
+        for row in rows:
+            if row.state not in {s.value for s in CHASED_STATES} or row.next_action_at > now:
+                continue
+            deadline = max(row.last_day, row.extended_until or row.last_day)
+            latest = _latest_due(n.plan.chase, n.calendar, deadline, today)
+            count += latest is not None and left_to_approval(latest)
+    return count
+
+
 def next_actions(engine: Engine) -> dict[int, dt.datetime | None]:
     with session_scope(engine) as session:
         return {oid: at_ for oid, at_ in session.execute(select(ObligationRow.id, ObligationRow.next_action_at))}
@@ -124,11 +146,12 @@ def next_actions(engine: Engine) -> dict[int, dt.datetime | None]:
 
 def test_the_database_finds_and_moves_on_what_the_pure_ladder_does(announced: Engine) -> None:
     n = notifier(announced)
-    found_any = moved_any = kept_any = 0
+    found_any = moved_any = kept_any = left_any = 0
     for seed, today in enumerate([D("2025-05-12"), D("2025-05-19"), D("2025-05-26"), D("2025-06-03")] * 3):
         now = at(today.isoformat(), 9)
-        scramble(announced, n, random.Random(seed), now, f"s{seed}")
+        scramble(announced, n, random.Random(seed), now, f"s{seed}", on_its_way=0.3)
         expected_notices, expected_after = reference(announced, n, today, now)
+        left_any += left_to_approval_today(announced, n, today, now)
         found = n.due_notices(None, today, now)
         assert {(x.unit, x.step.code, x.obligation_ids) for x in found.notices} == expected_notices, today
 
@@ -139,7 +162,7 @@ def test_the_database_finds_and_moves_on_what_the_pure_ladder_does(announced: En
         found_any += len(expected_notices)
         moved_any += sum(1 for oid in after if after[oid] != before[oid])
         kept_any += sum(1 for oid in after if after[oid] == before[oid] and before[oid] <= now)
-    assert found_any and moved_any and kept_any, "the scrambles should exercise every branch"
+    assert found_any and moved_any and kept_any and left_any, "the scrambles should exercise every branch"
 
 
 def test_nothing_is_found_on_a_weekend_and_nothing_due_is_moved(announced: Engine) -> None:

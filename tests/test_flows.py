@@ -13,9 +13,9 @@ from dutyflow.flow_results import MailRun
 from dutyflow.mail import MailSink, SmtpTransport
 from dutyflow.plan import load_plan
 from dutyflow.resources import Resources
-from dutyflow.states import ObligationState
+from dutyflow.states import ObligationState, ReportState
 from dutyflow.store.db import make_engine, session_scope, upgrade
-from dutyflow.store.models import NotificationRow, ObligationRow, ReportRow, SubmissionRow
+from dutyflow.store.models import NotificationRow, ObligationRow, ReportRow, ReportStepRow, SubmissionRow
 from dutyflow.store.sync import load_plan_into_store
 from flows._common import override, resources
 from tests.conftest import MINI_PLAN, at
@@ -117,9 +117,10 @@ def test_consolidate_makes_a_draft_then_the_final_report_emailed_once(district: 
     names = {part.get_filename() for part in message.iter_attachments()}
     assert any(name.endswith(".docx") for name in names)
     assert consolidate_flow(as_of=dt.date(2025, 11, 20)).sent == 0  # never twice
-    with session_scope(resources().engine) as session:
-        office = session.scalars(select(ObligationRow).where(ObligationRow.state == ObligationState.ACCEPTED)).all()
-    assert [o.deliverable.code for o in office] == ["tong-hop"]
+    with session_scope(resources().engine) as session:  # made, on its way to approval, not yet delivered
+        assert session.scalars(select(ObligationRow).where(ObligationRow.state == ObligationState.ACCEPTED)).all() == []
+        assert session.scalars(select(SubmissionRow)).all() == []
+        assert session.scalars(select(ReportStepRow.state)).all() == [ReportState.DRAFT]
     with session_scope(resources().engine) as session:  # each report made is recorded once, for the console
         made = [(r.as_of, r.final) for r in session.scalars(select(ReportRow).order_by(ReportRow.id))]
     assert made == [(dt.date(2025, 11, 10), False), (dt.date(2025, 11, 20), True)]

@@ -1,5 +1,5 @@
 """The lifecycle: states as enums the store holds to, transitions with their audit events, and the
-office's final report recorded through the intake path (SQLite and PostgreSQL)."""
+office's issued report recorded through the intake path, once (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import StatementError
 
 from dutyflow import lifecycle
-from dutyflow.intake import record_final
+from dutyflow.intake import record_issued
 from dutyflow.plan import load_plan
 from dutyflow.states import ObligationState, SubmissionChannel, SubmissionStatus
 from dutyflow.store.db import session_scope
@@ -93,17 +93,20 @@ def test_a_returned_version_restarts_the_chase_once_and_never_undoes_an_accepted
         assert (row.state, row.chase_round) == (ObligationState.ACCEPTED, 1)
 
 
-def test_the_final_report_is_recorded_through_intake_once_and_audited(loaded: Engine, tmp_path: Path) -> None:
+def test_the_issued_report_is_recorded_through_intake_once_and_audited(loaded: Engine, tmp_path: Path) -> None:
     files = FileStore(tmp_path / "files")
     document = tmp_path / "bao-cao-tong-hop.pdf"
     document.write_bytes(b"%PDF-1.7 the district report")
+    other = tmp_path / "bao-cao-tong-hop-ky-so.pdf"
+    other.write_bytes(b"%PDF-1.7 the district report, another file")
     oid = _obligation_id(loaded, "vp", "tong-hop")
-    for _ in range(2):  # a rerun records nothing twice
+    # a rerun records nothing twice, nor does another file once the office has delivered
+    for attempt, path in enumerate([document, document, other]):
         with session_scope(loaded) as session:
             obligation = session.get(ObligationRow, oid)
             assert obligation is not None
-            result = record_final(session, files, obligation, document, now=at("2025-11-20", 17))
-            assert (result is None) == (_ > 0)
+            result = record_issued(session, files, obligation, path, now=at("2025-11-21", 16))
+            assert (result is None) == (attempt > 0)
     with session_scope(loaded) as session:
         obligation = session.get(ObligationRow, oid)
         assert obligation is not None and obligation.state is ObligationState.ACCEPTED

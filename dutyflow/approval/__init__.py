@@ -4,7 +4,8 @@ Services over the store, the register, the report builder and the signing packag
 `dutyflow.report_lifecycle`. Each version of the document is a `ReportVersionRow` and each step a
 `ReportStepRow` with its person, moment and comment, audited through `dutyflow.audit`: nothing is
 updated in place, the report's state is its last step. The first draft is the final report
-`consolidate` made (`consolidate.enter_first_draft`).
+`consolidate` made, which enters it as version 1. Issuing records the office's delivery of its
+consolidated obligation; nothing before it does.
 
 Module map:
 - `model`: what the services take and give (workspace, signing key, status, refusals);

@@ -6,7 +6,9 @@
   regenerates the report with that number and the approver as signer.
 - Signing signs the approved PDF (PAdES, visible signature) at the real moment and verifies it.
 - Issue emails the signed PDF to the plan's `report.recipients` and records it as the office's
-  submission of its consolidated obligation, through the intake path.
+  submission of its consolidated obligation, through the intake path: the one delivery of that
+  obligation (making the final report records none; docs/decisions.md "The office delivers once,
+  when the report is issued").
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dutyflow import accounts
 from dutyflow.approval import versions
 from dutyflow.approval.model import ApprovalError, Approver, Issued, IssueDetails, ReportStatus, Signing, Workspace
 from dutyflow.calendar import WorkingCalendar
-from dutyflow.intake import record_final
+from dutyflow.intake import record_issued
 from dutyflow.lifecycle import obligation_code
 from dutyflow.messages import t
 from dutyflow.plan import Signer
@@ -237,7 +239,9 @@ def issue(
     gives how many were sent and the failures) and record it as the office's submission.
 
     An issued report may be issued again: only the addressees it has not reached yet are sent it
-    (the outbox's keys), and nothing more is recorded."""
+    (the outbox's keys), and nothing more is recorded. In a store where the earlier path recorded
+    the final report as the office's submission when it was made, that record stays the delivery
+    and issuing records no second one (`intake.record_issued`)."""
     versions.on_its_way(ws)
     with session_scope(ws.engine) as session:
         plan, obligation = versions.office(session)
@@ -266,7 +270,7 @@ def issue(
             if not sent:
                 raise ApprovalError(t("approval.not_delivered", failures="; ".join(failures)))
             following = after(state, ReportAction.ISSUE)
-            record_final(session, ws.files, obligation, signed, now=now)
+            record_issued(session, ws.files, obligation, signed, now=now)
             version = versions.latest_version(session, obligation.id)
             versions.step(session, obligation, version, following, ReportAction.ISSUE, actor=actor, now=now)
         return Issued(versions.status(ws, session, plan, obligation), sent, failures)

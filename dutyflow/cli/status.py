@@ -61,6 +61,8 @@ def status_rows(lines: list[StatusLine], tz: dt.tzinfo, units: UnitLabels | None
     rows: list[list[Cell]] = []
     for line in lines:
         note = Text(line.problem or "", style="red")
+        if not line.problem and line.report_state is not None:
+            note = Text(report_note(line))
         if units is not None and line.obligation_id in units.withdrawn:
             note = Text(units.withdrawn[line.obligation_id], style="dim")
         last_day = line.last_day.strftime("%d/%m/%Y")
@@ -79,6 +81,13 @@ def status_rows(lines: list[StatusLine], tz: dt.tzinfo, units: UnitLabels | None
             ]
         )
     return rows
+
+
+def report_note(line: StatusLine) -> str:
+    """Where the office's consolidated report is on its way, for its obligation's line."""
+    if line.report_state is None:
+        return ""
+    return t("issue_once.report_on_its_way", state=t(f"approval.state.{line.report_state.value}"))
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,7 @@ def status_json(lines: list[StatusLine], units: UnitLabels | None = None) -> str
             "submitted_at": line.submitted_at.isoformat() if line.submitted_at else None,
             "last_notice": line.last_notice,
             "problem": line.problem,
+            "report_state": line.report_state.value if line.report_state else None,
         }
         for line in lines
     ]

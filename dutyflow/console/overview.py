@@ -12,6 +12,7 @@ from dutyflow.console.schedule import NextRuns, next_runs
 from dutyflow.console.scope import Scope
 from dutyflow.console.tables import Order, Page, Query, order_of, page_number, page_of, sort_rows
 from dutyflow.messages import t
+from dutyflow.states import ReportState
 from dutyflow.store import console_queries as q
 from dutyflow.store.db import session_scope
 
@@ -73,6 +74,8 @@ class Overview:
     late_order: Order
     late_problems: dict[int, str]
     """The latest delivery problem of each obligation on the late list's page."""
+    late_reports: dict[int, str]
+    """Where the consolidated report is on its way, for the office's obligation on the page."""
     late_total: int
     deliverables: list[tuple[str, str]]
     problems: Page[q.DeliveryProblem]
@@ -114,7 +117,13 @@ def overview(scope: Scope, query: Query) -> Overview:
     order = order_of(query.value("sort"), list(LATE_KEYS), LATE_DEFAULT)
     late_page = page_of(sort_rows(late, order, LATE_KEYS), page_number(query.value("page")))
     with session_scope(scope.engine) as session:
-        problems_of_page = q.latest_problems(session, [line.obligation_id for line in late_page.rows])
+        on_page = [line.obligation_id for line in late_page.rows]
+        problems_of_page = q.latest_problems(session, on_page)
+        reports_of_page = {
+            oid: t("issue_once.report_on_its_way", state=t(f"approval.state.{state.value}"))
+            for oid, state in q.report_states(session, on_page).items()
+            if state is not ReportState.ISSUED
+        }
     return Overview(
         by_deliverable=[
             Rate(code, names.get(code, code), tally_of(counts)) for code, counts in by_deliverable.items() if counts
@@ -123,6 +132,7 @@ def overview(scope: Scope, query: Query) -> Overview:
         total=Rate("", t("console.overview.total"), tally_of(total)),
         late=late_page,
         late_problems=problems_of_page,
+        late_reports=reports_of_page,
         late_order=order,
         late_total=len(late),
         deliverables=deliverables,

@@ -13,6 +13,7 @@ demo and tests can run it on simulated time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -44,7 +45,7 @@ from dutyflow.portal.workers import shared_pool
 from dutyflow.run_now import FlowLauncher
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
-from dutyflow.store.queries import current_plan, plan_of
+from dutyflow.store.queries import current_plan, plan_of, plan_stamp
 
 __all__ = ["SESSION_COOKIE", "SESSION_HOURS", "Clock", "create_app"]
 
@@ -65,6 +66,7 @@ def create_app(
     trust_store: Path | None = None,
     reports_dir: Path | None = None,
     signing: SigningProvider | None = None,
+    renew_notifier: Callable[[], Notifier] | None = None,
 ) -> FastAPI:
     """The portal's ASGI app. `trusted_proxy`: the addresses (comma-separated) of a reverse proxy
     whose X-Forwarded-Proto/-For are believed; from anyone else they are ignored. `parse` reads an
@@ -72,8 +74,10 @@ def create_app(
     console give a unit a new link (the CLI's `token reissue`); `launcher` lets it run flows now and
     push a changed schedule to the served deployment; `trust_store` is what a signed report is verified
     against; `signing` opens the signing key when the console signs the approved report (None: it
-    does not sign, and says what to set)."""
+    does not sign, and says what to set). The portal follows the plan the store holds, whichever
+    process loads it; `renew_notifier` builds a notifier of the new plan when it changes."""
     with session_scope(engine) as session:
+        stamp = plan_stamp(session)
         row = current_plan(session)
         plan = plan_of(row)
         plan_id = row.id
@@ -94,10 +98,15 @@ def create_app(
         trust_store=trust_store,
         reports_dir=reports_dir,
         signing=signing,
+        plan_stamp=stamp,
+        renew_notifier=renew_notifier,
     )
     app = FastAPI(title="dutyflow", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal
-    contact = Contact.of(plan)
+
+    def contact() -> Contact:  # the office of the plan the portal follows now
+        return Contact.of(portal.plan)
+
     install(app, contact)
     app.include_router(unit_routes.router)
     app.include_router(office_routes.router)
@@ -115,7 +124,7 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(BodyLimit, limit_for=portal.body_limit, refuse=lambda kind: bare_refusal(kind, contact))
+    app.add_middleware(BodyLimit, limit_for=portal.body_limit, refuse=lambda kind: bare_refusal(kind, contact()))
     app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS)
     if trusted_proxy.strip():
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxy)  # outermost: sets client, scheme

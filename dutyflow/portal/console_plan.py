@@ -15,8 +15,6 @@ from dutyflow.messages import t
 from dutyflow.portal.deps import Portal, PortalDep, StaffDep
 from dutyflow.portal.pages import page
 from dutyflow.portal.signin import Officer
-from dutyflow.store.db import session_scope
-from dutyflow.store.queries import current_plan, plan_of
 
 PLAN = "/van-phong/ke-hoach"
 APPLY = PLAN + "/ap-dung"
@@ -58,7 +56,7 @@ def plan_apply(
     if upload.plan is None:
         return _preview(portal, officer, upload, name)
     report = plan_change.apply(portal.engine, upload.plan, upload.path, now=portal.clock(), actor=officer.name)
-    _follow_store(portal)
+    portal.follow_store()  # at once, before this page is drawn
     return _page(portal, officer, done=report.describe(), contacts=report.contact_texts(), file_name=name)
 
 
@@ -69,16 +67,6 @@ def _preview(portal: Portal, officer: Officer, upload: plan_change.Uploaded, nam
         return _page(portal, officer, issues=issues + more, file_name=name, status_code=422)
     diff = plan_change.preview(portal.engine, upload.plan, upload.path, now=portal.clock(), actor=officer.name)
     return _page(portal, officer, diff=diff, sha256=upload.sha256, file_name=name, title=upload.plan.plan.title)
-
-
-def _follow_store(portal: Portal) -> None:
-    """This process's pages follow the plan just loaded (its units, deliverables, calendar)."""
-    from dutyflow.calendar import WorkingCalendar
-
-    with session_scope(portal.engine) as session:
-        row = current_plan(session)
-        portal.plan, portal.plan_id = plan_of(row), row.id
-    portal.calendar = WorkingCalendar.from_config(portal.plan.calendar)
 
 
 def _page(portal: Portal, officer: Officer, *, status_code: int = 200, **context: Any) -> HTMLResponse:

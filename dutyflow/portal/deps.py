@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Annotated, cast
 
@@ -33,6 +34,7 @@ from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import ObligationRow, UnitRow
+from dutyflow.store.queries import PlanStamp, current_plan, plan_of, plan_stamp
 from dutyflow.tokens import LinkState, check_link
 
 Clock = Callable[[], dt.datetime]
@@ -88,6 +90,33 @@ class Portal:
     """Opens the signing key the settings name, at each signing (`Resources.signing`), so a key
     renewed in place needs no restart; None: the console does not sign and says what to set."""
 
+    plan_stamp: PlanStamp | None = None
+    """The stamp of the plan this process holds (`store.queries.plan_stamp`)."""
+    renew_notifier: Callable[[], Notifier] | None = None
+    """Builds a notifier of the store's plan when it changed; None: the notifier is kept."""
+    _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def follow_store(self) -> None:
+        """Follow the plan the store holds now, whichever process loaded it: one read of the current
+        plan's stamp per request, and the plan parsed again only when the stamp changed (its units,
+        deliverables, calendar and, when it can be renewed, the notifier); docs/decisions.md
+        "Every portal process follows the store's plan"."""
+        with self.engine.connect() as connection:  # a bare connection: no ORM session per request
+            if plan_stamp(connection) == self.plan_stamp:
+                return
+        with self._reloading:
+            with session_scope(self.engine) as session:
+                stamp = plan_stamp(session)  # read again: another request may have reloaded meanwhile
+                if stamp == self.plan_stamp:
+                    return
+                row = current_plan(session)
+                plan, plan_id = plan_of(row), row.id
+            self.plan, self.plan_id = plan, plan_id
+            self.calendar = WorkingCalendar.from_config(plan.calendar)
+            if self.renew_notifier is not None:
+                self.notifier = self.renew_notifier()
+            self.plan_stamp = stamp
+
     def today(self) -> dt.date:
         return self.calendar.local_date(self.clock())
 
@@ -105,7 +134,10 @@ class Portal:
 
 
 def get_portal(request: Request) -> Portal:
-    return cast(Portal, request.app.state.portal)
+    """The portal's parts, following the store's current plan (`Portal.follow_store`)."""
+    portal = cast(Portal, request.app.state.portal)
+    portal.follow_store()
+    return portal
 
 
 PortalDep = Annotated[Portal, Depends(get_portal)]

