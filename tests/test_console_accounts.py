@@ -65,7 +65,8 @@ def test_staff_add_an_office_account_after_a_confirmation_and_it_signs_in(site: 
     assert stored(site, "lan") is None and audited(site, "account_added") == []  # rehearsed, not done
     done = client.post(
         f"{ACCOUNTS}/them",
-        data=NEW_ACCOUNT | {"csrf": csrf, "step": "thuc-hien", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+        data=NEW_ACCOUNT
+        | {"csrf": csrf, "step": "thuc-hien", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
     )
     assert done.status_code == 200 and "Đã tạo tài khoản «lan»" in done.text
     assert NEW_PASSWORD not in done.text
@@ -177,6 +178,16 @@ def test_staff_give_an_account_a_new_password_which_ends_its_sessions(site: Site
     assert audited(site, "account_password_changed") == [(AUDITOR, STAFF, None)]
 
 
+def test_staff_who_set_their_own_password_are_told_to_sign_in_again(site: Site) -> None:
+    client, csrf = signed_in(site, STAFF)
+    passwords = {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    done = client.post(f"{ACCOUNTS}/mat-khau", data={"name": STAFF, "csrf": csrf, "step": "thuc-hien"} | passwords)
+    assert done.status_code == 200 and "Đây là tài khoản của chính bạn: hãy đăng nhập lại" in done.text
+    assert client.get(ACCOUNTS, follow_redirects=False).status_code == 303  # their session ended too
+    assert signs_in(site, STAFF, NEW_PASSWORD)
+    assert audited(site, "account_password_changed") == [(STAFF, STAFF, None)]
+
+
 def test_staff_cannot_set_a_leadership_accounts_password(site: Site) -> None:
     client, csrf = signed_in(site, STAFF)
     listed = client.get(ACCOUNTS).text
@@ -193,8 +204,8 @@ def test_staff_cannot_set_a_leadership_accounts_password(site: Site) -> None:
 
 
 def test_an_auditor_reads_the_list_with_last_sign_ins_and_the_leadership_does_not(site: Site) -> None:
-    staff, _ = signed_in(site, STAFF)  # signs in at the portal's clock
-    auditor, csrf = signed_in(site, AUDITOR)
+    signed_in(site, STAFF)  # signs in at the portal's clock
+    auditor, _ = signed_in(site, AUDITOR)
     listed = auditor.get(ACCOUNTS)
     assert listed.status_code == 200
     portal = site.client.app.state.portal  # type: ignore[attr-defined]
