@@ -5,7 +5,7 @@ name that does not exist as on a wrong password, so the answer's timing does not
 exist. Accounts are disabled, never deleted: the audit log keeps naming its people. Disabling an
 account or changing its password ends its console sessions. Every change is audited; no event
 holds a password or a hash. What a role may do is a pure rule (`can_change`, `can_approve`,
-`can_sign`, `can_issue`).
+`can_sign`, `can_issue`, `can_see_accounts`, `console_grants`).
 See docs/decisions.md, "Named accounts replace the shared office password".
 """
 
@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from dutyflow import audit
 from dutyflow.messages import t
 from dutyflow.states import AccountRole
-from dutyflow.store.models import AccountRow, AdminSessionRow
+from dutyflow.store.models import AccountRow, AdminSessionRow, AuditEventRow
 
 __all__ = [
     "MIN_PASSWORD",
+    "SIGNED_IN",
     "Account",
     "AccountError",
     "add",
@@ -38,9 +39,12 @@ __all__ = [
     "can_approve",
     "can_change",
     "can_issue",
+    "can_see_accounts",
     "can_sign",
+    "console_grants",
     "disable",
     "find",
+    "last_sign_ins",
     "listing",
     "parse_role",
     "set_password",
@@ -49,6 +53,8 @@ __all__ = [
 MIN_PASSWORD = 10
 """The shortest password an account may have (characters)."""
 MAX_PASSWORD = 1024
+SIGNED_IN = "office_login"
+"""The audit action of a successful sign-in to the console (its code: the account's name)."""
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -101,6 +107,20 @@ def can_issue(role: AccountRole) -> bool:
     """Only the office staff (the văn thư) issue the signed report: sending it out and recording it
     is the office's register work, not the approver's."""
     return role is AccountRole.OFFICE
+
+
+def can_see_accounts(role: AccountRole) -> bool:
+    """Office staff (who manage accounts) and auditors (who check who has access) see the accounts;
+    the leadership's console is the report (see decisions.md, "Office staff manage accounts in the
+    console, but never the leadership's")."""
+    return role in {AccountRole.OFFICE, AccountRole.AUDITOR}
+
+
+def console_grants(role: AccountRole) -> bool:
+    """Whether office staff may, from the console, create an account of `role` or set its password.
+    Never a leadership account: a staff member could then approve the report they prepared; that
+    stays with the administrator's CLI."""
+    return role is not AccountRole.LEADERSHIP
 
 
 def approver(session: Session, name: str) -> Account:
@@ -208,6 +228,17 @@ def find(session: Session, name: str) -> Account | None:
 
 def listing(session: Session) -> list[Account]:
     return [Account.of(row) for row in session.scalars(select(AccountRow).order_by(AccountRow.name))]
+
+
+def last_sign_ins(session: Session) -> dict[str, dt.datetime]:
+    """Each account's latest sign-in to the console, by name, from the audit log (accounts that
+    never signed in are absent)."""
+    rows = session.execute(
+        select(AuditEventRow.code, func.max(AuditEventRow.at))
+        .where(AuditEventRow.action == SIGNED_IN, AuditEventRow.entity == "account")
+        .group_by(AuditEventRow.code)
+    )
+    return {code: at for code, at in rows}
 
 
 def any_accounts(session: Session) -> bool:

@@ -17,6 +17,13 @@ class RunFlow(StrEnum):
     ASSIGN = "assign"
     CHASE = "chase"
     CONSOLIDATE = "consolidate"
+    INTAKE_MAIL = "intake-mail"
+
+
+def runnable_flows(*, mailbox: bool) -> list[RunFlow]:
+    """The flows an installation can run now: reading the office's mailbox only when one is
+    configured (without one the flow would read nothing and say nothing useful)."""
+    return [flow for flow in RunFlow if mailbox or flow is not RunFlow.INTAKE_MAIL]
 
 
 class ReportKind(StrEnum):
@@ -80,5 +87,9 @@ class FlowLauncher(Protocol):
         """Start `request` on the served deployment when there is one, else run it in this process."""
         ...
 
+    def flows(self) -> list[RunFlow]:
+        """The flows this installation can run now (`runnable_flows` of its settings)."""
+        ...
 
-__all__ = ["FlowLauncher", "Pushed", "ReportKind", "RunFlow", "RunRequest", "RunResult"]
+
+__all__ = ["FlowLauncher", "Pushed", "ReportKind", "RunFlow", "RunRequest", "RunResult", "runnable_flows"]

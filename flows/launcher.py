@@ -4,11 +4,12 @@ schedule pushed to the served deployment. The CLI's `run` commands and the conso
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from dutyflow.messages import t
 from dutyflow.resources import Resources
-from dutyflow.run_now import Pushed, RunFlow, RunRequest, RunResult
+from dutyflow.run_now import Pushed, RunFlow, RunRequest, RunResult, runnable_flows
+from dutyflow.store.db import session_scope
 from dutyflow.wording import plan_wording
 from flows import _prefect_api
 
@@ -20,6 +21,8 @@ def run_in_process(rt: Resources, request: RunRequest) -> RunResult:
     from flows.chase import chase
     from flows.consolidate import consolidate_flow
 
+    if request.flow is RunFlow.INTAKE_MAIL:
+        return _intake_mail(rt, request)
     with override(rt):
         if request.flow is RunFlow.CONSOLIDATE:
             report = consolidate_flow(as_of=request.as_of, final=request.report.final)
@@ -29,6 +32,22 @@ def run_in_process(rt: Resources, request: RunRequest) -> RunResult:
         flow = assign if request.flow is RunFlow.ASSIGN else chase
         mail = flow(as_of=request.as_of)
     return RunResult(request.flow, summary=t("cli.flow_done", flow=request.flow.value, units=mail.units, sent=mail.sent))
+
+
+def _intake_mail(rt: Resources, request: RunRequest) -> RunResult:
+    """Read the office's mailbox now; what it did, and each message waiting for the office's review."""
+    from dutyflow.mailin.ledger import review_queue
+    from flows._common import override
+    from flows.intake_mail import intake_mail
+
+    with override(rt):
+        done = intake_mail(as_of=request.as_of)
+    with session_scope(rt.engine) as session:
+        waiting = [
+            t("mailin.review_line", sender=row.sender, subject=row.subject, reason=row.reason).strip()
+            for row in review_queue(session)
+        ]
+    return RunResult(request.flow, summary=t("mailin.done", **asdict(done)), notes=waiting)
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,9 @@ class PrefectLauncher:
         except Exception as exc:  # the server did not answer: the schedule applies at the next `serve`
             return Pushed.FAILED, str(exc)
         return (Pushed.PUSHED if pushed else Pushed.NOT_SERVED), ""
+
+    def flows(self) -> list[RunFlow]:
+        return runnable_flows(mailbox=self.rt.imap_mailbox() is not None)
 
     def run(self, request: RunRequest) -> RunResult:
         if _prefect_api.served_api():

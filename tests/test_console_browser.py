@@ -344,3 +344,45 @@ def test_staff_import_a_report_that_came_on_paper_from_the_units_page(site: Site
     assert site.obligation("xa-a", "bao-cao-6-thang").state == "accepted"
     [receipt] = site.outbox.sent
     assert "vhxh@xa-a.thunghiem.example" in receipt.recipients and "09/05/2025" in receipt.text
+
+
+@ON_SQLITE
+def test_staff_add_an_auditor_account_who_then_reads_the_accounts_list(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    add_accounts(site.engine, AccountRole.LEADERSHIP, AccountRole.AUDITOR)
+    password = "kiểm-tra-viên-mới-2025"
+    with live_server(site.client.app) as base, chromium_page(str(tmp_path)) as page:
+        page.set_viewport_size(PHONE)
+        sign_in(page, base, STAFF)
+        page.get_by_role("link", name="Tài khoản").first.click()
+        page.wait_for_selector("#accounts")
+        check_phone_page(page, "tai-khoan", "sqlite")
+        page.get_by_role("link", name="Thêm tài khoản").click()
+        page.fill("input[name=name]", "thanh.tra")
+        page.fill("input[name=full_name]", "Hoàng Thị Thanh Trà")
+        page.fill("input[name=title]", "Thanh tra viên chính của Thanh tra huyện")
+        page.select_option("select[name=role]", "auditor")
+        check_phone_page(page, "tai-khoan-them", "sqlite")
+        page.get_by_role("button", name="Xem lại trước khi thực hiện").click()
+        page.wait_for_selector("#confirm")
+        page.fill("input[name=password]", password)
+        page.fill("input[name=password_again]", password + "x")
+        page.get_by_role("button", name="Xác nhận tạo tài khoản").click()
+        page.wait_for_selector("[role=alert]")
+        assert "không khớp" in page.inner_text("[role=alert]")
+        check_phone_page(page, "tai-khoan-them-xem-lai", "sqlite")
+        page.fill("input[name=password]", password)
+        page.fill("input[name=password_again]", password)
+        page.get_by_role("button", name="Xác nhận tạo tài khoản").click()
+        page.wait_for_selector("#done")
+        assert "Đã tạo tài khoản «thanh.tra»" in page.inner_text("#done")
+        page.get_by_role("button", name="Đăng xuất").click()
+        page.goto(f"{base}/van-phong/dang-nhap")
+        page.fill("input[name=name]", "thanh.tra")
+        page.fill("input[name=password]", password)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_selector("nav")
+        page.goto(f"{base}/van-phong/tai-khoan")
+        page.wait_for_selector("#accounts")
+        check_phone_page(page, "tai-khoan-kiem-tra", "sqlite")
+        assert "Hoàng Thị Thanh Trà" in page.inner_text("#accounts")
+        assert page.locator("a[href^='/van-phong/tai-khoan/']").count() == 0

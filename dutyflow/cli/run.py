@@ -3,7 +3,6 @@ and its signatures."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -14,7 +13,6 @@ from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.cli.verify import report_verify
 from dutyflow.messages import t
 from dutyflow.run_now import ReportKind, RunFlow, RunRequest
-from dutyflow.store.db import session_scope
 
 run_app = typer.Typer(cls=VietnameseGroup, help=t("help.run"), no_args_is_help=True)
 report_app = typer.Typer(cls=VietnameseGroup, help=t("help.report"), no_args_is_help=True)
@@ -71,16 +69,12 @@ def run_intake_mail(as_of: AsOf = None) -> None:
     rt = runtime()
     day = optional_day(as_of)
     require_plan(rt)
-    from dutyflow.mailin.ledger import review_queue
-    from flows._common import override
-    from flows.intake_mail import intake_mail
+    from flows.launcher import run_in_process
 
-    with override(rt):
-        done = intake_mail(as_of=day)
-    console.print(t("mailin.done", **asdict(done)))
-    with session_scope(rt.engine) as session:
-        for row in review_queue(session):
-            console.print(t("mailin.review_line", sender=row.sender, subject=row.subject, reason=row.reason))
+    result = run_in_process(rt, RunRequest(RunFlow.INTAKE_MAIL, day))
+    console.print(result.summary)
+    for line in result.notes:
+        console.print(f"  {line}")
 
 
 @run_app.command("assign", help=t("help.run_assign"))

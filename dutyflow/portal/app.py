@@ -24,6 +24,7 @@ from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import Limits, WorkbookParser
 from dutyflow.notify import Notifier
 from dutyflow.portal import (
+    console_accounts,
     console_actions,
     console_import,
     console_plan,
@@ -111,6 +112,7 @@ def create_app(
     app.include_router(unit_routes.router)
     app.include_router(office_routes.router)
     app.include_router(console_actions.router)
+    app.include_router(console_accounts.router)
     app.include_router(console_import.router)
     app.include_router(console_schedules.router)
     app.include_router(console_plan.router)

@@ -1,6 +1,8 @@
-"""The console's "run now" (office staff): assign, chase or consolidate (draft or final) as of a
-day, through the served Prefect deployment when there is one (the page links to the run in the
-Prefect UI), else in this process, as `dutyflow run` does (`run_now`, `flows/launcher.py`)."""
+"""The console's "run now" (office staff): assign, chase, consolidate (draft or final) or read the
+office's mailbox as of a day, through the served Prefect deployment when there is one (the page
+links to the run in the Prefect UI), else in this process, as `dutyflow run` does (`run_now`,
+`flows/launcher.py`). Reading the mailbox is offered only when one is configured; the page says so
+otherwise, and a request for it is refused."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from dutyflow.portal.console_requests import parse_day
 from dutyflow.portal.deps import Portal, PortalDep, StaffDep
 from dutyflow.portal.pages import page
 from dutyflow.portal.signin import Officer
-from dutyflow.run_now import ReportKind, RunFlow, RunRequest, RunResult
+from dutyflow.run_now import ReportKind, RunFlow, RunRequest, RunResult, runnable_flows
 
 RUN = "/van-phong/chay-ngay"
 
@@ -39,6 +41,8 @@ def run_post(
         return _page(portal, officer, problems=[t("console_actions.bad_date", value=as_of)], status_code=422)
     if portal.launcher is None:
         return _page(portal, officer, problems=[t("console_run.no_launcher")], status_code=503)
+    if flow not in portal.launcher.flows():
+        return _page(portal, officer, problems=[t("console_accounts.mail_off")], status_code=409)
     result = portal.launcher.run(RunRequest(flow, day, report))
     return _page(portal, officer, result=result)
 
@@ -51,15 +55,25 @@ def _page(
     result: RunResult | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    offered = portal.launcher.flows() if portal.launcher is not None else runnable_flows(mailbox=False)
     return page(
         "console_run",
         status_code=status_code,
         officer=officer,
         csrf=officer.csrf,
-        flows=list(RunFlow),
+        flows=offered,
+        labels={flow: flow_label(flow) for flow in RunFlow},
+        mail_off=RunFlow.INTAKE_MAIL not in offered,
         reports=list(ReportKind),
         today=portal.today(),
         problems=problems or [],
         result=result,
         t=t,
     )
+
+
+def flow_label(flow: RunFlow) -> str:
+    """How the page names a flow."""
+    if flow is RunFlow.INTAKE_MAIL:
+        return t("console_accounts.run_flows.intake-mail")
+    return t(f"console_run.flows.{flow.value}")

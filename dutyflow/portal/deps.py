@@ -17,7 +17,7 @@ from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from dutyflow.accounts import can_approve, can_change, can_issue, can_sign
+from dutyflow.accounts import can_approve, can_change, can_issue, can_see_accounts, can_sign
 from dutyflow.approval import Signing
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.forms.layout import NARRATIVE_LIMIT
@@ -292,6 +292,18 @@ def _refused_step(step: str, allowed: Callable[[AccountRole], bool]) -> Callable
     return refusal
 
 
+def require_account_reader(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:
+    """Dependency: office staff and auditors (the office's accounts, `accounts.can_see_accounts`)."""
+    return _officer(request, portal, csrf, can_see_accounts, _not_an_account_reader)
+
+
+def _not_an_account_reader(role: AccountRole) -> str:
+    roles = t("console_sign.roles_or").join(
+        f"«{t(f'accounts.roles.{r.value}')}»" for r in AccountRole if can_see_accounts(r)
+    )
+    return t("console_accounts.forbidden_list", role=t(f"accounts.roles.{role.value}"), allowed=roles)
+
+
 def require_staff(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:
     """Dependency: office staff, who change things; a form must carry its CSRF code."""
     return _officer(request, portal, csrf, can_change)
@@ -302,6 +314,7 @@ ApproverDep = Annotated[Officer, Depends(require_approver)]
 SignerDep = Annotated[Officer, Depends(require_signer)]
 IssuerDep = Annotated[Officer, Depends(require_issuer)]
 StaffDep = Annotated[Officer, Depends(require_staff)]
+AccountReaderDep = Annotated[Officer, Depends(require_account_reader)]
 
 office_session = require_reader
 office_form = require_staff

@@ -59,6 +59,10 @@ class Officer:
     def can_issue(self) -> bool:
         return accounts.can_issue(self.role)
 
+    @property
+    def can_see_accounts(self) -> bool:
+        return accounts.can_see_accounts(self.role)
+
 
 @dataclass(frozen=True)
 class SignedIn:
@@ -103,7 +107,7 @@ def sign_in(
         expires_at=now + dt.timedelta(hours=SESSION_HOURS),
     )
     session.add(row)
-    signed = audit.AuditEvent("office_login", "account", account.name, {"client": client})
+    signed = audit.AuditEvent(accounts.SIGNED_IN, "account", account.name, {"client": client})
     audit.write(session, signed, actor=account.name, at=now)
     session.flush()
     return SignedIn(cookie, _officer(account, row))
