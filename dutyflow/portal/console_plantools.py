@@ -3,7 +3,8 @@ document, as `dutyflow plan draft` drafts it (`plan_drafting`), offered for down
 drafter could not place; and the 2025 reorganisation applied to the current plan, as `dutyflow plan
 reform` writes it (`plan_reforming`), handed to the plan page's diff and apply. Neither changes
 anything: the plan changes only at the plan page's confirmation. The drafting and the register are
-heavy, so both run in a worker thread."""
+heavy, so both run in a worker thread (docs/decisions.md, "The console's plan tools are the CLI's,
+for office staff")."""
 
 from __future__ import annotations
 
