@@ -53,7 +53,8 @@ def draft_name(source: str) -> str:
 
 
 def drafts_store(files: FileStore) -> FileStore:
-    """Drafts are kept apart from the uploads, so their download serves nothing else."""
+    """Plan files the console's tools make (drafts, reformed plans) are kept apart from the uploads,
+    so their download serves nothing else."""
     return FileStore(files.root / "plan-drafts")
 
 

@@ -50,6 +50,8 @@ class Reformed:
     result: ReformResult
     upload: plan_change.Uploaded | None
     name: str
+    download_sha256: str = ""
+    """The reformed file's hash in the store it is downloaded from, when one was given."""
 
 
 def current_plan_file(engine: Engine, files: FileStore) -> CurrentPlanFile:
@@ -67,9 +69,10 @@ def current_plan_file(engine: Engine, files: FileStore) -> CurrentPlanFile:
     return CurrentPlanFile(source.name, text, False)
 
 
-def reform_current(engine: Engine, files: FileStore, on: dt.date) -> Reformed:
+def reform_current(engine: Engine, files: FileStore, on: dt.date, *, downloads: FileStore | None = None) -> Reformed:
     """The current plan with the 2025 reform applied from `on`; raises `ReformError` (or `PlanError`)
-    with the CLI's messages when it cannot be written."""
+    with the CLI's messages when it cannot be written. With `downloads`, the reformed file is also
+    kept there, for the office to download (its contacts to fill in, the CLI's plan file to update)."""
     current = current_plan_file(engine, files)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / (current.name or "ke-hoach.yaml")
@@ -78,5 +81,6 @@ def reform_current(engine: Engine, files: FileStore, on: dt.date) -> Reformed:
     name = f"{Path(current.name).stem or 'ke-hoach'}-sap-xep-{on:%Y%m%d}.yaml"
     if not result.closed:
         return Reformed(on, current, result, None, name)
-    upload = plan_change.keep_upload(files, result.text.encode("utf-8"))
-    return Reformed(on, current, result, upload, name)
+    data = result.text.encode("utf-8")
+    upload = plan_change.keep_upload(files, data)
+    return Reformed(on, current, result, upload, name, downloads.put(data) if downloads is not None else "")

@@ -19,10 +19,14 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from pypdf import PdfWriter
 from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
 
+from dutyflow.cli import app
 from dutyflow.plan import load_plan
 from dutyflow.plandraft.document import read_document
 from dutyflow.plandraft.rules import load_rules
+from dutyflow.reform import reform_plan
+from dutyflow.register import REFORM_DAY
 from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import AuditEventRow, PlanRow, UnitRow
@@ -121,6 +125,18 @@ def test_staff_draft_the_seeds_docx_and_download_a_plan_that_passes_the_check(
         assert session.scalar(select(func.count(PlanRow.id))) == 1
 
 
+def test_the_console_drafts_what_the_cli_drafts(site: Site, seed_docx: bytes, tmp_path: Path) -> None:
+    document = tmp_path / "ke-hoach.docx"
+    document.write_bytes(seed_docx)
+    result = CliRunner().invoke(app, ["plan", "draft", str(document)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    client, csrf = signed_in(site, STAFF)
+    answer = post_document(client, csrf, seed_docx, "ke-hoach.docx")
+    link = re.search(r'id="download" href="([^"]+)"', answer.text)
+    assert link is not None and link.group(1).endswith("/ke-hoach.draft.yaml")
+    assert client.get(link.group(1)).content == (tmp_path / "ke-hoach.draft.yaml").read_bytes()
+
+
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [
@@ -182,7 +198,9 @@ def sha_of(page: str) -> str:
     return found.group(1)
 
 
-def test_the_reform_of_the_current_plan_shows_closings_and_successors_then_applies(site: Site) -> None:
+def test_the_reform_of_the_current_plan_shows_closings_and_successors_then_applies(
+    site: Site, mini_plan_path: Path
+) -> None:
     client, csrf = signed_in(site, STAFF)
     form = client.get(REFORM)
     assert form.status_code == 200 and 'name="on" value="2025-07-01"' in form.text
@@ -206,6 +224,13 @@ def test_the_reform_of_the_current_plan_shows_closings_and_successors_then_appli
     assert changes_made(site) == 0
     name = re.search(r'name="name" value="([^"]+)"', preview.text)
     assert name is not None and name.group(1) == "mini-plan-sap-xep-20250701.yaml"
+    # the file to load is offered for download too: what `plan reform` writes, comments kept
+    link = re.search(r'id="reform-download" href="([^"]+)"', preview.text)
+    assert link is not None
+    download = client.get(link.group(1))
+    assert download.status_code == 200 and "mini-plan-sap-xep-20250701.yaml" in download.headers["content-disposition"]
+    assert download.content.decode("utf-8") == reform_plan(mini_plan_path, REFORM_DAY).text
+    assert download.content == (site.root / "uploads" / sha_of(preview.text)[:2] / sha_of(preview.text)).read_bytes()
     done = client.post(APPLY, data={"csrf": csrf, "sha256": sha_of(preview.text), "name": name.group(1)})
     assert done.status_code == 200 and 'id="done"' in done.text
     with session_scope(site.engine) as session:

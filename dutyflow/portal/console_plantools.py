@@ -116,7 +116,8 @@ async def reform_post(
 
 def _reform(portal: Portal, officer: Officer, day: dt.date) -> HTMLResponse:
     try:
-        reformed = plan_reforming.reform_current(portal.engine, portal.files, day)
+        downloads = plan_drafting.drafts_store(portal.files)
+        reformed = plan_reforming.reform_current(portal.engine, portal.files, day, downloads=downloads)
     except (ReformError, PlanError) as exc:
         return _reform_page(portal, officer, problems=[str(exc)], on=day.isoformat(), status_code=422)
     if reformed.upload is None:
@@ -148,6 +149,8 @@ def _reform_view(reformed: plan_reforming.Reformed) -> dict[str, Any]:
         else t("console_plantools.reform.from_stored", source=reformed.source.name),
         "closed": closed,
         "skipped": _skipped(reformed),
+        "download": f"{DRAFT}/{reformed.download_sha256}/{quote(reformed.name)}",
+        "download_text": t("console_plantools.reform.download", name=reformed.name),
     }
 
 
