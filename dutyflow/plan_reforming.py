@@ -35,6 +35,7 @@ class CurrentPlanFile:
     """The text of the plan being run, and the name of the file it came from."""
 
     name: str
+    """The file's name; a plan loaded by the console's plan page, kept under its hash, is named by its code."""
     text: str
     from_file: bool
     """False: the file was moved or changed since it was loaded; the text is the stored plan's."""
@@ -58,15 +59,16 @@ def current_plan_file(engine: Engine, files: FileStore) -> CurrentPlanFile:
     with session_scope(engine) as session:
         row = current_plan(session)
         sha256, source, document = row.sha256, Path(row.source_path), dict(row.document)
+        name = f"{row.code}.yaml" if source.name == sha256 else source.name
     for path in (files.path_of(sha256), source):
         try:
             data = path.read_bytes()
         except OSError:
             continue
         if hashlib.sha256(data).hexdigest() == sha256:
-            return CurrentPlanFile(source.name, data.decode("utf-8"), True)
+            return CurrentPlanFile(name, data.decode("utf-8"), True)
     text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
-    return CurrentPlanFile(source.name, text, False)
+    return CurrentPlanFile(name, text, False)
 
 
 def reform_current(engine: Engine, files: FileStore, on: dt.date, *, downloads: FileStore | None = None) -> Reformed:

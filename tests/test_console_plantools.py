@@ -21,6 +21,7 @@ from pypdf import PdfWriter
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from dutyflow import plan_change, plan_reforming
 from dutyflow.cli import app
 from dutyflow.plan import load_plan
 from dutyflow.plandraft.document import read_document
@@ -29,6 +30,7 @@ from dutyflow.reform import reform_plan
 from dutyflow.register import REFORM_DAY
 from dutyflow.states import AccountRole
 from dutyflow.store.db import session_scope
+from dutyflow.store.files import FileStore
 from dutyflow.store.models import AuditEventRow, PlanRow, UnitRow
 from tests.accounts_support import AUDITOR, LEADER, STAFF, add_accounts
 from tests.test_console_actions import audited, signed_in
@@ -259,6 +261,19 @@ def test_a_plan_file_changed_since_it_was_loaded_is_reformed_from_the_stored_pla
     reformed = next(p for p in kept.rglob(sha_of(preview.text)))
     assert "# sửa sau khi nạp" not in reformed.read_text(encoding="utf-8")  # the changed file was not used
     assert yaml.safe_load(reformed.read_text(encoding="utf-8"))["plan"]["code"] == site.plan.plan.code
+
+
+def test_a_plan_loaded_by_the_plan_page_is_reformed_from_the_file_it_kept(site: Site, mini_plan_path: Path) -> None:
+    text = mini_plan_path.read_text(encoding="utf-8").replace("hoàn cảnh đặc biệt", "hoàn cảnh khó khăn")
+    kept = plan_change.keep_upload(FileStore(site.root / "uploads"), (text + "# nạp từ trang Văn phòng\n").encode())
+    assert kept.plan is not None
+    plan_change.apply(site.engine, kept.plan, kept.path, now=site.clock(), actor=STAFF)
+    current = plan_reforming.current_plan_file(site.engine, FileStore(site.root / "uploads"))
+    assert (current.name, current.from_file) == ("mini-2025.yaml", True)
+    assert current.text.endswith("# nạp từ trang Văn phòng\n")
+    client, csrf = signed_in(site, STAFF)
+    preview = client.post(REFORM, data={"csrf": csrf, "on": "2025-07-01"})
+    assert preview.status_code == 200 and 'name="name" value="mini-2025-sap-xep-20250701.yaml"' in preview.text
 
 
 @pytest.mark.parametrize(
