@@ -22,7 +22,7 @@ from dutyflow.plandraft.draft import draft_plan
 from dutyflow.plandraft.found import Unplaced
 from dutyflow.store.files import FileStore
 
-__all__ = ["SUFFIXES", "Drafted", "draft_name", "draft_upload", "drafts_store"]
+__all__ = ["SUFFIXES", "Drafted", "document_name", "draft_name", "draft_upload", "drafts_store"]
 
 SUFFIXES = (".docx", ".pdf", ".txt")
 """What the drafter reads (`plandraft.document.read_document`)."""

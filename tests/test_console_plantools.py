@@ -21,7 +21,7 @@ from pypdf import PdfWriter
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from dutyflow import plan_change, plan_reforming
+from dutyflow import plan_change, plan_drafting, plan_reforming
 from dutyflow.cli import app
 from dutyflow.plan import load_plan
 from dutyflow.plandraft.document import read_document
@@ -162,6 +162,19 @@ def test_a_file_the_drafter_cannot_read_is_refused_in_vietnamese(
     assert answer.status_code == 422
     assert expected in answer.text and 'role="alert"' in answer.text
     assert "/tmp" not in answer.text and 'id="download"' not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("C:\\Users\\vanthu\\Kế hoạch 2025.docx", "Kế hoạch 2025.docx"),
+        ("../../etc/ke-hoach.txt", "ke-hoach.txt"),
+        ("a" * 300 + ".pdf", "a" * 116 + ".pdf"),
+        ("  ke-hoach  ", "ke-hoach"),
+    ],
+)
+def test_a_documents_name_loses_its_folders_and_keeps_its_ending(given: str, kept: str) -> None:
+    assert plan_drafting.document_name(given) == kept
 
 
 def test_a_scanned_pdf_without_a_text_layer_is_refused_with_what_to_do(site: Site) -> None:
