@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from dutyflow.messages import t
 from dutyflow.plan import Plan, PlanError, PlanIssue, load_plan
 from dutyflow.store.db import session_scope
 from dutyflow.store.files import FileStore
@@ -122,6 +123,17 @@ def _diff(session: Session, last_event: int, last_obligation: int) -> PlanDiff:
             moved = detail["last_day"]
             diff.add(
                 Change("deadline", event.action, event.code, str(moved.get("before", "")), str(moved.get("after", "")))
+            )
+        elif event.entity == "obligation" and event.action == "withdrawn" and detail.get("successor"):
+            # a closed unit's obligation passing to its successor: the diff says to whom
+            diff.add(
+                Change(
+                    "obligation",
+                    event.action,
+                    event.code,
+                    "",
+                    t("console_plantools.passed_to", unit=detail["successor"]),
+                )
             )
         elif event.entity in GROUPS:
             diff.add(Change(event.entity, event.action, event.code, *_before_after(event.action, detail)))

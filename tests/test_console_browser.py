@@ -386,3 +386,46 @@ def test_staff_add_an_auditor_account_who_then_reads_the_accounts_list(site: Sit
         check_phone_page(page, "tai-khoan-kiem-tra", "sqlite")
         assert "Hoàng Thị Thanh Trà" in page.inner_text("#accounts")
         assert page.locator("a[href^='/van-phong/tai-khoan/']").count() == 0
+
+
+@ON_SQLITE
+def test_staff_draft_a_plan_from_its_document_and_write_the_reform_into_the_current_plan(
+    engine: Any, mini_plan_path: Path, tmp_path: Path
+) -> None:
+    from tests.test_console_plantools import seed_document, with_trung_khanh_commune
+    from tests.test_portal import open_site
+
+    document = tmp_path / "Kế hoạch trẻ em.docx"
+    document.write_bytes(seed_document())
+    with (
+        open_site(engine, with_trung_khanh_commune(mini_plan_path), tmp_path) as walked,
+        live_server(walked.client.app) as base,
+        chromium_page(str(tmp_path)) as page,
+    ):
+        page.set_viewport_size(PHONE)
+        sign_in(page, base, STAFF)
+        page.goto(f"{base}/van-phong/ke-hoach")
+        page.get_by_role("link", name="Soạn bản nháp tệp kế hoạch (YAML) từ văn bản Kế hoạch (.docx, .pdf, .txt)").click()
+        page.wait_for_selector("input[name=document]")
+        check_phone_page(page, "ke-hoach-du-thao", "sqlite")
+        page.set_input_files("input[name=document]", str(document))
+        page.get_by_role("button", name="Đọc văn bản và soạn bản nháp").click()
+        page.wait_for_selector("#draft")
+        check_phone_page(page, "ke-hoach-du-thao-xong", "sqlite")
+        assert "Bản nháp đã qua kiểm tra kế hoạch" in page.inner_text("#draft")
+        with page.expect_download() as download:
+            page.click("#download")
+        assert download.value.suggested_filename == "Kế hoạch trẻ em.draft.yaml"
+        page.goto(f"{base}/van-phong/ke-hoach")
+        page.get_by_role("link", name="Ghi sắp xếp đơn vị hành chính năm 2025 vào kế hoạch đang chạy").click()
+        page.wait_for_selector("input[name=on]")
+        check_phone_page(page, "ke-hoach-sap-xep", "sqlite")
+        page.get_by_role("button", name="Xem kế hoạch sau sắp xếp").click()
+        page.wait_for_selector("#diff")
+        check_phone_page(page, "ke-hoach-sap-xep-thay-doi", "sqlite")
+        assert "xa-a đóng từ ngày 01/07/2025, chuyển cho xa-quang-han" in page.inner_text("#reform")
+        assert "chuyển cho xa-quang-han" in page.inner_text("#diff")
+        page.get_by_role("button", name="Xác nhận nạp kế hoạch này").click()
+        page.wait_for_selector("#done")
+    with session_scope(engine) as session:
+        assert session.scalar(select(UnitRow.successor_code).where(UnitRow.code == "xa-a")) == "xa-quang-han"

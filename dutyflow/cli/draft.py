@@ -17,6 +17,7 @@ from dutyflow.cli.output import Cell, Output
 from dutyflow.formatting import format_number
 from dutyflow.messages import t
 from dutyflow.plan import PlanError, load_plan
+from dutyflow.plan_drafting import draft_name
 from dutyflow.plandraft.compare import Comparison, compare_plans
 from dutyflow.plandraft.document import DraftError
 from dutyflow.plandraft.draft import draft_plan
@@ -43,7 +44,7 @@ def plan_draft(
         draft = draft_plan(file)
     except DraftError as exc:
         raise _fail(str(exc)) from None
-    target = out or file.with_name(f"{file.stem}.draft.yaml")
+    target = out or file.with_name(draft_name(file.name))
     try:
         target.write_text(draft.yaml(), encoding="utf-8")
     except OSError as exc:

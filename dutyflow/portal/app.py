@@ -28,6 +28,7 @@ from dutyflow.portal import (
     console_actions,
     console_import,
     console_plan,
+    console_plantools,
     console_report,
     console_routes,
     console_run,
@@ -116,6 +117,7 @@ def create_app(
     app.include_router(console_import.router)
     app.include_router(console_schedules.router)
     app.include_router(console_plan.router)
+    app.include_router(console_plantools.router)
     app.include_router(console_run.router)
     app.include_router(console_verify.router)
     app.include_router(console_report.router)

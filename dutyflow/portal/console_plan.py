@@ -39,7 +39,7 @@ async def plan_upload(officer: StaffDep, portal: PortalDep, plan_file: Annotated
 
 def _check(portal: Portal, officer: Officer, data: bytes, name: str) -> HTMLResponse:
     upload = plan_change.keep_upload(portal.files, data)
-    return _preview(portal, officer, upload, name)
+    return preview_page(portal, officer, upload, name)
 
 
 @router.post(APPLY, response_class=HTMLResponse)
@@ -54,19 +54,25 @@ def plan_apply(
     except ValueError:
         return _page(portal, officer, problems=[t("console_plan.unknown_upload")], status_code=404)
     if upload.plan is None:
-        return _preview(portal, officer, upload, name)
+        return preview_page(portal, officer, upload, name)
     report = plan_change.apply(portal.engine, upload.plan, upload.path, now=portal.clock(), actor=officer.name)
     portal.follow_store()  # at once, before this page is drawn
     return _page(portal, officer, done=report.describe(), contacts=report.contact_texts(), file_name=name)
 
 
-def _preview(portal: Portal, officer: Officer, upload: plan_change.Uploaded, name: str) -> HTMLResponse:
+def preview_page(
+    portal: Portal, officer: Officer, upload: plan_change.Uploaded, name: str, **context: Any
+) -> HTMLResponse:
+    """The check of a kept upload, and what loading it would change, with the confirmation that
+    applies it; `context` adds to the page (the reform page's summary, `console_plantools`)."""
     if upload.plan is None:
         issues = [t("console_plan.issue", line=i.line, field=i.field, message=i.message) for i in upload.issues]
         more = [t("plan.more_issues", count=upload.more)] if upload.more else []
-        return _page(portal, officer, issues=issues + more, file_name=name, status_code=422)
+        return _page(portal, officer, issues=issues + more, file_name=name, status_code=422, **context)
     diff = plan_change.preview(portal.engine, upload.plan, upload.path, now=portal.clock(), actor=officer.name)
-    return _page(portal, officer, diff=diff, sha256=upload.sha256, file_name=name, title=upload.plan.plan.title)
+    return _page(
+        portal, officer, diff=diff, sha256=upload.sha256, file_name=name, title=upload.plan.plan.title, **context
+    )
 
 
 def _page(portal: Portal, officer: Officer, *, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -78,6 +84,7 @@ def _page(portal: Portal, officer: Officer, *, status_code: int = 200, **context
         "file_name": "",
         "sha256": "",
         "contacts": [],
+        "reform": None,
     }
     return page(
         "console_plan",

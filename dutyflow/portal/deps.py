@@ -54,9 +54,16 @@ MAX_FORM_FIELDS = 5000
 MAX_FIELD_BYTES = 4 * NARRATIVE_LIMIT * 3  # a narrative at its limit, 3-byte letters, percent-encoded
 UPLOAD_OVERHEAD = 64 * 1024
 OFFICE_UPLOADS = frozenset(
-    {"/van-phong/ke-hoach", "/van-phong/xac-minh", "/van-phong/bao-cao-tong-hop/sua", "/van-phong/nhap-bao-cao"}
+    {
+        "/van-phong/ke-hoach",
+        "/van-phong/ke-hoach/du-thao",
+        "/van-phong/xac-minh",
+        "/van-phong/bao-cao-tong-hop/sua",
+        "/van-phong/nhap-bao-cao",
+    }
 )
-"""The console's pages that take a file (a plan, a signed PDF, an edited report, a unit's report imported):
+"""The console's pages that take a file (a plan, a plan's document to draft from, a signed PDF, an edited
+report, a unit's report imported):
 up to an upload's size, not a form's."""
 """Multipart framing and the small fields beside the file."""
 
