@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -71,6 +72,19 @@ def arrivals(count: int, compress: float, seed: int = 2025) -> list[float]:
 
 _PLAN: Any = None
 
+CACHE = Path(os.environ.get("DUTYFLOW_LOAD_CACHE", Path.home() / ".cache" / "dutyflow" / "load-workbooks"))
+"""Filled workbooks are kept between runs, in a folder named by the hash of what makes them (`cache_key`)."""
+_MAKERS = ("tests/filling.py", "bench/bench_forms.py", "bench/generate_plan.py")
+
+
+def cache_key(plan_path: Path) -> str:
+    """The plan's bytes and the code that fills a workbook: the same key, the same workbooks."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(Path(plan_path).read_bytes())
+    for name in [*_MAKERS, *sorted(str(p.relative_to(root)) for p in (root / "dutyflow" / "forms").glob("*.py"))]:
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes())
+    return digest.hexdigest()[:16]
+
 
 def _workbook(job: tuple[str, int, str, str, str, int]) -> None:
     """Fill one unit's workbook (a pool worker; the plan is read once per worker)."""
@@ -81,15 +95,23 @@ def _workbook(job: tuple[str, int, str, str, str, int]) -> None:
     from dutyflow.forms import FormTarget
 
     target = FormTarget(plan=_PLAN, unit_code=unit, deliverable_code=DELIVERABLE, period_code=period, period_label=label)
-    Path(job_file(plan_path, number)).write_bytes(filled_workbook(target, varied(target, number)))
+    path = Path(job_file(plan_path, unit, period))
+    partial = path.with_suffix(".part")
+    partial.write_bytes(filled_workbook(target, varied(target, number)))
+    partial.replace(path)  # a run stopped midway leaves no half-written workbook in the cache
 
 
-def job_file(plan_path: str, number: int) -> str:
-    return str(Path(plan_path).parent / "workbooks" / f"bao-cao-{number:05d}.xlsx")
+def job_file(plan_path: str, unit: str, period: str) -> str:
+    return str(Path(plan_path).parent / "workbooks" / f"{unit}-{period}.xlsx")
 
 
-def prepare(engine: Any, folder: Path, args: argparse.Namespace) -> tuple[list[dict[str, Any]], str]:
-    plan_path = write_plan(folder / "plan.yaml", communes=args.communes, districts=args.districts)
+Job = tuple[int, str, str, str, str, int]
+"""(obligation id, unit code, period code, period label, the unit's token, its number)"""
+
+
+def prepare_store(engine: Any, folder: Path, districts: int, communes: int) -> tuple[list[Job], str, Path]:
+    """The province in the store, its office account and every unit's token; the jobs of the uploads."""
+    plan_path = write_plan(folder / "plan.yaml", communes=communes, districts=districts)
     plan = load_plan(plan_path)
     with session_scope(engine) as session:
         load_plan_into_store(session, plan, plan_path, now=LOADED, actor="bench")
@@ -105,20 +127,36 @@ def prepare(engine: Any, folder: Path, args: argparse.Namespace) -> tuple[list[d
             token = current_token(session, SECRET, plan.plan.code, row.unit, now=NOW, expires_at=expiry_for(2025, TZ))
             work.append((row.id, row.unit.code, row.period, row.period_label, token, number))
         units = session.scalar(select(func.count(UnitRow.id)))
-    (folder / "workbooks").mkdir()
+    print(f"{units} units in the plan", flush=True)
+    return work, plan.plan.code, plan_path
+
+
+def fill_workbooks(plan_path: Path, work: list[Job]) -> None:
+    """Every upload's workbook in `plan_path`'s folder/workbooks: from the cache, the missing ones filled
+    (two processes) and kept there."""
+    cached = CACHE / cache_key(plan_path)
+    cached.mkdir(parents=True, exist_ok=True)
+    (plan_path.parent / "workbooks").symlink_to(cached, target_is_directory=True)
+    missing = [(str(plan_path), o, u, p, label, n) for o, u, p, label, _, n in work if not Path(job_file(str(plan_path), u, p)).exists()]
     started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        list(pool.map(_workbook, [(str(plan_path), o, u, p, label, n) for o, u, p, label, _, n in work], chunksize=32))
-    print(f"{units} units in the plan; {len(work)} workbooks filled in {time.perf_counter() - started:.0f} s", flush=True)
+    if missing:
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            list(pool.map(_workbook, missing, chunksize=32))
+    print(f"{len(work)} workbooks: {len(work) - len(missing)} from {cached}, {len(missing)} filled in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def prepare(engine: Any, folder: Path, args: argparse.Namespace) -> tuple[list[dict[str, Any]], str]:
+    work, plan_code, plan_path = prepare_store(engine, folder, args.districts, args.communes)
+    fill_workbooks(plan_path, work)
     times = arrivals(len(work), args.compress)
     rng = random.Random(7)
     order = list(work)
     rng.shuffle(order)
     schedule = [
-        {"at": round(at, 3), "token": token, "obligation": obligation, "file": job_file(str(plan_path), n)}
-        for at, (obligation, _, _, _, token, n) in zip(times, order, strict=True)
+        {"at": round(at, 3), "token": token, "obligation": obligation, "file": job_file(str(plan_path), unit, period)}
+        for at, (obligation, unit, period, _, token, _n) in zip(times, order, strict=True)
     ]
-    return schedule, plan.plan.code
+    return schedule, plan_code
 
 
 def free_port() -> int:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dutyflow.accounts import any_accounts
+from dutyflow.console.scope import Scope
+from dutyflow.console.standing import standing_csv, standing_view
+from dutyflow.console.tables import Query
 from dutyflow.forms.layout import NARRATIVE_LIMIT
 from dutyflow.intake import IntakeRefused, decide
-from dutyflow.lifetimes import dated_name
 from dutyflow.messages import t
-from dutyflow.obligations import Standing
 from dutyflow.portal.deps import (
     CONSOLE_HOME,
     LOGIN_PATH,
@@ -37,7 +37,6 @@ from dutyflow.portal.unit_routes import acknowledge_later
 from dutyflow.refusals import RefusalKind
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import ObligationRow, SubmissionRow
-from dutyflow.store.queries import StatusLine, status_lines
 
 SUBMISSIONS = "/van-phong/bao-cao"
 
@@ -88,18 +87,35 @@ def logout(officer: ReaderDep, portal: PortalDep) -> Response:
 
 
 @router.get("/van-phong", response_class=HTMLResponse)
-def office_status(officer: ReaderDep, portal: PortalDep) -> HTMLResponse:
-    today = portal.today()
-    with session_scope(portal.engine) as session:
-        lines = status_lines(session, portal.plan_id, today)
-    names = {u.code: dated_name(u) for u in portal.plan.units}  # the old and the new Xã Quang Hán apart
-    lines = [replace(line, unit_name=names.get(line.unit, line.unit_name)) for line in lines]
-    summary = _completeness(lines)
-    order = {"overdue": 0, "returned": 1, "due_today": 2, "due_soon": 3, "submitted": 4}
-    late_first = sorted(lines, key=lambda line: (order.get(line.standing.value, 9), line.last_day, line.unit_name))
+def office_status(officer: ReaderDep, portal: PortalDep, request: Request) -> HTMLResponse:
+    scope = _scope(portal)
+    query = Query(request.url.path, tuple(request.query_params.multi_items()))
+    view = standing_view(scope, query)
     return page(
-        "office_status", officer=officer, csrf=officer.csrf, plan=portal.plan, today=today, lines=late_first, summary=summary, t=t
+        "office_status",
+        officer=officer,
+        csrf=officer.csrf,
+        plan=portal.plan,
+        today=scope.today,
+        view=view,
+        query=query,
+        t=t,
     )
+
+
+@router.get("/van-phong/tinh-hinh.csv")
+def office_status_export(_: ReaderDep, portal: PortalDep, request: Request) -> Response:
+    scope = _scope(portal)
+    name = f"tinh-hinh-{scope.today:%Y-%m-%d}.csv"
+    return Response(
+        standing_csv(scope, Query(request.url.path, tuple(request.query_params.multi_items()))),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+def _scope(portal: Portal) -> Scope:
+    return Scope(portal.engine, portal.files, portal.plan, portal.plan_id, portal.calendar, portal.clock())
 
 
 @router.get(SUBMISSIONS, response_class=HTMLResponse)
@@ -200,22 +216,3 @@ def _throttled(portal: Portal, until: dt.datetime, now: dt.datetime) -> HTMLResp
         minutes=max(1, math.ceil(seconds / 60)),
     )
     return page("login", status_code=429, headers={"Retry-After": str(seconds)}, error=message, closed=False)
-
-
-def _completeness(lines: list[StatusLine]) -> list[dict[str, Any]]:
-    """Per deliverable: expected, handed in (submitted or accepted), overdue; for the status page."""
-    by: dict[str, dict[str, Any]] = {}
-    for line in lines:
-        if line.standing is Standing.WITHDRAWN:  # no longer expected
-            continue
-        entry = by.setdefault(
-            line.deliverable,
-            {"name": line.deliverable_name, "expected": 0, "handed_in": 0, "overdue": 0, "returned": 0},
-        )
-        entry["expected"] += 1
-        entry["handed_in"] += line.standing in {Standing.ACCEPTED, Standing.SUBMITTED}
-        entry["overdue"] += line.standing is Standing.OVERDUE
-        entry["returned"] += line.standing is Standing.RETURNED
-    for entry in by.values():
-        entry["percent"] = round(100 * entry["handed_in"] / entry["expected"]) if entry["expected"] else None
-    return list(by.values())
