@@ -38,6 +38,7 @@ def test_the_short_demo_runs_the_province_plan_through_2026(tmp_path: Path) -> N
         "Bản tổng hợp hằng tuần gửi lãnh đạo": 27,
         "Thư xác nhận đã nhận báo cáo": 15,
         "Thư đề nghị sửa báo cáo": 1,
+        "Thư gửi báo cáo đã ban hành (ký số) tới nơi nhận": 1,
         "Thư gửi báo cáo tổng hợp cho lãnh đạo": 1,
     }
     # Piped, the summary table is one tab-separated row per line (docs/decisions.md, 18).
@@ -57,7 +58,11 @@ def test_the_short_demo_runs_the_province_plan_through_2026(tmp_path: Path) -> N
     assert str(first["Subject"]).startswith("Thông báo nhiệm vụ và thời hạn báo cáo")
     assert "Kế hoạch thực hiện công tác trẻ em năm 2026 trên địa bàn tỉnh Cao Bằng" in str(first["Subject"])
     recipients = {a.addr_spec for m in messages for field in ("To", "Cc") if m[field] for a in m[field].addresses}
-    assert recipients and all(addr.endswith(".caobang.example") for addr in recipients), recipients
+    # The province's own units, and the ministry the issued report is addressed to (the plan's `report`).
+    assert recipients and all(
+        addr.endswith(".caobang.example") or addr == "vanthu@boyte.thunghiem.example" for addr in recipients
+    ), recipients
+    assert "vanthu@boyte.thunghiem.example" in recipients
     # The simulated clock ran over the plan's own year: the assignment on 21/4/2026, the final
     # report on 19/11/2026 (two working days before 24/11, a day off in 2026).
     body = first.get_body(preferencelist=("plain",))
