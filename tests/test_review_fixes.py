@@ -1,0 +1,23 @@
+"""Defects found in review of session 5's merges, each pinned by a test that fails without its fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dutyflow.mail import MailSink
+from dutyflow.run_now import RunFlow, RunRequest
+from flows._common import resources
+from flows.launcher import run_in_process
+from tests.test_flows import district
+
+__all__ = ["district"]  # fixtures
+
+
+def test_a_run_now_says_in_vietnamese_which_flow_it_ran(district: MailSink) -> None:
+    # What the console's "Chạy ngay" page and `dutyflow run assign|chase` print: the flow by its
+    # Vietnamese name, never its identifier ("Quy trình assign").
+    assigned = run_in_process(resources(), RunRequest(RunFlow.ASSIGN, dt.date(2025, 4, 21)))
+    assert assigned.summary == "Quy trình «Giao nhiệm vụ»: đã xử lý 4 đơn vị, gửi 4 thư."
+    chased = run_in_process(resources(), RunRequest(RunFlow.CHASE, dt.date(2025, 4, 22)))
+    assert chased.summary.startswith("Quy trình «Nhắc hạn»: đã xử lý ")
+    assert all(flow.label and flow.value not in flow.label for flow in RunFlow)
