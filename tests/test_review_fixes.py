@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+import typer
+
+from dutyflow.cli.common import parse_day as cli_day
 from dutyflow.mail import MailSink
+from dutyflow.portal.console_requests import parse_day as console_day
 from dutyflow.run_now import RunFlow, RunRequest
 from flows._common import resources
 from flows.launcher import run_in_process
@@ -21,3 +26,16 @@ def test_a_run_now_says_in_vietnamese_which_flow_it_ran(district: MailSink) -> N
     chased = run_in_process(resources(), RunRequest(RunFlow.CHASE, dt.date(2025, 4, 22)))
     assert chased.summary.startswith("Quy trình «Nhắc hạn»: đã xử lý ")
     assert all(flow.label and flow.value not in flow.label for flow in RunFlow)
+
+
+@pytest.mark.parametrize("typed", ["25/11/2025", "25-11-2025", "2025-11-25", " 25/11/2025 ", "25/11/2025\n"])
+def test_the_command_line_reads_a_typed_day_as_the_console_does(typed: str) -> None:
+    # An office that types 25-11-2025 in a console form and then after --as-of gets the same day.
+    assert cli_day(typed) == console_day(typed) == dt.date(2025, 11, 25)
+
+
+@pytest.mark.parametrize("typed", ["31/02/2025", "11/25/2025", "hôm nay", ""])
+def test_both_refuse_what_is_not_a_day(typed: str) -> None:
+    assert console_day(typed) is None
+    with pytest.raises(typer.Exit):
+        cli_day(typed)
