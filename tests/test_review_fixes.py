@@ -6,13 +6,18 @@ import datetime as dt
 
 import pytest
 import typer
+from sqlalchemy import Engine, func, select
 
+from dutyflow import audit
 from dutyflow.cli.common import parse_day as cli_day
 from dutyflow.mail import MailSink
 from dutyflow.portal.console_requests import parse_day as console_day
 from dutyflow.run_now import RunFlow, RunRequest
+from dutyflow.store.db import rehearsal, session_scope
+from dutyflow.store.models import AuditEventRow
 from flows._common import resources
 from flows.launcher import run_in_process
+from tests.conftest import at
 from tests.test_flows import district
 
 __all__ = ["district"]  # fixtures
@@ -39,3 +44,24 @@ def test_both_refuse_what_is_not_a_day(typed: str) -> None:
     assert console_day(typed) is None
     with pytest.raises(typer.Exit):
         cli_day(typed)
+
+
+def events(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(AuditEventRow)) or 0
+
+
+def test_a_rehearsal_keeps_nothing_whether_it_returns_or_is_refused(engine: Engine) -> None:
+    # What the console's confirmations stand on (accounts, import, actions, plan diff): the service
+    # runs for real in the transaction, which is then rolled back, on SQLite and PostgreSQL alike.
+    before = events(engine)
+    event = audit.AuditEvent("rehearsed", "account", "x")
+    with rehearsal(engine) as session:
+        audit.write(session, event, actor="t", at=at("2025-05-12"))
+        session.flush()
+        assert session.scalar(select(func.count()).select_from(AuditEventRow)) == before + 1
+    with pytest.raises(LookupError), rehearsal(engine) as session:
+        audit.write(session, event, actor="t", at=at("2025-05-12"))
+        session.flush()
+        raise LookupError
+    assert events(engine) == before

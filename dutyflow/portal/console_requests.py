@@ -21,7 +21,7 @@ from dutyflow import admin
 from dutyflow.formatting import read_day
 from dutyflow.messages import t
 from dutyflow.office import ContactRole, correct_contact, reissue_token
-from dutyflow.store.db import session_scope
+from dutyflow.store.db import rehearsal, session_scope
 from dutyflow.store.models import DeliverableRow, PlanRow, UnitRow
 
 MAX_REASON = 2000
@@ -187,13 +187,10 @@ def rehearse(
 ) -> Outcome:
     """What `request` would do, checked by the service itself, in a transaction rolled back: nothing
     is kept, nothing is sent."""
-    with Session(engine) as session:
-        try:
-            plan = session.get(PlanRow, plan_id)
-            assert plan is not None
-            return apply(session, plan, request, now=now, actor=actor, link_secret=link_secret)
-        finally:
-            session.rollback()
+    with rehearsal(engine) as session:
+        plan = session.get(PlanRow, plan_id)
+        assert plan is not None
+        return apply(session, plan, request, now=now, actor=actor, link_secret=link_secret)
 
 
 def perform(
