@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import typer
 from sqlalchemy import Engine, func, select
 
-from dutyflow import audit
+from dutyflow import approval, audit
 from dutyflow.cli.common import parse_day as cli_day
 from dutyflow.mail import MailSink
 from dutyflow.portal.console_requests import parse_day as console_day
+from dutyflow.report_lifecycle import ReportStepRefused
 from dutyflow.run_now import RunFlow, RunRequest
+from dutyflow.states import ReportState
 from dutyflow.store.db import rehearsal, session_scope
 from dutyflow.store.models import AuditEventRow
 from flows._common import resources
 from flows.launcher import run_in_process
 from tests.conftest import at
+from tests.test_console_sign import approved
 from tests.test_flows import district
 
 __all__ = ["district"]  # fixtures
@@ -65,3 +69,21 @@ def test_a_rehearsal_keeps_nothing_whether_it_returns_or_is_refused(engine: Engi
         session.flush()
         raise LookupError
     assert events(engine) == before
+
+
+def test_the_issue_and_its_review_refuse_an_unsigned_report_alike(engine: Engine, tmp_path: Path) -> None:
+    # One check (`versions.issuable`) for both: what the console's review refuses is what the
+    # confirmation (or `dutyflow report issue`) would refuse, and nothing is sent.
+    ws = approved(engine, tmp_path)
+    sent: list[int] = []
+
+    def send(obligation_id: int, signed: Path, details: approval.IssueDetails) -> tuple[int, list[str]]:
+        sent.append(obligation_id)
+        return 1, []
+
+    with pytest.raises(ReportStepRefused) as reviewed:
+        approval.issue_preview(ws)
+    with pytest.raises(ReportStepRefused) as issued:
+        approval.issue(ws, send, actor="vanthu", now=at("2025-11-21", 9))
+    assert str(reviewed.value) == str(issued.value) and "Đã duyệt" in str(issued.value)
+    assert sent == [] and approval.report_status(ws).state is ReportState.APPROVED
