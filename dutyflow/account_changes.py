@@ -24,7 +24,7 @@ from dutyflow import accounts
 from dutyflow.accounts import Account, AccountError
 from dutyflow.messages import t
 from dutyflow.states import AccountRole
-from dutyflow.store.db import session_scope
+from dutyflow.store.db import rehearsal, session_scope
 
 REHEARSAL_PASSWORD = "x" * accounts.MIN_PASSWORD
 """What a rehearsal hashes in place of the password, which is typed only at the confirmation: the
@@ -88,11 +88,8 @@ def apply(session: Session, change: AccountChange, password: str, *, now: dt.dat
 
 def rehearse(engine: Engine, change: AccountChange, *, now: dt.datetime, actor: str) -> Account:
     """What `change` would make, checked by the service itself in a transaction rolled back."""
-    with Session(engine) as session:
-        try:
-            return apply(session, change, REHEARSAL_PASSWORD, now=now, actor=actor)
-        finally:
-            session.rollback()
+    with rehearsal(engine) as session:
+        return apply(session, change, REHEARSAL_PASSWORD, now=now, actor=actor)
 
 
 def perform(engine: Engine, change: AccountChange, password: str, *, now: dt.datetime, actor: str) -> Account:

@@ -78,6 +78,22 @@ def dmy(value: dt.date) -> str:
     return f"{day.day}/{day.month}/{day.year}"
 
 
+DAY_PATTERNS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+"""How a day may be typed: as a browser's date field sends it (2025-06-30), or as people write it
+(30/06/2025, 30-06-2025)."""
+
+
+def read_day(text: str) -> dt.date | None:
+    """The day `text` names (`DAY_PATTERNS`, surrounding spaces ignored), or None: the one reading
+    of a typed day for the console's forms and the command line alike."""
+    for pattern in DAY_PATTERNS:
+        try:
+            return dt.datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 vn_number = format_number
 """The `vn_number` filter: `format_number`, the one way a number is written."""
 

@@ -28,7 +28,7 @@ from dutyflow.messages import t
 from dutyflow.office import ImportRequest, import_report
 from dutyflow.plan import CalendarConfig
 from dutyflow.states import ObligationState, SubmissionChannel
-from dutyflow.store.db import session_scope
+from dutyflow.store.db import rehearsal, session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, PlanRow, SubmissionRow, UnitRow
 from dutyflow.store.queries import current_plan
@@ -141,12 +141,9 @@ def rehearse(
 ) -> Imported:
     """What importing `request` would record, checked and validated by the service itself, in a
     transaction rolled back: nothing is kept (but the file, under its hash), nothing is sent."""
-    with Session(engine) as session:
-        try:
-            plan = current_plan(session)
-            return import_received(session, files, plan, request, now=now, actor=actor, limits=limits, parse=parse)
-        finally:
-            session.rollback()
+    with rehearsal(engine) as session:
+        plan = current_plan(session)
+        return import_received(session, files, plan, request, now=now, actor=actor, limits=limits, parse=parse)
 
 
 def perform(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from dutyflow.messages import t
 from dutyflow.plan import Plan, PlanError, PlanIssue, load_plan
-from dutyflow.store.db import session_scope
+from dutyflow.store.db import rehearsal, session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import AuditEventRow, DeliverableRow, ObligationRow, UnitRow
 from dutyflow.store.sync import LoadReport, load_plan_into_store
@@ -96,16 +96,13 @@ def read_upload(files: FileStore, sha256: str) -> Uploaded:
 
 def preview(engine: Engine, plan: Plan, source: Path, *, now: dt.datetime, actor: str) -> PlanDiff:
     """What loading `plan` would change, from the loader itself in a transaction rolled back."""
-    with Session(engine) as session:
-        try:
-            last_event = session.scalar(select(func.max(AuditEventRow.id))) or 0
-            last_obligation = session.scalar(select(func.max(ObligationRow.id))) or 0
-            report = load_plan_into_store(session, plan, source, now=now, actor=actor)
-            diff = _diff(session, last_event, last_obligation)
-            diff.contacts = report.contact_texts()
-            return diff
-        finally:
-            session.rollback()
+    with rehearsal(engine) as session:
+        last_event = session.scalar(select(func.max(AuditEventRow.id))) or 0
+        last_obligation = session.scalar(select(func.max(ObligationRow.id))) or 0
+        report = load_plan_into_store(session, plan, source, now=now, actor=actor)
+        diff = _diff(session, last_event, last_obligation)
+        diff.contacts = report.contact_texts()
+        return diff
 
 
 def apply(engine: Engine, plan: Plan, source: Path, *, now: dt.datetime, actor: str) -> LoadReport:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from dutyflow.messages import t
+
 
 class RunFlow(StrEnum):
     """The flows the office may run now, named by their address in the console."""
@@ -18,6 +20,13 @@ class RunFlow(StrEnum):
     CHASE = "chase"
     CONSOLIDATE = "consolidate"
     INTAKE_MAIL = "intake-mail"
+
+    @property
+    def label(self) -> str:
+        """How a person reads the flow's name: the run-now page and what a run says it did."""
+        if self is RunFlow.INTAKE_MAIL:
+            return t("console_accounts.run_flows.intake-mail")
+        return t(f"console_run.flows.{self.value}")
 
 
 def runnable_flows(*, mailbox: bool) -> list[RunFlow]:

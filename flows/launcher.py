@@ -31,7 +31,9 @@ def run_in_process(rt: Resources, request: RunRequest) -> RunResult:
             return RunResult(request.flow, summary=headline, files=list(report.files), notes=list(report.notes))
         flow = assign if request.flow is RunFlow.ASSIGN else chase
         mail = flow(as_of=request.as_of)
-    return RunResult(request.flow, summary=t("cli.flow_done", flow=request.flow.value, units=mail.units, sent=mail.sent))
+    return RunResult(
+        request.flow, summary=t("cli.flow_done", flow=request.flow.label, units=mail.units, sent=mail.sent)
+    )
 
 
 def _intake_mail(rt: Resources, request: RunRequest) -> RunResult:

@@ -17,7 +17,7 @@ from dutyflow.approval.model import ApprovalError, Signing, Workspace
 from dutyflow.messages import t
 from dutyflow.report_lifecycle import ReportAction, after
 from dutyflow.signing import check_certificate
-from dutyflow.states import DELIVERED_STATUSES, NotificationStatus, ReportState
+from dutyflow.states import DELIVERED_STATUSES, NotificationStatus
 from dutyflow.store.db import session_scope
 
 
@@ -77,12 +77,7 @@ def issue_preview(ws: Workspace) -> IssuePreview:
     addressee already), or a plan without addressees."""
     versions.on_its_way(ws)
     with session_scope(ws.engine) as session:
-        plan, obligation = versions.office(session)
-        state = versions.report_state(session, obligation.id)
-        if state is not ReportState.ISSUED:
-            after(state, ReportAction.ISSUE)
-        if not plan.report.recipients:
-            raise ApprovalError(t("approval.no_recipients"))
+        plan, obligation, state = versions.issuable(session)
         deliveries = versions.deliveries(session, obligation.id)
         sent = {d.recipient.lower() for d in deliveries if d.status is NotificationStatus.SENT}
         final = {d.recipient.lower() for d in deliveries if d.status in DELIVERED_STATUSES}

@@ -244,12 +244,7 @@ def issue(
     and issuing records no second one (`intake.record_issued`)."""
     versions.on_its_way(ws)
     with session_scope(ws.engine) as session:
-        plan, obligation = versions.office(session)
-        state = versions.report_state(session, obligation.id)
-        if state is not ReportState.ISSUED:
-            after(state, ReportAction.ISSUE)
-        if not plan.report.recipients:
-            raise ApprovalError(t("approval.no_recipients"))
+        plan, obligation, _ = versions.issuable(session)
         version = versions.latest_version(session, obligation.id)
         signed = versions.document(ws, plan, version)
         calendar = WorkingCalendar.from_config(plan.calendar)

@@ -26,7 +26,7 @@ from dutyflow.report.build import ReportFiles, build_from_input
 from dutyflow.report.collect import collect
 from dutyflow.report.data import consolidated_deliverable, document_title
 from dutyflow.report.narrative import NarrativeParagraph
-from dutyflow.report_lifecycle import ReportAction
+from dutyflow.report_lifecycle import ReportAction, after
 from dutyflow.signing import SignatureBlock
 from dutyflow.states import NotificationStatus, ReportState
 from dutyflow.store.db import session_scope
@@ -69,6 +69,19 @@ def locked_state(session: Session, obligation_id: int) -> ReportState:
         update(ObligationRow).where(ObligationRow.id == obligation_id).values(chase_round=ObligationRow.chase_round)
     )
     return report_state(session, obligation_id)
+
+
+def issuable(session: Session) -> tuple[Plan, ObligationRow, ReportState]:
+    """The office's plan and obligation and its report's state, when the report may be issued: signed
+    (or issued already, to reach the addressees it has not reached), to the plan's addressees; else
+    refused as the issue is (`approval.issue` and its review, `approval.issue_preview`)."""
+    plan, obligation = office(session)
+    state = report_state(session, obligation.id)
+    if state is not ReportState.ISSUED:
+        after(state, ReportAction.ISSUE)
+    if not plan.report.recipients:
+        raise ApprovalError(t("approval.no_recipients"))
+    return plan, obligation, state
 
 
 def latest_version(session: Session, obligation_id: int) -> ReportVersionRow:

@@ -21,6 +21,7 @@ from dutyflow.admin import acting_moment as moment_of
 from dutyflow.approval import ApprovalError
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.cli.output import Output
+from dutyflow.formatting import read_day
 from dutyflow.intake import IntakeRefused
 from dutyflow.messages import t
 from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
@@ -113,17 +114,14 @@ def runtime() -> Resources:
 
 
 def parse_day(value: str | None) -> dt.date:
-    """A day typed as an office writes it (25/11/2025) or as YYYY-MM-DD, or today in Vietnam when
-    none was given."""
+    """A day typed as an office writes it (25/11/2025, 25-11-2025) or as YYYY-MM-DD, or today in
+    Vietnam when none was given."""
     if value is None:
         return utcnow().astimezone(WorkingCalendar().tz).date()
-    text = value.strip()
-    try:
-        if "/" in text:
-            return dt.datetime.strptime(text, "%d/%m/%Y").date()
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise fail(t("cli.bad_date", value=value), 2) from None
+    day = read_day(value)  # as the console's forms read it
+    if day is None:
+        raise fail(t("cli.bad_date", value=value), 2)
+    return day
 
 
 def optional_day(value: str | None) -> dt.date | None:

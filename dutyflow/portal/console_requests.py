@@ -18,9 +18,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from dutyflow import admin
+from dutyflow.formatting import read_day
 from dutyflow.messages import t
 from dutyflow.office import ContactRole, correct_contact, reissue_token
-from dutyflow.store.db import session_scope
+from dutyflow.store.db import rehearsal, session_scope
 from dutyflow.store.models import DeliverableRow, PlanRow, UnitRow
 
 MAX_REASON = 2000
@@ -124,13 +125,9 @@ def read(kind: ActionKind, form: Mapping[str, str]) -> ActionRequest | list[str]
 
 
 def parse_day(value: str) -> dt.date | None:
-    """A day as a browser's date field sends it (2025-06-30) or as people write it (30/06/2025)."""
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    return None
+    """A day as a browser's date field sends it (2025-06-30) or as people write it (30/06/2025):
+    `formatting.read_day`, as the command line reads it."""
+    return read_day(value)
 
 
 def apply(
@@ -190,13 +187,10 @@ def rehearse(
 ) -> Outcome:
     """What `request` would do, checked by the service itself, in a transaction rolled back: nothing
     is kept, nothing is sent."""
-    with Session(engine) as session:
-        try:
-            plan = session.get(PlanRow, plan_id)
-            assert plan is not None
-            return apply(session, plan, request, now=now, actor=actor, link_secret=link_secret)
-        finally:
-            session.rollback()
+    with rehearsal(engine) as session:
+        plan = session.get(PlanRow, plan_id)
+        assert plan is not None
+        return apply(session, plan, request, now=now, actor=actor, link_secret=link_secret)
 
 
 def perform(

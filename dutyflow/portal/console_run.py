@@ -73,7 +73,5 @@ def _page(
 
 
 def flow_label(flow: RunFlow) -> str:
-    """How the page names a flow."""
-    if flow is RunFlow.INTAKE_MAIL:
-        return t("console_accounts.run_flows.intake-mail")
-    return t(f"console_run.flows.{flow.value}")
+    """How the page names a flow (`RunFlow.label`)."""
+    return flow.label

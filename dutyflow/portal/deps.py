@@ -293,10 +293,14 @@ def _refused_step(step: str, allowed: Callable[[AccountRole], bool]) -> Callable
     """The refusal of a report step to a role that may not take it, naming the roles that may."""
 
     def refusal(role: AccountRole) -> str:
-        roles = t("console_sign.roles_or").join(f"«{t(f'accounts.roles.{r.value}')}»" for r in AccountRole if allowed(r))
-        return t(f"console_sign.forbidden_{step}", role=t(f"accounts.roles.{role.value}"), allowed=roles)
+        return t(f"console_sign.forbidden_{step}", role=t(f"accounts.roles.{role.value}"), allowed=_roles_that(allowed))
 
     return refusal
+
+
+def _roles_that(allowed: Callable[[AccountRole], bool]) -> str:
+    """The roles `allowed` lets in, named as a refusal names them: «Cán bộ Văn phòng» hoặc «Lãnh đạo»."""
+    return t("console_sign.roles_or").join(f"«{t(f'accounts.roles.{r.value}')}»" for r in AccountRole if allowed(r))
 
 
 def require_account_reader(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:
@@ -305,10 +309,8 @@ def require_account_reader(request: Request, portal: PortalDep, csrf: CsrfDep) -
 
 
 def _not_an_account_reader(role: AccountRole) -> str:
-    roles = t("console_sign.roles_or").join(
-        f"«{t(f'accounts.roles.{r.value}')}»" for r in AccountRole if can_see_accounts(r)
-    )
-    return t("console_accounts.forbidden_list", role=t(f"accounts.roles.{role.value}"), allowed=roles)
+    allowed = _roles_that(can_see_accounts)
+    return t("console_accounts.forbidden_list", role=t(f"accounts.roles.{role.value}"), allowed=allowed)
 
 
 def require_staff(request: Request, portal: PortalDep, csrf: CsrfDep) -> Officer:

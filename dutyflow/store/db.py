@@ -79,6 +79,17 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def rehearsal(engine: Engine) -> Iterator[Session]:
+    """A transaction always rolled back: a service run to show what it would do, nothing kept
+    (docs/decisions.md, "A console action is rehearsed by its own service before it is confirmed")."""
+    with Session(engine) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
 def insert_ignoring_conflicts(session: Session, model: Any, rows: list[dict[str, Any]], unique: str) -> list[Any]:
     """Insert the rows whose `unique` column is new (a conditional insert, safe against a concurrent
     writer); return the `unique` values this call inserted."""
