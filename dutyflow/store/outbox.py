@@ -191,7 +191,7 @@ def _new_row(slot: Slot, plan_id: int, request: Request, message_id: str, now: d
 
 def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, object]]) -> set[str]:
     """Insert rows whose key is new; return the keys this call inserted."""
-    return set(insert_ignoring_conflicts(session, NotificationRow, rows, "key"))
+    return set(insert_ignoring_conflicts(session, NotificationRow, rows, "key", by_column=True))
 
 
 @dataclass(frozen=True)
