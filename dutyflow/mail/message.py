@@ -22,6 +22,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 _MESSAGE_ID = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
 _CHARSET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]*$")
 _MIME_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$")
+_WHITE_SPACE = re.compile(r"\s")
+"""What `str.isspace` calls white space (both read the same Unicode table), in one search."""
 
 _ADDRESS_HEADERS = frozenset({"from", "sender", "reply-to", "to", "cc", "bcc"})
 
@@ -172,7 +174,7 @@ class Address:
         local, at, domain = self.email.partition("@")
         if not at or "@" in domain or not local or not domain:
             raise ValueError(f"email address needs exactly one '@' between two parts: {self.email!r}")
-        if any(char.isspace() for char in self.email) or not self.email.isascii():
+        if _WHITE_SPACE.search(self.email) or not self.email.isascii():
             raise ValueError(f"email address must be ASCII without spaces: {self.email!r}")
         if len(self.email) > _MAX_EMAIL_OCTETS:
             raise ValueError(f"email address must be at most {_MAX_EMAIL_OCTETS} characters: {self.email!r}")
