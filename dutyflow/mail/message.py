@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address as HeaderAddress
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
-from email.utils import format_datetime, formatdate, make_msgid
+from email.utils import format_datetime, formatdate, make_msgid, parsedate_to_datetime
 from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
@@ -322,13 +322,16 @@ def _headed(message: OutgoingMessage) -> EmailMessage:
 def _decoded(name: str, value: _Field) -> str:
     """What `str()` of the header `_headed` sets gives: an address header is its addresses written
     out, joined; the Subject is kept as written (`_WirePolicy`), as is a Message-ID (checked to be
-    one plain "<...@...>"); any other header is the policy's own."""
+    one plain "<...@...>"); the Date is its instant written again, as CPython's DateHeader does;
+    any other header is the policy's own."""
     if isinstance(value, Address):
         return _address_text(value)
     if isinstance(value, tuple):
         return ", ".join(_address_text(address) for address in value)
     if name in ("Subject", "Message-ID"):
         return value
+    if name == "Date":
+        return format_datetime(parsedate_to_datetime(value))
     return str(WIRE_POLICY.header_store_parse(name, value)[1])
 
 
