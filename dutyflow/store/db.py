@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -11,9 +11,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, Select, bindparam, create_engine, event, func, select, text
+from sqlalchemy import ColumnElement, Engine, Select, any_, bindparam, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 from dutyflow.messages import t
 
@@ -123,6 +123,17 @@ def _unnested(table: Any, rows: list[dict[str, Any]]) -> Select[Any]:
     ]
     source = func.unnest(*arrays).table_valued(*names).render_derived()
     return select(*source.c)
+
+
+def among(
+    session: Session, column: ColumnElement[Any] | QueryableAttribute[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`. On PostgreSQL `column = ANY(:values)`, one array parameter: an IN list
+    has a parameter per value, which SQLAlchemy renders and psycopg parses back, in Python, for
+    every statement (half the CPU of recording an assignment window's marks)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type, dimensions=1)))
+    return column.in_(values)
 
 
 BULK_ROWS = 1000
