@@ -277,7 +277,7 @@ def top_headers(message: OutgoingMessage) -> tuple[tuple[str, str], ...]:
     objects) are nearly all of `to_mime`'s work. The Subject is as written, as a reader of the wire
     shows it (the MIME object would read a subject that looks like an encoded word back decoded).
     The boundary of a multipart is chosen when the message is written out, so `to_mime`'s
-    Content-Type carries none either."""
+    Content-Type carries none either (decisions.md, "a kept copy writes its headers")."""
     structure = "multipart/mixed" if message.attachments else "multipart/alternative"
     decoded = tuple((name, _decoded(name, value)) for name, value in _fields(message))
     return (*decoded, ("MIME-Version", "1.0"), ("Content-Type", structure))

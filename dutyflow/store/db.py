@@ -115,7 +115,8 @@ def _unnested(table: Any, rows: list[dict[str, Any]]) -> Select[Any]:
     unnest(:a, :b, ...)`). A multi-row VALUES list has a parameter per cell, which SQLAlchemy
     renders and psycopg parses back, in Python, per statement: 8 ms of CPU for an assignment
     window's 245 outbox rows, uncached for being long. A parameter per column is one short
-    statement, the same for every window. Each cell still goes through its column's type."""
+    statement, the same for every window. Each cell still goes through its column's type
+    (decisions.md, "Bulk statements send arrays")."""
     names = list(rows[0])
     arrays = [
         bindparam(f"_{name}", [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type, dimensions=1))
