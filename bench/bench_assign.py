@@ -31,6 +31,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, event
+
 from bench.bench_chase import ASSIGN_DAY, fresh_store, load_store, morning
 from bench.common import append_result, print_table, timed
 from bench.generate_plan import write_plan
@@ -78,6 +80,40 @@ class _KeepingSession:
         return result
 
 
+class ServerCpu:
+    """CPU seconds of the PostgreSQL server processes behind `engine`'s connections, read from
+    /proc/<pg_backend_pid()>/stat (the server runs on this machine): the part of the wall time
+    this process's CPU time does not show. The pool is emptied so that every later connection is
+    seen; None on SQLite or when /proc cannot be read."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.pids: set[int] = set()
+        self.postgresql = engine.dialect.name == "postgresql"
+        if self.postgresql:
+            event.listen(engine, "connect", self._connected)
+            engine.dispose()
+
+    def _connected(self, dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT pg_backend_pid()")
+        self.pids.add(cursor.fetchone()[0])
+        cursor.close()
+        dbapi_connection.rollback()
+
+    def seconds(self) -> float | None:
+        if not self.postgresql:
+            return None
+        ticks = 0
+        try:
+            for pid in self.pids:
+                with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            return None
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def assign_all(notifier: Notifier, clear: MemoryTransport | None = None) -> int:
     """Every unit's assignment, in chunks of 500 units as the flow's tasks run it."""
     codes = [unit.code for unit in notifier.units_to_assign(ASSIGN_DAY)]
@@ -119,6 +155,8 @@ def run(backend: str, transport: str, plan_path: Path, args: argparse.Namespace)
             "plan_load_s": round(load["store_s"], 2),
             "loadavg_before_1m": round(os.getloadavg()[0], 2),
         }
+        server = ServerCpu(engine)
+        server_before = server.seconds()
         if transport == "memory":
             memory = MemoryTransport()
             notifier = Notifier(engine, MailSetup(memory, MailRenderer(), OFFICE, OFFICE))
@@ -151,6 +189,9 @@ def run(backend: str, transport: str, plan_path: Path, args: argparse.Namespace)
                 "ratio_bytes": round(seconds / bytes_s, 2),
                 "goal_ratio": GOAL_SMTP_RATIO,
             }
+        server_after = server.seconds()
+        if transport == "memory" and server_before is not None and server_after is not None:
+            record["assign_server_cpu_s"] = round(server_after - server_before, 2)
         record["ms_per_unit"] = round(1000 * record["assign_s"] / max(record["messages"], 1), 2)
         record["loadavg_after_1m"] = round(os.getloadavg()[0], 2)
         return record
@@ -165,6 +206,8 @@ def report(result: dict[str, Any]) -> None:
     ]
     if "assign_cpu_s" in result:
         rows.append(("    CPU time of this process", f"{result['assign_cpu_s']:.2f} s (the database server's not included)"))
+    if "assign_server_cpu_s" in result:
+        rows.append(("    CPU time of the PostgreSQL server", f"{result['assign_server_cpu_s']:.2f} s (its processes for this store)"))
     if result["transport"] == "memory":
         rows.append(("    goal <= 30 s", ok[result["assign_s"] <= GOAL_MEMORY_S]))
     else:

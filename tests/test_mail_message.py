@@ -8,12 +8,13 @@ import email.policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
+from zoneinfo import ZoneInfo
 
 import pytest
 
 import dutyflow.mail
 from dutyflow.mail import Address, Attachment, OutgoingMessage, new_message_id
-from dutyflow.mail.message import MAX_NAME_OCTETS, to_mime
+from dutyflow.mail.message import MAX_NAME_OCTETS, to_mime, top_headers
 
 OFFICE = Address("Văn phòng HĐND&UBND huyện Trùng Khánh", "vanphong@trungkhanh.example.vn")
 FOCAL = Address("Nông Thị Hạnh", "hanh@trungkhanh.example.vn")
@@ -316,3 +317,31 @@ def test_an_ascii_subject_of_any_shape_reads_back_exactly(subject: str) -> None:
     wire = to_mime(message(subject=subject)).as_bytes()
     assert parse_bytes(wire)["Subject"] == subject
     assert all(len(line) <= 78 for line in subject_lines(wire))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"cc": (HEAD, OFFICE), "reply_to": Address('Văn phòng, "tổng hợp"', "vp+o12@trungkhanh.example.vn")},
+        {"attachments": (Attachment("lịch.ics", "Hạn".encode(), "text/calendar", charset="utf-8"),)},
+        {"in_reply_to": "<a.1@trungkhanh.example.vn>", "references": ("<a.0@x.vn>", "<a.1@trungkhanh.example.vn>")},
+        {
+            "subject": "=?utf-8?b?SGk=?= " + "Báo cáo sơ kết 6 tháng đầu năm " * 4,
+            "date": dt.datetime(2025, 5, 19, 8, tzinfo=dt.UTC),
+        },
+        {"to": (Address("", "a@x.vn"), Address("Phòng (Y tế)", "b@x.vn")), "in_reply_to": "<r.1@x.vn>"},
+        {
+            "to": (Address("Ward 7", "ward.7@x.vn"),),
+            "date": dt.datetime(2025, 5, 19, 8, 1, 2, 345678, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+        },
+    ],
+)
+def test_the_top_headers_are_those_of_the_mime_form_without_building_it(changes: dict[str, object]) -> None:
+    msg = message(**({"date": dt.datetime(2025, 5, 19, 8, tzinfo=dt.UTC)} | changes))
+    mime = to_mime(msg)
+    # The MIME object reads a subject that looks like an encoded word back decoded; the wire
+    # carries it as written, which is what a reader shows and the copy keeps.
+    expected = tuple((name, msg.subject if name == "Subject" else str(value)) for name, value in mime.items())
+    assert top_headers(msg) == expected
+    assert dict(top_headers(msg))["Subject"] == parse(mime)["Subject"]

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 _MAX_OCTETS = 75
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -55,15 +56,28 @@ def _utc_stamp(instant: dt.datetime) -> str:
     return f"{instant.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
 
 
+def _text_line(name: str, value: str) -> str:
+    """The content line `name:value`, its value escaped, folded with CRLF."""
+    return "\r\n".join(_fold(f"{name}:{_escape(value)}"))
+
+
+@lru_cache(maxsize=1024)
+def _shared_text_line(name: str, value: str) -> str:
+    """`_text_line`, remembered for the values many calendars share (an assignment writes the same
+    deliverables' summaries for thousands of units)."""
+    return _text_line(name, value)
+
+
 def _event_lines(event: IcsEvent, stamp: str) -> list[str]:
+    """The event's content lines, folded (the others are short ASCII)."""
     return [
         "BEGIN:VEVENT",
-        f"UID:{_escape(event.uid)}",
+        _text_line("UID", event.uid),
         f"DTSTAMP:{stamp}",
         f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
         f"DTEND;VALUE=DATE:{event.day + dt.timedelta(days=1):%Y%m%d}",
-        f"SUMMARY:{_escape(event.summary)}",
-        f"DESCRIPTION:{_escape(event.description)}",
+        _shared_text_line("SUMMARY", event.summary),
+        _shared_text_line("DESCRIPTION", event.description),
         "TRANSP:TRANSPARENT",
         "END:VEVENT",
     ]
@@ -73,9 +87,8 @@ def build_ics(events: Sequence[IcsEvent], *, made_at: dt.datetime, prodid: str =
     """A VCALENDAR with one all-day VEVENT per event, UTF-8, CRLF line ends, each stamped with
     `made_at` (an aware instant: when the events were made, not the day they fall on)."""
     stamp = _utc_stamp(made_at)
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_escape(prodid)}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", _text_line("PRODID", prodid), "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
     for event in events:
         lines.extend(_event_lines(event, stamp))
     lines.append("END:VCALENDAR")
-    folded = [piece for line in lines for piece in _fold(line)]
-    return ("\r\n".join(folded) + "\r\n").encode("utf-8")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")

@@ -9,17 +9,21 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import email.policy
+import functools
 import re
 from dataclasses import dataclass
 from email.headerregistry import Address as HeaderAddress
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
-from email.utils import format_datetime, formatdate, make_msgid
+from email.utils import format_datetime, formatdate, make_msgid, parsedate_to_datetime
 from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 _MESSAGE_ID = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
 _CHARSET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]*$")
 _MIME_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$")
+_WHITE_SPACE = re.compile(r"\s")
+"""What `str.isspace` calls white space (both read the same Unicode table), in one search."""
 
 _ADDRESS_HEADERS = frozenset({"from", "sender", "reply-to", "to", "cc", "bcc"})
 
@@ -83,6 +87,23 @@ def _wire_address(address: HeaderAddress) -> str:
     return f"{_b_word(name)} <{address.addr_spec}>"
 
 
+class _HeaderClasses(HeaderRegistry):
+    """CPython's header registry makes a new class with `type()` for every header it builds (3.11
+    `HeaderRegistry.__getitem__`): a third of building a message's headers, and garbage the
+    collector must trace. The classes of one header name are alike, so one is made per name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
 class _WirePolicy(email.policy.EmailPolicy):
     """SMTP line ends, 7bit bodies (base64 or quoted-printable) and RFC 2047 headers, so any relay
     accepts the message without the 8BITMIME or SMTPUTF8 extensions.
@@ -131,7 +152,7 @@ class _WirePolicy(email.policy.EmailPolicy):
         return super().fold_binary(name, value)
 
 
-WIRE_POLICY = _WirePolicy(linesep="\r\n", cte_type="7bit")
+WIRE_POLICY = _WirePolicy(linesep="\r\n", cte_type="7bit", header_factory=_HeaderClasses())
 
 
 def _check_line(field: str, value: str) -> None:
@@ -153,7 +174,7 @@ class Address:
         local, at, domain = self.email.partition("@")
         if not at or "@" in domain or not local or not domain:
             raise ValueError(f"email address needs exactly one '@' between two parts: {self.email!r}")
-        if any(char.isspace() for char in self.email) or not self.email.isascii():
+        if _WHITE_SPACE.search(self.email) or not self.email.isascii():
             raise ValueError(f"email address must be ASCII without spaces: {self.email!r}")
         if len(self.email) > _MAX_EMAIL_OCTETS:
             raise ValueError(f"email address must be at most {_MAX_EMAIL_OCTETS} characters: {self.email!r}")
@@ -235,19 +256,7 @@ def _header_address(address: Address) -> HeaderAddress:
 def to_mime(message: OutgoingMessage) -> EmailMessage:
     """The message as MIME: multipart/alternative (text, html), wrapped in multipart/mixed when
     there are attachments. Non-ASCII headers are RFC 2047 encoded, file names RFC 2231."""
-    mime = EmailMessage(policy=WIRE_POLICY)
-    mime["Message-ID"] = message.message_id
-    mime["Date"] = format_datetime(message.date) if message.date is not None else formatdate(localtime=True)
-    mime["From"] = _header_address(message.sender)
-    mime["To"] = [_header_address(address) for address in message.to]
-    if message.cc:
-        mime["Cc"] = [_header_address(address) for address in message.cc]
-    if message.reply_to is not None:
-        mime["Reply-To"] = _header_address(message.reply_to)
-    mime["Subject"] = message.subject
-    if message.in_reply_to:
-        mime["In-Reply-To"] = message.in_reply_to
-        mime["References"] = " ".join(message.references or (message.in_reply_to,))
+    mime = _headed(message)
     mime.set_content(message.text, subtype="plain", charset="utf-8")
     mime.add_alternative(message.html, subtype="html", charset="utf-8")
     for attachment in message.attachments:
@@ -259,3 +268,75 @@ def to_mime(message: OutgoingMessage) -> EmailMessage:
     # No RFC 2231 "name" on Content-Type as well: CPython's header folding then mangles a long
     # MIME type such as the .xlsx one into an encoded word.
     return mime
+
+
+def top_headers(message: OutgoingMessage) -> tuple[tuple[str, str], ...]:
+    """The top-level headers of `to_mime(message)`, decoded and in order, as a kept copy of the
+    message shows them, without building the MIME form: encoding the bodies and attachments and
+    parsing every address header back (CPython's header classes parse the text they were given as
+    objects) are nearly all of `to_mime`'s work. The Subject is as written, as a reader of the wire
+    shows it (the MIME object would read a subject that looks like an encoded word back decoded).
+    The boundary of a multipart is chosen when the message is written out, so `to_mime`'s
+    Content-Type carries none either (decisions.md, "a kept copy writes its headers")."""
+    structure = "multipart/mixed" if message.attachments else "multipart/alternative"
+    decoded = tuple((name, _decoded(name, value)) for name, value in _fields(message))
+    return (*decoded, ("MIME-Version", "1.0"), ("Content-Type", structure))
+
+
+_Field = str | Address | tuple[Address, ...]
+
+
+def _fields(message: OutgoingMessage) -> list[tuple[str, _Field]]:
+    """The top-level headers `message` is written with, in order, before any content header."""
+    date = format_datetime(message.date) if message.date is not None else formatdate(localtime=True)
+    fields: list[tuple[str, _Field]] = [
+        ("Message-ID", message.message_id),
+        ("Date", date),
+        ("From", message.sender),
+        ("To", message.to),
+    ]
+    if message.cc:
+        fields.append(("Cc", message.cc))
+    if message.reply_to is not None:
+        fields.append(("Reply-To", message.reply_to))
+    fields.append(("Subject", message.subject))
+    if message.in_reply_to:
+        fields.append(("In-Reply-To", message.in_reply_to))
+        fields.append(("References", " ".join(message.references or (message.in_reply_to,))))
+    return fields
+
+
+def _headed(message: OutgoingMessage) -> EmailMessage:
+    """A MIME message with `message`'s top-level headers and no content yet."""
+    mime = EmailMessage(policy=WIRE_POLICY)
+    for name, value in _fields(message):
+        if isinstance(value, Address):
+            mime[name] = _header_address(value)
+        elif isinstance(value, tuple):
+            mime[name] = [_header_address(address) for address in value]
+        else:
+            mime[name] = value
+    return mime
+
+
+def _decoded(name: str, value: _Field) -> str:
+    """What `str()` of the header `_headed` sets gives: an address header is its addresses written
+    out, joined; the Subject is kept as written (`_WirePolicy`), as is a Message-ID (checked to be
+    one plain "<...@...>"); the Date is its instant written again, as CPython's DateHeader does;
+    any other header is the policy's own."""
+    if isinstance(value, Address):
+        return _address_text(value)
+    if isinstance(value, tuple):
+        return ", ".join(_address_text(address) for address in value)
+    if name in ("Subject", "Message-ID"):
+        return value
+    if name == "Date":
+        return format_datetime(parsedate_to_datetime(value))
+    return str(WIRE_POLICY.header_store_parse(name, value)[1])
+
+
+@functools.lru_cache(maxsize=1024)
+def _address_text(address: Address) -> str:
+    """An address as a header shows it decoded (its display name quoted when it must be); the
+    office's addresses are on every message."""
+    return str(_header_address(address))

@@ -19,6 +19,7 @@ from dutyflow.messaging.records import Contact, MailSetup, Recipient, unit_conta
 from dutyflow.obligations import State, effective_last_day
 from dutyflow.plan import Plan
 from dutyflow.plan.model import open_on
+from dutyflow.store.db import among
 from dutyflow.store.models import DeliverableRow, ObligationRow, UnitRow
 
 STEP = "assign"
@@ -87,7 +88,9 @@ class Assignments:
         for the whole batch (units, their pending obligations, the plan's deliverables)."""
         units = {
             unit.code: unit
-            for unit in session.scalars(select(UnitRow).where(UnitRow.plan_id == plan_id, UnitRow.code.in_(unit_codes)))
+            for unit in session.scalars(
+                select(UnitRow).where(UnitRow.plan_id == plan_id, among(session, UnitRow.code, unit_codes))
+            )
         }
         pending = _pending_by_unit(session, [u.id for u in units.values()])
         deliverables = self._deliverables(session, plan_id)
@@ -174,7 +177,7 @@ class Assignments:
         for chunk in _chunks(ids, 500):
             result = session.connection().execute(
                 update(table)
-                .where(table.c.id.in_(chunk), table.c.state == State.PENDING, deadline.in_(list(looks)))
+                .where(among(session, table.c.id, chunk), table.c.state == State.PENDING, deadline.in_(list(looks)))
                 .values(state=State.ANNOUNCED, next_action_at=by_deadline)
             )
             matched += result.rowcount
@@ -243,7 +246,7 @@ def _pending_by_unit(session: Session, unit_ids: list[int]) -> dict[int, list[_P
     for chunk in _chunks(unit_ids, 500):
         rows = session.execute(
             select(*columns)
-            .where(ObligationRow.unit_id.in_(chunk), ObligationRow.state == State.PENDING)
+            .where(among(session, ObligationRow.unit_id, chunk), ObligationRow.state == State.PENDING)
             .order_by(ObligationRow.unit_id, ObligationRow.last_day, ObligationRow.deliverable_id, ObligationRow.period)
         )
         for row in rows:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from dutyflow.mail.message import OutgoingMessage, to_mime
+from dutyflow.mail.message import OutgoingMessage, top_headers
 from dutyflow.messages import t
 from dutyflow.store.sent_messages import SentCopy
 
@@ -27,11 +27,10 @@ def copy_of(message: OutgoingMessage, sent_at: dt.datetime) -> SentCopy:
     """`message` as the server took it, but for unit links' tokens: the top-level headers of its
     MIME form (the Date of an unsimulated message is the moment of this copy, within a second of
     its sending), its bodies and its attachments' names."""
-    mime = to_mime(message)
     return SentCopy(
         message_id=message.message_id,
         sent_at=sent_at,
-        headers=tuple((name, without_links(str(value))) for name, value in mime.items()),
+        headers=tuple((name, without_links(value)) for name, value in top_headers(message)),
         text=without_links(message.text),
         html=without_links(message.html),
         attachments=tuple((a.filename, a.mime_type, len(a.content)) for a in message.attachments),

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, Table, and_, select, update
 from sqlalchemy.orm import Session
 
 from dutyflow.states import DELIVERED_STATUSES, NotificationStatus
-from dutyflow.store.db import insert_ignoring_conflicts, session_scope
+from dutyflow.store.db import among, insert_ignoring_conflicts, session_scope
 from dutyflow.store.models import NotificationRow
 
 CLAIMED, SENT, FAILED, REFUSED = (
@@ -109,7 +109,8 @@ def claim_in(
     keys = list(dict.fromkeys(s.key for r in requests for s in r.slots))
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        existing.update((row.key, row) for row in session.scalars(select(NotificationRow).where(NotificationRow.key.in_(chunk))))
+        query = select(NotificationRow).where(among(session, NotificationRow.key, chunk))
+        existing.update((row.key, row) for row in session.scalars(query))
     partial: list[tuple[list[Slot], list[Slot], str, bool]] = []
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
@@ -191,7 +192,7 @@ def _new_row(slot: Slot, plan_id: int, request: Request, message_id: str, now: d
 
 def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, object]]) -> set[str]:
     """Insert rows whose key is new; return the keys this call inserted."""
-    return set(insert_ignoring_conflicts(session, NotificationRow, rows, "key"))
+    return set(insert_ignoring_conflicts(session, NotificationRow, rows, "key", by_column=True))
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def mark_sent_in(session: Session, delivered: Sequence[Delivered], *, now: dt.da
     for (status, subject, reason), keys in groups.items():
         session.connection().execute(
             update(table)
-            .where(table.c.key.in_(keys))
+            .where(among(session, table.c.key, keys))
             .values(status=status, sent_at=now, subject=subject, error=reason)
         )
 
