@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import signal
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
 from fastapi import FastAPI
 
-from dutyflow.cli.common import console, refusing, runtime
+from dutyflow.cli.common import console, fail, refusing, runtime
 from dutyflow.messages import t
 from dutyflow.resources import Resources
 from dutyflow.store.db import ensure_ready
@@ -44,14 +45,25 @@ def serve_command(
     application = _portal(rt) if portal else None
     from flows.serve import serve_all
 
-    # A service manager stops us with SIGTERM: shut down as on Ctrl-C (the runner, then the portal).
+    from flows.temporary_server import ServerDidNotStart, prefect_api
+
+    # A service manager stops us with SIGTERM: shut down as on Ctrl-C (the runner, the portal, then
+    # the Prefect server `serve` started; decision "Ctrl-C stops serve cleanly").
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    if application is None:
-        serve_all(rt)
-        return
-    with background_server(application, port, host) as url:
-        console.print(t("portal.started", url=url))
-        serve_all(rt)
+    try:
+        with ExitStack() as stack:
+            console.print(t("serve_stop.starting"))
+            if stack.enter_context(prefect_api()) is not None:
+                console.print(t("serve_stop.own_server"))
+            if application is not None:
+                url = stack.enter_context(background_server(application, port, host))
+                console.print(t("portal.started", url=url))
+            serve_all(rt)  # returns on Ctrl-C or SIGTERM (Prefect's runner takes them)
+    except ServerDidNotStart as exc:
+        raise fail(t("serve_stop.server_failed", log=str(exc.log), tail=exc.log_tail)) from None
+    except KeyboardInterrupt:
+        pass  # a Ctrl-C before the runner ran: everything started is stopped by now
+    console.print(t("serve_stop.stopped"))
 
 
 def portal_command(host: Host = "127.0.0.1", port: Port = 8000) -> None:
