@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -52,13 +52,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
-def tail(path: Path, lines: int = 15) -> str:
-    """The last `lines` lines of `path`, or nothing when it cannot be read."""
+def tail(path: Path, lines: int = 5) -> str:
+    """The last `lines` lines of `path` a person reads: the frames of a traceback are left out (the
+    error's own line stays), the whole log is at `path`; nothing when it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-    return "\n".join(text.rstrip().splitlines()[-lines:])
+    said = [line for line in text.splitlines() if line.strip() and not line[0].isspace() and "Traceback" not in line]
+    return "\n".join(said[-lines:])
 
 
 def server_command(host: str, port: int) -> list[str]:
@@ -154,10 +156,8 @@ def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT_SECONDS
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 __all__ = ["STARTUP_TIMEOUT_SECONDS", "ServerDidNotStart", "prefect_api", "temporary_server"]
