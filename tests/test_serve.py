@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dutyflow.messages import t
 from dutyflow.paths import BUNDLED_PLAN
 from dutyflow.plan import load_plan
 from dutyflow.store.db import make_engine, session_scope, upgrade
@@ -89,6 +91,12 @@ def test_serve_starts_the_portal_and_stops_cleanly(tmp_path: Path, stop: signal.
         output = (tmp_path / "serve.log").read_text()
         assert returncode in (0, 130), output  # 130: Typer's exit status after an interrupt
         assert "Traceback" not in output and "Error" not in output, output
+        assert t("serve_stop.own_server") in output and t("serve_stop.stopped") in output, output
+        # The Prefect server `serve` started, in a session of its own, let go of its port too.
+        prefect_ui = re.search(r"Prefect UI: (http://127\.0\.0\.1:\d+)/", output)
+        assert prefect_ui is not None, output
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{prefect_ui.group(1)}/api/health", timeout=1)
         with pytest.raises(httpx.ConnectError):  # the portal let go of its port
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
         assert group_ends(process.pid), "a process of `dutyflow serve` outlived it"
@@ -97,3 +105,35 @@ def test_serve_starts_the_portal_and_stops_cleanly(tmp_path: Path, stop: signal.
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         log.close()
+
+
+def test_serve_says_why_its_prefect_server_did_not_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade(make_engine(url))
+    env = {
+        **os.environ,
+        "DUTYFLOW_DATABASE_URL": url,
+        "DUTYFLOW_DATA_DIR": str(tmp_path / "data"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        # The server's own database is on a port nobody listens on: it exits at start-up.
+        "PREFECT_API_DATABASE_CONNECTION_URL": "postgresql+asyncpg://nobody@127.0.0.1:9/none",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "dutyflow.cli", "serve", "--no-portal"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        start_new_session=True,
+    )
+    output = done.stdout + done.stderr
+    words = " ".join(output.split())  # the terminal's width may wrap the lines
+    assert done.returncode == 1, output
+    log = tmp_path / "prefect" / "temporary-server.log"
+    assert " ".join(t("serve_stop.server_failed", log=str(log), tail="").split()) in words, output
+    assert "Connect call failed" in words, output  # the log's last lines name the cause
+    assert "Traceback" not in output and 'File "' not in output, output
+    assert "Application startup failed" in log.read_text(), log.read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,9 @@ def background_server(app: Any, port: int, host: str = "127.0.0.1", timeout: flo
     # proxy_headers=False: uvicorn would believe X-Forwarded-* from 127.0.0.1; the app decides whom
     # to believe (its trusted_proxy setting).
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False))
-    thread = threading.Thread(target=server.run, name="portal", daemon=True)
+    # The thread runs in a copy of this context: settings made for the caller (the Prefect server
+    # `serve` started) hold for the portal's requests too.
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(server.run,), name="portal", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
     while not server.started:
