@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dutyflow.approval import versions
-from dutyflow.approval.model import ApprovalError, Signing, Workspace
-from dutyflow.messages import t
+from dutyflow.approval.model import Signing, Workspace
 from dutyflow.report_lifecycle import ReportAction, after
 from dutyflow.signing import check_certificate
 from dutyflow.states import DELIVERED_STATUSES, NotificationStatus
@@ -53,11 +52,7 @@ def sign_preview(ws: Workspace, signing: Signing) -> SignPreview:
     made, and the key's certificate valid and trusted now (`signing.clock`)."""
     versions.on_its_way(ws)
     with session_scope(ws.engine) as session:
-        plan, obligation = versions.office(session)
-        after(versions.report_state(session, obligation.id), ReportAction.SIGN)
-        version = versions.latest_version(session, obligation.id)
-        if version.pdf_sha256 is None:
-            raise ApprovalError(t("approval.no_pdf", reason=t("report.pdf.no_soffice")))
+        plan, version = versions.signable(session)
         block = versions.block(plan, version)
         preview = SignPreview(
             version=version.version,

@@ -178,11 +178,7 @@ def sign(ws: Workspace, signing: Signing, *, actor: str, now: dt.datetime) -> Re
     """Sign the approved report's PDF, verify the signature, keep the signed file as a version."""
     versions.on_its_way(ws)
     with session_scope(ws.engine) as session:
-        plan, obligation = versions.office(session)
-        after(versions.report_state(session, obligation.id), ReportAction.SIGN)
-        version = versions.latest_version(session, obligation.id)
-        if version.pdf_sha256 is None:
-            raise ApprovalError(t("approval.no_pdf", reason=t("report.pdf.no_soffice")))
+        plan, version = versions.signable(session)
         source = versions.document(ws, plan, version)
         block = versions.block(plan, version)
     signed_at = signing.clock()

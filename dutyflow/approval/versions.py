@@ -84,6 +84,18 @@ def issuable(session: Session) -> tuple[Plan, ObligationRow, ReportState]:
     return plan, obligation, state
 
 
+def signable(session: Session) -> tuple[Plan, ReportVersionRow]:
+    """The office's plan and its report's latest version, when that version may be signed: approved,
+    with its PDF made; else refused as the signature is (`approval.sign` and its review,
+    `approval.sign_preview`)."""
+    plan, obligation = office(session)
+    after(report_state(session, obligation.id), ReportAction.SIGN)
+    version = latest_version(session, obligation.id)
+    if version.pdf_sha256 is None:
+        raise ApprovalError(t("approval.no_pdf", reason=t("report.pdf.no_soffice")))
+    return plan, version
+
+
 def latest_version(session: Session, obligation_id: int) -> ReportVersionRow:
     return session.scalars(
         select(ReportVersionRow)
