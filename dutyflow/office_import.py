@@ -26,12 +26,11 @@ from dutyflow.calendar import WorkingCalendar
 from dutyflow.intake import IntakeResult, Limits, WorkbookParser
 from dutyflow.messages import t
 from dutyflow.office import ImportRequest, import_report
-from dutyflow.plan import CalendarConfig
 from dutyflow.states import ObligationState, SubmissionChannel
 from dutyflow.store.db import rehearsal, session_scope
 from dutyflow.store.files import FileStore
 from dutyflow.store.models import DeliverableRow, ObligationRow, PlanRow, SubmissionRow, UnitRow
-from dutyflow.store.queries import current_plan
+from dutyflow.store.queries import current_plan, plan_calendar
 
 if TYPE_CHECKING:
     from dutyflow.messaging import Notifier
@@ -113,7 +112,7 @@ def import_received(
     """Record `request` in the caller's transaction at the moment of its received day (see
     `admin.acting_moment`; `now` is the real moment); the store's refusals (`AdminError`, `IntakeRefused`)
     go to the caller. The receipt is the caller's, after the commit (`send_receipt`)."""
-    calendar = WorkingCalendar.from_config(CalendarConfig.model_validate(plan.document.get("calendar", {})))
+    calendar = plan_calendar(plan)
     moment = acting_moment(calendar, request.received_on, now=now, future_key="dates.received_in_future")
     _refuse_twice(session, plan.id, request, calendar, calendar.local_date(moment))
     result = import_report(session, files, plan, request, now=moment, actor=actor, limits=limits, parse=parse)

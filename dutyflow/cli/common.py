@@ -24,7 +24,7 @@ from dutyflow.cli.output import Output
 from dutyflow.formatting import read_day
 from dutyflow.intake import IntakeRefused
 from dutyflow.messages import t
-from dutyflow.plan import CalendarConfig, Plan, PlanError, load_plan
+from dutyflow.plan import Plan, PlanError, load_plan
 from dutyflow.reform import ReformError
 from dutyflow.register import RegisterError
 from dutyflow.report.narrative import NarrativeError
@@ -35,7 +35,7 @@ from dutyflow.settings import SettingsError
 from dutyflow.signing import SigningError
 from dutyflow.store.db import StoreNotReady, ensure_ready, session_scope
 from dutyflow.store.models import PlanRow
-from dutyflow.store.queries import NoPlanLoaded, current_plan
+from dutyflow.store.queries import NoPlanLoaded, current_plan, plan_calendar
 from dutyflow.store.register_numbers import RegisterBusy
 
 T = TypeVar("T")
@@ -126,11 +126,6 @@ def parse_day(value: str | None) -> dt.date:
 
 def optional_day(value: str | None) -> dt.date | None:
     return parse_day(value) if value else None
-
-
-def plan_calendar(plan: PlanRow) -> WorkingCalendar:
-    """The working calendar of a stored plan (its timezone, holidays and make-up days)."""
-    return WorkingCalendar.from_config(CalendarConfig.model_validate(plan.document.get("calendar", {})))
 
 
 def read_plan(path: Path) -> Plan:

@@ -13,7 +13,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from dutyflow import admin
-from dutyflow.cli.common import AsOf, JsonFlag, console, fail, parse_day, plan_calendar, refusing, runtime
+from dutyflow.cli.common import AsOf, JsonFlag, console, fail, parse_day, refusing, runtime
 from dutyflow.cli.output import Cell
 from dutyflow.lifetimes import dated_name
 from dutyflow.messages import t
@@ -23,7 +23,7 @@ from dutyflow.resources import Resources
 from dutyflow.states import Withdrawal
 from dutyflow.store.db import ensure_ready, session_scope
 from dutyflow.store.models import UnitRow
-from dutyflow.store.queries import StatusLine, current_plan, plan_of, status_lines
+from dutyflow.store.queries import StatusLine, current_plan, plan_calendar, plan_of, status_lines
 from dutyflow.store.withdrawals import withdrawals
 
 STANDING_STYLE = {

@@ -10,11 +10,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Connection, Row, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from dutyflow.calendar import WorkingCalendar
 from dutyflow.chase import CHASED_STATES
 from dutyflow.history import Submitted, handed_in, state_then, value_then
 from dutyflow.messages import t
 from dutyflow.obligations import DUE_SOON_DAYS, Standing, State, effective_last_day, standing
-from dutyflow.plan import Plan
+from dutyflow.plan import CalendarConfig, Plan
 from dutyflow.report.data import consolidated_deliverable
 from dutyflow.states import NotificationStatus, ReportState
 from dutyflow.store.chasing import deadline
@@ -505,3 +506,9 @@ def loaded_plan(session: Session, code: str | None = None) -> LoadedPlan:
 def plan_of(row: PlanRow) -> Plan:
     """A stored plan's document as a `Plan`."""
     return Plan.model_validate(row.document)
+
+
+def plan_calendar(plan: PlanRow) -> WorkingCalendar:
+    """The working calendar of a stored plan (its timezone, holidays and make-up days), read from
+    its document without validating the whole plan."""
+    return WorkingCalendar.from_config(CalendarConfig.model_validate(plan.document.get("calendar", {})))
