@@ -12,12 +12,14 @@
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Callable, MutableMapping
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 from jinja2.filters import do_indent, do_wordwrap
 
 from dutyflow.formatting import FILTERS
@@ -34,6 +36,11 @@ class _Environment(jinja2.Environment):
     dict never has unless `name` is one of its methods, and only then the key: the failed attempt
     raises and catches an AttributeError, about 140 times per assignment email (their contexts are
     TypedDicts). The result is the same: a dict method's name still gives the method."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared_kept: dict[tuple[str, bytes], str] = {}
+        """The fragments `shared` rendered in this environment."""
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals as one dict, not Jinja's ChainMap over the environment's: every
@@ -88,12 +95,39 @@ def _wrapped(env: jinja2.Environment, text: str, indent: int) -> str:
     return do_indent(wrapped, indent)
 
 
+SHARED_KEPT = 1024
+"""Fragments `shared` remembers (per process, the oldest forgotten first)."""
+
+
+@jinja2.pass_environment
+def shared(env: jinja2.Environment, name: str, /, **values: object) -> str:
+    """Template `name` rendered with `values` alone, remembered by their contents: a part of a
+    message that does not depend on its recipient (an assignment's duties and reports, the same for
+    every commune of a kind) is rendered once for all of them, not once per unit (docs/decisions.md,
+    "The dispatcher renders while the database commits"). HTML stays safe markup."""
+    key = (name, pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL))  # by content, in C
+    kept = env.shared_kept if isinstance(env, _Environment) else {}
+    text = kept.get(key)
+    if text is None:
+        if len(kept) >= SHARED_KEPT:
+            del kept[next(iter(kept))]
+        rendered = env.get_template(name).render(values)
+        text = kept[key] = markupsafe.Markup(rendered) if _escaped(env, name) else rendered
+    return text
+
+
+def _escaped(env: jinja2.Environment, name: str) -> bool:
+    autoescape = env.autoescape
+    return bool(autoescape(name) if callable(autoescape) else autoescape)
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The one environment over templates/ (cached): strict, HTML-escaped for *.html.j2 only."""
     html_only = jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False)
     env = _strict(html_only, jinja2.FileSystemLoader(TEMPLATES_DIR))
     env.globals["wrap_text"] = wrap
+    env.globals["shared"] = shared
     return env
 
 

@@ -8,13 +8,22 @@ sent. With a window of one message, a crash leaves at most one message claimed a
 and unmarked), exactly as a commit per claim and per mark did, at half the commits; a larger window
 trades that for fewer commits: a crash leaves up to a window of claims that are re-sent, with their
 Message-IDs, once their lease has passed (docs/decisions.md 36, "Dispatch windows").
+
+On a database server the window's transaction runs on a second thread while this one renders the
+window's messages: the claims are committed before anything is sent, as before, and the time spent
+waiting for the server is spent rendering (docs/decisions.md, "The dispatcher renders while the
+database commits").
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
+from contextvars import copy_context
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 
 from sqlalchemy import Engine
@@ -31,6 +40,8 @@ from dutyflow.store.sent_messages import SentCopy, keep
 
 AfterSent = Callable[[Session, Sequence[MessageDraft]], None]
 """Runs in the transaction that marks drafts sent, with those drafts (e.g. announce obligations)."""
+Rendered = tuple[str, str, str]
+"""A message's subject, text part and HTML part."""
 
 
 @dataclass
@@ -56,6 +67,11 @@ class _Marks:
         self.failed.clear()
         self.sent.clear()
         self.copies.clear()
+
+
+def _helper(overlap: bool) -> ThreadPoolExecutor | nullcontext[None]:
+    """The thread that commits a window while the next is rendered, when there is one to use."""
+    return ThreadPoolExecutor(1, thread_name_prefix="dispatch-commit") if overlap else nullcontext()
 
 
 def _windows(drafts: Iterable[MessageDraft], size: int) -> Iterator[list[MessageDraft]]:
@@ -96,20 +112,44 @@ class Dispatcher:
         """Claim, send and mark every draft over one connection, `window` claims per commit."""
         outcome = Outcome()
         marks = _Marks()
-        with self.mail.transport.session() as connection:
+        overlap = self.engine.dialect.name != "sqlite"  # SQLite's work is this process's own
+        claiming: Future[list[Claim | None]] | None = None
+        with self.mail.transport.session() as connection, _helper(overlap) as helper:
             try:
                 for group in _windows(drafts, window):
-                    with session_scope(self.engine) as session:
-                        marks.record(session, now, after_sent)
-                        claims = self._claim(session, group, now)
-                    for draft, claim in zip(group, claims, strict=True):  # committed: now they may leave
+                    claiming = self._submit(helper, partial(self._commit, group, marks, now, after_sent))
+                    rendered = [self.mail.renderer.render(draft.template, draft.context) for draft in group]
+                    claims = claiming.result()  # committed: now they may leave
+                    for draft, claim, message in zip(group, claims, rendered, strict=True):
                         if claim is not None:
-                            self._send(connection, draft, claim, now, outcome, marks)
+                            self._send(connection, draft, claim, message, now, outcome, marks)
             finally:
+                if claiming is not None:
+                    wait([claiming])  # a render that raised leaves the helper's commit to finish first
                 if marks:  # what left is recorded even when a later draft raised
                     with session_scope(self.engine) as session:
                         marks.record(session, now, after_sent)
         return outcome
+
+    def _commit(
+        self, group: Sequence[MessageDraft], marks: _Marks, now: dt.datetime, after_sent: AfterSent | None
+    ) -> list[Claim | None]:
+        """One transaction: the previous window's marks, and this window's claims."""
+        with session_scope(self.engine) as session:
+            marks.record(session, now, after_sent)
+            return self._claim(session, group, now)
+
+    @staticmethod
+    def _submit(
+        helper: ThreadPoolExecutor | None, work: Callable[[], list[Claim | None]]
+    ) -> Future[list[Claim | None]]:
+        """`work` on the helper thread (in this thread's context: a flow's logger, say), or done here
+        (a finished future) without one."""
+        if helper is not None:
+            return helper.submit(copy_context().run, work)
+        done: Future[list[Claim | None]] = Future()
+        done.set_result(work())
+        return done
 
     def _claim(self, session: Session, drafts: Sequence[MessageDraft], now: dt.datetime) -> list[Claim | None]:
         return claim_in(
@@ -138,11 +178,12 @@ class Dispatcher:
         connection: MailSession,
         draft: MessageDraft,
         held: Claim,
+        rendered: Rendered,
         now: dt.datetime,
         outcome: Outcome,
         marks: _Marks,
     ) -> None:
-        subject, text, html = self.mail.renderer.render(draft.template, draft.context)
+        subject, text, html = rendered
         to, cc = draft.addressees(held.recipients)
         message = OutgoingMessage(
             message_id=held.message_id,
