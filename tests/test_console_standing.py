@@ -1,5 +1,6 @@
-"""The status page (`/van-phong`) at a province's scale: counted, filtered and paged from `standings`,
-the details read for the page's rows only, everything as CSV; on both stores."""
+"""The status page (`/van-phong`) at a province's scale: counted, filtered, sorted and paged in SQL
+(`store.standing_query`), the details read for the page's rows only, everything as CSV; on both
+stores."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from sqlalchemy import Engine
 from dutyflow import admin
 from dutyflow.obligations import Standing
 from dutyflow.store.db import session_scope
-from dutyflow.store.queries import standings, status_lines
+from dutyflow.store.queries import StatusLine, status_lines
+from dutyflow.store.standing_query import LATE_FIRST, OTHERS_LAST, SORTS, Chosen, Sort, count, ids_in_order, tallies
 from tests.conftest import at
 from tests.filling import filled_workbook
 from tests.test_console_pages import sign_in
@@ -34,9 +36,10 @@ def _plan_id(site: Site) -> int:
     return int(site.client.app.state.portal.plan_id)  # type: ignore[attr-defined]
 
 
-def test_the_standings_are_the_status_lines_on_every_day(office: Site) -> None:
-    """`standings` (few columns, no messages or submissions) against `status_lines`, with a report
-    handed in, an extension and a paused unit, before, on and after last days."""
+def test_the_standings_in_sql_are_the_status_lines_on_every_day(office: Site) -> None:
+    """The SQL standing (filters, counts) against `status_lines`'s rule, with a report handed in, an
+    extension and a paused unit, before, on and after last days; and the SQL order against the
+    console's keys, both ways up."""
     plan_id = _plan_id(office)
     six = office.obligation("xa-a", "bao-cao-6-thang")
     workbook = filled_workbook(office.target("xa-a", "bao-cao-6-thang"))
@@ -50,13 +53,39 @@ def test_the_standings_are_the_status_lines_on_every_day(office: Site) -> None:
     while day <= dt.date(2026, 1, 10):
         with session_scope(office.engine) as session:
             lines = status_lines(session, plan_id, day)
-            quick = standings(session, plan_id, day)
-        assert [(w.obligation_id, w.standing, w.days_left, w.deadline) for w in quick] == [
-            (line.obligation_id, line.standing, line.days_left, line.extended_until or line.last_day) for line in lines
-        ], day
-        kinds |= {w.standing for w in quick}
+            for kind in Standing:
+                chosen = Chosen(standing=kind)
+                expected = [line.obligation_id for line in lines if line.standing is kind]
+                assert sorted(ids_in_order(session, plan_id, day, chosen, Sort("deadline"))) == sorted(expected)
+                assert count(session, plan_id, day, chosen) == len(expected), (day, kind)
+            counted = {(t.deliverable, k): n for t in tallies(session, plan_id, day) for k, n in t.counts.items()}
+            for sort in SORTS:
+                for descending in (False, True):
+                    got = ids_in_order(session, plan_id, day, Chosen(), Sort(sort, descending))
+                    assert got == [line.obligation_id for line in _sorted(lines, sort, descending)], (day, sort)
+        assert counted == _counted(lines), day
+        kinds |= {line.standing for line in lines}
         day += dt.timedelta(days=5)
     assert {Standing.OVERDUE, Standing.ACCEPTED, Standing.PAUSED, Standing.DUE_SOON} <= kinds  # not only one kind
+
+
+def _sorted(lines: list[StatusLine], sort: str, descending: bool) -> list[StatusLine]:
+    """The console's order, in Python: `status_lines` comes in the plan's order, and a stable sort
+    keeps it among ties, either way up."""
+    keys = {
+        "late": lambda w: (LATE_FIRST.get(w.standing, OTHERS_LAST), w.extended_until or w.last_day, w.unit_name),
+        "unit": lambda w: (w.unit_name.casefold(), w.extended_until or w.last_day),
+        "deliverable": lambda w: (w.deliverable_name, w.extended_until or w.last_day, w.unit_name),
+        "deadline": lambda w: (w.extended_until or w.last_day, w.unit_name),
+    }
+    return sorted(lines, key=keys[sort], reverse=descending)
+
+
+def _counted(lines: list[StatusLine]) -> dict[tuple[str, Standing], int]:
+    out: dict[tuple[str, Standing], int] = {}
+    for line in lines:
+        out[(line.deliverable, line.standing)] = out.get((line.deliverable, line.standing), 0) + 1
+    return out
 
 
 def _rows(html: str) -> list[str]:

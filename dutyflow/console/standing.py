@@ -2,9 +2,10 @@
 by deliverable over all of them, the list filtered by deliverable, standing and a unit's name or
 code, sorted and paged like the console's other tables, and all of it as CSV.
 
-A province has 16,000 obligations: the list is counted, filtered and paged from `standings` (a few
-columns each), and the messages and submissions are read for the page's rows only (decision "The
-status page reads the details of its page only")."""
+A province has 16,000 obligations: they are counted by standing, filtered, sorted and paged in SQL
+(`store.standing_query`), and the messages and submissions are read for the page's rows only
+(decisions "The status page reads the details of its page only" and "The status page is counted
+and paged in SQL")."""
 
 from __future__ import annotations
 
@@ -13,25 +14,20 @@ import io
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy import select
+
 from dutyflow.console.audit_log import neutralised
 from dutyflow.console.scope import Scope
-from dutyflow.console.tables import Order, Page, Query, order_of, page_number, page_of, sort_rows
+from dutyflow.console.tables import PER_PAGE, Order, Page, Query, clamp, order_of, page_number
 from dutyflow.lifetimes import dated_name
 from dutyflow.messages import t
 from dutyflow.obligations import Standing
 from dutyflow.plan import Plan
 from dutyflow.store.db import session_scope
-from dutyflow.store.queries import StatusLine, Where, standings, status_lines
+from dutyflow.store.models import UnitRow
+from dutyflow.store.queries import StatusLine, status_lines
+from dutyflow.store.standing_query import SORTS, Chosen, Sort, Tally, count, ids_in_order, tallies
 
-LATE_FIRST = {"overdue": 0, "returned": 1, "due_today": 2, "due_soon": 3, "submitted": 4}
-"""The default order's first key: what needs the office first."""
-
-STANDING_KEYS = {
-    "late": lambda w: (LATE_FIRST.get(w.standing.value, 9), w.deadline, w.unit_name),
-    "unit": lambda w: (w.unit_name.casefold(), w.deadline),
-    "deliverable": lambda w: (w.deliverable_name, w.deadline, w.unit_name),
-    "deadline": lambda w: (w.deadline, w.unit_name),
-}
 STANDING_DEFAULT = Order("late")
 CHUNK = 900
 """Obligations read at once by their ids (SQLite's bound parameters were limited to 999)."""
@@ -72,30 +68,27 @@ def _dated_names(plan: Plan) -> dict[str, str]:
     return known[1]
 
 
-def _chosen(scope: Scope, query: Query) -> tuple[list[Where], list[Where], Order, dict[str, str]]:
-    """Every obligation, those the query's filters select (sorted), the sort, and the units' names."""
-    with session_scope(scope.engine) as session:
-        every = standings(session, scope.plan_id, scope.today)
-    names = _dated_names(scope.plan)
-    if names:
-        every = [w._replace(unit_name=names[w.unit]) if w.unit in names else w for w in every]
-    deliverable = query.value("deliverable")
-    kind = query.value("standing")
+def _chosen(scope: Scope, query: Query, names: dict[str, str]) -> tuple[Chosen, Sort, Order]:
+    """The query's filters and sort; a unit's name or code is matched here, without case, on the
+    names the console shows (dated where a unit closed or opened)."""
     needle = query.value("q").strip().casefold()
-    chosen = [
-        w
-        for w in every
-        if (not deliverable or w.deliverable == deliverable)
-        and (not kind or w.standing.value == kind)
-        and (not needle or needle in w.unit_name.casefold() or needle in w.unit.casefold())
-    ]
-    order = order_of(query.value("sort"), list(STANDING_KEYS), STANDING_DEFAULT)
-    return every, sort_rows(chosen, order, STANDING_KEYS), order, names
+    unit_ids = None
+    if needle:
+        with session_scope(scope.engine) as session:
+            units = session.execute(
+                select(UnitRow.id, UnitRow.code, UnitRow.name).where(UnitRow.plan_id == scope.plan_id)
+            ).all()
+        unit_ids = [
+            uid for uid, code, name in units if needle in names.get(code, name).casefold() or needle in code.casefold()
+        ]
+    kinds = {kind.value: kind for kind in Standing}
+    order = order_of(query.value("sort"), SORTS, STANDING_DEFAULT)
+    chosen = Chosen(query.value("deliverable"), kinds.get(query.value("standing")), unit_ids)
+    return chosen, Sort(order.key, order.descending), order
 
 
-def _lines(scope: Scope, rows: list[Where], names: dict[str, str]) -> list[StatusLine]:
-    """The full status lines of `rows`, in their order."""
-    ids = [w.obligation_id for w in rows]
+def _lines(scope: Scope, ids: list[int], names: dict[str, str]) -> list[StatusLine]:
+    """The full status lines of the obligations `ids`, in their order."""
     lines: list[StatusLine] = []
     with session_scope(scope.engine) as session:
         for start in range(0, len(ids), CHUNK):  # a CSV of everything: bounded IN lists
@@ -103,26 +96,36 @@ def _lines(scope: Scope, rows: list[Where], names: dict[str, str]) -> list[Statu
     by_id = {
         line.obligation_id: replace(line, unit_name=names[line.unit]) if line.unit in names else line for line in lines
     }
-    return [by_id[w.obligation_id] for w in rows if w.obligation_id in by_id]
+    return [by_id[oid] for oid in ids if oid in by_id]
 
 
 def standing_view(scope: Scope, query: Query) -> StandingView:
-    every, chosen, order, names = _chosen(scope, query)
-    shown = page_of(chosen, page_number(query.value("page")))
-    page = Page(_lines(scope, shown.rows, names), shown.number, shown.total, shown.per_page)
-    deliverables = list(dict.fromkeys((w.deliverable, w.deliverable_name) for w in every))
+    names = _dated_names(scope.plan)
+    chosen, sort, order = _chosen(scope, query, names)
+    with session_scope(scope.engine) as session:
+        counted = tallies(session, scope.plan_id, scope.today)
+        total = count(session, scope.plan_id, scope.today, chosen)
+        number = clamp(page_number(query.value("page")), total)
+        ids = ids_in_order(
+            session, scope.plan_id, scope.today, chosen, sort, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+        )
+    page = Page(_lines(scope, ids, names), number, total)
+    deliverables = [(tally.deliverable, tally.name) for tally in counted]
     kinds = [(kind.value, t(f"standing.{kind.value}")) for kind in Standing]
-    return StandingView(summary(every), page, order, deliverables, kinds)
+    return StandingView(summary(counted), page, order, deliverables, kinds)
 
 
 def standing_csv(scope: Scope, query: Query) -> str:
     """Every obligation the page's filters select, in its order, as CSV (UTF-8 with a BOM, so a
     spreadsheet reads the Vietnamese letters), every cell neutralised."""
-    _, chosen, _, names = _chosen(scope, query)
+    names = _dated_names(scope.plan)
+    chosen, sort, _ = _chosen(scope, query, names)
+    with session_scope(scope.engine) as session:
+        ids = ids_in_order(session, scope.plan_id, scope.today, chosen, sort)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([t(f"load_standing.standing_csv.{column}") for column in CSV_COLUMNS])
-    for line in _lines(scope, chosen, names):
+    for line in _lines(scope, ids, names):
         cells = [
             line.unit_name,
             line.unit,
@@ -138,20 +141,24 @@ def standing_csv(scope: Scope, query: Query) -> str:
     return "\ufeff" + out.getvalue()
 
 
-def summary(rows: list[Where]) -> list[dict[str, Any]]:
-    """Per deliverable: expected, handed in (submitted or accepted), overdue, returned."""
-    by: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        if row.standing is Standing.WITHDRAWN:  # no longer expected
+def summary(counted: list[Tally]) -> list[dict[str, Any]]:
+    """Per deliverable with an obligation still expected (not withdrawn): expected, handed in
+    (submitted or accepted), overdue, returned, and the share handed in."""
+    out = []
+    for tally in counted:
+        counts = tally.counts
+        expected = sum(number for kind, number in counts.items() if kind is not Standing.WITHDRAWN)
+        if not expected:
             continue
-        entry = by.setdefault(
-            row.deliverable,
-            {"name": row.deliverable_name, "expected": 0, "handed_in": 0, "overdue": 0, "returned": 0},
+        handed_in = counts.get(Standing.ACCEPTED, 0) + counts.get(Standing.SUBMITTED, 0)
+        out.append(
+            {
+                "name": tally.name,
+                "expected": expected,
+                "handed_in": handed_in,
+                "overdue": counts.get(Standing.OVERDUE, 0),
+                "returned": counts.get(Standing.RETURNED, 0),
+                "percent": round(100 * handed_in / expected),
+            }
         )
-        entry["expected"] += 1
-        entry["handed_in"] += row.standing in {Standing.ACCEPTED, Standing.SUBMITTED}
-        entry["overdue"] += row.standing is Standing.OVERDUE
-        entry["returned"] += row.standing is Standing.RETURNED
-    for entry in by.values():
-        entry["percent"] = round(100 * entry["handed_in"] / entry["expected"]) if entry["expected"] else None
-    return list(by.values())
+    return out

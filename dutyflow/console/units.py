@@ -8,8 +8,8 @@ from dutyflow.console.scope import Scope
 from dutyflow.console.tables import Order, Page, Query, order_of, page_number, page_of, sort_rows
 from dutyflow.messages import t
 from dutyflow.store import console_queries as q
+from dutyflow.store.console_queries import UnitLine
 from dutyflow.store.db import session_scope
-from dutyflow.store.models import UnitRow
 
 UNIT_KEYS = {
     "name": lambda row: row.name.casefold(),
@@ -21,7 +21,7 @@ UNIT_DEFAULT = Order("name")
 
 @dataclass(frozen=True)
 class UnitList:
-    page: Page[UnitRow]
+    page: Page[UnitLine]
     order: Order
     kinds: list[tuple[str, str]]
 

@@ -10,12 +10,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dutyflow.accounts import any_accounts
 from dutyflow.console.scope import Scope
 from dutyflow.console.standing import standing_csv, standing_view
+from dutyflow.console.submissions import submissions_view
 from dutyflow.console.tables import Query
 from dutyflow.forms.layout import NARRATIVE_LIMIT
 from dutyflow.intake import IntakeRefused, decide
@@ -119,33 +119,10 @@ def _scope(portal: Portal) -> Scope:
 
 
 @router.get(SUBMISSIONS, response_class=HTMLResponse)
-def submissions(officer: ReaderDep, portal: PortalDep) -> HTMLResponse:
-    with session_scope(portal.engine) as session:
-        items = session.execute(
-            select(SubmissionRow, ObligationRow)
-            .join(ObligationRow, SubmissionRow.obligation_id == ObligationRow.id)
-            .where(ObligationRow.plan_id == portal.plan_id)
-            .order_by(SubmissionRow.received_at.desc(), SubmissionRow.id.desc())
-            .limit(500)
-        ).all()
-        view = [
-            {
-                "id": s.id,
-                "unit": o.unit.name,
-                "deliverable": o.deliverable.name,
-                "period": o.period_label,
-                "version": s.version,
-                "received_at": s.received_at.astimezone(portal.calendar.tz),
-                "status": s.status,
-                "status_text": t(f"intake.status.{s.status}"),
-                "reasons": s.reasons,
-                "warnings": s.warnings or [],
-                "file": bool(s.file_sha256),
-                "channel": t(f"intake.channel.{s.channel}"),
-            }
-            for s, o in items
-        ]
-    return page("office_submissions", officer=officer, csrf=officer.csrf, items=view, plan=portal.plan)
+def submissions(officer: ReaderDep, portal: PortalDep, request: Request) -> HTMLResponse:
+    query = Query(request.url.path, tuple(request.query_params.multi_items()))
+    view = submissions_view(_scope(portal), query)
+    return page("office_submissions", officer=officer, csrf=officer.csrf, view=view, query=query, plan=portal.plan, t=t)
 
 
 @router.post("/van-phong/bao-cao/{submission_id}/{decision}")

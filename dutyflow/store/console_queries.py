@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
@@ -188,11 +188,23 @@ def delivery_problems(session: Session, plan_id: int, *, unit_id: int | None = N
     return [DeliveryProblem(*row) for row in session.execute(query)]
 
 
-def units(session: Session, plan_id: int) -> list[UnitRow]:
-    """The plan's units, in the plan's order; detached, to read after the session."""
-    rows = list(session.scalars(select(UnitRow).where(UnitRow.plan_id == plan_id).order_by(UnitRow.id)))
-    session.expunge_all()
-    return rows
+class UnitLine(NamedTuple):
+    """A unit as the console's list shows it (a province lists 3,321: columns, not ORM objects)."""
+
+    code: str
+    name: str
+    kind: str
+    focal_name: str
+    focal_email: str
+    paused: bool
+
+
+def units(session: Session, plan_id: int) -> list[UnitLine]:
+    """The plan's units, in the plan's order."""
+    query = select(
+        UnitRow.code, UnitRow.name, UnitRow.kind, UnitRow.focal_name, UnitRow.focal_email, UnitRow.paused
+    ).where(UnitRow.plan_id == plan_id)
+    return [UnitLine(*row) for row in session.connection().execute(query.order_by(UnitRow.id))]
 
 
 def unit_by_code(session: Session, plan_id: int, code: str) -> UnitRow | None:
