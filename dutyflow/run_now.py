@@ -1,6 +1,7 @@
 """Running a flow now, from the console or the CLI, and pushing a schedule to a served deployment:
 what the office asks for (`RunRequest`), what it gets back (`RunResult`, `Pushed`), and the seam
-that does it (`FlowLauncher`; Prefect's implementation is `flows/launcher.py`). No Prefect here.
+that does it (`FlowLauncher`; Prefect's implementation is `flows/launcher.py`); the audit's line for
+each request (`record_request`). No Prefect here.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from sqlalchemy import Engine
+
+from dutyflow import audit
 from dutyflow.messages import t
+from dutyflow.store.db import session_scope
 
 
 class RunFlow(StrEnum):
@@ -62,6 +67,14 @@ class RunRequest:
         return values
 
 
+def record_request(engine: Engine, request: RunRequest, *, actor: str, now: dt.datetime) -> None:
+    """The audit's line for a person asking for a run now, with its parameters, written before it
+    starts: a run in this process can take minutes and end in an error, the request stands."""
+    with session_scope(engine) as session:
+        event = audit.AuditEvent("run_requested", "flow", request.flow.value, detail=request.parameters())
+        audit.write(session, event, actor=actor, at=now)
+
+
 @dataclass(frozen=True)
 class RunResult:
     """A run started on the served deployment (`run_url` opens it in the Prefect UI), or done in this
@@ -101,4 +114,13 @@ class FlowLauncher(Protocol):
         ...
 
 
-__all__ = ["FlowLauncher", "Pushed", "ReportKind", "RunFlow", "RunRequest", "RunResult", "runnable_flows"]
+__all__ = [
+    "FlowLauncher",
+    "Pushed",
+    "ReportKind",
+    "RunFlow",
+    "RunRequest",
+    "RunResult",
+    "record_request",
+    "runnable_flows",
+]

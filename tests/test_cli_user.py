@@ -73,6 +73,16 @@ def test_by_names_the_person_in_the_audit_of_every_change(cli: Cli) -> None:
     assert audit(cli, "resumed") == [("xa-a", f"cli:{getpass.getuser()}")]
 
 
+def test_a_run_asked_for_now_is_in_the_audit_with_its_person(cli: Cli) -> None:
+    assert cli.run("user", "add", "lan", "--role", "office", "--password", SECRET).exit_code == 0
+    ran = cli.run("--by", "lan", "run", "chase", "--as-of", "19/5/2025")
+    assert ran.exit_code == 0, ran.output
+    assert cli.run("run", "assign", "--as-of", "2025-04-21").exit_code == 0
+    assert audit(cli, "run_requested") == [("chase", "lan"), ("assign", f"cli:{getpass.getuser()}")]
+    refused = cli.run("--by", "ai-do", "run", "chase")
+    assert refused.exit_code == 1 and len(audit(cli, "run_requested")) == 2  # an unknown person runs nothing
+
+
 def test_refusals_are_vietnamese(cli: Cli) -> None:
     bad_role = cli.run("user", "add", "lan", "--role", "sep", "--password", SECRET)
     assert bad_role.exit_code == 1 and "Vai trò «sep» không có" in bad_role.output

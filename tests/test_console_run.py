@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from dutyflow.mail import MemoryTransport
 from dutyflow.resources import Resources
 from dutyflow.states import AccountRole
+from dutyflow.store.db import session_scope
+from dutyflow.store.models import AuditEventRow
 from flows._prefect_api import DEPLOYMENT_NAMES
 from flows.launcher import PrefectLauncher
 from tests.accounts_support import STAFF, add_accounts
@@ -26,7 +28,9 @@ RUN = "/van-phong/chay-ngay"
 
 
 @pytest.fixture
-def site(prefect_server: None, engine: Engine, mini_plan_path: Path, tmp_path: Path) -> Iterator[tuple[Site, MemoryTransport]]:
+def site(
+    prefect_server: None, engine: Engine, mini_plan_path: Path, tmp_path: Path
+) -> Iterator[tuple[Site, MemoryTransport]]:
     outbox = MemoryTransport()
     launcher = PrefectLauncher(Resources.for_test(engine, tmp_path / "flows", transport=outbox))
     with open_site(engine, mini_plan_path, tmp_path, link_secret=SECRET, launcher=launcher) as site:
@@ -45,6 +49,13 @@ def test_without_a_served_deployment_the_chase_runs_in_the_portals_process(site:
     assert f"gửi {len(outbox.sent)} thư" in done.text
     bad = client.post(RUN, data={"csrf": csrf, "flow": "chase", "as_of": "19/19/2025"})
     assert bad.status_code == 422 and "không phải là ngày hợp lệ" in bad.text
+    with session_scope(portal.engine) as session:
+        asked = session.scalars(select(AuditEventRow).where(AuditEventRow.action == "run_requested")).all()
+    assert [(row.actor, row.entity, row.code, row.detail) for row in asked] == [
+        (STAFF, "flow", "chase", {"as_of": "2025-05-19"})
+    ]  # the refused request (a bad date) is not recorded
+    log = client.get("/van-phong/nhat-ky?action=run_requested").text
+    assert "yêu cầu chạy ngay" in log and "quy trình" in log
 
 
 async def _deploy(flow: str) -> uuid.UUID:
@@ -76,7 +87,9 @@ def test_with_a_served_deployment_a_final_report_is_asked_of_it_and_linked(site:
     deployment = asyncio.run(_deploy("consolidate"))
     try:
         client, csrf = signed_in(portal, STAFF)
-        done = client.post(RUN, data={"csrf": csrf, "flow": "consolidate", "as_of": "2025-11-26", "report": "chinh-thuc"})
+        done = client.post(
+            RUN, data={"csrf": csrf, "flow": "consolidate", "as_of": "2025-11-26", "report": "chinh-thuc"}
+        )
         assert done.status_code == 200 and "Xem tiến độ trong giao diện Prefect" in done.text
         link = re.search(r'<a href="([^"]+)" id="run-link">', done.text)
         assert link is not None and "/runs/flow-run/" in link.group(1)

@@ -8,11 +8,23 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from dutyflow.cli.common import AsOf, console, errors, fail, optional_day, require_plan, runtime
+from dutyflow.cli.common import (
+    AsOf,
+    acting_person,
+    console,
+    errors,
+    fail,
+    optional_day,
+    refusing,
+    require_plan,
+    runtime,
+)
 from dutyflow.cli.usage import VietnameseGroup
 from dutyflow.cli.verify import report_verify
 from dutyflow.messages import t
-from dutyflow.run_now import ReportKind, RunFlow, RunRequest
+from dutyflow.resources import Resources
+from dutyflow.run_now import ReportKind, RunFlow, RunRequest, record_request
+from dutyflow.store.db import session_scope
 
 run_app = typer.Typer(cls=VietnameseGroup, help=t("help.run"), no_args_is_help=True)
 report_app = typer.Typer(cls=VietnameseGroup, help=t("help.report"), no_args_is_help=True)
@@ -29,7 +41,7 @@ def run_consolidate(
     from flows.launcher import run_in_process
 
     kind = ReportKind.AUTO if final is None else ReportKind.FINAL if final else ReportKind.DRAFT
-    result = run_in_process(rt, RunRequest(RunFlow.CONSOLIDATE, day, kind))
+    result = run_in_process(rt, _asked(rt, RunRequest(RunFlow.CONSOLIDATE, day, kind)))
     console.print(result.summary)
     for path in result.files:
         console.line(f"  {path}")
@@ -61,7 +73,7 @@ def _mail_flow(flow: RunFlow, as_of: str | None) -> None:
     require_plan(rt)
     from flows.launcher import run_in_process
 
-    console.print(run_in_process(rt, RunRequest(flow, day)).summary)
+    console.print(run_in_process(rt, _asked(rt, RunRequest(flow, day))).summary)
 
 
 @run_app.command("intake-mail", help=t("mailin.help"))
@@ -71,10 +83,18 @@ def run_intake_mail(as_of: AsOf = None) -> None:
     require_plan(rt)
     from flows.launcher import run_in_process
 
-    result = run_in_process(rt, RunRequest(RunFlow.INTAKE_MAIL, day))
+    result = run_in_process(rt, _asked(rt, RunRequest(RunFlow.INTAKE_MAIL, day)))
     console.print(result.summary)
     for line in result.notes:
         console.print(f"  {line}")
+
+
+def _asked(rt: Resources, request: RunRequest) -> RunRequest:
+    """`request`, its asking recorded in the audit under the command's person (`--by`, or the OS user)."""
+    with refusing(), session_scope(rt.engine) as session:
+        person = acting_person(session)
+    record_request(rt.engine, request, actor=person, now=rt.clock())
+    return request
 
 
 @run_app.command("assign", help=t("help.run_assign"))

@@ -16,7 +16,7 @@ from dutyflow.portal.console_requests import parse_day
 from dutyflow.portal.deps import Portal, PortalDep, StaffDep
 from dutyflow.portal.pages import page
 from dutyflow.portal.signin import Officer
-from dutyflow.run_now import ReportKind, RunFlow, RunRequest, RunResult, runnable_flows
+from dutyflow.run_now import ReportKind, RunFlow, RunRequest, RunResult, record_request, runnable_flows
 
 RUN = "/van-phong/chay-ngay"
 
@@ -43,7 +43,9 @@ def run_post(
         return _page(portal, officer, problems=[t("console_run.no_launcher")], status_code=503)
     if flow not in portal.launcher.flows():
         return _page(portal, officer, problems=[t("console_accounts.mail_off")], status_code=409)
-    result = portal.launcher.run(RunRequest(flow, day, report))
+    request = RunRequest(flow, day, report)
+    record_request(portal.engine, request, actor=officer.name, now=portal.clock())
+    result = portal.launcher.run(request)
     return _page(portal, officer, result=result)
 
 
