@@ -90,7 +90,7 @@ def test_the_report_goes_from_draft_to_issued_with_every_step_audited(
     keys = make_keys(tmp_path / "keys")
     with pytest.raises(ReportStepRefused, match="Không thể ký số báo cáo đang ở trạng thái “Dự thảo”"):
         approval.sign(ws, keys.signing(tmp_path), actor="vanthu", now=at(FINAL_DAY, 18))
-    with pytest.raises(ReportStepRefused, match="Không thể ban hành"):
+    with pytest.raises(ReportStepRefused, match="Không thể phát hành"):
         approval.issue(ws, lambda *_: (0, []), actor="vanthu", now=at(FINAL_DAY, 18))
     with pytest.raises(ApprovalError, match="hãy ghi ý kiến"):
         approval.return_report(ws, leader, comment="  ", now=at(FINAL_DAY, 18))

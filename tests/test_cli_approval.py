@@ -120,7 +120,7 @@ def test_the_office_and_the_leadership_take_the_report_to_its_addressee(
 
     resign = run(["report", "sign"], env)
     assert resign.exit_code == 1
-    assert "Không thể ký số báo cáo đang ở trạng thái “Đã ban hành, đã gửi”" in flat(resign.output)
+    assert "Không thể ký số báo cáo đang ở trạng thái “Đã phát hành, đã gửi”" in flat(resign.output)
     again = run(["report", "issue"], env)  # nothing is sent twice
     assert again.exit_code == 0 and len(sink.messages) == 1
     history = run(["report", "status"], env).output
@@ -128,7 +128,7 @@ def test_the_office_and_the_leadership_take_the_report_to_its_addressee(
     rows = [line.split("\t") for line in history.split("Lịch sử")[1].split("Nơi nhận")[0].splitlines()]
     actors = [row[3] for row in rows if len(row) == 5][2:]  # past the heading and the first draft's
     assert actors == [LEADER, STAFF, LEADER, f"cli:{getpass.getuser()}", f"cli:{getpass.getuser()}"], history
-    for state in ("Dự thảo", "Trả lại để chỉnh sửa", "Đã duyệt, đã cấp số", "Đã ký số", "Đã ban hành, đã gửi"):
+    for state in ("Dự thảo", "Trả lại để chỉnh sửa", "Đã duyệt, đã cấp số", "Đã ký số", "Đã phát hành, đã gửi"):
         assert state in history
 
 

@@ -301,7 +301,7 @@ def test_leadership_approves_and_office_staff_sign_and_issue_the_report_on_a_pho
         page.get_by_role("button", name="Xác nhận phát hành").click()
         page.wait_for_selector("#deliveries")
         check_phone_page(page, "bao-cao-da-phat-hanh", "sqlite")
-        assert page.inner_text("#state") == "Đã ban hành, đã gửi"
+        assert page.inner_text("#state") == "Đã phát hành, đã gửi"
         assert [row.split("\t")[3] for row in page.inner_text("#history tbody").splitlines()[-2:]] == [STAFF, STAFF]
         delivered = page.inner_text("#deliveries tbody").splitlines()
     assert [line.split("\t")[:2] for line in delivered] == [

@@ -161,7 +161,7 @@ def test_office_staff_sign_the_approved_report_and_issue_it_to_its_addressees(of
     issued = staff.post(ISSUE, data={"csrf": csrf, "step": "thuc-hien"})
     assert issued.status_code == 200, issued.text
     assert "Đã phát hành báo cáo số 1/BC-UBND: gửi tới 1 nơi nhận" in issued.text
-    assert 'id="state">Đã ban hành, đã gửi<' in issued.text
+    assert 'id="state">Đã phát hành, đã gửi<' in issued.text
     deliveries = issued.text.split('id="deliveries"')[1].split("</table>")[0]
     rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td>", deliveries)
     assert [(who, result.split(" (")[0]) for who, result in rows] == [
@@ -193,7 +193,7 @@ def test_office_staff_sign_the_approved_report_and_issue_it_to_its_addressees(of
     # everyone reached: nothing is left to issue, and asking is refused
     assert f'action="{ISSUE}"' not in staff.get(REPORT).text
     refused = staff.post(ISSUE, data={"csrf": csrf, "step": "xem-lai"})
-    assert refused.status_code == 409 and "Không thể ban hành" in alert(refused.text)
+    assert refused.status_code == 409 and "Không thể phát hành" in alert(refused.text)
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)

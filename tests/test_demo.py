@@ -35,7 +35,7 @@ def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> N
         "Thư xác nhận đã nhận báo cáo": 30,
         "Thư đề nghị sửa báo cáo": 1,
         "Thư gửi báo cáo tổng hợp cho lãnh đạo": 1,
-        "Thư gửi báo cáo đã ban hành (ký số) tới nơi nhận": 1,
+        "Thư gửi báo cáo đã phát hành (ký số) tới nơi nhận": 1,
     }
     # Piped, the summary table is one tab-separated row per line (docs/decisions.md, 18).
     rows = dict(line.split("\t") for line in result.output.splitlines() if line.count("\t") == 1)

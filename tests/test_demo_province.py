@@ -38,7 +38,7 @@ def test_the_short_demo_runs_the_province_plan_through_2026(tmp_path: Path) -> N
         "Bản tổng hợp hằng tuần gửi lãnh đạo": 27,
         "Thư xác nhận đã nhận báo cáo": 15,
         "Thư đề nghị sửa báo cáo": 1,
-        "Thư gửi báo cáo đã ban hành (ký số) tới nơi nhận": 1,
+        "Thư gửi báo cáo đã phát hành (ký số) tới nơi nhận": 1,
         "Thư gửi báo cáo tổng hợp cho lãnh đạo": 1,
     }
     # Piped, the summary table is one tab-separated row per line (docs/decisions.md, 18).

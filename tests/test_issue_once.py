@@ -131,7 +131,7 @@ def test_the_office_delivers_once_when_the_report_is_issued_and_is_chased_until_
     line = office_line(engine, "2025-11-21")
     assert (line.standing, line.report_state) == (Standing.DUE_SOON, ReportState.DRAFT)
     note = status_rows([line], ICT)[0][-1]  # `dutyflow status` says where the report is
-    assert isinstance(note, Text) and note.plain == "Báo cáo tổng hợp: Dự thảo; được tính là đã nộp khi ban hành."
+    assert isinstance(note, Text) and note.plain == "Báo cáo tổng hợp: Dự thảo; được tính là đã nộp khi phát hành."
     # the next morning the office is reminded to have it approved; the ladder says nothing more
     # up to the last day: the reminder stands for it
     (reminder,) = chase_office(notifier, transport, "2025-11-21")
@@ -259,7 +259,7 @@ def test_the_office_s_pages_say_where_its_report_is_until_it_is_delivered(
     ws, notifier, _ = office
     make_final(ws)
     add_accounts(ws.engine, AccountRole.OFFICE)
-    note = "Báo cáo tổng hợp: Dự thảo; được tính là đã nộp khi ban hành."
+    note = "Báo cáo tổng hợp: Dự thảo; được tính là đã nộp khi phát hành."
     today = at("2025-11-21", 9)
     app = create_app(ws.engine, ws.files, notifier=notifier, clock=lambda: today)
     with TestClient(app) as client:

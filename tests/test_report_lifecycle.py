@@ -56,7 +56,7 @@ def test_every_step_not_in_the_table_is_refused_in_vietnamese(state: ReportState
 def test_nothing_can_be_done_to_an_issued_report_and_an_approved_one_is_no_longer_edited() -> None:
     assert allowed(ReportState.ISSUED) == []
     assert allowed(ReportState.APPROVED) == [ReportAction.SIGN]
-    with pytest.raises(ReportStepRefused, match="đã ban hành"):
+    with pytest.raises(ReportStepRefused, match="đã phát hành"):
         after(ReportState.ISSUED, ReportAction.EDIT)
 
 
