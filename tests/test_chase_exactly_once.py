@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 from sqlalchemy import Engine, select
 
 from dutyflow.mail import DeliveryError, DeliveryResult, MemoryTransport, OutgoingMessage
+from dutyflow.mail.render import MailRenderer
 from dutyflow.notify import Notifier
 from dutyflow.states import NotificationStatus
 from dutyflow.store.db import session_scope
@@ -76,7 +77,9 @@ def test_a_crash_between_claim_and_send_is_resent_once_with_the_claimed_message_
         run(notifier(announced, crashing))
     assert len(crashing.sent) == 1
     with session_scope(announced) as session:
-        claimed = session.scalars(select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)).one()
+        claimed = session.scalars(
+            select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)
+        ).one()
     # Within the lease a rerun leaves the unconfirmed claim alone (its worker may still be sending).
     later = MemoryTransport()
     assert run(notifier(announced, later), hour=8) == 3  # the three never claimed
@@ -87,6 +90,39 @@ def test_a_crash_between_claim_and_send_is_resent_once_with_the_claimed_message_
     assert set(total.values()) == {1}, total  # nobody got the same message twice
     assert len(total) == 5
     assert run(notifier(announced, later), hour=10) == 0
+
+
+def test_a_crash_while_rendering_leaves_its_claim_committed_and_resent_once(
+    announced: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message is rendered while its claim commits (on PostgreSQL, on the dispatcher's helper
+    thread): a crash in the render waits for that commit, so the claim is there, unsent, and the
+    message before it is marked sent; a rerun past the lease sends it once, with its Message-ID."""
+    real = MailRenderer.render
+    renders = Counter[str]()
+
+    def crashing(self: MailRenderer, name: str, context: Mapping[str, object]) -> tuple[str, str, str]:
+        renders["all"] += 1
+        if renders["all"] == 2:
+            raise Crash()
+        return real(self, name, context)
+
+    monkeypatch.setattr(MailRenderer, "render", crashing)
+    first = MemoryTransport()
+    with pytest.raises(Crash):
+        run(notifier(announced, first))
+    monkeypatch.setattr(MailRenderer, "render", real)
+    assert len(first.sent) == 1
+    with session_scope(announced) as session:
+        rows = session.scalars(select(NotificationRow).where(NotificationRow.step != "assign")).all()
+    assert Counter(row.status for row in rows) == {NotificationStatus.SENT: 1, NotificationStatus.CLAIMED: 1}
+    claimed = next(row for row in rows if row.status == NotificationStatus.CLAIMED)
+    later = MemoryTransport()
+    assert run(notifier(announced, later), hour=8) == 3  # the three never claimed
+    assert run(notifier(announced, later), hour=9) == 1  # lease passed: the claimed one
+    assert later.sent[-1].message_id == claimed.message_id
+    total = Counter((m.to[0].email, m.subject) for m in first.sent + later.sent)
+    assert set(total.values()) == {1} and len(total) == 5
 
 
 def test_a_crash_between_send_and_mark_resends_with_the_same_message_id(announced: Engine) -> None:
@@ -116,7 +152,9 @@ def test_the_lease_runs_on_the_real_clock_while_the_run_keeps_its_business_time(
         run(clocked(crashing))  # business time 08:00 on DAY, as every rerun of that day
     first = crashing.sent[0]
     with session_scope(announced) as session:
-        claim = session.scalars(select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)).one()
+        claim = session.scalars(
+            select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)
+        ).one()
     assert claim.claimed_at == real[0]  # the clock, not the business time
     with session_scope(announced) as session:
         lines = status_lines(session, current_plan(session).id, DAY)
@@ -157,11 +195,14 @@ def test_a_claim_left_behind_by_a_later_step_does_not_hold_the_obligation(announ
         n.chase([u.code for u in n.units_to_chase(now)], day, now)
         day += dt.timedelta(days=1)
     with session_scope(announced) as session:
-        stuck = session.scalars(select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)).all()
+        stuck = session.scalars(
+            select(NotificationRow).where(NotificationRow.status == NotificationStatus.CLAIMED)
+        ).all()
         assert len(stuck) == 1 and stuck[0].step == "due-today"  # the unknown one, replaced by later steps
         later = session.scalars(
             select(NotificationRow.step).where(
-                NotificationRow.obligation_id == stuck[0].obligation_id, NotificationRow.status == NotificationStatus.SENT
+                NotificationRow.obligation_id == stuck[0].obligation_id,
+                NotificationRow.status == NotificationStatus.SENT,
             )
         ).all()
         assert {"overdue-1", "overdue-3", "escalate-5"} <= set(later)
@@ -176,7 +217,9 @@ def test_a_failure_before_the_send_is_retried_and_counted(announced: Engine) -> 
     outcome = n.chase([u.code for u in n.units_to_chase(now)], DAY, now)
     assert len(outcome.failures) == 1 and len(outcome.sent) == 4
     with session_scope(announced) as session:
-        failed = session.scalars(select(NotificationRow).where(NotificationRow.status == NotificationStatus.FAILED)).all()
+        failed = session.scalars(
+            select(NotificationRow).where(NotificationRow.status == NotificationStatus.FAILED)
+        ).all()
         assert failed and all(row.error for row in failed)
     retry = n.chase([u.code for u in n.units_to_chase(now)], DAY, now)
     assert len(retry.sent) == 1 and not retry.failures
