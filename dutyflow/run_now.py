@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from dutyflow import audit
 from dutyflow.messages import t
-from dutyflow.store.db import session_scope
 
 
 class RunFlow(StrEnum):
@@ -67,12 +66,12 @@ class RunRequest:
         return values
 
 
-def record_request(engine: Engine, request: RunRequest, *, actor: str, now: dt.datetime) -> None:
-    """The audit's line for a person asking for a run now, with its parameters, written before it
-    starts: a run in this process can take minutes and end in an error, the request stands."""
-    with session_scope(engine) as session:
-        event = audit.AuditEvent("run_requested", "flow", request.flow.value, detail=request.parameters())
-        audit.write(session, event, actor=actor, at=now)
+def record_request(session: Session, request: RunRequest, *, actor: str, now: dt.datetime) -> None:
+    """The audit's line for a person asking for a run now, with its parameters, in the caller's
+    transaction, committed before the run starts: a run in this process can take minutes and end
+    in an error, the request stands."""
+    event = audit.AuditEvent("run_requested", "flow", request.flow.value, detail=request.parameters())
+    audit.write(session, event, actor=actor, at=now)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dutyflow import admin
 from dutyflow.obligations import Standing
 from dutyflow.store.db import session_scope
 from dutyflow.store.queries import StatusLine, status_lines
-from dutyflow.store.standing_query import LATE_FIRST, OTHERS_LAST, SORTS, Chosen, Sort, count, ids_in_order, tallies
+from dutyflow.store.standing_query import LATE_FIRST, OTHERS_LAST, SORTS, Chosen, count, ids_in_order, tallies
 from tests.conftest import at
 from tests.filling import filled_workbook
 from tests.test_console_pages import sign_in
@@ -56,12 +56,12 @@ def test_the_standings_in_sql_are_the_status_lines_on_every_day(office: Site) ->
             for kind in Standing:
                 chosen = Chosen(standing=kind)
                 expected = [line.obligation_id for line in lines if line.standing is kind]
-                assert sorted(ids_in_order(session, plan_id, day, chosen, Sort("deadline"))) == sorted(expected)
+                assert sorted(ids_in_order(session, plan_id, day, chosen, "deadline")) == sorted(expected)
                 assert count(session, plan_id, day, chosen) == len(expected), (day, kind)
             counted = {(t.deliverable, k): n for t in tallies(session, plan_id, day) for k, n in t.counts.items()}
             for sort in SORTS:
                 for descending in (False, True):
-                    got = ids_in_order(session, plan_id, day, Chosen(), Sort(sort, descending))
+                    got = ids_in_order(session, plan_id, day, Chosen(), sort, descending=descending)
                     assert got == [line.obligation_id for line in _sorted(lines, sort, descending)], (day, sort)
         assert counted == _counted(lines), day
         kinds |= {line.standing for line in lines}

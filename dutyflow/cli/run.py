@@ -92,8 +92,7 @@ def run_intake_mail(as_of: AsOf = None) -> None:
 def _asked(rt: Resources, request: RunRequest) -> RunRequest:
     """`request`, its asking recorded in the audit under the command's person (`--by`, or the OS user)."""
     with refusing(), session_scope(rt.engine) as session:
-        person = acting_person(session)
-    record_request(rt.engine, request, actor=person, now=rt.clock())
+        record_request(session, request, actor=acting_person(session), now=rt.clock())
     return request
 
 

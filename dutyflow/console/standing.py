@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dutyflow.console.audit_log import neutralised
 from dutyflow.console.scope import Scope
@@ -26,7 +27,7 @@ from dutyflow.plan import Plan
 from dutyflow.store.db import session_scope
 from dutyflow.store.models import UnitRow
 from dutyflow.store.queries import StatusLine, status_lines
-from dutyflow.store.standing_query import SORTS, Chosen, Sort, Tally, count, ids_in_order, tallies
+from dutyflow.store.standing_query import SORTS, Chosen, Tally, count, ids_in_order, tallies
 
 STANDING_DEFAULT = Order("late")
 CHUNK = 900
@@ -68,31 +69,26 @@ def _dated_names(plan: Plan) -> dict[str, str]:
     return known[1]
 
 
-def _chosen(scope: Scope, query: Query, names: dict[str, str]) -> tuple[Chosen, Sort, Order]:
+def _chosen(session: Session, scope: Scope, query: Query, names: dict[str, str]) -> tuple[Chosen, Order]:
     """The query's filters and sort; a unit's name or code is matched here, without case, on the
     names the console shows (dated where a unit closed or opened)."""
     needle = query.value("q").strip().casefold()
     unit_ids = None
     if needle:
-        with session_scope(scope.engine) as session:
-            units = session.execute(
-                select(UnitRow.id, UnitRow.code, UnitRow.name).where(UnitRow.plan_id == scope.plan_id)
-            ).all()
+        units = session.execute(select(UnitRow.id, UnitRow.code, UnitRow.name).where(UnitRow.plan_id == scope.plan_id))
         unit_ids = [
             uid for uid, code, name in units if needle in names.get(code, name).casefold() or needle in code.casefold()
         ]
     kinds = {kind.value: kind for kind in Standing}
     order = order_of(query.value("sort"), SORTS, STANDING_DEFAULT)
-    chosen = Chosen(query.value("deliverable"), kinds.get(query.value("standing")), unit_ids)
-    return chosen, Sort(order.key, order.descending), order
+    return Chosen(query.value("deliverable"), kinds.get(query.value("standing")), unit_ids), order
 
 
-def _lines(scope: Scope, ids: list[int], names: dict[str, str]) -> list[StatusLine]:
+def _lines(session: Session, scope: Scope, ids: list[int], names: dict[str, str]) -> list[StatusLine]:
     """The full status lines of the obligations `ids`, in their order."""
     lines: list[StatusLine] = []
-    with session_scope(scope.engine) as session:
-        for start in range(0, len(ids), CHUNK):  # a CSV of everything: bounded IN lists
-            lines += status_lines(session, scope.plan_id, scope.today, obligation_ids=ids[start : start + CHUNK])
+    for start in range(0, len(ids), CHUNK):  # a CSV of everything: bounded IN lists
+        lines += status_lines(session, scope.plan_id, scope.today, obligation_ids=ids[start : start + CHUNK])
     by_id = {
         line.obligation_id: replace(line, unit_name=names[line.unit]) if line.unit in names else line for line in lines
     }
@@ -100,16 +96,24 @@ def _lines(scope: Scope, ids: list[int], names: dict[str, str]) -> list[StatusLi
 
 
 def standing_view(scope: Scope, query: Query) -> StandingView:
+    """The page, read in one transaction: the counts, the filtered list's size and its page's rows."""
     names = _dated_names(scope.plan)
-    chosen, sort, order = _chosen(scope, query, names)
     with session_scope(scope.engine) as session:
+        chosen, order = _chosen(session, scope, query, names)
         counted = tallies(session, scope.plan_id, scope.today)
         total = count(session, scope.plan_id, scope.today, chosen)
         number = clamp(page_number(query.value("page")), total)
         ids = ids_in_order(
-            session, scope.plan_id, scope.today, chosen, sort, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+            session,
+            scope.plan_id,
+            scope.today,
+            chosen,
+            order.key,
+            descending=order.descending,
+            offset=(number - 1) * PER_PAGE,
+            limit=PER_PAGE,
         )
-    page = Page(_lines(scope, ids, names), number, total)
+        page = Page(_lines(session, scope, ids, names), number, total)
     deliverables = [(tally.deliverable, tally.name) for tally in counted]
     kinds = [(kind.value, t(f"standing.{kind.value}")) for kind in Standing]
     return StandingView(summary(counted), page, order, deliverables, kinds)
@@ -119,13 +123,14 @@ def standing_csv(scope: Scope, query: Query) -> str:
     """Every obligation the page's filters select, in its order, as CSV (UTF-8 with a BOM, so a
     spreadsheet reads the Vietnamese letters), every cell neutralised."""
     names = _dated_names(scope.plan)
-    chosen, sort, _ = _chosen(scope, query, names)
     with session_scope(scope.engine) as session:
-        ids = ids_in_order(session, scope.plan_id, scope.today, chosen, sort)
+        chosen, order = _chosen(session, scope, query, names)
+        ids = ids_in_order(session, scope.plan_id, scope.today, chosen, order.key, descending=order.descending)
+        lines = _lines(session, scope, ids, names)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([t(f"load_standing.standing_csv.{column}") for column in CSV_COLUMNS])
-    for line in _lines(scope, ids, names):
+    for line in lines:
         cells = [
             line.unit_name,
             line.unit,

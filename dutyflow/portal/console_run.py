@@ -17,6 +17,7 @@ from dutyflow.portal.deps import Portal, PortalDep, StaffDep
 from dutyflow.portal.pages import page
 from dutyflow.portal.signin import Officer
 from dutyflow.run_now import ReportKind, RunFlow, RunRequest, RunResult, record_request, runnable_flows
+from dutyflow.store.db import session_scope
 
 RUN = "/van-phong/chay-ngay"
 
@@ -44,7 +45,8 @@ def run_post(
     if flow not in portal.launcher.flows():
         return _page(portal, officer, problems=[t("console_accounts.mail_off")], status_code=409)
     request = RunRequest(flow, day, report)
-    record_request(portal.engine, request, actor=officer.name, now=portal.clock())
+    with session_scope(portal.engine) as session:
+        record_request(session, request, actor=officer.name, now=portal.clock())
     result = portal.launcher.run(request)
     return _page(portal, officer, result=result)
 

@@ -90,25 +90,27 @@ class Chosen:
     unit_ids: Sequence[int] | None = None
 
 
-@dataclass(frozen=True)
-class Sort:
-    key: str = "late"
-    descending: bool = False
-
-
 def count(db: Session, plan_id: int, today: dt.date, chosen: Chosen) -> int:
     query = _chosen(db, select(func.count()).select_from(ObligationRow), plan_id, today, chosen)
     return int(db.execute(query).scalar_one())
 
 
 def ids_in_order(
-    db: Session, plan_id: int, today: dt.date, chosen: Chosen, sort: Sort, *, offset: int = 0, limit: int | None = None
+    db: Session,
+    plan_id: int,
+    today: dt.date,
+    chosen: Chosen,
+    sort: str,
+    *,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[int]:
-    """The ids of the obligations `chosen` selects, sorted by `sort`, from `offset` (at most
-    `limit`). Ties keep the plan's order (last day, deliverable, unit, period), either way up, as
-    a stable sort does."""
+    """The ids of the obligations `chosen` selects, sorted by `sort` (one of SORTS), from `offset`
+    (at most `limit`). Ties keep the plan's order (last day, deliverable, unit, period), either way
+    up, as a stable sort does."""
     query = _chosen(db, select(ObligationRow.id).select_from(ObligationRow), plan_id, today, chosen)
-    query = query.order_by(*_order(sort, today)).offset(offset)
+    query = query.order_by(*_order(sort, descending, today)).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [oid for (oid,) in db.execute(query)]
@@ -129,12 +131,9 @@ def _chosen(db: Session, query: Select[Any], plan_id: int, today: dt.date, chose
     return query
 
 
-def _order(sort: Sort, today: dt.date) -> list[Any]:
+def _order(sort: str, descending: bool, today: dt.date) -> list[Any]:
     """ORDER BY terms: the sort's keys (each descending when asked), then the plan's order."""
-    rank = case(
-        *((standing_of(today) == kind.value, literal(rank)) for kind, rank in LATE_FIRST.items()),
-        else_=literal(OTHERS_LAST),
-    )
+    rank = case({kind.value: rank for kind, rank in LATE_FIRST.items()}, value=standing_of(today), else_=OTHERS_LAST)
     name = UnitRow.name
     keys: dict[str, list[Any]] = {  # console.standing's keys: the unit's name without case in "unit"
         "late": [rank, deadline(), name],
@@ -142,5 +141,5 @@ def _order(sort: Sort, today: dt.date) -> list[Any]:
         "deliverable": [DeliverableRow.name, deadline(), name],
         "deadline": [deadline(), name],
     }
-    chosen = [key.desc() if sort.descending else key.asc() for key in keys[sort.key]]
+    chosen = [key.desc() if descending else key.asc() for key in keys[sort]]
     return [*chosen, ObligationRow.last_day, DeliverableRow.id, UnitRow.id, ObligationRow.period]
