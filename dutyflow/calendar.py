@@ -2,12 +2,15 @@
 
 Public holidays and official make-up working days come from the `holidays` package (for Viet Nam:
 Tết, 30/4, 1/5, 2/9 and the days the government swaps); a plan may add its own of either kind.
-Every function takes the dates it needs; nothing here reads the clock.
+Every function takes the dates it needs; nothing here reads the clock. A calendar is shared by a
+flow's task threads: each year's official days are built whole, under a lock, before any thread
+reads them (docs/decisions.md, "A calendar's years are built whole before they are read").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -25,7 +28,9 @@ class WorkingCalendar:
         extra_working_days: Iterable[dt.date] = (),
     ) -> None:
         self.tz = ZoneInfo(timezone)
-        self._official = holidays.country_holidays(country)
+        self._country = country
+        self._years: dict[int, holidays.HolidayBase] = {}
+        self._years_lock = threading.Lock()
         self._extra_holidays = frozenset(extra_holidays)
         self._extra_working = frozenset(extra_working_days)
         # A chase pass asks about the same few days for every obligation: remember the answers.
@@ -51,13 +56,26 @@ class WorkingCalendar:
             elif day in self._extra_holidays:
                 known = False
             else:
-                known = bool(self._official.is_working_day(day))
+                known = bool(self._official(day.year).is_working_day(day))
             self._working[day] = known
         return known
 
     def holiday_name(self, day: dt.date) -> str | None:
-        name = self._official.get(day)
+        name = self._official(day.year).get(day)
         return str(name) if name else None
+
+    def _official(self, year: int) -> holidays.HolidayBase:
+        """The country's holidays and make-up working days of `year`, built whole before anyone
+        reads them. The package's own lazy filling marks a year as filled before filling it, so a
+        second thread asking meanwhile found no holidays in it."""
+        found = self._years.get(year)
+        if found is None:
+            with self._years_lock:
+                found = self._years.get(year)
+                if found is None:
+                    found = holidays.country_holidays(self._country, years=year, expand=False)
+                    self._years[year] = found
+        return found
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """`day` itself if it is a working day, else the first working day after it."""

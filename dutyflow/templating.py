@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import threading
 from collections.abc import Callable, MutableMapping
 from functools import cache, lru_cache
 from pathlib import Path
@@ -41,6 +42,8 @@ class _Environment(jinja2.Environment):
         super().__init__(*args, **kwargs)
         self.shared_kept: dict[tuple[str, bytes], str] = {}
         """The fragments `shared` rendered in this environment."""
+        self.shared_lock = threading.Lock()
+        """A flow's task threads render at once: one of them at a time adds or evicts a fragment."""
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals as one dict, not Jinja's ChainMap over the environment's: every
@@ -105,15 +108,22 @@ def shared(env: jinja2.Environment, name: str, /, **values: object) -> str:
     message that does not depend on its recipient (an assignment's duties and reports, the same for
     every commune of a kind) is rendered once for all of them, not once per unit (docs/decisions.md,
     "The dispatcher renders while the database commits"). HTML stays safe markup."""
+    if not isinstance(env, _Environment):
+        return _fragment(env, name, values)
     key = (name, pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL))  # by content, in C
-    kept = env.shared_kept if isinstance(env, _Environment) else {}
-    text = kept.get(key)
+    text = env.shared_kept.get(key)
     if text is None:
-        if len(kept) >= SHARED_KEPT:
-            del kept[next(iter(kept))]
-        rendered = env.get_template(name).render(values)
-        text = kept[key] = markupsafe.Markup(rendered) if _escaped(env, name) else rendered
+        text = _fragment(env, name, values)
+        with env.shared_lock:
+            if len(env.shared_kept) >= SHARED_KEPT:
+                del env.shared_kept[next(iter(env.shared_kept))]
+            env.shared_kept[key] = text
     return text
+
+
+def _fragment(env: jinja2.Environment, name: str, values: dict[str, object]) -> str:
+    rendered = env.get_template(name).render(values)
+    return markupsafe.Markup(rendered) if _escaped(env, name) else rendered
 
 
 def _escaped(env: jinja2.Environment, name: str) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import threading
 
 import pytest
 
@@ -92,3 +94,33 @@ def test_local_date_uses_the_plan_timezone(vn: WorkingCalendar) -> None:
     assert vn.local_date(late_utc) == D("2025-05-20")
     with pytest.raises(ValueError):
         vn.local_date(dt.datetime(2025, 5, 19, 8))
+
+
+def test_threads_asking_at_once_all_see_the_holidays() -> None:
+    """A flow's tasks ask one calendar about the same days from several threads at once. The
+    `holidays` package fills a year on the first question about it and marks the year as filled
+    before it has finished: a second thread asking meanwhile found 30/4 a working day (the demo
+    under load lost two reminders that way). Every thread must see the holidays, however the
+    threads interleave."""
+    wrong: list[dt.date] = []
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
+    try:
+        for _ in range(30):
+            calendar = WorkingCalendar()
+            start = threading.Barrier(8)
+
+            def ask(calendar: WorkingCalendar = calendar, start: threading.Barrier = start) -> None:
+                start.wait()
+                for day in (dt.date(2025, 4, 30), dt.date(2025, 5, 1), dt.date(2025, 9, 2)):
+                    if calendar.is_working_day(day) or calendar.holiday_name(day) is None:
+                        wrong.append(day)
+
+            threads = [threading.Thread(target=ask) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert wrong == []

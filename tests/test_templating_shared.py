@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import threading
 
 import jinja2
 import markupsafe
@@ -62,3 +64,34 @@ def test_the_remembered_parts_are_bounded() -> None:
         assert shared(env, "part.txt.j2", n=n) == str(n)
     assert len(env.shared_kept) == SHARED_KEPT  # type: ignore[attr-defined]
     assert shared(env, "part.txt.j2", n=0) == "0"  # forgotten, rendered again
+
+
+def test_threads_rendering_past_the_bound_at_once_all_get_their_part() -> None:
+    """A flow's task threads render at once; when the remembered parts are full, two of them must
+    not both forget the same oldest part (the second found it gone and raised)."""
+    env = _environment({"part.txt.j2": "{{ n }}"})
+    for n in range(SHARED_KEPT):
+        shared(env, "part.txt.j2", n=-1 - n)
+    failures: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def render(first: int) -> None:
+        start.wait()
+        for n in range(first, first + 2000):
+            try:
+                assert shared(env, "part.txt.j2", n=n) == str(n)
+            except BaseException as exc:  # any failure in a thread is the test's
+                failures.append(exc)
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=render, args=(i * 2000,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert failures == []
+    assert len(env.shared_kept) == SHARED_KEPT  # type: ignore[attr-defined]
