@@ -31,7 +31,7 @@ from dutyflow.resources import Resources
 from dutyflow.store.db import make_engine, upgrade
 from tests.ci import in_ci, unavailable
 
-pytest_plugins = ["tests.chasing", "tests.office_cli", "tests.reports"]  # shared fixtures: the chase tests', the office's CLI, the reports'
+pytest_plugins = ["tests.chasing", "tests.office_cli", "tests.reports", "tests.wheel_install"]  # shared fixtures: the chase tests', the office's CLI, the reports', the wheel
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_PLAN = FIXTURES / "mini-plan.yaml"
@@ -40,11 +40,18 @@ ICT = dt.timezone(dt.timedelta(hours=7))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests (a demo year each) first, the wheel's two before the demo years: with
-    `--maxschedchunk 2` the first worker starts with the wheel and the second with the two demo
-    years, beside the rest, instead of one worker running them alone at the end (decisions.md,
-    "The suite runs on every core")."""
-    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, item.path.name != "test_wheel.py"))
+    """The slow tests (a demo year each) first, each followed by one other: with
+    `--maxschedchunk 2` every worker starts with its own demo year beside the rest, instead of one
+    worker running them one after the other or alone at the end (decisions.md, "The suite runs on
+    every core")."""
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    rest = [item for item in items if item.get_closest_marker("slow") is None]
+    ordered: list[pytest.Item] = []
+    for item in slow:
+        ordered.append(item)
+        if rest:
+            ordered.append(rest.pop(0))
+    items[:] = [*ordered, *rest]
 
 
 @pytest.hookimpl(hookwrapper=True)

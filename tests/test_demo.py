@@ -1,8 +1,10 @@
-"""The README's main job in its short mode: a fixed seed, a few units, the whole year, checked."""
+"""The README's main job in its short mode: a fixed seed, a few units, the whole year, checked,
+run by the console script of the installed wheel (tests/wheel_install.py) as a user would type it."""
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import email
 import email.policy
 from pathlib import Path
@@ -14,14 +16,28 @@ from typer.testing import CliRunner
 from dutyflow.cli import app
 from dutyflow.store.db import make_engine, session_scope
 from dutyflow.store.models import AccountRow, AuditEventRow, NotificationRow, RegisterNumberRow, ReportStepRow
+from tests.demo_messages import listing
+from tests.wheel_install import install
+
+MESSAGES = Path(__file__).parent / "fixtures" / "demo-short-messages.tsv"
 
 
 @pytest.mark.slow
-def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> None:
+def test_the_installed_short_demo_tells_the_year_and_leaves_its_files(wheel: Path, tmp_path: Path) -> None:
+    installed = install(wheel, tmp_path / "installed")
     out = tmp_path / "demo"
-    result = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out), "--seed", "2025"], env={"COLUMNS": "160"})
-    assert result.exit_code == 0, result.output
-    text = " ".join(result.output.split())
+    output = installed.run(
+        [str(installed.target / "bin" / "dutyflow"), "demo", "--quick", "--out", str(out), "--seed", "2025"], timeout=1200
+    )
+    text = " ".join(output.split())
+    assert not list(installed.cwd.iterdir()), "the demo writes into its own folder, nothing into the current directory"
+
+    # Message by message, what the same seed sent before (tests/demo_messages.py says how the list
+    # is written): the day, the kind, the step, the unit, the reports it is about, the recipients.
+    sent = listing(out)
+    assert sent == MESSAGES.read_text(encoding="utf-8").splitlines(), "\n".join(
+        difflib.unified_diff(MESSAGES.read_text(encoding="utf-8").splitlines(), sent, "before", "this run", lineterm="")
+    )
 
     # Messages per kind, for seed 2025 (deterministic: the same seed gives the same year).
     expected = {
@@ -38,7 +54,7 @@ def test_the_short_demo_tells_the_year_and_leaves_its_files(tmp_path: Path) -> N
         "Thư gửi báo cáo đã phát hành (ký số) tới nơi nhận": 1,
     }
     # Piped, the summary table is one tab-separated row per line (docs/decisions.md, 18).
-    rows = dict(line.split("\t") for line in result.output.splitlines() if line.count("\t") == 1)
+    rows = dict(line.split("\t") for line in output.splitlines() if line.count("\t") == 1)
     assert {label: rows.get(label) for label in expected} == {label: str(n) for label, n in expected.items()}
     # Every obligation's final state: all delivered but the unit that never reports (and the late annual ones).
     assert rows["Nghĩa vụ đã hoàn thành (báo cáo được chấp nhận)"] == "31"
