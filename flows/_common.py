@@ -10,12 +10,14 @@ from contextlib import contextmanager
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
+from dutyflow.audit import SYSTEM_ACTOR
 from dutyflow.messages import t
 from dutyflow.notify import Notifier, Outcome, UnitRef
 from dutyflow.resources import Resources, utcnow
 from dutyflow.run_artifacts import run_artifacts
 from dutyflow.store.db import session_scope
 from dutyflow.store.queries import status_lines
+from dutyflow.store.sync import sync_obligations
 
 _lock = threading.Lock()
 _default: Resources | None = None
@@ -80,6 +82,17 @@ def batches(units: Sequence[UnitRef], size: int) -> Iterator[tuple[str, list[str
         chunk = units[start : start + size]
         label = t("flows.batch", first=chunk[0].name, last=chunk[-1].name, count=len(chunk))
         yield label, [u.code for u in chunk]
+
+
+def hand_over(notifier: Notifier, now: dt.datetime) -> None:
+    """The store owes what the plan asks on `now`'s day (`store.sync.sync_obligations`): what units
+    closed by then still owe passes to their successors. Said in the run's log when anything
+    changed. A step of the flow, not a task run of its own (docs/decisions.md, "A chase is two
+    kinds of task runs")."""
+    with session_scope(notifier.engine) as session:
+        report = sync_obligations(session, notifier.plan_id, notifier.plan, now=now, actor=SYSTEM_ACTOR)
+    if report.changed:
+        print(report.describe())
 
 
 def publish(kind: str, today: dt.date, outcome: Outcome, units: int, notifier: Notifier) -> None:

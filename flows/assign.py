@@ -11,8 +11,7 @@ from prefect.tasks import exponential_backoff
 
 from dutyflow.flow_results import MailRun
 from dutyflow.notify import Outcome
-from flows._common import batches, publish, resolve_now, resources, run_name
-from tasks.lifetimes import hand_over
+from flows._common import batches, hand_over, publish, resolve_now, resources, run_name
 from tasks.notify import assign_units
 
 

@@ -11,9 +11,8 @@ from prefect.tasks import exponential_backoff
 
 from dutyflow.flow_results import MailRun
 from dutyflow.notify import Outcome
-from flows._common import batches, publish, resolve_now, resources, run_name
-from tasks.lifetimes import hand_over
-from tasks.notify import chase_units, send_approval_reminder, send_digest, send_withdrawal_notices
+from flows._common import batches, hand_over, publish, resolve_now, resources, run_name
+from tasks.notify import chase_units, send_office_notices
 
 
 @flow(name="chase", flow_run_name=lambda: run_name("flows.chase_run"), log_prints=True)
@@ -32,8 +31,6 @@ def chase(as_of: dt.date | None = None) -> MailRun:
     for future in futures:
         outcome.merge(future.result())
     backoff = exponential_backoff(backoff_factor=delay)
-    outcome.merge(send_withdrawal_notices.with_options(retry_delay_seconds=backoff)(notifier, today, now))
-    outcome.merge(send_digest.with_options(retry_delay_seconds=backoff)(notifier, today, now))
-    outcome.merge(send_approval_reminder.with_options(retry_delay_seconds=backoff)(notifier, today, now))
+    outcome.merge(send_office_notices.with_options(retry_delay_seconds=backoff)(notifier, today, now))
     publish("chase", today, outcome, len(units), notifier)
     return MailRun(units=len(units), sent=len(outcome.sent))
