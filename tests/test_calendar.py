@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import threading
 
 import pytest
 
 from dutyflow.calendar import WorkingCalendar
 from dutyflow.plan import DeadlineRule
+from tests.threads import all_at_once
 
 D = dt.date.fromisoformat
 
@@ -103,24 +102,13 @@ def test_threads_asking_at_once_all_see_the_holidays() -> None:
     under load lost two reminders that way). Every thread must see the holidays, however the
     threads interleave."""
     wrong: list[dt.date] = []
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
-    try:
-        for _ in range(30):
-            calendar = WorkingCalendar()
-            start = threading.Barrier(8)
+    for _ in range(30):
+        calendar = WorkingCalendar()
 
-            def ask(calendar: WorkingCalendar = calendar, start: threading.Barrier = start) -> None:
-                start.wait()
-                for day in (dt.date(2025, 4, 30), dt.date(2025, 5, 1), dt.date(2025, 9, 2)):
-                    if calendar.is_working_day(day) or calendar.holiday_name(day) is None:
-                        wrong.append(day)
+        def ask(_: int, calendar: WorkingCalendar = calendar) -> None:
+            for day in (dt.date(2025, 4, 30), dt.date(2025, 5, 1), dt.date(2025, 9, 2)):
+                if calendar.is_working_day(day) or calendar.holiday_name(day) is None:
+                    wrong.append(day)
 
-            threads = [threading.Thread(target=ask) for _ in range(8)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-    finally:
-        sys.setswitchinterval(previous)
+        all_at_once(ask)
     assert wrong == []

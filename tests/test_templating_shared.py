@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import threading
 
 import jinja2
 import markupsafe
 
 from dutyflow.templating import SHARED_KEPT, _strict, shared
+from tests.threads import all_at_once
 
 
 def _environment(templates: dict[str, str]) -> jinja2.Environment:
@@ -73,25 +72,14 @@ def test_threads_rendering_past_the_bound_at_once_all_get_their_part() -> None:
     for n in range(SHARED_KEPT):
         shared(env, "part.txt.j2", n=-1 - n)
     failures: list[BaseException] = []
-    start = threading.Barrier(8)
 
-    def render(first: int) -> None:
-        start.wait()
-        for n in range(first, first + 2000):
+    def render(i: int) -> None:
+        for n in range(i * 2000, (i + 1) * 2000):
             try:
                 assert shared(env, "part.txt.j2", n=n) == str(n)
             except BaseException as exc:  # any failure in a thread is the test's
                 failures.append(exc)
 
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=render, args=(i * 2000,)) for i in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(previous)
+    all_at_once(render)
     assert failures == []
     assert len(env.shared_kept) == SHARED_KEPT  # type: ignore[attr-defined]
