@@ -6,26 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from typing import Any
 
 from dutyflow.messages import t
-from dutyflow.plan.fields import DeadlineRule, Direction, LastDayOff, Measure
+from dutyflow.plan.fields import DeadlineRule, LastDayOff
+from dutyflow.plan.indicator_checks import (
+    check_form,
+    check_indicator,
+    check_rules_across,
+    check_shape,
+    check_target_groups,
+)
 from dutyflow.plan.model import (
     ChaseConfig,
     Deliverable,
-    Form,
-    Indicator,
-    IndicatorPart,
     Plan,
     Recurrence,
-    Unit,
 )
 from dutyflow.plan.periods import expand_periods
-from dutyflow.plan.source import Location, SourceMap
-from dutyflow.plan.targets import part_indicator, target_number
-
-Problem = tuple[Location, str]
+from dutyflow.plan.source import Location, Problem, SourceMap
+from dutyflow.plan.targets import target_number
+from dutyflow.plan.unit_checks import check_gso_code_reuse, check_units
 
 
 def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
@@ -41,8 +42,8 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
         yield ("plan", "office"), t("plan.office_missing", code=plan.plan.office)
     yield from _check_issuer_succession(plan, unit_codes)
 
-    yield from _check_units(plan, unit_codes)
-    yield from _check_gso_code_reuse(plan, source)
+    yield from check_units(plan, unit_codes)
+    yield from check_gso_code_reuse(plan, source)
     for i, group in enumerate(plan.groups):
         for j, code in enumerate(group.members):
             if code not in unit_codes:
@@ -62,15 +63,15 @@ def cross_check(plan: Plan, source: SourceMap) -> Iterator[Problem]:
                 yield ("data_elements", i, "part_of", j), t("plan.unknown_data_element", code=code)
 
     for i, ind in enumerate(plan.indicators):
-        yield from _check_indicator(ind, ("indicators", i), element_codes, assignable)
-        yield from _check_shape(plan, ind, ("indicators", i), element_codes)
-    yield from _check_target_groups(plan)
+        yield from check_indicator(ind, ("indicators", i), element_codes, assignable)
+        yield from check_shape(plan, ind, ("indicators", i), element_codes)
+    yield from check_target_groups(plan)
     yield from _check_numbers(plan, source)
 
     for i, form in enumerate(plan.forms):
-        yield from _check_form(form, ("forms", i), element_codes)
+        yield from check_form(form, ("forms", i), element_codes)
 
-    yield from _check_rules_across(plan, element_codes)
+    yield from check_rules_across(plan, element_codes)
     yield from _check_deliverables(plan, assignable, form_codes)
 
     yield from _check_ladder(plan.chase)
@@ -144,277 +145,6 @@ def _unique(plan: Plan, source: SourceMap) -> Iterator[Problem]:
                 yield loc, t("plan.duplicate_code", code=item.code, first_line=first_line)
             else:
                 seen[item.code] = loc
-
-
-def _check_units(plan: Plan, unit_codes: set[str]) -> Iterator[Problem]:
-    by_code = {u.code: u for u in plan.units}
-    for i, unit in enumerate(plan.units):
-        loc: Location = ("units", i)
-        if unit.parent is not None and unit.parent not in unit_codes:
-            yield (*loc, "parent"), t("plan.unknown_unit_only", code=unit.parent)
-        if unit.successor is not None:
-            if unit.successor not in unit_codes:
-                yield (*loc, "successor"), t("plan.unknown_unit_only", code=unit.successor)
-            elif unit.successor == unit.code:
-                yield (*loc, "successor"), t("plan.successor_self")
-            if unit.closes is None:
-                yield (*loc, "successor"), t("plan.successor_without_close")
-            else:
-                yield from _check_succession(unit, by_code.get(unit.successor), loc)
-        yield from _check_gso_code(unit, loc)
-        if unit.opens and unit.closes and unit.closes <= unit.opens:
-            yield (
-                (*loc, "closes"),
-                t("plan.closes_before_opens", closes=unit.closes.isoformat(), opens=unit.opens.isoformat()),
-            )
-        for attr, message_key in (("successor", "plan.successor_cycle"), ("parent", "plan.parent_cycle")):
-            chain = [unit.code]
-            current = getattr(unit, attr)
-            while current is not None and current in by_code and current not in chain:
-                chain.append(current)
-                current = getattr(by_code[current], attr)
-            if current is not None and current == unit.code and len(chain) > 1:
-                yield (*loc, attr), t(message_key, chain=" → ".join([*chain, current]))
-
-
-def _check_succession(unit: Unit, successor: Unit | None, loc: Location) -> Iterator[Problem]:
-    """What a unit owes from its `closes` on passes to its successor, which must exist that day:
-    opening later leaves a gap owed by nobody, closing by then leaves the duty nowhere."""
-    if successor is None or successor.code == unit.code or unit.closes is None:
-        return
-    day = unit.closes.isoformat()
-    if successor.opens is not None and successor.opens > unit.closes:
-        yield (
-            (*loc, "successor"),
-            t("plan.successor_gap", successor=successor.code, opens=successor.opens.isoformat(), closes=day),
-        )
-    if successor.closes is not None and successor.closes <= unit.closes:
-        yield (
-            (*loc, "successor"),
-            t(
-                "plan.successor_closed",
-                successor=successor.code,
-                successor_closes=successor.closes.isoformat(),
-                closes=day,
-            ),
-        )
-
-
-def _check_gso_code(unit: Unit, loc: Location) -> Iterator[Problem]:
-    if unit.gso_code is None:
-        return
-    kind = t(f"unit_kind.{unit.kind.value}")
-    length = unit.kind.gso_code_length
-    if length is None:
-        yield (*loc, "gso_code"), t("plan.gso_code_forbidden", kind=kind)
-    elif len(unit.gso_code) != length:
-        yield (*loc, "gso_code"), t("plan.gso_code_length", kind=kind, digits=length, code=unit.gso_code)
-
-
-def _check_gso_code_reuse(plan: Plan, source: SourceMap) -> Iterator[Problem]:
-    """An administrative code names one unit at a time: the new communes of 1/7/2025 reuse old
-    codes, so a code may repeat in a plan, for units whose lifetimes do not overlap."""
-    holders: dict[str, list[int]] = {}
-    for i, unit in enumerate(plan.units):
-        if unit.gso_code is not None:
-            holders.setdefault(unit.gso_code, []).append(i)
-    for code, indexes in holders.items():
-        for n, i in enumerate(indexes):
-            unit = plan.units[i]
-            for j in indexes[:n]:
-                other = plan.units[j]
-                if _lifetimes_overlap(unit, other):
-                    yield (
-                        ("units", i, "gso_code"),
-                        t(
-                            "plan.gso_code_overlap",
-                            code=code,
-                            other=other.code,
-                            line=source.line_of(("units", j, "gso_code")),
-                        ),
-                    )
-                    break
-
-
-def _lifetimes_overlap(a: Unit, b: Unit) -> bool:
-    starts_before_b_ends = b.closes is None or a.opens is None or a.opens < b.closes
-    starts_before_a_ends = a.closes is None or b.opens is None or b.opens < a.closes
-    return starts_before_b_ends and starts_before_a_ends
-
-
-def _operands(
-    item: Indicator | IndicatorPart, measure: Measure, loc: Location, element_codes: set[str], *, missing_at: str
-) -> Iterator[Problem]:
-    """An indicator's or a part's numerator and denominator: known data elements, and a
-    denominator exactly when `measure` is not a count (its absence said at `missing_at`)."""
-    for key in ("numerator", "denominator"):
-        code = getattr(item, key)
-        if code is not None and code not in element_codes:
-            yield (*loc, key), t("plan.unknown_data_element", code=code)
-    if measure is Measure.COUNT and item.denominator is not None:
-        yield (*loc, "denominator"), t("plan.denominator_forbidden")
-    if measure is not Measure.COUNT and item.denominator is None:
-        yield (*loc, missing_at), t("plan.denominator_required", measure=measure.value)
-
-
-def _check_indicator(ind: Indicator, loc: Location, element_codes: set[str], assignable: set[str]) -> Iterator[Problem]:
-    yield from _operands(ind, ind.measure, loc, element_codes, missing_at="measure")
-    if ind.factor is not None and ind.factor != ind.measure.default_factor:
-        yield (
-            (*loc, "factor"),
-            t(
-                "plan.factor_mismatch",
-                factor=ind.factor,
-                measure=ind.measure.value,
-                expected=ind.measure.default_factor,
-            ),
-        )
-    upper = None if ind.measure is Measure.COUNT else ind.measure.default_factor
-    for key in ("target", "baseline"):
-        value: Decimal | None = getattr(ind, key)
-        if value is not None and (value < 0 or (upper is not None and value > upper)):
-            yield (
-                (*loc, key),
-                t(
-                    "plan.out_of_range",
-                    what=t(f"plan.out_of_range_what.{key}"),
-                    value=value,
-                    range=t(f"plan.measure_range.{ind.measure.value}"),
-                ),
-            )
-    if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and ind.target is None and not ind.targets:
-        yield (*loc, "target"), t("plan.target_required", direction=ind.direction.value)
-    if ind.direction is Direction.REACH_100 and (ind.target != 100 or ind.measure is not Measure.PERCENT):
-        yield (*loc, "target"), t("plan.reach_100_target")
-    if ind.direction is Direction.ELIMINATE and ind.target not in (None, 0):
-        yield (*loc, "target"), t("plan.eliminate_target")
-    for j, code in enumerate(ind.reported_by):
-        if code not in assignable:
-            yield (*loc, "reported_by", j), t("plan.unknown_unit", code=code)
-
-
-def _check_form(form: Form, loc: Location, element_codes: set[str]) -> Iterator[Problem]:
-    if form.kind == "table":
-        if not form.rows or not form.columns:
-            yield (*loc, "rows"), t("plan.form_rows_empty")
-    elif form.rows or form.columns:
-        yield (*loc, "rows"), t("plan.form_rows_forbidden", kind=form.kind)
-    fields = {"table": {r.code for r in form.rows}, "indicators": element_codes}.get(form.kind, set())
-    for j, rule in enumerate(form.rules):
-        if form.kind == "duties":
-            yield (*loc, "rules", j), t("targets.check.rule_on_duties")
-            continue
-        for side in ("left", "right"):
-            for code in rule.fields(side):
-                if code not in fields:
-                    key = "plan.unknown_rule_cell" if form.kind == "table" else "targets.check.unknown_rule_element"
-                    yield (*loc, "rules", j, side), t(key, code=code)
-            if not rule.fields(side) and side == "left":
-                yield (*loc, "rules", j, side), t("targets.check.rule_without_field")
-
-
-def _check_rules_across(plan: Plan, element_codes: set[str]) -> Iterator[Problem]:
-    """Rules across forms: every field names a form of the plan and a field of it, at least two
-    forms, and some deliverable has them all (else the rule is never checked)."""
-    forms = {form.code: form for form in plan.forms}
-    for j, rule in enumerate(plan.rules):
-        loc: Location = ("rules", j)
-        known = True
-        for side in ("left", "right"):
-            for form_code, code in rule.fields(side):
-                form = forms.get(form_code)
-                if not form_code:
-                    yield (*loc, side), t("rules_across.check.no_form", code=code)
-                elif form is None:
-                    yield (*loc, side), t("rules_across.check.unknown_form", code=form_code)
-                elif form.kind == "duties":
-                    yield (*loc, side), t("rules_across.check.duties_form", form=form_code)
-                elif code not in (element_codes if form.kind == "indicators" else {r.code for r in form.rows}):
-                    yield (*loc, side), t("rules_across.check.unknown_field", form=form_code, code=code)
-                else:
-                    continue
-                known = False
-        if not rule.fields("left"):
-            yield (*loc, "left"), t("rules_across.check.without_field")
-        elif known and len(rule.forms()) < 2:
-            yield loc, t("rules_across.check.one_form", form=next(iter(rule.forms())))
-        elif known and not any(rule.forms() <= set(d.forms) for d in plan.deliverables):
-            yield loc, t("rules_across.check.no_deliverable", forms=", ".join(sorted(rule.forms())))
-
-
-# --------------------------------------------------------------------------- target shapes
-
-
-def _check_shape(plan: Plan, ind: Indicator, loc: Location, element_codes: set[str]) -> Iterator[Problem]:
-    """Named-year targets, a reduction by a size and a split: each what its direction allows."""
-    year = plan.plan.year
-    seen: set[int] = set()
-    for j, named in enumerate(ind.targets):
-        at: Location = (*loc, "targets", j)
-        if ind.direction not in {Direction.AT_LEAST, Direction.AT_MOST}:
-            yield (*at, "target"), t("targets.check.year_target_direction", direction=ind.direction.value)
-        if named.year in seen:
-            yield (*at, "year"), t("targets.check.year_twice", year=named.year)
-        seen.add(named.year)
-        if named.year < year:
-            yield (*at, "year"), t("targets.check.year_past", year=named.year, plan_year=year)
-        if named.year == year and ind.target is not None:
-            yield (*at, "year"), t("targets.check.year_and_target", year=named.year, target=ind.target)
-        yield from _range(ind, named.target, (*at, "target"), "target")
-    if ind.reduction is not None:
-        high = ind.reduction.high
-        if high is not None and high < ind.reduction.low:
-            yield (*loc, "reduction", "high"), t("targets.check.reduction_order", low=ind.reduction.low, high=high)
-        if ind.direction is not Direction.REDUCE:
-            yield (*loc, "reduction"), t("targets.check.reduction_direction", direction=ind.direction.value)
-        elif ind.target is not None:
-            yield (*loc, "target"), t("targets.check.reduction_and_target")
-    codes: set[str] = set()
-    indicator_codes = {other.code for other in plan.indicators}
-    for j, part in enumerate(ind.split):
-        at = (*loc, "split", j)
-        if part.code in codes:
-            yield (*at, "code"), t("targets.check.part_twice", code=part.code)
-        codes.add(part.code)
-        derived = part_indicator(ind, part)
-        if derived.code in indicator_codes:
-            yield (*at, "code"), t("targets.check.part_code_taken", code=derived.code)
-        yield from _operands(part, ind.measure, at, element_codes, missing_at="numerator")
-        for key in ("target", "baseline"):
-            yield from _range(ind, getattr(part, key), (*at, key), key)
-        if ind.direction in {Direction.AT_LEAST, Direction.AT_MOST} and derived.target is None and not derived.targets:
-            yield (*at, "target"), t("plan.target_required", direction=ind.direction.value)
-
-
-def _range(ind: Indicator, value: Decimal | None, loc: Location, key: str) -> Iterator[Problem]:
-    upper = None if ind.measure is Measure.COUNT else ind.measure.default_factor
-    if value is not None and (value < 0 or (upper is not None and value > upper)):
-        yield (
-            loc,
-            t(
-                "plan.out_of_range",
-                what=t(f"plan.out_of_range_what.{key}"),
-                value=value,
-                range=t(f"plan.measure_range.{ind.measure.value}"),
-            ),
-        )
-
-
-def _check_target_groups(plan: Plan) -> Iterator[Problem]:
-    """With groups declared, every indicator names one of them: the report heads it by its title."""
-    codes: set[str] = set()
-    for i, group in enumerate(plan.indicator_groups):
-        if group.code in codes:
-            yield ("indicator_groups", i, "code"), t("targets.check.group_twice", code=group.code)
-        codes.add(group.code)
-    if not codes:
-        return
-    for i, ind in enumerate(plan.indicators):
-        if ind.group not in codes:
-            yield (
-                ("indicators", i, "group"),
-                t("targets.check.unknown_group", code=ind.group, known=", ".join(sorted(codes))),
-            )
 
 
 def _check_numbers(plan: Plan, source: SourceMap) -> Iterator[Problem]:

@@ -28,6 +28,8 @@ from dutyflow.messages import t
 from dutyflow.plan.syntax import syntax_problem
 
 Location = tuple[str | int, ...]
+Problem = tuple[Location, str]
+"""A plan's cross-check finding: where in the file, and the Vietnamese message."""
 
 MAX_BYTES = 8 * 1024 * 1024
 """A plan file's size cap: the national-scale plan of 11,201 units is 3.5 MB; a hostile file of this
