@@ -213,6 +213,13 @@ def _check_deadline(
                 last=plan.plan.year + 1,
             ),
         )
+    yield from _check_inputs(plan, deliverable, loc, by_code)
+
+
+def _check_inputs(
+    plan: Plan, deliverable: Deliverable, loc: Location, by_code: dict[str, Deliverable]
+) -> Iterator[Problem]:
+    """A consolidated report's inputs: at least one, each due before it; no other kind has inputs."""
     if deliverable.kind == "consolidated":
         if not deliverable.inputs:
             yield (*loc, "inputs"), t("plan.consolidated_needs_inputs")
