@@ -34,10 +34,8 @@ def test_the_installed_short_demo_tells_the_year_and_leaves_its_files(wheel: Pat
 
     # Message by message, what the same seed sent before (tests/demo_messages.py says how the list
     # is written): the day, the kind, the step, the unit, the reports it is about, the recipients.
-    sent = listing(out)
-    assert sent == MESSAGES.read_text(encoding="utf-8").splitlines(), "\n".join(
-        difflib.unified_diff(MESSAGES.read_text(encoding="utf-8").splitlines(), sent, "before", "this run", lineterm="")
-    )
+    sent, before = listing(out), MESSAGES.read_text(encoding="utf-8").splitlines()
+    assert sent == before, "\n".join(difflib.unified_diff(before, sent, "before", "this run", lineterm=""))
 
     # Messages per kind, for seed 2025 (deterministic: the same seed gives the same year).
     expected = {

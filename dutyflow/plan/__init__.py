@@ -3,7 +3,8 @@ the rows its targets are judged by.
 
 A plan file is YAML. `load_plan(path)` returns a `Plan` or raises `PlanError` carrying every
 problem of the file at once, each with its line, its field and a Vietnamese explanation. The
-modules depend one way: `fields` ← `model` ← `periods`, `targets`, `errors` ← `checks` ← `load`;
+modules depend one way: `fields` ← `strict` ← `target_model` ← `model` ← `periods`, `targets`,
+`errors` ← `unit_checks`, `indicator_checks` ← `checks` ← `load`;
 `source` reads the YAML and knows nothing of plans.
 """
 
@@ -29,32 +30,34 @@ from dutyflow.plan.model import (
     CalendarConfig,
     ChaseConfig,
     Contact,
-    CrossFormRule,
-    DataElement,
     DayNote,
     Deliverable,
     DigestConfig,
     Duty,
-    Form,
-    FormRow,
-    FormRule,
-    Indicator,
-    IndicatorPart,
     Issuer,
     LadderStep,
     Plan,
     PlanHeader,
     Recurrence,
-    Reduction,
     ReportConfig,
     Signer,
-    Strict,
-    TargetGroup,
     Unit,
     UnitGroup,
-    YearTarget,
 )
 from dutyflow.plan.periods import Period, expand_periods
+from dutyflow.plan.strict import Strict
+from dutyflow.plan.target_model import (
+    CrossFormRule,
+    DataElement,
+    Form,
+    FormRow,
+    FormRule,
+    Indicator,
+    IndicatorPart,
+    Reduction,
+    TargetGroup,
+    YearTarget,
+)
 from dutyflow.plan.targets import (
     TargetRow,
     indicator_rows,

@@ -17,12 +17,7 @@ from dutyflow.plan.indicator_checks import (
     check_shape,
     check_target_groups,
 )
-from dutyflow.plan.model import (
-    ChaseConfig,
-    Deliverable,
-    Plan,
-    Recurrence,
-)
+from dutyflow.plan.model import ChaseConfig, Deliverable, Plan, Recurrence
 from dutyflow.plan.periods import expand_periods
 from dutyflow.plan.source import Location, Problem, SourceMap
 from dutyflow.plan.targets import target_number

@@ -8,13 +8,9 @@ from decimal import Decimal
 
 from dutyflow.messages import t
 from dutyflow.plan.fields import Direction, Measure
-from dutyflow.plan.model import (
-    Form,
-    Indicator,
-    IndicatorPart,
-    Plan,
-)
+from dutyflow.plan.model import Plan
 from dutyflow.plan.source import Location, Problem
+from dutyflow.plan.target_model import Form, Indicator, IndicatorPart
 from dutyflow.plan.targets import part_indicator
 
 

@@ -1,5 +1,5 @@
 """The plan (Kế hoạch) as a validated model: its sections and the plan itself (the targets' and forms'
-sections are `dutyflow.plan.target_model`'s, named here as well).
+sections are `dutyflow.plan.target_model`'s).
 
 Field types and enums are `dutyflow.plan.fields`; references between sections and date logic are
 checked by `dutyflow.plan.checks`; loading and its error reports are `dutyflow.plan.load` and `.errors`.
@@ -27,52 +27,7 @@ from dutyflow.plan.fields import (
     UnitKind,
 )
 from dutyflow.plan.strict import Strict
-from dutyflow.plan.target_model import (
-    CrossFormRule,
-    DataElement,
-    Form,
-    FormRow,
-    FormRule,
-    Indicator,
-    IndicatorPart,
-    Reduction,
-    TargetGroup,
-    YearTarget,
-)
-
-__all__ = [
-    "Audience",
-    "CalendarConfig",
-    "ChaseConfig",
-    "Contact",
-    "CrossFormRule",
-    "DataElement",
-    "DayNote",
-    "Deliverable",
-    "DigestConfig",
-    "Duty",
-    "Form",
-    "FormRow",
-    "FormRule",
-    "Indicator",
-    "IndicatorPart",
-    "Issuer",
-    "IssuerTerm",
-    "LadderStep",
-    "Plan",
-    "PlanHeader",
-    "Recurrence",
-    "Reduction",
-    "ReportConfig",
-    "Signer",
-    "Strict",
-    "TargetGroup",
-    "Unit",
-    "UnitGroup",
-    "Wording",
-    "YearTarget",
-    "open_on",
-]
+from dutyflow.plan.target_model import CrossFormRule, DataElement, Form, Indicator, TargetGroup
 
 # --------------------------------------------------------------------------- sections
 

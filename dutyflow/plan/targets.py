@@ -18,7 +18,8 @@ from decimal import Decimal
 
 from dutyflow.formatting import format_number
 from dutyflow.messages import t
-from dutyflow.plan.model import Indicator, IndicatorPart, Plan, Reduction
+from dutyflow.plan.model import Plan
+from dutyflow.plan.target_model import Indicator, IndicatorPart, Reduction
 
 _LEADING = re.compile(r"^\d+")
 

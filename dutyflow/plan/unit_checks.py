@@ -6,10 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dutyflow.messages import t
-from dutyflow.plan.model import (
-    Plan,
-    Unit,
-)
+from dutyflow.plan.model import Plan, Unit
 from dutyflow.plan.source import Location, Problem, SourceMap
 
 
